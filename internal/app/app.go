@@ -1,0 +1,95 @@
+// Package app is tip-cli's entry point: it builds the Factory, runs the
+// cobra tree under a signal-aware context, and is the one place where
+// errors become messages on stderr and exit codes.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/tip-cli/tip-cli/internal/cmd/root"
+	"github.com/tip-cli/tip-cli/internal/cmdutil"
+	"github.com/tip-cli/tip-cli/internal/config"
+	"github.com/tip-cli/tip-cli/internal/iostreams"
+	"github.com/tip-cli/tip-cli/internal/session"
+)
+
+// BuildInfo is stamped into the binary at build time.
+type BuildInfo = root.BuildInfo
+
+// Main runs tip-cli with the process's arguments and streams and returns
+// the exit code.
+func Main(info BuildInfo) int {
+	ios := iostreams.System()
+	f := newFactory(ios)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return Run(ctx, f, info, os.Args[1:])
+}
+
+// Run executes one command line with f and returns the exit code.
+func Run(ctx context.Context, f *cmdutil.Factory, info BuildInfo, args []string) int {
+	cmd := root.NewCmdRoot(f, info)
+	cmd.SetArgs(args)
+	cmd.SetIn(f.IOStreams.In)
+	cmd.SetOut(f.IOStreams.Out)
+	cmd.SetErr(f.IOStreams.ErrOut)
+	err := cmd.ExecuteContext(ctx)
+	if err == nil {
+		return cmdutil.ExitOK
+	}
+	return report(f.IOStreams.ErrOut, err, ctx.Err() != nil)
+}
+
+// report prints err as one line on stderr and returns its exit code.
+func report(w io.Writer, err error, cancelled bool) int {
+	var codeErr *cmdutil.ExitCodeError
+	if errors.As(err, &codeErr) {
+		return codeErr.Code
+	}
+	if errors.Is(err, cmdutil.SilentError) {
+		return cmdutil.ExitError
+	}
+	if cancelled || errors.Is(err, context.Canceled) {
+		fmt.Fprintln(w, "tip-cli: cancelled")
+		return cmdutil.ExitCancelled
+	}
+	fmt.Fprintln(w, "tip-cli: "+oneLine(err.Error()))
+	var flagErr *cmdutil.FlagError
+	var loginErr *session.LoginRequiredError
+	var notConfigured *config.NotConfiguredError
+	switch {
+	case errors.As(err, &flagErr), isCobraUsage(err):
+		fmt.Fprintln(w, "Run 'tip-cli --help' for usage.")
+		return cmdutil.ExitUsage
+	case errors.As(err, &loginErr):
+		return cmdutil.ExitAuth
+	case errors.As(err, &notConfigured):
+		return cmdutil.ExitError
+	}
+	return cmdutil.ExitError
+}
+
+// isCobraUsage recognises cobra's own argument and flag errors, which are
+// plain errors.
+func isCobraUsage(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "flag needs an argument", "invalid argument", "accepts ", "requires at least", "requires at most", "required flag"} {
+		if strings.HasPrefix(msg, p) || strings.Contains(msg, " "+p) {
+			return true
+		}
+	}
+	return false
+}
+
+// oneLine keeps error output to a single line (wrapped errors joined by
+// errors.Join contain newlines).
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", "; ")), " ")
+}

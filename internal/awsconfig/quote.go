@@ -1,0 +1,71 @@
+package awsconfig
+
+import (
+	"runtime"
+	"strings"
+)
+
+// CredentialProcessLine returns the command line to store as a profile's
+// credential_process value. botocore splits it without a shell (shlex on
+// POSIX, MSVCRT argv rules on Windows) and the Go SDK runs it through
+// `sh -c` / `cmd.exe /C`; each word is quoted so that both read back exe
+// and args unchanged: on POSIX words with anything but [A-Za-z0-9_@%+:,./-]
+// are single-quoted, on Windows words with spaces, tabs or quotes are
+// double-quoted.
+func CredentialProcessLine(exe string, args ...string) string {
+	quote := quotePOSIX
+	if runtime.GOOS == "windows" {
+		quote = quoteWindows
+	}
+	words := make([]string, 0, 1+len(args))
+	words = append(words, quote(exe))
+	for _, a := range args {
+		words = append(words, quote(a))
+	}
+	return strings.Join(words, " ")
+}
+
+func posixSafe(r rune) bool {
+	switch {
+	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		return true
+	}
+	return strings.ContainsRune("_@%+:,./-", r)
+}
+
+// quotePOSIX quotes s for both shlex.split and sh: single quotes, with an
+// embedded ' written as '"'"'.
+func quotePOSIX(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool { return !posixSafe(r) }) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'"'"'`) + "'"
+}
+
+// quoteWindows quotes s per the MSVCRT rules (CommandLineToArgvW) that
+// botocore's Windows splitter implements: backslashes are literal except
+// before a quote, where they are doubled, and " becomes \".
+func quoteWindows(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t\"") {
+		return s
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	slashes := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case '\\':
+			slashes++
+		case '"':
+			b.WriteString(strings.Repeat(`\`, slashes+1))
+			slashes = 0
+		default:
+			slashes = 0
+		}
+		b.WriteByte(c)
+	}
+	b.WriteString(strings.Repeat(`\`, slashes))
+	b.WriteByte('"')
+	return b.String()
+}

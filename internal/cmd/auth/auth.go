@@ -1,0 +1,91 @@
+// Package auth implements `tip-cli auth` (interactive sign-in) and its
+// subcommands: get-iam-credentials (the credential_process entry point),
+// refresh-token, status and logout.
+package auth
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tip-cli/tip-cli/internal/cmdutil"
+)
+
+// LoginOptions are the options of `tip-cli auth`.
+type LoginOptions struct {
+	F      *cmdutil.Factory
+	SignIn cmdutil.SignInOptions
+}
+
+// NewCmdAuth returns `tip-cli auth` with its subcommands.
+func NewCmdAuth(f *cmdutil.Factory) *cobra.Command {
+	return newCmdAuth(f, nil)
+}
+
+func newCmdAuth(f *cmdutil.Factory, runF func(context.Context, *LoginOptions) error) *cobra.Command {
+	opts := &LoginOptions{F: f}
+	cmd := &cobra.Command{
+		Use:   "auth",
+		Short: "Sign in with your identity provider",
+		Long: `Sign in with your identity provider in the browser (OAuth 2.0 authorization
+code with PKCE on a loopback redirect), then exchange the sign-in for
+identity-enhanced AWS credentials so later credential_process calls are served
+from the cache.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return loginRun(cmd.Context(), opts)
+		},
+	}
+	addSignInFlags(cmd, &opts.SignIn, false)
+	cmd.AddCommand(
+		NewCmdGetIAMCredentials(f, nil),
+		NewCmdRefreshToken(f, nil),
+		NewCmdStatus(f, nil),
+		NewCmdLogout(f, nil),
+	)
+	return cmd
+}
+
+// addSignInFlags registers the flags that control an interactive sign-in.
+func addSignInFlags(cmd *cobra.Command, o *cmdutil.SignInOptions, nonInteractive bool) {
+	cmd.Flags().BoolVar(&o.NoBrowser, "no-browser", false, "print the sign-in URL on stderr instead of opening a browser")
+	cmd.Flags().BoolVar(&o.Device, "device", false, "sign in with the device authorization flow (for SSH and headless machines)")
+	cmd.Flags().DurationVar(&o.Timeout, "timeout", cmdutil.DefaultLoginTimeout, "how long to wait for the sign-in")
+	if nonInteractive {
+		cmd.Flags().BoolVar(&o.NonInteractive, "non-interactive", false, "fail instead of starting a sign-in when none is cached")
+	}
+}
+
+func loginRun(ctx context.Context, opts *LoginOptions) error {
+	f := opts.F
+	p, err := f.Profile()
+	if err != nil {
+		return err
+	}
+	if err := p.Validate(); err != nil {
+		return fmt.Errorf("profile %q is invalid: %w", f.ProfileName, err)
+	}
+	m, err := f.Manager(p, opts.SignIn)
+	if err != nil {
+		return err
+	}
+	tokens, creds, err := m.SignInAndExchange(ctx)
+	errOut := f.IOStreams.ErrOut
+	if tokens != nil {
+		who := tokens.Email
+		if who == "" {
+			who = tokens.Subject
+		}
+		fmt.Fprintf(errOut, "✓ Signed in as %s (profile %s)\n", who, f.ProfileName)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(errOut, "✓ Identity-enhanced session %s, valid until %s\n", creds.AssumedRoleARN, creds.Expiration.Local().Format(time.RFC1123))
+	return nil
+}

@@ -1,0 +1,145 @@
+package auth
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tip-cli/tip-cli/internal/cmdutil"
+	"github.com/tip-cli/tip-cli/internal/credproc"
+	"github.com/tip-cli/tip-cli/internal/store"
+)
+
+// StatusOptions are the options of `auth status`.
+type StatusOptions struct {
+	F      *cmdutil.Factory
+	Output string
+}
+
+// Status is what `auth status --output json` prints. It never contains a
+// token or a secret.
+type Status struct {
+	Profile        string          `json:"profile"`
+	Provider       string          `json:"provider"`
+	Issuer         string          `json:"issuer"`
+	Store          string          `json:"store"`
+	SignedIn       bool            `json:"signed_in"`
+	User           string          `json:"user,omitempty"`
+	IDTokenExpiry  *time.Time      `json:"id_token_expiry,omitempty"`
+	CanRefresh     bool            `json:"can_refresh"`
+	Sessions       []SessionStatus `json:"sessions"`
+	S3AccessGrants int             `json:"s3_access_grants"`
+}
+
+// SessionStatus describes one cached identity-enhanced session.
+type SessionStatus struct {
+	Scope      string    `json:"scope"`
+	RoleARN    string    `json:"assumed_role_arn"`
+	Expiration time.Time `json:"expiration"`
+	Valid      bool      `json:"valid"`
+}
+
+// NewCmdStatus returns `auth status`.
+func NewCmdStatus(f *cmdutil.Factory, runF func(context.Context, *StatusOptions) error) *cobra.Command {
+	opts := &StatusOptions{F: f}
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show who is signed in and how long the cached sessions last",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.Output != "text" && opts.Output != "json" {
+				return cmdutil.FlagErrorf("invalid --output %q: want text or json", opts.Output)
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return statusRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.Output, "output", "o", "text", "output format: text or json")
+	return cmd
+}
+
+func statusRun(ctx context.Context, opts *StatusOptions) error {
+	f := opts.F
+	p, err := f.Profile()
+	if err != nil {
+		return err
+	}
+	st, err := f.Store()
+	if err != nil {
+		return err
+	}
+	b, err := st.Get(ctx, f.ProfileName)
+	if err != nil {
+		return fmt.Errorf("read cached credentials: %w", err)
+	}
+	s := buildStatus(f.ProfileName, p.Provider, p.Issuer(), st.Name(), b, f.Now(), credproc.DefaultPolicy())
+	if opts.Output == "json" {
+		data, err := json.MarshalIndent(s, "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = f.IOStreams.Out.Write(append(data, '\n'))
+		return err
+	}
+	return writeStatus(f.IOStreams.Out, s)
+}
+
+func buildStatus(profile, provider, issuer, backend string, b *store.Bundle, now time.Time, pol credproc.Policy) *Status {
+	s := &Status{Profile: profile, Provider: provider, Issuer: issuer, Store: backend, Sessions: []SessionStatus{}}
+	if b == nil {
+		return s
+	}
+	if b.IdP != nil {
+		s.SignedIn = true
+		s.User = b.IdP.Email
+		if s.User == "" {
+			s.User = b.IdP.Subject
+		}
+		exp := b.IdP.Expiry
+		s.IDTokenExpiry = &exp
+		s.CanRefresh = b.IdP.RefreshToken != ""
+	}
+	for scope, c := range b.Sessions {
+		name := scope
+		if name == "" {
+			name = "default"
+		}
+		s.Sessions = append(s.Sessions, SessionStatus{Scope: name, RoleARN: c.AssumedRoleARN, Expiration: c.Expiration, Valid: pol.FreshCredentials(now, c)})
+	}
+	sort.Slice(s.Sessions, func(i, j int) bool { return s.Sessions[i].Scope < s.Sessions[j].Scope })
+	s.S3AccessGrants = len(b.Grants)
+	return s
+}
+
+func writeStatus(w io.Writer, s *Status) error {
+	fmt.Fprintf(w, "Profile:   %s (%s, %s)\n", s.Profile, s.Provider, s.Issuer)
+	fmt.Fprintf(w, "Store:     %s\n", s.Store)
+	if !s.SignedIn {
+		fmt.Fprintf(w, "Signed in: no — run `tip-cli auth`\n")
+		return nil
+	}
+	refresh := "no refresh token: sign in again when it expires"
+	if s.CanRefresh {
+		refresh = "refreshable"
+	}
+	fmt.Fprintf(w, "Signed in: %s\n", s.User)
+	fmt.Fprintf(w, "ID token:  until %s (%s)\n", s.IDTokenExpiry.Local().Format(time.RFC1123), refresh)
+	for _, ss := range s.Sessions {
+		state := "valid"
+		if !ss.Valid {
+			state = "expired or due for refresh"
+		}
+		fmt.Fprintf(w, "Session:   %s %s until %s (%s)\n", ss.Scope, ss.RoleARN, ss.Expiration.Local().Format(time.RFC1123), state)
+	}
+	if s.S3AccessGrants > 0 {
+		fmt.Fprintf(w, "S3 Access Grants: %d cached (tip-cli s3ag list-credentials)\n", s.S3AccessGrants)
+	}
+	return nil
+}

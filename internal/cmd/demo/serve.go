@@ -1,0 +1,82 @@
+package demo
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tip-cli/tip-cli/internal/cmdutil"
+	"github.com/tip-cli/tip-cli/internal/config"
+	"github.com/tip-cli/tip-cli/internal/sandbox"
+)
+
+// ServeOptions are the options of `tip-cli demo serve`.
+type ServeOptions struct {
+	F           *cmdutil.Factory
+	OutDir      string
+	IdPAddr     string
+	AWSAddr     string
+	RedirectURI string
+}
+
+func newCmdServe(f *cmdutil.Factory) *cobra.Command {
+	opts := &ServeOptions{F: f}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Keep the sandbox running for end-to-end runs (AWS CLI, SDKs)",
+		Long: `Start the sandbox IdP and AWS emulation and keep them running until
+interrupted. Writes into --out:
+
+  profile.json  a profile for "tip-cli configure idp --config profile.json"
+  env           AWS_ENDPOINT_URL / AWS_REGION exports pointing at the sandbox
+
+The sandbox user signs in without a page, so any HTTP client that follows
+redirects can act as the browser (BROWSER="curl -fsSL -o /dev/null").`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.OutDir == "" {
+				return cmdutil.FlagErrorf("--out is required")
+			}
+			return serveRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.OutDir, "out", "", "directory to write profile.json and env into")
+	cmd.Flags().StringVar(&opts.IdPAddr, "idp-addr", "127.0.0.1:0", "loopback address of the sandbox IdP")
+	cmd.Flags().StringVar(&opts.AWSAddr, "aws-addr", "127.0.0.1:0", "loopback address of the AWS emulation")
+	cmd.Flags().StringVar(&opts.RedirectURI, "redirect-uri", "", "redirect URI for the written profile (default "+config.DefaultRedirectURI+")")
+	return cmd
+}
+
+func serveRun(ctx context.Context, opts *ServeOptions) error {
+	for _, a := range []string{opts.IdPAddr, opts.AWSAddr} {
+		if host, _, ok := strings.Cut(a, ":"); !ok || !config.IsLoopbackHost(host) {
+			return cmdutil.FlagErrorf("address %q must be a loopback host:port", a)
+		}
+	}
+	env, err := sandbox.Start(sandbox.EnvOptions{IdPAddr: opts.IdPAddr, AWSAddr: opts.AWSAddr})
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	prof, err := json.MarshalIndent(env.Profile(opts.RedirectURI), "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := config.WriteFileAtomic(filepath.Join(opts.OutDir, "profile.json"), append(prof, '\n')); err != nil {
+		return err
+	}
+	var envFile strings.Builder
+	for _, kv := range env.Environ() {
+		fmt.Fprintf(&envFile, "export %s\n", kv)
+	}
+	if err := config.WriteFileAtomic(filepath.Join(opts.OutDir, "env"), []byte(envFile.String())); err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.F.IOStreams.ErrOut, "sandbox ready: IdP %s, AWS %s (Ctrl-C to stop)\n", env.IdP.Issuer(), env.AWS.URL())
+	<-ctx.Done()
+	return nil
+}

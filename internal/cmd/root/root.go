@@ -1,0 +1,48 @@
+// Package root assembles tip-cli's command tree.
+package root
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/tip-cli/tip-cli/internal/cmd/auth"
+	"github.com/tip-cli/tip-cli/internal/cmd/configure"
+	"github.com/tip-cli/tip-cli/internal/cmd/demo"
+	"github.com/tip-cli/tip-cli/internal/cmd/s3ag"
+	"github.com/tip-cli/tip-cli/internal/cmd/version"
+	"github.com/tip-cli/tip-cli/internal/cmdutil"
+	"github.com/tip-cli/tip-cli/internal/config"
+)
+
+// BuildInfo is stamped into the binary at build time.
+type BuildInfo = version.Info
+
+// NewCmdRoot returns the root command. Cobra's own error and usage printing
+// is silenced: app.Main reports every error in one place.
+func NewCmdRoot(f *cmdutil.Factory, info BuildInfo) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "tip-cli <command>",
+		Short: "AWS credentials that carry your workforce identity",
+		Long: `tip-cli signs you in with your identity provider (Okta, Entra ID, Cognito or
+any OIDC provider) and gives the AWS CLI and SDKs identity-enhanced credentials
+through IAM Identity Center trusted identity propagation.`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Version:       info.Version,
+	}
+	profile := f.Getenv("TIP_CLI_PROFILE")
+	if profile == "" {
+		profile = config.DefaultProfile
+	}
+	cmd.PersistentFlags().StringVar(&f.ProfileName, "profile", profile, "tip-cli profile to use (env TIP_CLI_PROFILE)")
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cmdutil.FlagError{Err: err} })
+	cmd.SetVersionTemplate(version.Format(info) + "\n")
+
+	cmd.AddCommand(
+		auth.NewCmdAuth(f),
+		configure.NewCmdConfigure(f),
+		demo.NewCmdDemo(f),
+		s3ag.NewCmdS3AG(f),
+		version.NewCmdVersion(f, info),
+	)
+	return cmd
+}

@@ -1,0 +1,58 @@
+package s3ag
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tip-cli/tip-cli/internal/cmdutil"
+)
+
+// ClearOptions are the options of `s3ag clear-credentials`.
+type ClearOptions struct {
+	F *cmdutil.Factory
+}
+
+// NewCmdClearCredentials returns `s3ag clear-credentials`.
+func NewCmdClearCredentials(f *cmdutil.Factory, runF func(context.Context, *ClearOptions) error) *cobra.Command {
+	opts := &ClearOptions{F: f}
+	return &cobra.Command{
+		Use:   "clear-credentials",
+		Short: "Forget cached S3 Access Grants credentials (local, no network)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return clearRun(cmd.Context(), opts)
+		},
+	}
+}
+
+func clearRun(ctx context.Context, opts *ClearOptions) error {
+	f := opts.F
+	st, err := f.Store()
+	if err != nil {
+		return err
+	}
+	unlock, err := f.Lock(ctx, f.ProfileName, cmdutil.DefaultLoginTimeout)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	b, err := st.Get(ctx, f.ProfileName)
+	if err != nil {
+		return fmt.Errorf("read cached credentials: %w", err)
+	}
+	n := 0
+	if b != nil && len(b.Grants) > 0 {
+		n = len(b.Grants)
+		b.Grants = nil
+		if err := st.Put(ctx, f.ProfileName, b); err != nil {
+			return fmt.Errorf("save credentials: %w", err)
+		}
+	}
+	fmt.Fprintf(f.IOStreams.ErrOut, "✓ Cleared %d cached S3 Access Grants credential(s) for profile %s\n", n, f.ProfileName)
+	return nil
+}

@@ -1,0 +1,180 @@
+package s3ag
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/spf13/cobra"
+
+	"github.com/tip-cli/tip-cli/internal/cmdutil"
+	"github.com/tip-cli/tip-cli/internal/config"
+	"github.com/tip-cli/tip-cli/internal/credproc"
+	"github.com/tip-cli/tip-cli/internal/exchange"
+	"github.com/tip-cli/tip-cli/internal/s3ag"
+	"github.com/tip-cli/tip-cli/internal/session"
+	"github.com/tip-cli/tip-cli/internal/store"
+)
+
+// GetDataAccessOptions are the options of `s3ag get-data-access`.
+type GetDataAccessOptions struct {
+	F               *cmdutil.Factory
+	Target          string
+	Permission      string
+	AccountID       string
+	DurationSeconds int32
+	TargetType      string
+	Privilege       string
+	Force           bool
+	Format          string
+	SignIn          cmdutil.SignInOptions
+}
+
+// NewCmdGetDataAccess returns `s3ag get-data-access`.
+func NewCmdGetDataAccess(f *cmdutil.Factory, runF func(context.Context, *GetDataAccessOptions) error) *cobra.Command {
+	opts := &GetDataAccessOptions{F: f}
+	cmd := &cobra.Command{
+		Use:   "get-data-access S3_URI",
+		Short: "Print S3 Access Grants credentials for an S3 location (credential_process)",
+		Long: `Print credentials from S3 Access Grants GetDataAccess for S3_URI, signed by
+your identity-enhanced session. Any later request inside an already granted
+scope (the matched grant target) with a permission the grant covers is served
+from the cache while valid. Use it in ~/.aws/config:
+
+  [profile tip-data]
+  credential_process = tip-cli s3ag get-data-access s3://bucket/prefix/ --permission READWRITE`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Target = args[0]
+			if _, err := opts.request(); err != nil {
+				return &cmdutil.FlagError{Err: err}
+			}
+			if err := credproc.ValidateFormat(opts.Format); err != nil {
+				return &cmdutil.FlagError{Err: err}
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return getDataAccessRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Permission, "permission", "READ", "READ, WRITE or READWRITE")
+	cmd.Flags().StringVar(&opts.AccountID, "account-id", "", "account of the Access Grants instance (default: the identity-enhanced session's account)")
+	cmd.Flags().Int32Var(&opts.DurationSeconds, "duration-seconds", 0, "credential lifetime, 900-43200 (default 3600)")
+	cmd.Flags().StringVar(&opts.TargetType, "target-type", "", "Object when S3_URI names one object")
+	cmd.Flags().StringVar(&opts.Privilege, "privilege", "Default", "Default (scoped to the grant) or Minimal (scoped to S3_URI)")
+	cmd.Flags().BoolVar(&opts.Force, "force-new-creds", false, "ignore cached credentials")
+	cmd.Flags().StringVar(&opts.Format, "format", credproc.FormatProcess, "output format: process, env or json")
+	cmd.Flags().BoolVar(&opts.SignIn.NonInteractive, "non-interactive", false, "fail instead of starting a sign-in when none is cached")
+	return cmd
+}
+
+// request parses and checks the flags locally, so malformed input never
+// reaches the network. The account may stay empty until the session's
+// account is known.
+func (o *GetDataAccessOptions) request() (s3ag.Request, error) {
+	uri, err := s3ag.ParseURI(o.Target)
+	if err != nil {
+		return s3ag.Request{}, err
+	}
+	req := s3ag.Request{Target: uri, DurationSeconds: o.DurationSeconds, AccountID: o.AccountID}
+	if req.Permission, err = s3ag.ParsePermission(o.Permission); err != nil {
+		return req, err
+	}
+	if req.Privilege, err = s3ag.ParsePrivilege(o.Privilege); err != nil {
+		return req, err
+	}
+	if req.TargetType, err = s3ag.ParseTargetType(o.TargetType, uri); err != nil {
+		return req, err
+	}
+	if d := o.DurationSeconds; d != 0 && (d < s3ag.MinDurationSeconds || d > s3ag.MaxDurationSeconds) {
+		return req, fmt.Errorf("invalid --duration-seconds %d: must be %d-%d", d, s3ag.MinDurationSeconds, s3ag.MaxDurationSeconds)
+	}
+	if o.AccountID != "" {
+		return req, config.ValidateAccountID(o.AccountID)
+	}
+	return req, nil
+}
+
+func getDataAccessRun(ctx context.Context, opts *GetDataAccessOptions) error {
+	f := opts.F
+	p, err := f.Profile()
+	if err != nil {
+		return err
+	}
+	if err := p.Validate(); err != nil {
+		return fmt.Errorf("profile %q is invalid: %w", f.ProfileName, err)
+	}
+	req, err := opts.request()
+	if err != nil {
+		return &cmdutil.FlagError{Err: err}
+	}
+	m, err := f.Manager(p, opts.SignIn)
+	if err != nil {
+		return err
+	}
+	if !opts.Force {
+		b, err := m.Store.Get(ctx, f.ProfileName)
+		if err != nil {
+			return fmt.Errorf("read cached credentials: %w", err)
+		}
+		if g := lookup(m, b, req); g != nil {
+			return credproc.Write(f.IOStreams.Out, opts.Format, g.Credentials, credproc.Extra{Target: g.Target})
+		}
+	}
+	var grant *store.Grant
+	err = m.Update(ctx, func(b *store.Bundle) (bool, error) {
+		if g := lookup(m, b, req); g != nil && !opts.Force {
+			grant = g // another process fetched it while we waited
+			return false, nil
+		}
+		sess, err := m.SessionLocked(ctx, b, exchange.Scope{})
+		if err != nil {
+			return true, err // the session may have refreshed: save it
+		}
+		g, err := fetch(ctx, f, p, sess, req)
+		if err != nil {
+			return true, err
+		}
+		b.Grants = s3ag.Upsert(b.Grants, g, f.Now())
+		grant = g
+		return true, nil
+	})
+	if err != nil {
+		return err
+	}
+	return credproc.Write(f.IOStreams.Out, opts.Format, grant.Credentials, credproc.Extra{Target: grant.Target})
+}
+
+func lookup(m *session.Manager, b *store.Bundle, req s3ag.Request) *store.Grant {
+	if b == nil {
+		return nil
+	}
+	now := m.Now()
+	return s3ag.Lookup(b.Grants, req, now, func(c *store.Credentials) bool { return m.Policy.FreshCredentials(now, c) })
+}
+
+// fetch calls GetDataAccess signed by the identity-enhanced session. The
+// account comes from --account-id, else the session's assumed-role ARN,
+// else the profile.
+func fetch(ctx context.Context, f *cmdutil.Factory, p *config.Profile, sess *store.Credentials, req s3ag.Request) (*store.Grant, error) {
+	switch {
+	case req.AccountID != "":
+	case sess.AccountID != "":
+		req.AccountID = sess.AccountID
+	case p.AccountID != "":
+		req.AccountID = p.AccountID
+	default:
+		return nil, fmt.Errorf("cannot tell the S3 Access Grants account: pass --account-id")
+	}
+	cfg, err := f.AWSConfig(ctx, p.Region)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Credentials = aws.NewCredentialsCache(aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+		return aws.Credentials{AccessKeyID: sess.AccessKeyID, SecretAccessKey: sess.SecretAccessKey, SessionToken: sess.SessionToken, CanExpire: true, Expires: sess.Expiration}, nil
+	}))
+	client := s3ag.NewClient(cfg, "")
+	client.Now = f.Now
+	return client.GetDataAccess(ctx, req)
+}

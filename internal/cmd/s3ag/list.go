@@ -1,0 +1,112 @@
+package s3ag
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tip-cli/tip-cli/internal/cmdutil"
+	"github.com/tip-cli/tip-cli/internal/credproc"
+	"github.com/tip-cli/tip-cli/internal/store"
+)
+
+// ListOptions are the options of `s3ag list-credentials`.
+type ListOptions struct {
+	F      *cmdutil.Factory
+	Output string
+}
+
+// CachedGrant is one row of list-credentials; never a secret.
+type CachedGrant struct {
+	Target     string    `json:"target"`
+	Requested  string    `json:"requested,omitempty"`
+	Permission string    `json:"permission"`
+	Privilege  string    `json:"privilege"`
+	TargetType string    `json:"target_type,omitempty"`
+	Expiration time.Time `json:"expiration"`
+	Valid      bool      `json:"valid"`
+}
+
+// NewCmdListCredentials returns `s3ag list-credentials`.
+func NewCmdListCredentials(f *cmdutil.Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
+	opts := &ListOptions{F: f}
+	cmd := &cobra.Command{
+		Use:   "list-credentials",
+		Short: "List cached S3 Access Grants credentials (local, no network)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.Output != "text" && opts.Output != "json" {
+				return cmdutil.FlagErrorf("invalid --output %q: want text or json", opts.Output)
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return listRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.Output, "output", "o", "text", "output format: text or json")
+	return cmd
+}
+
+func listRun(ctx context.Context, opts *ListOptions) error {
+	f := opts.F
+	st, err := f.Store()
+	if err != nil {
+		return err
+	}
+	b, err := st.Get(ctx, f.ProfileName)
+	if err != nil {
+		return fmt.Errorf("read cached credentials: %w", err)
+	}
+	rows := cachedGrants(b, f.Now(), credproc.DefaultPolicy())
+	if opts.Output == "json" {
+		data, err := json.MarshalIndent(rows, "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = f.IOStreams.Out.Write(append(data, '\n'))
+		return err
+	}
+	if len(rows) == 0 {
+		fmt.Fprintf(f.IOStreams.ErrOut, "No cached S3 Access Grants credentials for profile %s\n", f.ProfileName)
+		return nil
+	}
+	return writeTable(f.IOStreams.Out, rows)
+}
+
+func cachedGrants(b *store.Bundle, now time.Time, pol credproc.Policy) []CachedGrant {
+	rows := []CachedGrant{}
+	if b == nil {
+		return rows
+	}
+	for _, g := range b.Grants {
+		if g == nil || g.Credentials == nil {
+			continue
+		}
+		rows = append(rows, CachedGrant{
+			Target: g.Target, Requested: g.Requested, Permission: g.Permission, Privilege: g.Privilege,
+			TargetType: g.TargetType, Expiration: g.Credentials.Expiration, Valid: pol.FreshCredentials(now, g.Credentials),
+		})
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].Target < rows[j].Target })
+	return rows
+}
+
+func writeTable(w io.Writer, rows []CachedGrant) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "TARGET\tPERMISSION\tPRIVILEGE\tEXPIRES\tSTATUS")
+	for _, r := range rows {
+		status := "valid"
+		if !r.Valid {
+			status = "expired"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Target, r.Permission, r.Privilege, r.Expiration.Local().Format(time.RFC3339), status)
+	}
+	return tw.Flush()
+}

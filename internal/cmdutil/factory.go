@@ -1,0 +1,53 @@
+package cmdutil
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/tip-cli/tip-cli/internal/config"
+	"github.com/tip-cli/tip-cli/internal/exchange"
+	"github.com/tip-cli/tip-cli/internal/iostreams"
+	"github.com/tip-cli/tip-cli/internal/store"
+)
+
+// Factory gives commands their dependencies. Every field with I/O is a
+// function so that a command pays only for what it uses: the cached
+// credential_process path never builds an AWS config or an HTTP client.
+type Factory struct {
+	IOStreams *iostreams.IOStreams
+	// Getenv reads the environment; commands read it only through here.
+	Getenv func(string) string
+	Now    func() time.Time
+
+	// ProfileName is set from --profile / TIP_CLI_PROFILE by the root command.
+	ProfileName string
+
+	ConfigDir  func() (string, error)
+	Config     func() (*config.File, error)
+	Store      func() (store.Store, error)
+	HTTPClient func() *http.Client
+	// Browser opens url in the user's browser ($BROWSER, else the OS default).
+	Browser func(ctx context.Context, url string) error
+	// AWSConfig loads the SDK configuration (region, endpoints, HTTP client)
+	// with anonymous credentials: tip-cli signs with the credentials it
+	// minted, never with ambient ones.
+	AWSConfig func(ctx context.Context, region string) (aws.Config, error)
+	// Lock takes a profile's cross-process refresh lock.
+	Lock func(ctx context.Context, profile string, timeout time.Duration) (func(), error)
+	// ChainTrace, when set, narrates the exchange chain (demo, --debug).
+	ChainTrace func(step exchange.Step, detail string, err error)
+	// Executable is the path of the running tip-cli (for credential_process lines).
+	Executable func() (string, error)
+}
+
+// Profile loads the selected profile's configuration.
+func (f *Factory) Profile() (*config.Profile, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, err
+	}
+	return cfg.Profile(f.ProfileName)
+}

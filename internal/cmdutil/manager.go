@@ -1,0 +1,136 @@
+package cmdutil
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tip-cli/tip-cli/internal/config"
+	"github.com/tip-cli/tip-cli/internal/credproc"
+	"github.com/tip-cli/tip-cli/internal/exchange"
+	"github.com/tip-cli/tip-cli/internal/idp"
+	"github.com/tip-cli/tip-cli/internal/session"
+	"github.com/tip-cli/tip-cli/internal/store"
+)
+
+// SignInOptions are the sign-in related flags shared by credential commands.
+type SignInOptions struct {
+	// NonInteractive fails with "not signed in" instead of signing in.
+	NonInteractive bool
+	// NoBrowser prints the sign-in URL on stderr instead of opening a browser.
+	NoBrowser bool
+	// Device uses the device authorization grant (RFC 8628).
+	Device bool
+	// Timeout bounds an interactive sign-in (default 5m).
+	Timeout time.Duration
+	// Margin overrides the expiry margin (default 15m).
+	Margin time.Duration
+}
+
+// DefaultLoginTimeout bounds a browser sign-in.
+const DefaultLoginTimeout = 5 * time.Minute
+
+// IdPClient builds the OIDC client for a profile.
+func (f *Factory) IdPClient(p *config.Profile) *idp.Client {
+	return &idp.Client{
+		Issuer:      p.Issuer(),
+		ClientID:    p.Client(),
+		Scopes:      p.OAuthScopes(),
+		RedirectURI: p.Redirect(),
+		HTTPClient:  f.HTTPClient(),
+		Now:         f.Now,
+	}
+}
+
+// Manager wires a session.Manager for the selected profile.
+func (f *Factory) Manager(p *config.Profile, o SignInOptions) (*session.Manager, error) {
+	st, err := f.Store()
+	if err != nil {
+		return nil, err
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultLoginTimeout
+	}
+	policy := credproc.DefaultPolicy()
+	if o.Margin > 0 {
+		policy.Margin = o.Margin
+	}
+	// Waiters must outlast a sign-in the lock holder is running.
+	lockTimeout := o.Timeout + time.Minute
+	m := &session.Manager{
+		Profile: f.ProfileName,
+		Store:   st,
+		Lock: func(ctx context.Context, profile string) (func(), error) {
+			return f.Lock(ctx, profile, lockTimeout)
+		},
+		IdP: func(context.Context) (session.Refresher, error) { return f.IdPClient(p), nil },
+		Exchanger: func(ctx context.Context) (session.Exchanger, error) {
+			return f.Chain(ctx, p)
+		},
+		RefreshRejected: func(err error) bool {
+			var re *idp.RefreshError
+			return errors.As(err, &re)
+		},
+		Policy: policy,
+		Now:    f.Now,
+	}
+	if !o.NonInteractive {
+		m.SignIn = f.signIn(p, o)
+	}
+	return m, nil
+}
+
+// Chain builds the AWS exchange chain for a profile.
+func (f *Factory) Chain(ctx context.Context, p *config.Profile) (*exchange.Chain, error) {
+	cfg, err := f.AWSConfig(ctx, p.Region)
+	if err != nil {
+		return nil, err
+	}
+	return &exchange.Chain{
+		AWS:               cfg,
+		OIDCRoleARN:       p.OIDCRoleARN,
+		IDEnhancedRoleARN: p.IDEnhancedRoleARN,
+		ApplicationARN:    p.TokenExchangeApplicationARN,
+		Now:               f.Now,
+		Trace:             f.ChainTrace,
+	}, nil
+}
+
+// signIn returns the interactive sign-in for a profile: browser (PKCE) or
+// device flow. Everything it shows goes to stderr.
+func (f *Factory) signIn(p *config.Profile, o SignInOptions) func(ctx context.Context) (*store.Tokens, error) {
+	errOut := f.IOStreams.ErrOut
+	client := f.IdPClient(p)
+	if o.Device || p.SignInFlow() == config.FlowDevice {
+		return func(ctx context.Context) (*store.Tokens, error) {
+			ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+			defer cancel()
+			return client.LoginDevice(ctx, idp.DeviceOptions{Show: func(uri, code, complete string) {
+				fmt.Fprintf(errOut, "To sign in, open %s and enter the code %s\n", uri, code)
+				if complete != "" {
+					fmt.Fprintf(errOut, "Or open %s\n", complete)
+				}
+			}})
+		}
+	}
+	return func(ctx context.Context) (*store.Tokens, error) {
+		return client.Login(ctx, idp.LoginOptions{
+			Timeout: o.Timeout,
+			OpenURL: func(ctx context.Context, url string) error {
+				if o.NoBrowser {
+					fmt.Fprintf(errOut, "Open this URL in your browser to sign in:\n%s\n", url)
+					return nil
+				}
+				fmt.Fprintf(errOut, "Opening your browser to sign in. If it does not open, visit:\n%s\n", url)
+				if err := f.Browser(ctx, url); err != nil {
+					fmt.Fprintf(errOut, "warning: could not open a browser: %v\n", err)
+				}
+				if f.IOStreams.IsStderrTTY() {
+					fmt.Fprintf(errOut, "Waiting for the browser sign-in (Ctrl-C to cancel)…\n")
+				}
+				return nil
+			},
+		})
+	}
+}

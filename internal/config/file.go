@@ -1,0 +1,200 @@
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// DefaultProfile is the profile used when neither --profile nor
+// TIP_CLI_PROFILE names one.
+const DefaultProfile = "default"
+
+// FileName is the config file inside the config directory.
+const FileName = "config.json"
+
+// File is the whole config.json.
+type File struct {
+	Profiles map[string]*Profile `json:"profiles"`
+}
+
+// NotConfiguredError says a profile has not been configured yet.
+type NotConfiguredError struct{ Profile string }
+
+func (e *NotConfiguredError) Error() string {
+	if e.Profile == DefaultProfile {
+		return "tip-cli is not configured: run `tip-cli configure idp`"
+	}
+	return fmt.Sprintf("profile %q is not configured: run `tip-cli --profile %s configure idp`", e.Profile, e.Profile)
+}
+
+// Dir returns the config directory: $AWS_TIP_CLI, else ~/.aws_tip_cli.
+// getenv is injected so commands read the environment in one place.
+func Dir(getenv func(string) string) (string, error) {
+	if d := getenv("AWS_TIP_CLI"); d != "" {
+		return d, nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("locate home directory: %w", err)
+	}
+	return filepath.Join(home, ".aws_tip_cli"), nil
+}
+
+// Load reads dir/config.json. A missing file is an empty config. The Python
+// tip-cli's flat file (one profile's keys at the top level) loads as the
+// default profile.
+func Load(dir string) (*File, error) {
+	path := filepath.Join(dir, FileName)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return &File{Profiles: map[string]*Profile{}}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	f, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("config file %s is corrupt (fix or remove it): %w", path, err)
+	}
+	return f, nil
+}
+
+// Parse decodes config.json in either the profiles form or the legacy flat form.
+func Parse(data []byte) (*File, error) {
+	var probe map[string]json.RawMessage
+	if err := json.Unmarshal(data, &probe); err != nil {
+		return nil, err
+	}
+	if probe == nil {
+		return nil, errors.New("config is not a JSON object")
+	}
+	if _, ok := probe["profiles"]; ok {
+		var f File
+		if err := json.Unmarshal(data, &f); err != nil {
+			return nil, err
+		}
+		if f.Profiles == nil {
+			f.Profiles = map[string]*Profile{}
+		}
+		for name, p := range f.Profiles {
+			if p == nil {
+				return nil, fmt.Errorf("profile %q is null", name)
+			}
+		}
+		return &f, nil
+	}
+	p, err := ParseProfileJSON(data, "")
+	if err != nil {
+		return nil, err
+	}
+	return &File{Profiles: map[string]*Profile{DefaultProfile: p}}, nil
+}
+
+// ParseProfileJSON decodes one profile in the original tool's key set. The
+// provider is taken from provider (a flag), else the "provider" or "idp"
+// key, else inferred from which preset keys are present.
+func ParseProfileJSON(data []byte, provider string) (*Profile, error) {
+	var p Profile
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	if err := dec.Decode(&p); err != nil {
+		return nil, fmt.Errorf("malformed JSON: %w", err)
+	}
+	var extra struct {
+		IdP string `json:"idp"`
+	}
+	_ = json.Unmarshal(data, &extra)
+	switch {
+	case provider != "":
+		p.Provider = provider
+	case p.Provider != "":
+	case extra.IdP != "":
+		p.Provider = extra.IdP
+	default:
+		p.Provider = inferProvider(&p)
+	}
+	if p.Provider == "entra" || p.Provider == "entraid" || p.Provider == "azure" {
+		p.Provider = ProviderEntraID
+	}
+	return &p, nil
+}
+
+func inferProvider(p *Profile) string {
+	switch {
+	case p.OktaURL != "":
+		return ProviderOkta
+	case p.EntraTenantID != "":
+		return ProviderEntraID
+	case p.CognitoDomain != "":
+		return ProviderCognito
+	case p.IssuerURL != "":
+		return ProviderOIDC
+	}
+	return ""
+}
+
+// Profile returns the named profile or a *NotConfiguredError.
+func (f *File) Profile(name string) (*Profile, error) {
+	p, ok := f.Profiles[name]
+	if !ok {
+		return nil, &NotConfiguredError{Profile: name}
+	}
+	return p, nil
+}
+
+// Names returns the profile names, sorted.
+func (f *File) Names() []string {
+	names := make([]string, 0, len(f.Profiles))
+	for n := range f.Profiles {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Save writes the config atomically (temp file + rename, 0600 in a 0700
+// directory) so that a failure never leaves a half-written config.
+func Save(dir string, f *File) error {
+	data, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode config: %w", err)
+	}
+	return WriteFileAtomic(filepath.Join(dir, FileName), append(data, '\n'))
+}
+
+// WriteFileAtomic writes data to path through a temp file in the same
+// directory and a rename, creating the directory 0700 and the file 0600.
+func WriteFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name()) // no-op after a successful rename
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}

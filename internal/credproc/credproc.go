@@ -1,0 +1,118 @@
+// Package credproc renders credentials for their consumers (the AWS
+// credential_process v1 JSON, shell exports, detailed JSON) and decides when
+// cached credentials are still good enough to serve.
+package credproc
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/tip-cli/tip-cli/internal/store"
+)
+
+// Output formats of credential commands.
+const (
+	FormatProcess = "process"
+	FormatEnv     = "env"
+	FormatJSON    = "json"
+)
+
+// Formats lists the accepted --format values.
+var Formats = []string{FormatProcess, FormatEnv, FormatJSON}
+
+// ValidateFormat rejects unknown --format values before any work is done.
+func ValidateFormat(f string) error {
+	for _, ok := range Formats {
+		if f == ok {
+			return nil
+		}
+	}
+	return fmt.Errorf("invalid format %q: want one of %s", f, strings.Join(Formats, ", "))
+}
+
+// processOutput is the credential_process v1 document.
+type processOutput struct {
+	Version         int    `json:"Version"`
+	AccessKeyID     string `json:"AccessKeyId"`
+	SecretAccessKey string `json:"SecretAccessKey"`
+	SessionToken    string `json:"SessionToken"`
+	Expiration      string `json:"Expiration"`
+	AccountID       string `json:"AccountId,omitempty"`
+}
+
+// detailOutput is --format json: the process fields plus where they came from.
+type detailOutput struct {
+	processOutput
+	AssumedRoleARN string `json:"AssumedRoleArn,omitempty"`
+	Identity       string `json:"IdentityCenterUserId,omitempty"`
+	Target         string `json:"MatchedGrantTarget,omitempty"`
+}
+
+// Extra is optional context for --format json.
+type Extra struct {
+	Target string // S3 Access Grants matched target
+}
+
+// Write renders c in format with a single write, so a consumer never sees
+// a partial document.
+func Write(w io.Writer, format string, c *store.Credentials, extra Extra) error {
+	p := processOutput{
+		Version:         1,
+		AccessKeyID:     c.AccessKeyID,
+		SecretAccessKey: c.SecretAccessKey,
+		SessionToken:    c.SessionToken,
+		Expiration:      c.Expiration.UTC().Format(time.RFC3339),
+		AccountID:       c.AccountID,
+	}
+	var out []byte
+	var err error
+	switch format {
+	case FormatProcess, "":
+		out, err = json.Marshal(p)
+		out = append(out, '\n')
+	case FormatJSON:
+		out, err = json.MarshalIndent(detailOutput{processOutput: p, AssumedRoleARN: c.AssumedRoleARN, Identity: c.Identity, Target: extra.Target}, "", "  ")
+		out = append(out, '\n')
+	case FormatEnv:
+		out = []byte(Env(c))
+	default:
+		return ValidateFormat(format)
+	}
+	if err != nil {
+		return fmt.Errorf("encode credentials: %w", err)
+	}
+	_, err = w.Write(out)
+	return err
+}
+
+// Env renders POSIX shell exports.
+func Env(c *store.Credentials) string {
+	var b strings.Builder
+	for _, kv := range EnvVars(c) {
+		fmt.Fprintf(&b, "export %s=%s\n", kv[0], shellQuote(kv[1]))
+	}
+	return b.String()
+}
+
+// EnvVars are the variables an AWS SDK reads for these credentials.
+func EnvVars(c *store.Credentials) [][2]string {
+	return [][2]string{
+		{"AWS_ACCESS_KEY_ID", c.AccessKeyID},
+		{"AWS_SECRET_ACCESS_KEY", c.SecretAccessKey},
+		{"AWS_SESSION_TOKEN", c.SessionToken},
+		{"AWS_CREDENTIAL_EXPIRATION", c.Expiration.UTC().Format(time.RFC3339)},
+	}
+}
+
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '/' || r == '+' || r == '=' || r == '-' || r == '_' || r == '.' || r == ':' ||
+			(r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9'))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

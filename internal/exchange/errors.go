@@ -1,0 +1,84 @@
+package exchange
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/aws/smithy-go"
+)
+
+// Step names the chain step that failed.
+type Step string
+
+// The chain's steps, in order.
+const (
+	StepWebIdentity Step = "AssumeRoleWithWebIdentity"
+	StepCreateToken Step = "CreateTokenWithIAM"
+	StepAssumeRole  Step = "AssumeRole"
+)
+
+// StepError is a failed chain step with the AWS error code and a hint
+// saying what usually causes it.
+type StepError struct {
+	Step     Step
+	Resource string // the role or application ARN the step used
+	Code     string // AWS error code, "" for transport errors
+	Message  string
+	Err      error
+}
+
+func newStepError(step Step, resource string, err error) *StepError {
+	e := &StepError{Step: step, Resource: resource, Err: err}
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		e.Code, e.Message = apiErr.ErrorCode(), apiErr.ErrorMessage()
+	}
+	return e
+}
+
+func (e *StepError) Error() string {
+	if e.Code == "" {
+		return fmt.Sprintf("%s (%s) failed: %v", e.Step, e.Resource, e.Err)
+	}
+	msg := fmt.Sprintf("%s (%s) failed: %s: %s", e.Step, e.Resource, e.Code, e.Message)
+	if h := e.Hint(); h != "" {
+		msg += " — " + h
+	}
+	return msg
+}
+
+func (e *StepError) Unwrap() error { return e.Err }
+
+// Hint says what to check for this step and error code.
+func (e *StepError) Hint() string {
+	switch e.Step {
+	case StepWebIdentity:
+		switch e.Code {
+		case "InvalidIdentityToken":
+			return "check the IAM OIDC provider for the issuer (URL, audience/client id, thumbprint)"
+		case "ExpiredTokenException":
+			return "the IdP token expired: run `tip-cli auth`"
+		case "AccessDenied":
+			return "check the OIDC role's trust policy (federated principal and the :aud condition)"
+		}
+	case StepCreateToken:
+		switch e.Code {
+		case "AccessDeniedException":
+			return "check the application's IAM authentication method actor policy names the OIDC role, and the OIDC role may call sso-oauth:CreateTokenWithIAM"
+		case "InvalidGrantException":
+			return "the trusted token issuer or the application's jwt-bearer grant does not accept this token (issuer URL, audience, user attribute mapping); run `tip-cli diag`"
+		case "InvalidClientException", "UnauthorizedClientException":
+			return "check token_exchange_application_arn is the customer managed application"
+		}
+	case StepAssumeRole:
+		switch e.Code {
+		case "AccessDenied":
+			return "the identity-enhanced role's trust policy must allow the OIDC role sts:AssumeRole and sts:SetContext"
+		case "MalformedPolicyDocument":
+			return "the session policy is not a valid IAM policy"
+		case "PackedPolicyTooLarge":
+			return "the session policies are too large: use fewer or shorter policies"
+		}
+	}
+	return ""
+}

@@ -1,0 +1,156 @@
+package idp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+
+	"golang.org/x/oauth2"
+)
+
+// maxDescription bounds how much of an IdP-supplied description is shown.
+const maxDescription = 300
+
+// CallbackError is an OAuth 2.0 error the identity provider ended the
+// sign-in with: the error= parameter of the loopback redirect (RFC 6749
+// §4.1.2.1) or a terminal device-flow error (RFC 8628 §3.5), e.g.
+// access_denied when the user refused consent.
+type CallbackError struct {
+	Code        string
+	Description string
+}
+
+func (e *CallbackError) Error() string {
+	code := oneLine(e.Code, 64)
+	switch e.Code {
+	case "expired_token":
+		return "the sign-in code expired before it was approved: run the sign-in again"
+	case "access_denied":
+		return withDescription("sign-in was refused by the identity provider: "+code, e.Description)
+	}
+	return withDescription("sign-in failed at the identity provider: "+code, e.Description)
+}
+
+// RefreshError means the token endpoint rejected a refresh (RFC 6749 §5.2,
+// e.g. invalid_grant for an expired, revoked or replayed refresh token) or
+// answered without the ID token tip-cli needs. Callers treat it as "sign in
+// again".
+type RefreshError struct {
+	Code        string
+	Description string
+}
+
+func (e *RefreshError) Error() string {
+	return withDescription("the identity provider refused to refresh the sign-in: "+oneLine(e.Code, 64), e.Description) +
+		": sign in again"
+}
+
+// DiscoveryError means the issuer's OpenID Connect discovery document
+// (/.well-known/openid-configuration) could not be fetched or was invalid.
+type DiscoveryError struct {
+	Issuer string
+	Err    error
+}
+
+func (e *DiscoveryError) Error() string {
+	return fmt.Sprintf("cannot reach identity provider at %s: %s (check the issuer URL and your network)",
+		e.Issuer, oneLine(e.Err.Error(), maxDescription))
+}
+
+// Unwrap returns the underlying error.
+func (e *DiscoveryError) Unwrap() error { return e.Err }
+
+// StateMismatchError means a callback arrived whose state parameter does not
+// belong to this sign-in (RFC 6749 §10.12): a stale browser tab or a forged
+// request. The sign-in is abandoned.
+type StateMismatchError struct{}
+
+func (e *StateMismatchError) Error() string {
+	return "the sign-in response does not belong to this sign-in (state mismatch): " +
+		"run the sign-in again and finish it in the newest browser tab"
+}
+
+// TimeoutError means the browser sign-in did not finish within
+// LoginOptions.Timeout. It matches context.DeadlineExceeded with errors.Is.
+type TimeoutError struct {
+	After time.Duration
+}
+
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("timed out after %s waiting for the browser sign-in", e.After)
+}
+
+// Is reports whether target is context.DeadlineExceeded.
+func (e *TimeoutError) Is(target error) bool { return target == context.DeadlineExceeded }
+
+// stopped turns a done login context into the error Login returns: the
+// *TimeoutError that was its cause, or the cancellation wrapped.
+func stopped(ctx context.Context) error {
+	cause := context.Cause(ctx)
+	var te *TimeoutError
+	if errors.As(cause, &te) {
+		return te
+	}
+	return fmt.Errorf("sign-in cancelled: %w", cause)
+}
+
+// oauthError extracts the RFC 6749 §5.2 error code and description from a
+// token endpoint failure.
+func oauthError(err error) (code, desc string, ok bool) {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) && re.ErrorCode != "" {
+		return re.ErrorCode, re.ErrorDescription, true
+	}
+	return "", "", false
+}
+
+// endpointError rewrites a token endpoint failure as a one-line error that
+// never carries the raw response body.
+func endpointError(err error) error {
+	if code, desc, ok := oauthError(err); ok {
+		return errors.New(withDescription(oneLine(code, 64), desc))
+	}
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) && re.Response != nil {
+		return fmt.Errorf("the identity provider answered HTTP %d", re.Response.StatusCode)
+	}
+	return err
+}
+
+// withDescription appends an IdP-supplied description, made safe for one line.
+func withDescription(msg, desc string) string {
+	if d := oneLine(desc, maxDescription); d != "" {
+		return msg + ": " + d
+	}
+	return msg
+}
+
+// oneLine makes untrusted text safe to show on one terminal line: control
+// characters (newlines, escape sequences) become spaces, runs of spaces
+// collapse and the result is cut to at most max runes.
+func oneLine(s string, max int) string {
+	var b strings.Builder
+	n := 0
+	space := false
+	for _, r := range s {
+		if unicode.IsControl(r) || unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) || r == unicode.ReplacementChar {
+			space = true
+			continue
+		}
+		if n >= max {
+			b.WriteString("…")
+			break
+		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+			n++
+		}
+		space = false
+		b.WriteRune(r)
+		n++
+	}
+	return b.String()
+}

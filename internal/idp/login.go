@@ -1,0 +1,176 @@
+package idp
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+
+	"github.com/tip-cli/tip-cli/internal/store"
+)
+
+// DefaultLoginTimeout is how long Login waits for the browser by default.
+const DefaultLoginTimeout = 5 * time.Minute
+
+// shutdownGrace bounds how long Login waits for the callback server to
+// finish writing its last page.
+const shutdownGrace = 5 * time.Second
+
+// LoginOptions configures a browser sign-in.
+type LoginOptions struct {
+	// OpenURL opens the browser at authURL, or shows it to the user. It is
+	// called only after the loopback listener is bound; an error from it
+	// ends the sign-in.
+	OpenURL func(ctx context.Context, authURL string) error
+	// Timeout bounds the whole sign-in; DefaultLoginTimeout when zero.
+	Timeout time.Duration
+}
+
+// Login signs the user in with the authorization code grant and PKCE S256
+// (RFC 6749 §4.1, RFC 7636) through a loopback redirect (RFC 8252). It
+// binds the redirect URI's port, calls OpenURL with the authorization URL,
+// serves the callback, exchanges the code and verifies the ID token (and
+// its nonce) before returning. The callback server is shut down before
+// Login returns, so Login can run again at once on the same port.
+//
+// Errors: *DiscoveryError, *CallbackError (error= from the IdP),
+// *StateMismatchError, *TimeoutError, or the context's error wrapped.
+func (c *Client) Login(ctx context.Context, o LoginOptions) (*store.Tokens, error) {
+	if o.OpenURL == nil {
+		return nil, errors.New("sign-in: no way to open the browser (OpenURL is nil)")
+	}
+	timeout := o.Timeout
+	if timeout <= 0 {
+		timeout = DefaultLoginTimeout
+	}
+	ctx, cancel := context.WithTimeoutCause(ctx, timeout, &TimeoutError{After: timeout})
+	defer cancel()
+
+	redirect, err := parseRedirect(c.redirectURI())
+	if err != nil {
+		return nil, err
+	}
+	p, err := c.discover(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, stopped(ctx)
+		}
+		return nil, err
+	}
+	lns, redirect, err := listenLoopback(ctx, redirect)
+	if err != nil {
+		return nil, err
+	}
+	h, authURL, err := c.newCallback(ctx, p, callbackPath(redirect), redirect.String())
+	if err != nil {
+		closeAll(lns)
+		return nil, err
+	}
+	return serve(ctx, lns, h, func() error { return o.OpenURL(ctx, authURL) })
+}
+
+// serve runs the callback server on lns, calls open, and waits for the
+// first callback or the end of ctx. The server is shut down and every
+// listener closed before serve returns.
+func serve(ctx context.Context, lns []net.Listener, h *callbackHandler, open func() error) (*store.Tokens, error) {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	var wg sync.WaitGroup
+	for _, l := range lns {
+		wg.Go(func() { _ = srv.Serve(l) })
+	}
+	defer shutdown(srv, &wg)
+
+	if err := open(); err != nil {
+		select {
+		case res := <-h.result:
+			// The callback already ran (the opener saw its failure page):
+			// its error says more than the opener's.
+			return finish(ctx, res)
+		default:
+		}
+		if ctx.Err() != nil {
+			return nil, stopped(ctx)
+		}
+		return nil, fmt.Errorf("open the browser for sign-in: %w", err)
+	}
+	select {
+	case res := <-h.result:
+		return finish(ctx, res)
+	case <-ctx.Done():
+		return nil, stopped(ctx)
+	}
+}
+
+// finish returns the callback's outcome; a failure caused by the login
+// context ending is reported as that (timeout or cancellation).
+func finish(ctx context.Context, res loginResult) (*store.Tokens, error) {
+	if res.err != nil && ctx.Err() != nil {
+		return nil, stopped(ctx)
+	}
+	return res.tokens, res.err
+}
+
+// newCallback prepares state, nonce and PKCE verifier, the handler that
+// completes the login, and the authorization URL.
+func (c *Client) newCallback(ctx context.Context, p *provider, path, redirectURI string) (*callbackHandler, string, error) {
+	state, err := randomString()
+	if err != nil {
+		return nil, "", err
+	}
+	nonce, err := randomString()
+	if err != nil {
+		return nil, "", err
+	}
+	verifier := oauth2.GenerateVerifier()
+	conf := p.oauth
+	conf.RedirectURL = redirectURI
+	h := &callbackHandler{
+		ctx:    ctx,
+		path:   path,
+		state:  state,
+		result: make(chan loginResult, 1),
+		complete: func(ctx context.Context, code string) (*store.Tokens, error) {
+			tok, err := conf.Exchange(p.ctx(ctx), code, oauth2.VerifierOption(verifier))
+			if err != nil {
+				return nil, fmt.Errorf("exchange the authorization code: %w", endpointError(err))
+			}
+			return c.tokens(ctx, p, tok, nonce)
+		},
+	}
+	authURL := conf.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), oidc.Nonce(nonce))
+	return h, authURL, nil
+}
+
+// randomString returns 32 random bytes, base64url-encoded without padding.
+func randomString() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("generate random sign-in parameter: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// shutdown stops the callback server, letting a page being written finish,
+// and waits until every Serve has returned (the listeners are closed).
+func shutdown(srv *http.Server, wg *sync.WaitGroup) {
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		_ = srv.Close()
+	}
+	wg.Wait()
+}
+
+func closeAll(lns []net.Listener) {
+	for _, l := range lns {
+		_ = l.Close()
+	}
+}

@@ -1,0 +1,199 @@
+package s3ag
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/tip-cli/tip-cli/internal/store"
+)
+
+// Duration limits GetDataAccess accepts, in seconds; 0 asks for the
+// service default (3600).
+const (
+	MinDurationSeconds = 900
+	MaxDurationSeconds = 43200
+)
+
+// StaleAfter is how long after expiry Upsert keeps a cached grant (so
+// list-credentials can still show it as expired) before dropping it.
+const StaleAfter = 24 * time.Hour
+
+// Request is one GetDataAccess request, also the cache lookup key.
+type Request struct {
+	Target     URI
+	Permission Permission
+	// Privilege is Default or Minimal; empty means Default.
+	Privilege Privilege
+	// TargetType is "" or "Object".
+	TargetType string
+	// DurationSeconds is 900–43200, or 0 for the service default.
+	DurationSeconds int32
+	// AccountID is the 12-digit account of the Access Grants instance.
+	AccountID string
+}
+
+// canonical returns r with permission, privilege (Default when empty)
+// and target type in canonical form, after checking them and the target.
+func (r Request) canonical() (Request, error) {
+	if u, err := ParseURI(r.Target.String()); err != nil {
+		return r, err
+	} else if u != r.Target {
+		return r, fmt.Errorf("invalid S3 URI %q: bucket and key do not round-trip", r.Target.String())
+	}
+	var err error
+	if r.Permission, err = ParsePermission(string(r.Permission)); err != nil {
+		return r, err
+	}
+	if r.Privilege == "" {
+		r.Privilege = PrivilegeDefault
+	} else if r.Privilege, err = ParsePrivilege(string(r.Privilege)); err != nil {
+		return r, err
+	}
+	if r.TargetType, err = ParseTargetType(r.TargetType, r.Target); err != nil {
+		return r, err
+	}
+	return r, nil
+}
+
+// Validate checks every field locally, so malformed requests never reach
+// the network. Permission, privilege and target type are accepted in any
+// case.
+func (r Request) Validate() error {
+	_, err := r.validated()
+	return err
+}
+
+// validated is Validate returning the canonical request.
+func (r Request) validated() (Request, error) {
+	r, err := r.canonical()
+	if err != nil {
+		return r, err
+	}
+	if d := r.DurationSeconds; d != 0 && (d < MinDurationSeconds || d > MaxDurationSeconds) {
+		return r, fmt.Errorf("invalid duration %d seconds: must be %d-%d", d, MinDurationSeconds, MaxDurationSeconds)
+	}
+	return r, validateAccountID(r.AccountID)
+}
+
+// validateAccountID checks a 12-digit AWS account id.
+func validateAccountID(id string) error {
+	ok := len(id) == 12
+	for i := 0; ok && i < len(id); i++ {
+		ok = id[i] >= '0' && id[i] <= '9'
+	}
+	if !ok {
+		return fmt.Errorf("invalid account id %q: must be 12 digits", id)
+	}
+	return nil
+}
+
+// Lookup returns the cached grant that serves req, or nil (also when req
+// is malformed; AccountID and DurationSeconds may be empty). A grant serves
+// req when its scope (the matched grant target) covers req.Target, its
+// permission covers req.Permission, privilege and target type are equal,
+// its account matches (when both are known), and its credentials have not
+// expired at now and are fresh per the injected expiry policy (nil means
+// "not expired" suffices). For Minimal privilege the credentials only
+// cover the target originally requested, so that target must also cover
+// req.Target (or equal it). Among several, the most specific scope wins.
+func Lookup(grants []*store.Grant, req Request, now time.Time, fresh func(*store.Credentials) bool) *store.Grant {
+	req, err := req.canonical()
+	if err != nil {
+		return nil
+	}
+	target := req.Target.String()
+	var best *store.Grant
+	bestRank := -1
+	for _, g := range grants {
+		if !serves(g, req, target) || !usable(g.Credentials, now, fresh) {
+			continue
+		}
+		rank := specificity(g.Target)
+		if req.Privilege == PrivilegeMinimal {
+			rank = specificity(g.Requested)
+			if g.Requested == target {
+				rank = 2 * exactRank
+			}
+		}
+		if rank > bestRank || rank == bestRank && better(g, best, req.Permission) {
+			best, bestRank = g, rank
+		}
+	}
+	return best
+}
+
+// serves reports whether grant g's scope and attributes match req.
+func serves(g *store.Grant, req Request, target string) bool {
+	if g == nil || g.Credentials == nil {
+		return false
+	}
+	if !Covers(Permission(g.Permission), req.Permission) ||
+		Privilege(g.Privilege) != req.Privilege || g.TargetType != req.TargetType {
+		return false
+	}
+	if req.AccountID != "" && g.Credentials.AccountID != "" && g.Credentials.AccountID != req.AccountID {
+		return false
+	}
+	if !ScopeCovers(g.Target, target) {
+		return false
+	}
+	if req.Privilege == PrivilegeMinimal {
+		return g.Requested == target || ScopeCovers(g.Requested, target)
+	}
+	return true
+}
+
+// usable reports whether c is unexpired at now and fresh per policy.
+func usable(c *store.Credentials, now time.Time, fresh func(*store.Credentials) bool) bool {
+	if !now.Before(c.Expiration) {
+		return false
+	}
+	return fresh == nil || fresh(c)
+}
+
+// better breaks ties between equally specific grants: the exact permission
+// first, then the later expiry.
+func better(g, cur *store.Grant, want Permission) bool {
+	if cur == nil {
+		return true
+	}
+	ge, ce := Permission(g.Permission) == want, Permission(cur.Permission) == want
+	if ge != ce {
+		return ge
+	}
+	return g.Credentials.Expiration.After(cur.Credentials.Expiration)
+}
+
+// Upsert returns grants with g added, replacing any entry with the same
+// key (target, permission, privilege, target type; for Minimal also the
+// requested target, since those credentials cover only it), and dropping
+// entries without credentials or expired more than StaleAfter before now.
+// The input slice is not modified.
+func Upsert(grants []*store.Grant, g *store.Grant, now time.Time) []*store.Grant {
+	out := make([]*store.Grant, 0, len(grants)+1)
+	for _, old := range grants {
+		if old == nil || old.Credentials == nil || sameKey(old, g) {
+			continue
+		}
+		if now.Sub(old.Credentials.Expiration) > StaleAfter {
+			continue
+		}
+		out = append(out, old)
+	}
+	if g != nil {
+		out = append(out, g)
+	}
+	return out
+}
+
+// sameKey reports whether a and b occupy the same cache slot.
+func sameKey(a, b *store.Grant) bool {
+	if b == nil {
+		return false
+	}
+	if a.Target != b.Target || a.Permission != b.Permission ||
+		a.Privilege != b.Privilege || a.TargetType != b.TargetType {
+		return false
+	}
+	return Privilege(a.Privilege) != PrivilegeMinimal || a.Requested == b.Requested
+}

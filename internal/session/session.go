@@ -1,0 +1,242 @@
+// Package session serves a profile's credentials: from the cache when they
+// are fresh (no lock, no network, one store read), otherwise through one
+// refresh chain per profile however many processes ask at once — a
+// cross-process lock around "re-read cache → refresh IdP token → exchange →
+// save", with waiters served from the cache the winner wrote.
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tip-cli/tip-cli/internal/credproc"
+	"github.com/tip-cli/tip-cli/internal/exchange"
+	"github.com/tip-cli/tip-cli/internal/store"
+)
+
+// Refresher refreshes IdP tokens (idp.Client).
+type Refresher interface {
+	Refresh(ctx context.Context, refreshToken string) (*store.Tokens, error)
+}
+
+// Exchanger runs the AWS chain (exchange.Chain).
+type Exchanger interface {
+	Exchange(ctx context.Context, idToken string, scope exchange.Scope) (*store.Credentials, error)
+}
+
+// Manager serves one profile's credentials.
+type Manager struct {
+	Profile string
+	Store   store.Store
+	// Lock takes the profile's cross-process lock.
+	Lock func(ctx context.Context, profile string) (unlock func(), err error)
+	// IdP and Exchanger are built only when a refresh is needed, so the
+	// cached path pays for neither (AWS config loading costs milliseconds).
+	IdP       func(ctx context.Context) (Refresher, error)
+	Exchanger func(ctx context.Context) (Exchanger, error)
+	// SignIn runs an interactive sign-in; nil means non-interactive, and a
+	// needed sign-in fails with *LoginRequiredError.
+	SignIn func(ctx context.Context) (*store.Tokens, error)
+	// RefreshRejected reports whether err means the refresh token is dead
+	// (the IdP said invalid_grant): the user must sign in again.
+	RefreshRejected func(err error) bool
+	Policy          credproc.Policy
+	Now             func() time.Time
+}
+
+// LoginRequiredError means no usable IdP session exists and the command
+// may not start an interactive sign-in.
+type LoginRequiredError struct {
+	Profile string
+	Reason  string
+}
+
+func (e *LoginRequiredError) Error() string {
+	cmd := "tip-cli auth"
+	if e.Profile != "" && e.Profile != "default" {
+		cmd = "tip-cli --profile " + e.Profile + " auth"
+	}
+	if e.Reason != "" {
+		return fmt.Sprintf("not signed in (%s): run `%s`", e.Reason, cmd)
+	}
+	return fmt.Sprintf("not signed in: run `%s`", cmd)
+}
+
+// Credentials returns identity-enhanced credentials for scope, from the
+// cache when fresh unless force is set.
+func (m *Manager) Credentials(ctx context.Context, scope exchange.Scope, force bool) (*store.Credentials, error) {
+	key := scope.Key()
+	if !force {
+		b, err := m.Store.Get(ctx, m.Profile)
+		if err != nil {
+			return nil, fmt.Errorf("read cached credentials: %w", err)
+		}
+		if c := b.Session(key); m.Policy.FreshCredentials(m.now(), c) {
+			return c, nil
+		}
+	}
+	var out *store.Credentials
+	err := m.locked(ctx, func(b *store.Bundle) (bool, error) {
+		if c := b.Session(key); !force && m.Policy.FreshCredentials(m.now(), c) {
+			out = c // another process refreshed while we waited
+			return false, nil
+		}
+		c, err := m.exchange(ctx, b, scope)
+		out = c
+		return c != nil, err
+	})
+	return out, err
+}
+
+// SignInAndExchange always signs in interactively, then runs the chain for
+// the unscoped session so the next credential_process call is warm. The
+// tokens are saved even when the exchange fails.
+func (m *Manager) SignInAndExchange(ctx context.Context) (*store.Tokens, *store.Credentials, error) {
+	if m.SignIn == nil {
+		return nil, nil, &LoginRequiredError{Profile: m.Profile}
+	}
+	var tokens *store.Tokens
+	var creds *store.Credentials
+	err := m.locked(ctx, func(b *store.Bundle) (bool, error) {
+		t, err := m.SignIn(ctx)
+		if err != nil {
+			return false, err
+		}
+		tokens = t
+		b.IdP, b.Sessions, b.Grants = t, nil, nil // a new identity invalidates every cached session
+		if err := m.Store.Put(ctx, m.Profile, b); err != nil {
+			return false, fmt.Errorf("save sign-in: %w", err)
+		}
+		creds, err = m.exchangeWith(ctx, b, t.IDToken, exchange.Scope{})
+		return creds != nil, err
+	})
+	return tokens, creds, err
+}
+
+// RefreshTokens forces an IdP token refresh and saves the result.
+func (m *Manager) RefreshTokens(ctx context.Context) (*store.Tokens, error) {
+	var out *store.Tokens
+	err := m.locked(ctx, func(b *store.Bundle) (bool, error) {
+		t, err := m.freshIDToken(ctx, b)
+		out = t
+		return false, err // freshIDToken saved already
+	})
+	return out, err
+}
+
+// Update runs fn on the profile's bundle under the lock and saves it when
+// fn reports a change. It is how other packages (s3ag) share the lock.
+func (m *Manager) Update(ctx context.Context, fn func(b *store.Bundle) (changed bool, err error)) error {
+	return m.locked(ctx, fn)
+}
+
+// SessionLocked returns fresh credentials for scope from inside Update,
+// refreshing them into b when needed.
+func (m *Manager) SessionLocked(ctx context.Context, b *store.Bundle, scope exchange.Scope) (*store.Credentials, error) {
+	if c := b.Session(scope.Key()); m.Policy.FreshCredentials(m.now(), c) {
+		return c, nil
+	}
+	return m.exchange(ctx, b, scope)
+}
+
+// locked runs fn with the profile lock held on a freshly read bundle and
+// saves the bundle when fn reports a change.
+func (m *Manager) locked(ctx context.Context, fn func(b *store.Bundle) (bool, error)) error {
+	unlock, err := m.Lock(ctx, m.Profile)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	b, err := m.Store.Get(ctx, m.Profile)
+	if err != nil {
+		return fmt.Errorf("read cached credentials: %w", err)
+	}
+	if b == nil {
+		b = &store.Bundle{}
+	}
+	changed, err := fn(b)
+	if changed {
+		if perr := m.Store.Put(ctx, m.Profile, b); perr != nil {
+			return errors.Join(err, fmt.Errorf("save credentials: %w", perr))
+		}
+	}
+	return err
+}
+
+// exchange gets a fresh ID token (refresh, or sign in) and runs the chain.
+func (m *Manager) exchange(ctx context.Context, b *store.Bundle, scope exchange.Scope) (*store.Credentials, error) {
+	t, err := m.freshIDToken(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	return m.exchangeWith(ctx, b, t.IDToken, scope)
+}
+
+func (m *Manager) exchangeWith(ctx context.Context, b *store.Bundle, idToken string, scope exchange.Scope) (*store.Credentials, error) {
+	ex, err := m.Exchanger(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c, err := ex.Exchange(ctx, idToken, scope)
+	if err != nil {
+		return nil, err
+	}
+	b.SetSession(scope.Key(), c)
+	return c, nil
+}
+
+// freshIDToken returns an ID token never yet used as an assertion (Identity
+// Center accepts each once): refreshed, or from a new sign-in. A rotated
+// refresh token is saved before anything else happens, because the old one
+// is dead and presenting it again may revoke the whole grant.
+func (m *Manager) freshIDToken(ctx context.Context, b *store.Bundle) (*store.Tokens, error) {
+	if b.IdP != nil && b.IdP.RefreshToken != "" {
+		t, err := m.refresh(ctx, b.IdP.RefreshToken)
+		if err == nil {
+			b.IdP = t
+			if err := m.Store.Put(ctx, m.Profile, b); err != nil {
+				return nil, fmt.Errorf("save refreshed tokens: %w", err)
+			}
+			return t, nil
+		}
+		if m.RefreshRejected == nil || !m.RefreshRejected(err) {
+			return nil, err
+		}
+		if m.SignIn == nil {
+			return nil, &LoginRequiredError{Profile: m.Profile, Reason: "the identity provider session ended"}
+		}
+	}
+	if m.SignIn == nil {
+		return nil, &LoginRequiredError{Profile: m.Profile}
+	}
+	t, err := m.SignIn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b.IdP, b.Sessions, b.Grants = t, nil, nil
+	if err := m.Store.Put(ctx, m.Profile, b); err != nil {
+		return nil, fmt.Errorf("save sign-in: %w", err)
+	}
+	return t, nil
+}
+
+func (m *Manager) refresh(ctx context.Context, rt string) (*store.Tokens, error) {
+	idp, err := m.IdP(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t, err := idp.Refresh(ctx, rt)
+	if err != nil {
+		return nil, fmt.Errorf("refresh identity provider token: %w", err)
+	}
+	return t, nil
+}
+
+func (m *Manager) now() time.Time {
+	if m.Now != nil {
+		return m.Now()
+	}
+	return time.Now()
+}

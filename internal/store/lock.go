@@ -1,0 +1,76 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/gofrs/flock"
+)
+
+// LocksDirName is the directory under the config directory that holds the
+// per-profile lock files.
+const LocksDirName = "locks"
+
+// lockPollInterval is how often a waiter retries the lock.
+const lockPollInterval = 20 * time.Millisecond
+
+// LockTimeoutError says another process held profile's lock for longer
+// than the caller was willing to wait.
+type LockTimeoutError struct {
+	Profile string
+	Waited  time.Duration
+	// Path is the lock file.
+	Path string
+}
+
+func (e *LockTimeoutError) Error() string {
+	return fmt.Sprintf("another tip-cli is refreshing profile %q; gave up after %s waiting for its lock "+
+		"(if no tip-cli is running, remove %s)", e.Profile, e.Waited, e.Path)
+}
+
+// Lock takes the cross-process lock of profile, an exclusive flock on
+// <dir>/locks/<profile>.lock (file 0600, directory 0700), polling until it
+// is free, ctx ends, or timeout (if positive) passes; the latter returns a
+// *LockTimeoutError. The returned unlock releases the lock; it is safe to
+// call more than once.
+//
+// The lock belongs to the open file description, and the kernel releases
+// it when the holder exits in any way, SIGKILL included, so no stale-lock
+// detection is needed: the lock file itself is left in place and never
+// means "locked" by merely existing.
+func Lock(ctx context.Context, dir, profile string, timeout time.Duration) (unlock func(), err error) {
+	enc, err := encodeProfile(profile)
+	if err != nil {
+		return nil, fmt.Errorf("lock: %w", err)
+	}
+	if dir == "" {
+		return nil, errors.New("lock: no config directory")
+	}
+	locks := filepath.Join(dir, LocksDirName)
+	if err := ensurePrivateDir(locks); err != nil {
+		return nil, fmt.Errorf("lock: %w", err)
+	}
+	path := filepath.Join(locks, enc+".lock")
+	fl := flock.New(path, flock.SetPermissions(0o600))
+
+	waitCtx := ctx
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		waitCtx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	ok, err := fl.TryLockContext(waitCtx, lockPollInterval)
+	if ok {
+		return func() { _ = fl.Unlock() }, nil
+	}
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("lock profile %q: %w", profile, ctx.Err())
+	}
+	if waitCtx.Err() != nil {
+		return nil, &LockTimeoutError{Profile: profile, Waited: timeout, Path: path}
+	}
+	return nil, fmt.Errorf("lock profile %q: %w", profile, err)
+}

@@ -1,0 +1,241 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"sync"
+
+	"github.com/zalando/go-keyring"
+)
+
+// WarnMarkerName is the file under the config directory that records that
+// the "secrets are in files" warning has been shown.
+const WarnMarkerName = "file-store-warned"
+
+// OpenOptions selects and configures the store backend.
+type OpenOptions struct {
+	// Dir is the config directory ($AWS_TIP_CLI). Required unless Backend
+	// is "keyring".
+	Dir string
+	// Backend is TIP_CLI_STORE: "" (automatic), "keyring" or "file".
+	Backend string
+	// Getenv reads the environment (DBUS_SESSION_BUS_ADDRESS); nil reads
+	// nothing.
+	Getenv func(string) string
+	// GOOS is runtime.GOOS normally; "" means runtime.GOOS.
+	GOOS string
+	// Warn receives one warning, the first time (per Dir) the file store is
+	// chosen automatically. nil discards it.
+	Warn io.Writer
+}
+
+// Open returns the store backend for opts.
+//
+// Automatic selection: darwin and windows use the keyring. Elsewhere, with
+// no D-Bus session bus the file store is used at once and D-Bus is never
+// touched (go-keyring's D-Bus library would otherwise autolaunch a
+// dbus-daemon per process). With a bus, the returned store uses the keyring
+// and, if the first keyring access fails (Secret Service missing, locked,
+// broken), switches to the file store for the rest of the process, warning
+// once. Once the keyring has answered, its errors are returned: secrets
+// never go to files while a keyring works.
+func Open(opts OpenOptions) (Store, error) {
+	return open(opts, runUserDir())
+}
+
+// open is Open with the directory where godbus looks for the session bus
+// socket injected for tests.
+func open(opts OpenOptions, runDir string) (Store, error) {
+	goos := opts.GOOS
+	if goos == "" {
+		goos = runtime.GOOS
+	}
+	getenv := opts.Getenv
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	switch opts.Backend {
+	case "keyring":
+		return NewKeyringStore(goos), nil
+	case "file":
+		if opts.Dir == "" {
+			return nil, errors.New("open store: no config directory")
+		}
+		return NewFileStore(opts.Dir), nil
+	case "":
+	default:
+		return nil, fmt.Errorf("open store: unknown TIP_CLI_STORE value %q (want \"keyring\" or \"file\")", opts.Backend)
+	}
+	if goos == "darwin" || goos == "windows" {
+		return NewKeyringStore(goos), nil
+	}
+	if opts.Dir == "" {
+		return nil, errors.New("open store: no config directory")
+	}
+	file := NewFileStore(opts.Dir)
+	if !sessionBusAvailable(getenv, runDir) {
+		warnFileStore(opts.Dir, opts.Warn, "no D-Bus session bus, so no OS keyring")
+		return file, nil
+	}
+	return &autoStore{
+		keyring: NewKeyringStore(goos),
+		file:    file,
+		warn: func(err error) {
+			warnFileStore(opts.Dir, opts.Warn, "OS keyring unreachable ("+err.Error()+")")
+		},
+	}, nil
+}
+
+// runUserDir is where godbus looks for the session bus socket when
+// DBUS_SESSION_BUS_ADDRESS is unset: /run/user/<uid>.
+func runUserDir() string {
+	uid := os.Getuid()
+	if uid < 0 {
+		return ""
+	}
+	return "/run/user/" + strconv.Itoa(uid)
+}
+
+// sessionBusAvailable reports whether godbus would find a session bus
+// without autolaunching one: DBUS_SESSION_BUS_ADDRESS is set (and is not
+// "autolaunch:"), or <runDir>/bus exists. $XDG_RUNTIME_DIR is normally
+// runDir; godbus itself looks only at /run/user/<uid>, so a bus socket that
+// exists only under a different $XDG_RUNTIME_DIR would still make it
+// autolaunch, and is deliberately not counted.
+func sessionBusAvailable(getenv func(string) string, runDir string) bool {
+	if addr := getenv("DBUS_SESSION_BUS_ADDRESS"); addr != "" && addr != "autolaunch:" {
+		return true
+	}
+	if runDir == "" {
+		return false
+	}
+	_, err := os.Stat(filepath.Join(runDir, "bus"))
+	return err == nil
+}
+
+// warnFileStore writes the file-store warning to w unless the marker under
+// dir says it was shown before, then creates the marker.
+func warnFileStore(dir string, w io.Writer, reason string) {
+	if w == nil {
+		return
+	}
+	marker := filepath.Join(dir, WarnMarkerName)
+	if _, err := os.Stat(marker); err == nil {
+		return
+	}
+	fmt.Fprintf(w, "tip-cli: warning: %s; keeping secrets in owner-only files under %s "+
+		"(shown once; TIP_CLI_STORE=keyring|file selects a backend)\n",
+		reason, filepath.Join(dir, SecretsDirName))
+	if err := os.MkdirAll(dir, 0o700); err == nil {
+		_ = os.WriteFile(marker, []byte("the file-store warning has been shown\n"), 0o600)
+	}
+}
+
+// backend states of autoStore.
+const (
+	undecided = iota
+	useKeyring
+	useFile
+)
+
+// autoStore uses the keyring, falling back to the file store for the rest
+// of the process if the keyring fails on its first use.
+type autoStore struct {
+	keyring *KeyringStore
+	file    *FileStore
+	warn    func(error)
+
+	mu    sync.Mutex
+	state int
+}
+
+// Name implements Store: "keyring" until a fallback has happened.
+func (a *autoStore) Name() string {
+	if a.current() == useFile {
+		return a.file.Name()
+	}
+	return a.keyring.Name()
+}
+
+func (a *autoStore) current() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.state
+}
+
+// fellBack records the outcome of a keyring call and reports whether the
+// caller must use the file store instead.
+func (a *autoStore) fellBack(ctx context.Context, err error) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err == nil {
+		if a.state == undecided {
+			a.state = useKeyring
+		}
+		return false
+	}
+	if a.state == undecided && keyringUnreachable(ctx, err) {
+		a.state = useFile
+		a.warn(err)
+	}
+	return a.state == useFile
+}
+
+// keyringUnreachable reports whether err says the keyring itself failed,
+// rather than the call being cancelled or the data being refused.
+func keyringUnreachable(ctx context.Context, err error) bool {
+	var be *backendError
+	return ctx.Err() == nil && errors.As(err, &be) &&
+		!errors.Is(err, keyring.ErrSetDataTooBig) &&
+		!errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+}
+
+// Get implements Store.
+func (a *autoStore) Get(ctx context.Context, profile string) (*Bundle, error) {
+	if a.current() == useFile {
+		return a.file.Get(ctx, profile)
+	}
+	b, err := a.keyring.Get(ctx, profile)
+	if a.fellBack(ctx, err) {
+		return a.file.Get(ctx, profile)
+	}
+	return b, err
+}
+
+// Put implements Store. After a keyring write it removes any copy the file
+// store kept from an earlier fallback, so no secret lingers in files.
+func (a *autoStore) Put(ctx context.Context, profile string, b *Bundle) error {
+	if a.current() == useFile {
+		return a.file.Put(ctx, profile, b)
+	}
+	err := a.keyring.Put(ctx, profile, b)
+	if a.fellBack(ctx, err) {
+		return a.file.Put(ctx, profile, b)
+	}
+	if err != nil {
+		return err
+	}
+	if err := a.file.Delete(ctx, profile); err != nil {
+		return fmt.Errorf("remove file copy after keyring write: %w", err)
+	}
+	return nil
+}
+
+// Delete implements Store: it removes profile from the keyring (when
+// reachable) and from the file store.
+func (a *autoStore) Delete(ctx context.Context, profile string) error {
+	var kerr error
+	if a.current() != useFile {
+		kerr = a.keyring.Delete(ctx, profile)
+		if a.fellBack(ctx, kerr) {
+			kerr = nil
+		}
+	}
+	return errors.Join(kerr, a.file.Delete(ctx, profile))
+}
