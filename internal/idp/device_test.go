@@ -48,19 +48,22 @@ func TestLoginDeviceSlowDown(t *testing.T) {
 	t.Parallel()
 	idp := newSandbox(t, sandbox.IdPOptions{DeviceInterval: time.Second})
 	c := newClient(idp, nil)
-	pr := &pollRecorder{early: true}
-	c.HTTPClient = &http.Client{Timeout: 10 * time.Second, Transport: pr}
-	show := func(_, code, _ string) {
-		if err := idp.ApproveDevice(code); err != nil {
-			t.Errorf("approve: %v", err)
+	var userCode string
+	pr := &pollRecorder{early: true, after: func(errorCode string) {
+		if errorCode == "slow_down" { // the user approves while the client backs off
+			if err := idp.ApproveDevice(userCode); err != nil {
+				t.Errorf("approve: %v", err)
+			}
 		}
-	}
+	}}
+	c.HTTPClient = &http.Client{Timeout: 10 * time.Second, Transport: pr}
+	show := func(_, code, _ string) { userCode = code }
 	if _, err := c.LoginDevice(t.Context(), DeviceOptions{Show: show}); err != nil {
 		t.Fatalf("device login: %v", err)
 	}
 	polls := pr.recorded()
-	if len(polls) != 3 || polls[1].error != "slow_down" || polls[2].error != "" {
-		t.Fatalf("polls = %+v, want early poll, slow_down, success", polls)
+	if len(polls) != 3 || polls[0].error != "authorization_pending" || polls[1].error != "slow_down" || polls[2].error != "" {
+		t.Fatalf("polls = %+v, want pending (early poll), slow_down, success", polls)
 	}
 	if gap := polls[2].at.Sub(polls[1].at); gap < 5900*time.Millisecond {
 		t.Errorf("poll after slow_down came %v later, want >= 6s (1s interval + 5s)", gap)

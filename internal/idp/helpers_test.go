@@ -153,6 +153,8 @@ func (rw *rewriter) RoundTrip(req *http.Request) (*http.Response, error) {
 // fast), so the IdP answers the second with slow_down.
 type pollRecorder struct {
 	early bool
+	// after, if set, runs after each recorded poll with its error code.
+	after func(errorCode string)
 	mu    sync.Mutex
 	polls []poll
 }
@@ -204,6 +206,9 @@ func (pr *pollRecorder) send(req *http.Request, body []byte) (*http.Response, er
 	pr.mu.Lock()
 	pr.polls = append(pr.polls, poll{at: at, error: e.Error})
 	pr.mu.Unlock()
+	if pr.after != nil {
+		pr.after(e.Error)
+	}
 	resp.Body = io.NopCloser(bytes.NewReader(raw))
 	return resp, nil
 }

@@ -56,6 +56,8 @@ type AWSOptions struct {
 	Grants []GrantRule
 	// Addr is the listen address, default "127.0.0.1:0".
 	Addr string
+	// Key signs the Identity Center idToken; default a fresh 2048-bit RSA key.
+	Key *rsa.PrivateKey
 }
 
 // Principal is the identity behind credentials the emulator issued.
@@ -120,9 +122,13 @@ type AWS struct {
 // NewAWS starts the emulator on a loopback listener.
 func NewAWS(opts AWSOptions) (*AWS, error) {
 	opts = awsDefaults(opts)
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		return nil, fmt.Errorf("generate identity center signing key: %w", err)
+	key := opts.Key
+	if key == nil {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			return nil, fmt.Errorf("generate identity center signing key: %w", err)
+		}
+		key = k
 	}
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {

@@ -2,6 +2,8 @@ package sandbox
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"errors"
 	"sync"
 	"testing"
@@ -17,6 +19,30 @@ import (
 	smithyendpoints "github.com/aws/smithy-go/endpoints"
 	"net/url"
 )
+
+// awsTestKeys are RSA keys shared by the tests (key generation is slow):
+// [0] signs for the IdP and the emulator, [1] forges tokens.
+var awsTestKeys = sync.OnceValues(func() ([2]*rsa.PrivateKey, error) {
+	var keys [2]*rsa.PrivateKey
+	for i := range keys {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			return keys, err
+		}
+		keys[i] = k
+	}
+	return keys, nil
+})
+
+// awsTestKey returns shared test key i.
+func awsTestKey(t *testing.T, i int) *rsa.PrivateKey {
+	t.Helper()
+	keys, err := awsTestKeys()
+	if err != nil {
+		t.Fatalf("generate test keys: %v", err)
+	}
+	return keys[i]
+}
 
 // awsTestClock is a settable clock shared by the IdP and the AWS emulator.
 type awsTestClock struct {
@@ -47,12 +73,12 @@ type awsFixture struct {
 func awsStart(t *testing.T, mutate func(*AWSOptions)) *awsFixture {
 	t.Helper()
 	clock := &awsTestClock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
-	idp, err := NewIdP(IdPOptions{Now: clock.Now})
+	idp, err := NewIdP(IdPOptions{Now: clock.Now, Key: awsTestKey(t, 0)})
 	if err != nil {
 		t.Fatalf("NewIdP: %v", err)
 	}
 	t.Cleanup(idp.Close)
-	opts := AWSOptions{Now: clock.Now, IssuerURL: idp.Issuer()}
+	opts := AWSOptions{Now: clock.Now, IssuerURL: idp.Issuer(), Key: awsTestKey(t, 0)}
 	if mutate != nil {
 		mutate(&opts)
 	}

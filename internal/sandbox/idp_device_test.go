@@ -48,7 +48,7 @@ func TestIdPDeviceFlowPolling(t *testing.T) {
 		want    string
 	}{
 		{"first poll", 0, false, "authorization_pending"},
-		{"too fast", 0, false, "slow_down"},               // interval 1s → 6s
+		{"too fast", 0, false, "slow_down"},                     // interval 1s → 6s
 		{"still too fast", 2 * time.Second, false, "slow_down"}, // interval 6s → 11s
 		{"after the new interval", 11 * time.Second, false, "authorization_pending"},
 		{"approved", 11 * time.Second, true, ""},

@@ -2,8 +2,6 @@ package sandbox
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"fmt"
 	"strings"
 	"testing"
@@ -19,11 +17,7 @@ import (
 // awsForge signs claims with a key the IdP does not publish.
 func awsForge(t *testing.T, claims map[string]any) string {
 	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: key}, (&jose.SignerOptions{}).WithHeader("kid", "forged"))
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: awsTestKey(t, 1)}, (&jose.SignerOptions{}).WithHeader("kid", "forged"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +88,7 @@ func TestSTSAssumeRoleWithWebIdentityRules(t *testing.T) {
 func TestSTSWebIdentityUnreachableIdP(t *testing.T) {
 	f := awsStart(t, nil)
 	tok := f.mint(t, nil)
-	a, err := NewAWS(AWSOptions{Now: f.clock.Now, IssuerURL: "http://127.0.0.1:1"})
+	a, err := NewAWS(AWSOptions{Now: f.clock.Now, IssuerURL: "http://127.0.0.1:1", Key: awsTestKey(t, 0)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +128,10 @@ func TestSTSAssumeRoleRules(t *testing.T) {
 			in.PolicyArns = arns(10)
 			in.DurationSeconds = aws.Int32(3600)
 		}},
-		{name: "plain role", mutate: func(in *sts.AssumeRoleInput) { in.RoleArn = aws.String(f.aws.PlainRoleARN()); in.ProvidedContexts = nil }},
+		{name: "plain role", mutate: func(in *sts.AssumeRoleInput) {
+			in.RoleArn = aws.String(f.aws.PlainRoleARN())
+			in.ProvidedContexts = nil
+		}},
 		{name: "plain role with context", mutate: func(in *sts.AssumeRoleInput) { in.RoleArn = aws.String(f.aws.PlainRoleARN()) }, want: "AccessDenied"},
 		{name: "wrong role", mutate: func(in *sts.AssumeRoleInput) { in.RoleArn = aws.String(f.aws.OIDCRoleARN()) }, want: "AccessDenied"},
 		{name: "unknown role", mutate: func(in *sts.AssumeRoleInput) { in.RoleArn = aws.String("arn:aws:iam::123456789012:role/other") }, want: "AccessDenied"},

@@ -77,4 +77,32 @@ func realKeyringRoundTrip(t *testing.T) {
 		}
 		t.Logf("limit %d: 20 KB bundle round-tripped and deleted", limit)
 	}
+	realAutoStore(t, profile)
+}
+
+// realAutoStore checks that the automatic backend picks the working
+// keyring and leaves no secret in files.
+func realAutoStore(t *testing.T, profile string) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := Open(OpenOptions{Dir: dir, Getenv: os.Getenv, Warn: os.Stderr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Delete(context.Background(), profile) })
+	want := sampleBundle("auto")
+	if err := s.Put(ctx, profile, want); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Get(ctx, profile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertBundle(t, got, want)
+	if s.Name() != "keyring" {
+		t.Errorf("automatic backend %q, want keyring", s.Name())
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("files written under the config dir while the keyring works: %v", entries)
+	}
 }
