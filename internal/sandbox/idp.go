@@ -151,10 +151,7 @@ func idpFromOptions(opts IdPOptions) (*IdP, error) {
 	if i.interval <= 0 {
 		i.interval = 5 * time.Second
 	}
-	i.interval = i.interval.Round(time.Second)
-	if i.interval < time.Second {
-		i.interval = time.Second
-	}
+	i.interval = (i.interval + time.Second - 1) / time.Second * time.Second
 	if err := i.initSigner(); err != nil {
 		return nil, err
 	}
