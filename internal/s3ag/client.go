@@ -72,6 +72,7 @@ type NoGrantError struct {
 	Err error
 }
 
+// Error implements error.
 func (e *NoGrantError) Error() string {
 	return fmt.Sprintf("no S3 Access Grant matches %s for %s", e.Target, e.Permission)
 }

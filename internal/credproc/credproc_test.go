@@ -1,0 +1,74 @@
+package credproc
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tip-cli/tip-cli/internal/store"
+)
+
+var t0 = time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
+
+func TestFresh(t *testing.T) {
+	p := DefaultPolicy()
+	tests := []struct {
+		name           string
+		now, mint, exp time.Time
+		want           bool
+	}{
+		{"hour left", t0, t0, t0.Add(time.Hour), true},
+		{"20 min left of an hour", t0.Add(40 * time.Minute), t0, t0.Add(time.Hour), true},
+		{"14 min left of an hour", t0.Add(46 * time.Minute), t0, t0.Add(time.Hour), false},
+		{"expired", t0.Add(2 * time.Hour), t0, t0.Add(time.Hour), false},
+		{"just minted 15 min session", t0, t0, t0.Add(15 * time.Minute), true},
+		{"15 min session past half", t0.Add(8 * time.Minute), t0, t0.Add(15 * time.Minute), false},
+		{"within skew of expiry", t0.Add(59*time.Minute + 30*time.Second), t0.Add(59 * time.Minute), t0.Add(time.Hour), false},
+		{"unknown mint time, 16 min left", t0, time.Time{}, t0.Add(17 * time.Minute), true},
+	}
+	for _, tt := range tests {
+		if got := p.Fresh(tt.now, tt.mint, tt.exp); got != tt.want {
+			t.Errorf("%s: Fresh = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	if p.FreshCredentials(t0, nil) {
+		t.Error("nil credentials are fresh")
+	}
+}
+
+func TestWriteFormats(t *testing.T) {
+	c := &store.Credentials{AccessKeyID: "ASIAEXAMPLE", SecretAccessKey: "se'cret", SessionToken: "tok/en+=", Expiration: t0, AccountID: "123456789012", AssumedRoleARN: "arn:aws:sts::123456789012:assumed-role/r/s"}
+	var out bytes.Buffer
+	if err := Write(&out, FormatProcess, c, Extra{}); err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc["Version"] != float64(1) || doc["Expiration"] != "2030-01-01T12:00:00Z" || doc["AccountId"] != "123456789012" {
+		t.Errorf("process doc %v", doc)
+	}
+	if _, ok := doc["AssumedRoleArn"]; ok {
+		t.Error("process output carries extra fields")
+	}
+	out.Reset()
+	if err := Write(&out, FormatEnv, c, Extra{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), `export AWS_SECRET_ACCESS_KEY='se'\''cret'`) || !strings.Contains(out.String(), "export AWS_SESSION_TOKEN=tok/en+=\n") {
+		t.Errorf("env output %q", out.String())
+	}
+	out.Reset()
+	if err := Write(&out, FormatJSON, c, Extra{Target: "s3://b/p/*"}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), `"MatchedGrantTarget": "s3://b/p/*"`) {
+		t.Errorf("json output %s", out.String())
+	}
+	if err := Write(&out, "xml", c, Extra{}); err == nil {
+		t.Error("unknown format accepted")
+	}
+}
