@@ -1,0 +1,231 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/zalando/go-keyring"
+
+	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/store"
+	"github.com/tip-cli/tip-cli/internal/testkit"
+)
+
+// The test binary doubles as tip-cli (TIP_CLI_TEST_MAIN=1) and as a fake
+// browser (first argument --tip-fake-browser), so the process tests need
+// no build step and no curl.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 2 && os.Args[1] == "--tip-fake-browser" {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := sandbox.FakeBrowser(ctx, nil, os.Args[len(os.Args)-1]); err != nil {
+			fmt.Fprintln(os.Stderr, "fake browser:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	if os.Getenv("TIP_CLI_TEST_MAIN") == "1" {
+		os.Exit(Main(BuildInfo{Version: "test"}))
+	}
+	os.Exit(m.Run())
+}
+
+// procEnv is the environment of a tip-cli child process: no ambient AWS
+// settings, the sandbox's endpoint, a private config dir and the fake browser.
+func procEnv(t *testing.T, k *testkit.Kit) []string {
+	t.Helper()
+	var env []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "AWS_") || strings.HasPrefix(kv, "TIP_CLI_") || strings.HasPrefix(kv, "BROWSER=") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	env = append(env, k.Env.Environ()...)
+	return append(env,
+		"TIP_CLI_TEST_MAIN=1",
+		"AWS_TIP_CLI="+k.Dir,
+		"TIP_CLI_STORE=file",
+		"AWS_CONFIG_FILE="+os.DevNull,
+		"AWS_SHARED_CREDENTIALS_FILE="+os.DevNull,
+		"BROWSER="+exe+" --tip-fake-browser",
+	)
+}
+
+type procResult struct {
+	code           int
+	stdout, stderr string
+}
+
+// runProcs starts n tip-cli processes at once and waits for all.
+func runProcs(t *testing.T, k *testkit.Kit, n int, args ...string) []procResult {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := procEnv(t, k)
+	results := make([]procResult, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, exe, args...)
+			cmd.Env = env
+			var out, errOut bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &errOut
+			<-start
+			err := cmd.Run()
+			code := 0
+			if err != nil {
+				code = -1
+				if ee, ok := err.(*exec.ExitError); ok {
+					code = ee.ExitCode()
+				}
+			}
+			results[i] = procResult{code: code, stdout: out.String(), stderr: errOut.String()}
+		}(i)
+	}
+	close(start)
+	wg.Wait()
+	return results
+}
+
+func accessKeys(t *testing.T, results []procResult) map[string]int {
+	t.Helper()
+	keys := map[string]int{}
+	for i, r := range results {
+		if r.code != 0 {
+			t.Errorf("process %d: exit %d: %s", i, r.code, r.stderr)
+			continue
+		}
+		var doc struct{ AccessKeyId string }
+		if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || doc.AccessKeyId == "" {
+			t.Errorf("process %d: stdout %q", i, r.stdout)
+			continue
+		}
+		keys[doc.AccessKeyId]++
+	}
+	return keys
+}
+
+// expireSessions makes every cached session of the profile look expired.
+func expireSessions(t *testing.T, k *testkit.Kit) {
+	t.Helper()
+	ctx := context.Background()
+	b, err := k.Store.Get(ctx, "default")
+	if err != nil || b == nil {
+		t.Fatalf("no cached bundle: %v", err)
+	}
+	for _, c := range b.Sessions {
+		c.Expiration = time.Now().Add(-time.Minute)
+	}
+	if err := k.Store.Put(ctx, "default", b); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestConcurrentProcessesRefreshOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts real processes")
+	}
+	k := testkit.New(t, sandbox.EnvOptions{})
+	k.Configure(t, "default")
+	if r := runProcs(t, k, 1, "auth", "--timeout", "30s"); r[0].code != 0 {
+		t.Fatalf("sign-in: %s", r[0].stderr)
+	}
+	expireSessions(t, k)
+	idpBefore, awsBefore := k.Env.IdP.Counts(), k.Env.AWS.Counts()
+
+	const n = 12
+	keys := accessKeys(t, runProcs(t, k, n, "auth", "get-iam-credentials", "--non-interactive"))
+	if len(keys) != 1 {
+		t.Errorf("%d distinct credential sets among %d processes, want 1: %v", len(keys), n, keys)
+	}
+	idpAfter, awsAfter := k.Env.IdP.Counts(), k.Env.AWS.Counts()
+	if d := idpAfter["token:refresh_token"] - idpBefore["token:refresh_token"]; d != 1 {
+		t.Errorf("IdP refreshes = %d, want 1", d)
+	}
+	for _, op := range []string{"AssumeRoleWithWebIdentity", "CreateTokenWithIAM", "AssumeRole"} {
+		if d := awsAfter[op] - awsBefore[op]; d != 1 {
+			t.Errorf("%s calls = %d, want 1", op, d)
+		}
+	}
+}
+
+func TestConcurrentSignInOpensOneBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts real processes")
+	}
+	k := testkit.New(t, sandbox.EnvOptions{})
+	k.Configure(t, "default")
+	const n = 6
+	keys := accessKeys(t, runProcs(t, k, n, "auth", "get-iam-credentials", "--timeout", "30s"))
+	if len(keys) != 1 {
+		t.Errorf("%d distinct credential sets, want 1", len(keys))
+	}
+	if got := k.Env.IdP.Counts()["authorize"]; got != 1 {
+		t.Errorf("browser sign-ins (authorize requests) = %d, want 1", got)
+	}
+}
+
+func TestNoSecretsInFilesWithKeyring(t *testing.T) {
+	// With a keyring store, the config directory must hold no token or
+	// secret: only config.json and the lock files.
+	k := testkit.New(t, sandbox.EnvOptions{})
+	keyring.MockInit() // go-keyring's in-memory provider stands in for the OS keyring
+	k.Store = store.NewKeyringStore(runtime.GOOS)
+	k.Configure(t, "default")
+	if r := run(t, k, "auth", "get-iam-credentials"); r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	b, _ := k.Store.Get(context.Background(), "default")
+	secrets := []string{b.IdP.IDToken, b.IdP.RefreshToken, b.IdP.AccessToken, b.Session("").SecretAccessKey, b.Session("").SessionToken}
+	assertNoSecretsUnder(t, k.Dir, secrets)
+}
+
+func assertNoSecretsUnder(t *testing.T, dir string, secrets []string) {
+	t.Helper()
+	err := walkFiles(dir, func(path string, data []byte) {
+		for _, s := range secrets {
+			if s != "" && bytes.Contains(data, []byte(s)) {
+				t.Errorf("%s contains a secret", path)
+			}
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func walkFiles(dir string, fn func(path string, data []byte)) error {
+	return filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		fn(path, data)
+		return nil
+	})
+}
