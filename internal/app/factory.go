@@ -28,6 +28,7 @@ func newFactory(ios *iostreams.IOStreams) *cmdutil.Factory {
 	f := &cmdutil.Factory{
 		IOStreams:  ios,
 		Getenv:     os.Getenv,
+		Environ:    os.Environ,
 		Now:        time.Now,
 		Executable: os.Executable,
 	}

@@ -116,7 +116,21 @@ func SetProfile(path, name string, settings []KV) (created bool, err error) {
 	if err != nil {
 		return false, err
 	}
+	out, created := setProfileData(data, name, settings)
+	if out == data {
+		return false, nil
+	}
+	if err := writeAtomic(path, []byte(out)); err != nil {
+		return false, err
+	}
+	return created, nil
+}
+
+// setProfileData applies SetProfile's edit to the file content; name and
+// settings are valid.
+func setProfileData(data, name string, settings []KV) (string, bool) {
 	lines := splitLines(data)
+	created := false
 	if _, ok := findSection(lines, classify(lines), name); !ok {
 		lines = appendSection(lines, name)
 		created = true
@@ -124,14 +138,7 @@ func SetProfile(path, name string, settings []KV) (created bool, err error) {
 	for _, kv := range settings {
 		lines = setOption(lines, name, kv)
 	}
-	out := joinLines(lines)
-	if string(out) == data && !created {
-		return false, nil
-	}
-	if err := writeAtomic(path, out); err != nil {
-		return false, err
-	}
-	return created, nil
+	return string(joinLines(lines)), created
 }
 
 // RemoveProfile deletes the profile's section (its header and settings;

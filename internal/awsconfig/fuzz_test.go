@@ -2,8 +2,6 @@ package awsconfig
 
 import (
 	"maps"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"unicode"
@@ -51,24 +49,15 @@ func FuzzSetProfile(f *testing.F) {
 		if !fuzzable(data) {
 			t.Skip()
 		}
-		path := filepath.Join(t.TempDir(), "config")
-		if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := SetProfile(path, name, []KV{{key, value}}); err != nil {
-			if got := readFile(t, path); got != data {
-				t.Fatalf("failed SetProfile (%v) changed the file", err)
-			}
+		settings := []KV{{key, value}}
+		if ValidateProfileName(name) != nil || validateSettings(settings) != nil {
 			t.Skip()
 		}
-		out := readFile(t, path)
+		out, _ := setProfileData(data, name, settings)
 		checkOthersUntouched(t, data, out, name)
 		checkTarget(t, data, out, name, key, value)
-		if _, err := SetProfile(path, name, []KV{{key, value}}); err != nil {
-			t.Fatal(err)
-		}
-		if again := readFile(t, path); again != out {
-			t.Fatalf("not idempotent:\n%q\n%q", out, again)
+		if again, created := setProfileData(out, name, settings); again != out || created {
+			t.Fatalf("not idempotent (created=%v):\n%q\n%q", created, out, again)
 		}
 	})
 }

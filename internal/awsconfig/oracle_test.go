@@ -63,7 +63,7 @@ func readINI(data string) []iniSection {
 		}
 		flush()
 		if m := oracleOptionRE.FindStringSubmatch(stripped); m != nil {
-			opt, val = strings.ToLower(strings.TrimRight(m[1], " \t")), []string{m[2]}
+			opt, val = strings.ToLower(strings.TrimRight(m[1], " \t\v\f\r")), []string{strings.Trim(m[2], " \t\v\f\r")}
 		} else {
 			opt, val = strings.ToLower(stripped), []string{""}
 		}

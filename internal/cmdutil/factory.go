@@ -20,6 +20,8 @@ type Factory struct {
 	IOStreams *iostreams.IOStreams
 	// Getenv reads the environment; commands read it only through here.
 	Getenv func(string) string
+	// Environ is the whole environment (exec passes it to the child).
+	Environ func() []string
 	Now    func() time.Time
 
 	// ProfileName is set from --profile / TIP_CLI_PROFILE by the root command.

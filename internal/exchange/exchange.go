@@ -180,18 +180,49 @@ func (c *Chain) AssumeIdentityEnhancedRole(ctx context.Context, oidcCreds aws.Cr
 	if c.Duration > 0 {
 		in.DurationSeconds = aws.Int32(int32(c.Duration / time.Second))
 	}
+	applyScope(in, scope)
+	out, err := client.AssumeRole(ctx, in)
+	if err != nil {
+		return nil, newStepError(StepAssumeRole, c.IDEnhancedRoleARN, err)
+	}
+	creds, err := c.credentials(out, id.UserID)
+	if err != nil {
+		return nil, fmt.Errorf("assume identity-enhanced role %s: %w", c.IDEnhancedRoleARN, err)
+	}
+	return creds, nil
+}
+
+// AssumePlainRole assumes roleARN with the OIDC role session and no
+// identity context (console --role-arn: the federation endpoint may refuse
+// identity-enhanced sessions). duration 0 lets STS choose.
+func (c *Chain) AssumePlainRole(ctx context.Context, oidcCreds aws.Credentials, roleARN string, duration time.Duration, scope Scope) (*store.Credentials, error) {
+	client := sts.NewFromConfig(c.AWS, func(o *sts.Options) {
+		o.Credentials = aws.NewCredentialsCache(staticProvider(oidcCreds))
+	})
+	in := &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("tip-cli-console")}
+	if duration > 0 {
+		in.DurationSeconds = aws.Int32(int32(duration / time.Second))
+	}
+	applyScope(in, scope)
+	out, err := client.AssumeRole(ctx, in)
+	if err != nil {
+		return nil, newStepError(StepAssumeRole, roleARN, err)
+	}
+	return c.credentials(out, "")
+}
+
+func applyScope(in *sts.AssumeRoleInput, scope Scope) {
 	if scope.Policy != "" {
 		in.Policy = aws.String(scope.Policy)
 	}
 	for _, arn := range scope.PolicyARNs {
 		in.PolicyArns = append(in.PolicyArns, ststypes.PolicyDescriptorType{Arn: aws.String(arn)})
 	}
-	out, err := client.AssumeRole(ctx, in)
-	if err != nil {
-		return nil, newStepError(StepAssumeRole, c.IDEnhancedRoleARN, err)
-	}
+}
+
+func (c *Chain) credentials(out *sts.AssumeRoleOutput, identity string) (*store.Credentials, error) {
 	if out.Credentials == nil || out.AssumedRoleUser == nil {
-		return nil, fmt.Errorf("assume identity-enhanced role %s: response has no credentials", c.IDEnhancedRoleARN)
+		return nil, fmt.Errorf("assume role: response has no credentials")
 	}
 	arn := aws.ToString(out.AssumedRoleUser.Arn)
 	return &store.Credentials{
@@ -201,7 +232,7 @@ func (c *Chain) AssumeIdentityEnhancedRole(ctx context.Context, oidcCreds aws.Cr
 		Expiration:      aws.ToTime(out.Credentials.Expiration),
 		AccountID:       AccountFromARN(arn),
 		AssumedRoleARN:  arn,
-		Identity:        id.UserID,
+		Identity:        identity,
 		MintedAt:        c.now(),
 	}, nil
 }

@@ -100,7 +100,7 @@ func s3cMatchGrant(grants []GrantRule, userID string, groups []string, target s3
 		if err != nil || !scope.covers(target) || !s3cPermits(g.Permission, perm) {
 			continue
 		}
-		better := !found || false ||
+		better := !found || len(g.Scope) > len(best.rule.Scope) ||
 			len(g.Scope) == len(best.rule.Scope) && typ == "DIRECTORY_USER" && best.granteeType != typ
 		if better {
 			best, found = s3cMatch{rule: g, granteeType: typ}, true

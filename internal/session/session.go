@@ -115,7 +115,10 @@ func (m *Manager) SignInAndExchange(ctx context.Context) (*store.Tokens, *store.
 	return tokens, creds, err
 }
 
-// RefreshTokens forces an IdP token refresh and saves the result.
+// RefreshTokens forces an IdP token refresh (or a sign-in when allowed)
+// and saves the result. The returned ID token has never been used as an
+// assertion, so callers may run a one-off exchange with it (console
+// --role-arn, diag's live check).
 func (m *Manager) RefreshTokens(ctx context.Context) (*store.Tokens, error) {
 	var out *store.Tokens
 	err := m.locked(ctx, func(b *store.Bundle) (bool, error) {

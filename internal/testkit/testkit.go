@@ -52,8 +52,15 @@ func New(t testing.TB, opts sandbox.EnvOptions) *Kit {
 		now = time.Now
 	}
 	f := &cmdutil.Factory{
-		IOStreams:   ios,
-		Getenv:      func(key string) string { return k.Vars[key] },
+		IOStreams: ios,
+		Getenv:    func(key string) string { return k.Vars[key] },
+		Environ: func() []string {
+			env := make([]string, 0, len(k.Vars))
+			for key, v := range k.Vars {
+				env = append(env, key+"="+v)
+			}
+			return env
+		},
 		Now:         now,
 		ProfileName: config.DefaultProfile,
 		ConfigDir:   func() (string, error) { return k.Dir, nil },

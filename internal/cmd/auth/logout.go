@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
+	"github.com/tip-cli/tip-cli/internal/store"
 )
 
 // LogoutOptions are the options of `auth logout`.
@@ -38,6 +39,15 @@ func logoutRun(ctx context.Context, opts *LogoutOptions) error {
 	}
 	if err := st.Delete(ctx, f.ProfileName); err != nil {
 		return fmt.Errorf("remove secrets of profile %q: %w", f.ProfileName, err)
+	}
+	// A forced or fallen-back backend clears only itself; the file store
+	// may hold an older copy from a time without a keyring.
+	dir, err := f.ConfigDir()
+	if err != nil {
+		return err
+	}
+	if err := store.NewFileStore(dir).Delete(ctx, f.ProfileName); err != nil {
+		return fmt.Errorf("remove secret files of profile %q: %w", f.ProfileName, err)
 	}
 	fmt.Fprintf(f.IOStreams.ErrOut, "✓ Signed out of profile %s (%s store cleared)\n", f.ProfileName, st.Name())
 	return nil

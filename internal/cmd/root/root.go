@@ -7,6 +7,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/cmd/auth"
 	"github.com/tip-cli/tip-cli/internal/cmd/configure"
 	"github.com/tip-cli/tip-cli/internal/cmd/demo"
+	execcmd "github.com/tip-cli/tip-cli/internal/cmd/exec"
 	"github.com/tip-cli/tip-cli/internal/cmd/s3ag"
 	"github.com/tip-cli/tip-cli/internal/cmd/version"
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
@@ -41,6 +42,7 @@ through IAM Identity Center trusted identity propagation.`,
 		auth.NewCmdAuth(f),
 		configure.NewCmdConfigure(f),
 		demo.NewCmdDemo(f),
+		execcmd.NewCmdExec(f, nil),
 		s3ag.NewCmdS3AG(f),
 		version.NewCmdVersion(f, info),
 	)

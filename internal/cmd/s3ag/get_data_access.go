@@ -46,7 +46,7 @@ from the cache while valid. Use it in ~/.aws/config:
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Target = args[0]
-			if _, err := opts.request(); err != nil {
+			if _, err := opts.Request(); err != nil {
 				return &cmdutil.FlagError{Err: err}
 			}
 			if err := credproc.ValidateFormat(opts.Format); err != nil {
@@ -69,10 +69,10 @@ from the cache while valid. Use it in ~/.aws/config:
 	return cmd
 }
 
-// request parses and checks the flags locally, so malformed input never
+// Request parses and checks the flags locally, so malformed input never
 // reaches the network. The account may stay empty until the session's
 // account is known.
-func (o *GetDataAccessOptions) request() (s3ag.Request, error) {
+func (o *GetDataAccessOptions) Request() (s3ag.Request, error) {
 	uri, err := s3ag.ParseURI(o.Target)
 	if err != nil {
 		return s3ag.Request{}, err
@@ -105,7 +105,7 @@ func getDataAccessRun(ctx context.Context, opts *GetDataAccessOptions) error {
 	if err := p.Validate(); err != nil {
 		return fmt.Errorf("profile %q is invalid: %w", f.ProfileName, err)
 	}
-	req, err := opts.request()
+	req, err := opts.Request()
 	if err != nil {
 		return &cmdutil.FlagError{Err: err}
 	}
@@ -113,18 +113,30 @@ func getDataAccessRun(ctx context.Context, opts *GetDataAccessOptions) error {
 	if err != nil {
 		return err
 	}
-	if !opts.Force {
-		b, err := m.Store.Get(ctx, f.ProfileName)
+	grant, err := GrantCredentials(ctx, f, p, m, req, opts.Force)
+	if err != nil {
+		return err
+	}
+	return credproc.Write(f.IOStreams.Out, opts.Format, grant.Credentials, credproc.Extra{Target: grant.Target})
+}
+
+// GrantCredentials serves S3 Access Grants credentials for req: from the
+// cache (one store read, no lock) when a cached grant covers it, otherwise
+// under the profile lock, refreshing the identity-enhanced session as
+// needed and caching the new grant. exec --s3ag uses it too.
+func GrantCredentials(ctx context.Context, f *cmdutil.Factory, p *config.Profile, m *session.Manager, req s3ag.Request, force bool) (*store.Grant, error) {
+	if !force {
+		b, err := m.Store.Get(ctx, m.Profile)
 		if err != nil {
-			return fmt.Errorf("read cached credentials: %w", err)
+			return nil, fmt.Errorf("read cached credentials: %w", err)
 		}
 		if g := lookup(m, b, req); g != nil {
-			return credproc.Write(f.IOStreams.Out, opts.Format, g.Credentials, credproc.Extra{Target: g.Target})
+			return g, nil
 		}
 	}
 	var grant *store.Grant
-	err = m.Update(ctx, func(b *store.Bundle) (bool, error) {
-		if g := lookup(m, b, req); g != nil && !opts.Force {
+	err := m.Update(ctx, func(b *store.Bundle) (bool, error) {
+		if g := lookup(m, b, req); g != nil && !force {
 			grant = g // another process fetched it while we waited
 			return false, nil
 		}
@@ -140,10 +152,7 @@ func getDataAccessRun(ctx context.Context, opts *GetDataAccessOptions) error {
 		grant = g
 		return true, nil
 	})
-	if err != nil {
-		return err
-	}
-	return credproc.Write(f.IOStreams.Out, opts.Format, grant.Credentials, credproc.Extra{Target: grant.Target})
+	return grant, err
 }
 
 func lookup(m *session.Manager, b *store.Bundle, req s3ag.Request) *store.Grant {
