@@ -152,6 +152,15 @@ func RemoveProfile(path, name string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	out, removed := removeProfileData(data, name)
+	if !removed {
+		return false, nil
+	}
+	return true, writeAtomic(path, []byte(out))
+}
+
+// removeProfileData applies RemoveProfile's edit to the file content.
+func removeProfileData(data, name string) (string, bool) {
 	lines := splitLines(data)
 	removed := false
 	for {
@@ -162,10 +171,7 @@ func RemoveProfile(path, name string) (bool, error) {
 		lines = removeSection(lines, s)
 		removed = true
 	}
-	if !removed {
-		return false, nil
-	}
-	return true, writeAtomic(path, joinLines(lines))
+	return string(joinLines(lines)), removed
 }
 
 func readConfig(path string) (string, error) {

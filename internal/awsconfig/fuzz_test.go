@@ -45,6 +45,7 @@ func FuzzSetProfile(f *testing.F) {
 	f.Add("[profile tip]\nkey = a\n  b\n\n  c\n# x\n[profile y]\n", "tip", "key", "v")
 	f.Add("x = 1\n[profile tip]", "tip", "a", "")
 	f.Add("[default]\n  region=a\n[profile default2]\n", "default", "a", "b")
+	f.Add("0\n", "0", "0", "\v00")
 	f.Fuzz(func(t *testing.T, data, name, key, value string) {
 		if !fuzzable(data) {
 			t.Skip()
@@ -136,4 +137,41 @@ func checkTarget(t *testing.T, before, after, name, key, value string) {
 			t.Fatalf("other keys of the profile changed: %v → %v\n%q", b[bt].values, got, after)
 		}
 	}
+}
+
+// FuzzRemoveProfile checks that RemoveProfile removes exactly the profile:
+// every other section reads the same, and the profile is gone.
+func FuzzRemoveProfile(f *testing.F) {
+	f.Add(richConfig, "tip")
+	f.Add(richConfig, "default")
+	f.Add("[profile tip]\r\nregion = a\r\n\r\n# next\r\n[x]\r\n", "tip")
+	f.Add("a = 1\n[profile tip]\n  b = 2\n[profile tip]", "tip")
+	f.Fuzz(func(t *testing.T, data, name string) {
+		if !fuzzable(data) || ValidateProfileName(name) != nil {
+			t.Skip()
+		}
+		out, removed := removeProfileData(data, name)
+		b, a := readINI(data), readINI(out)
+		bt := targetIndex(b, name)
+		if removed != (bt >= 0) {
+			t.Fatalf("removed = %v, oracle found section %d", removed, bt)
+		}
+		if targetIndex(a, name) >= 0 {
+			t.Fatalf("profile still present:\n%q", out)
+		}
+		var others []iniSection
+		for i, s := range b {
+			if i != bt {
+				others = append(others, s)
+			}
+		}
+		if len(others) != len(a) {
+			t.Fatalf("sections %d → %d:\n%q\n%q", len(others), len(a), data, out)
+		}
+		for i := range others {
+			if others[i].name != a[i].name || !maps.Equal(others[i].values, a[i].values) {
+				t.Fatalf("section %q changed: %v → %v\n%q\n%q", others[i].name, others[i].values, a[i].values, data, out)
+			}
+		}
+	})
 }

@@ -112,6 +112,12 @@ func (a *AWS) useAssertion(key string, exp time.Time) bool {
 	if _, used := a.assertions[key]; used {
 		return false
 	}
+	now := a.now()
+	for k, e := range a.assertions {
+		if e.Before(now) { // expired assertions fail verification anyway
+			delete(a.assertions, k)
+		}
+	}
 	a.assertions[key] = exp
 	return true
 }

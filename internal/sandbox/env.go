@@ -66,6 +66,7 @@ func Start(o EnvOptions) (*Env, error) {
 		idp.Close()
 		return nil, fmt.Errorf("start sandbox AWS: %w", err)
 	}
+	InstallIdentityCenter(awsEmu, IdentityCenterConfig{}) // a healthy Identity Center for `diag`
 	return &Env{IdP: idp, AWS: awsEmu}, nil
 }
 

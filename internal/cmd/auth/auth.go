@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tip-cli/tip-cli/internal/cmd/configure"
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
 )
 
@@ -47,6 +48,7 @@ from the cache.`,
 		NewCmdRefreshToken(f, nil),
 		NewCmdStatus(f, nil),
 		NewCmdLogout(f, nil),
+		configure.NewCmdAWSProfile(f, "set-aws-profile", nil),
 	)
 	return cmd
 }

@@ -25,6 +25,13 @@ func NewCmdConfigure(f *cmdutil.Factory) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&legacy.Provider, "idp", "", "identity provider (same as `configure idp --provider`)")
 	cmd.Flags().StringVar(&legacy.Config, "config", "", "profile configuration as JSON or a path to a JSON file")
-	cmd.AddCommand(NewCmdIdP(f, nil))
+	cmd.AddCommand(
+		NewCmdIdP(f, nil),
+		NewCmdList(f),
+		NewCmdShow(f),
+		NewCmdDelete(f),
+		NewCmdAWSProfile(f, "aws-profile", nil),
+		NewCmdGenerateCFN(f, nil),
+	)
 	return cmd
 }

@@ -1,6 +1,7 @@
 package configure
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"os"
@@ -51,7 +52,7 @@ saved configuration untouched.`,
 
 func idpRun(_ context.Context, opts *IdPOptions) error {
 	if opts.Config == "" {
-		return cmdutil.FlagErrorf("--config is required (interactive setup needs a terminal)")
+		return promptRun(opts)
 	}
 	data, err := readJSONOrFile(opts.Config)
 	if err != nil {
@@ -65,6 +66,35 @@ func idpRun(_ context.Context, opts *IdPOptions) error {
 		return &cmdutil.FlagError{Err: fmt.Errorf("invalid configuration: %w", err)}
 	}
 	return saveProfile(opts.F, p)
+}
+
+// promptRun asks for every setting on a terminal, showing the current
+// values as defaults.
+func promptRun(opts *IdPOptions) error {
+	f := opts.F
+	if !f.IOStreams.IsStdinTTY() {
+		return cmdutil.FlagErrorf("--config is required when stdin is not a terminal (refusing to prompt)")
+	}
+	cfg, err := f.Config()
+	if err != nil {
+		return err
+	}
+	var cur config.Profile
+	if p, ok := cfg.Profiles[f.ProfileName]; ok {
+		cur = *p
+	}
+	if opts.Provider != "" {
+		cur.Provider = opts.Provider
+	}
+	fmt.Fprintf(f.IOStreams.ErrOut, "Configuring tip-cli profile %q (Enter keeps the value in brackets)\n", f.ProfileName)
+	p, err := promptProfile(&prompter{in: bufio.NewReader(f.IOStreams.In), out: f.IOStreams.ErrOut}, cur)
+	if err != nil {
+		return err
+	}
+	if err := p.Validate(); err != nil {
+		return fmt.Errorf("invalid configuration: %w", err)
+	}
+	return saveProfile(f, p)
 }
 
 // saveProfile loads the config (refusing to overwrite a corrupt one),

@@ -6,6 +6,7 @@ import (
 
 	"github.com/tip-cli/tip-cli/internal/cmd/auth"
 	"github.com/tip-cli/tip-cli/internal/cmd/configure"
+	consolecmd "github.com/tip-cli/tip-cli/internal/cmd/console"
 	"github.com/tip-cli/tip-cli/internal/cmd/demo"
 	execcmd "github.com/tip-cli/tip-cli/internal/cmd/exec"
 	"github.com/tip-cli/tip-cli/internal/cmd/s3ag"
@@ -41,6 +42,7 @@ through IAM Identity Center trusted identity propagation.`,
 	cmd.AddCommand(
 		auth.NewCmdAuth(f),
 		configure.NewCmdConfigure(f),
+		consolecmd.NewCmdConsole(f, nil),
 		demo.NewCmdDemo(f),
 		execcmd.NewCmdExec(f, nil),
 		s3ag.NewCmdS3AG(f),

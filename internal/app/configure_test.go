@@ -1,0 +1,193 @@
+package app
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/tip-cli/tip-cli/internal/cmdutil"
+	"github.com/tip-cli/tip-cli/internal/config"
+	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/testkit"
+)
+
+const goodOkta = `{"okta_url":"https://example.okta.com/oauth2/default","okta_client_id":"0oa1",
+"token_exchange_application_arn":"arn:aws:sso::123456789012:application/ssoins-1111222233334444/apl-5555666677778888",
+"oidc_role_arn":"arn:aws:iam::123456789012:role/tip-oidc",
+"id_enhanced_role_arn":"arn:aws:iam::123456789012:role/tip-id-enhanced","region":"eu-west-1"}`
+
+func TestConfigureIdP(t *testing.T) {
+	bad := func(from, to string) string { return strings.Replace(goodOkta, from, to, 1) }
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantErr  string
+	}{
+		{"okta", []string{"configure", "idp", "--provider", "okta", "--config", goodOkta}, 0, ""},
+		{"legacy form", []string{"configure", "--idp", "okta", "--config", goodOkta}, 0, ""},
+		{"malformed JSON", []string{"configure", "idp", "--provider", "okta", "--config", `{"okta_url":`}, cmdutil.ExitUsage, "malformed JSON"},
+		{"unknown provider", []string{"configure", "idp", "--provider", "ping", "--config", goodOkta}, cmdutil.ExitUsage, `unknown provider "ping"`},
+		{"non-ARN role", []string{"configure", "idp", "--provider", "okta", "--config", bad("arn:aws:iam::123456789012:role/tip-oidc", "tip-oidc")}, cmdutil.ExitUsage, "oidc_role_arn"},
+		{"http issuer off loopback", []string{"configure", "idp", "--provider", "okta", "--config", bad("https://example", "http://example")}, cmdutil.ExitUsage, "must use https"},
+		{"missing client id", []string{"configure", "idp", "--provider", "okta", "--config", bad(`"okta_client_id":"0oa1",`, "")}, cmdutil.ExitUsage, "client id is required"},
+		{"missing file", []string{"configure", "idp", "--provider", "okta", "--config", "/nonexistent/x.json"}, cmdutil.ExitUsage, "neither JSON nor a readable file"},
+		{"no config, no terminal", []string{"configure", "idp", "--provider", "okta"}, cmdutil.ExitUsage, "refusing to prompt"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			k := testkit.New(t, sandbox.EnvOptions{})
+			prev := k.Configure(t, "default") // an existing profile a failed configure must not touch
+			before, _ := os.ReadFile(filepath.Join(k.Dir, config.FileName))
+			r := run(t, k, tt.args...)
+			if r.code != tt.wantCode || !strings.Contains(r.stderr, tt.wantErr) || r.stdout != "" {
+				t.Fatalf("code %d stdout %q stderr %q; want code %d and %q", r.code, r.stdout, r.stderr, tt.wantCode, tt.wantErr)
+			}
+			after, _ := os.ReadFile(filepath.Join(k.Dir, config.FileName))
+			cfg, err := config.Load(k.Dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.wantCode != 0 {
+				if string(before) != string(after) {
+					t.Error("a failed configure changed the saved config")
+				}
+				return
+			}
+			p := cfg.Profiles["default"]
+			if p.Provider != "okta" || p.Region != "eu-west-1" || p.IssuerURL == prev.IssuerURL && p.OktaURL == "" {
+				t.Errorf("saved profile %+v", p)
+			}
+		})
+	}
+}
+
+func TestConfigureIdPPrompts(t *testing.T) {
+	k := testkit.New(t, sandbox.EnvOptions{})
+	k.F.IOStreams.SetTTY(true, false, false)
+	answers := strings.Join([]string{
+		"okta",
+		"http://example.okta.com", // rejected: plain http off loopback
+		"https://example.okta.com/oauth2/default",
+		"0oa1",
+		"not-an-arn", // rejected
+		"arn:aws:sso::123456789012:application/ssoins-1111222233334444/apl-5555666677778888",
+		"arn:aws:iam::123456789012:role/tip-oidc",
+		"arn:aws:iam::123456789012:role/tip-id-enhanced",
+		"us-west-2",
+		"9000",
+	}, "\n") + "\n"
+	k.F.IOStreams.In = strings.NewReader(answers)
+	r := run(t, k, "--profile", "work", "configure", "idp")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if strings.Count(r.stderr, "✗") != 2 {
+		t.Errorf("want two rejected answers, stderr:\n%s", r.stderr)
+	}
+	cfg, err := config.Load(k.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := cfg.Profiles["work"]
+	if p == nil || p.OktaClientID != "0oa1" || p.Region != "us-west-2" || p.Redirect() != "http://localhost:9000/callback" {
+		t.Fatalf("profile %+v", p)
+	}
+
+	// Re-running shows the saved values as defaults: Enter keeps them all.
+	k.F.IOStreams.In = strings.NewReader(strings.Repeat("\n", 10))
+	if r := run(t, k, "--profile", "work", "configure", "idp"); r.code != 0 {
+		t.Fatalf("re-run: %d %s", r.code, r.stderr)
+	}
+	cfg2, _ := config.Load(k.Dir)
+	if !reflect.DeepEqual(cfg2.Profiles["work"], p) {
+		t.Errorf("defaults not kept: %+v", cfg2.Profiles["work"])
+	}
+
+	// Input ending early aborts without saving.
+	k.F.IOStreams.In = strings.NewReader("oidc\n")
+	if r := run(t, k, "--profile", "other", "configure", "idp"); r.code == 0 || !strings.Contains(r.stderr, "aborted") {
+		t.Fatalf("truncated input: %d %s", r.code, r.stderr)
+	}
+}
+
+func TestConfigureAWSProfile(t *testing.T) {
+	k := testkit.New(t, sandbox.EnvOptions{})
+	k.Configure(t, "default")
+	awsCfg := filepath.Join(t.TempDir(), "config")
+	orig := "# my settings\n[default]\nregion = eu-central-1\n\n[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\n"
+	writeFile(t, awsCfg, orig)
+	k.Vars["AWS_CONFIG_FILE"] = awsCfg
+
+	mustRun(t, k, "configure", "aws-profile", "tip")
+	mustRun(t, k, "--profile", "work", "auth", "set-aws-profile", "tip-data", "--s3ag", "s3://tip-sandbox-data/analysts/", "--permission", "readwrite")
+	data, err := os.ReadFile(awsCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(data)
+	if !strings.HasPrefix(got, orig) {
+		t.Errorf("existing lines changed:\n%s", got)
+	}
+	for _, want := range []string{
+		"[profile tip]\ncredential_process = /usr/local/bin/tip-cli auth get-iam-credentials\nregion = us-east-1\n",
+		"[profile tip-data]\ncredential_process = /usr/local/bin/tip-cli --profile work s3ag get-data-access s3://tip-sandbox-data/analysts/ --permission READWRITE\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("config lacks %q:\n%s", want, got)
+		}
+	}
+	// Updating in place keeps the file otherwise identical.
+	mustRun(t, k, "configure", "aws-profile", "tip")
+	again, _ := os.ReadFile(awsCfg)
+	if string(again) != got {
+		t.Errorf("second write changed the file:\n%s", again)
+	}
+	if r := run(t, k, "configure", "aws-profile", "bad]name"); r.code != cmdutil.ExitUsage {
+		t.Errorf("bad profile name accepted: %d %s", r.code, r.stderr)
+	}
+}
+
+func TestConfigureListShowDelete(t *testing.T) {
+	k := testkit.New(t, sandbox.EnvOptions{})
+	k.Configure(t, "default")
+	k.Configure(t, "work")
+	r := mustRun(t, k, "configure", "list")
+	if !strings.Contains(r.stdout, "default") || !strings.Contains(r.stdout, "work") {
+		t.Errorf("list: %s", r.stdout)
+	}
+	r = mustRun(t, k, "--profile", "work", "configure", "show", "-o", "json")
+	if !strings.Contains(r.stdout, `"oidc_role_arn": "arn:aws:iam::123456789012:role/tip-sandbox-oidc"`) {
+		t.Errorf("show json: %s", r.stdout)
+	}
+	mustRun(t, k, "configure", "delete", "work")
+	if r := run(t, k, "--profile", "work", "configure", "show"); r.code == 0 {
+		t.Error("deleted profile still shown")
+	}
+	if r := run(t, k, "configure", "delete", "nope"); r.code == 0 || !strings.Contains(r.stderr, "not configured") {
+		t.Errorf("delete unknown: %d %s", r.code, r.stderr)
+	}
+}
+
+func TestGenerateCFNTemplateErrors(t *testing.T) {
+	k := testkit.New(t, sandbox.EnvOptions{})
+	for _, args := range [][]string{
+		{"configure", "generate-cfn-template"},
+		{"configure", "generate-cfn-template", "http://idp.example.com", "aud"},
+		{"configure", "generate-cfn-template", "https://idp.example.com", "aud", "xyz"},
+		{"configure", "generate-cfn-template", "https://idp.example.com", "aud", strings.Repeat("a", 40), "--services", "ec2"},
+	} {
+		r := run(t, k, args...)
+		if r.code == 0 || r.stdout != "" || r.stderr == "" {
+			t.Errorf("%v: code %d stdout %q stderr %q", args, r.code, r.stdout, r.stderr)
+		}
+	}
+	r := mustRun(t, k, "configure", "generate-cfn-template", "https://idp.example.com/oauth2/default", "0oa1", strings.Repeat("AB", 20), "--format", "json")
+	for _, want := range []string{`"AWS::IAM::OIDCProvider"`, `"sts:SetContext"`, `"idp.example.com/oauth2/default:aud"`, strings.Repeat("ab", 20)} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("template lacks %s", want)
+		}
+	}
+}

@@ -1,0 +1,108 @@
+package configure
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tip-cli/tip-cli/internal/awsconfig"
+	"github.com/tip-cli/tip-cli/internal/cmdutil"
+	"github.com/tip-cli/tip-cli/internal/config"
+	"github.com/tip-cli/tip-cli/internal/s3ag"
+)
+
+// AWSProfileOptions are the options of `configure aws-profile`.
+type AWSProfileOptions struct {
+	F          *cmdutil.Factory
+	Name       string
+	S3AG       string
+	Permission string
+	Region     string
+}
+
+// NewCmdAWSProfile returns `configure aws-profile`; `auth set-aws-profile`
+// is the same command under the original tool's name.
+func NewCmdAWSProfile(f *cmdutil.Factory, use string, runF func(context.Context, *AWSProfileOptions) error) *cobra.Command {
+	opts := &AWSProfileOptions{F: f}
+	cmd := &cobra.Command{
+		Use:   use + " NAME",
+		Short: "Write an AWS CLI profile that gets its credentials from tip-cli",
+		Long: `Write [profile NAME] with a credential_process line calling this tip-cli into
+the AWS config file (AWS_CONFIG_FILE or ~/.aws/config). Every other line and
+comment is kept; an existing profile is updated in place; the file is created
+0600 if needed.`,
+		Example: `  tip-cli configure aws-profile tip
+  tip-cli configure aws-profile tip-data --s3ag s3://bucket/team/ --permission READWRITE`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Name = args[0]
+			if err := awsconfig.ValidateProfileName(opts.Name); err != nil {
+				return &cmdutil.FlagError{Err: err}
+			}
+			if opts.S3AG != "" {
+				if _, err := s3ag.ParseURI(opts.S3AG); err != nil {
+					return &cmdutil.FlagError{Err: err}
+				}
+				if _, err := s3ag.ParsePermission(opts.Permission); err != nil {
+					return &cmdutil.FlagError{Err: err}
+				}
+			}
+			if opts.Region != "" {
+				if err := config.ValidateRegion(opts.Region); err != nil {
+					return &cmdutil.FlagError{Err: err}
+				}
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return awsProfileRun(opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.S3AG, "s3ag", "", "use S3 Access Grants credentials for this S3 URI")
+	cmd.Flags().StringVar(&opts.Permission, "permission", "READ", "S3 Access Grants permission with --s3ag")
+	cmd.Flags().StringVar(&opts.Region, "region", "", "region to write into the profile (default: the tip-cli profile's)")
+	return cmd
+}
+
+func awsProfileRun(opts *AWSProfileOptions) error {
+	f := opts.F
+	exe, err := f.Executable()
+	if err != nil {
+		return fmt.Errorf("locate tip-cli: %w", err)
+	}
+	var args []string
+	if f.ProfileName != config.DefaultProfile {
+		args = append(args, "--profile", f.ProfileName)
+	}
+	if opts.S3AG != "" {
+		perm, _ := s3ag.ParsePermission(opts.Permission)
+		args = append(args, "s3ag", "get-data-access", opts.S3AG, "--permission", string(perm))
+	} else {
+		args = append(args, "auth", "get-iam-credentials")
+	}
+	settings := []awsconfig.KV{{Key: "credential_process", Value: awsconfig.CredentialProcessLine(exe, args...)}}
+	region := opts.Region
+	if region == "" {
+		if p, err := f.Profile(); err == nil {
+			region = p.Region
+		}
+	}
+	if region != "" {
+		settings = append(settings, awsconfig.KV{Key: "region", Value: region})
+	}
+	path, err := awsconfig.Path(f.Getenv)
+	if err != nil {
+		return err
+	}
+	created, err := awsconfig.SetProfile(path, opts.Name, settings)
+	if err != nil {
+		return fmt.Errorf("write AWS profile %s: %w", opts.Name, err)
+	}
+	verb := "Updated"
+	if created {
+		verb = "Added"
+	}
+	fmt.Fprintf(f.IOStreams.ErrOut, "✓ %s %s in %s\n  try: aws sts get-caller-identity --profile %s\n", verb, awsconfig.ProfileSection(opts.Name), path, opts.Name)
+	return nil
+}

@@ -1,0 +1,148 @@
+package configure
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/tip-cli/tip-cli/internal/config"
+)
+
+// prompter asks questions on w and reads answers from r, one line each.
+type prompter struct {
+	in  *bufio.Reader
+	out io.Writer
+}
+
+// ask shows label with the current value as default, and repeats the
+// question until validate accepts the answer (an empty answer keeps the
+// default). EOF aborts.
+func (p *prompter) ask(label, def string, validate func(string) error) (string, error) {
+	for {
+		if def != "" {
+			fmt.Fprintf(p.out, "%s [%s]: ", label, def)
+		} else {
+			fmt.Fprintf(p.out, "%s: ", label)
+		}
+		line, err := p.in.ReadString('\n')
+		if err != nil && (line == "" || !errors.Is(err, io.EOF)) {
+			if errors.Is(err, io.EOF) {
+				return "", errors.New("configuration aborted: input ended")
+			}
+			return "", err
+		}
+		answer := strings.TrimSpace(line)
+		if answer == "" {
+			answer = def
+		}
+		verr := validate(answer)
+		if verr == nil {
+			return answer, nil
+		}
+		fmt.Fprintf(p.out, "  ✗ %v\n", verr)
+		if errors.Is(err, io.EOF) {
+			return "", errors.New("configuration aborted: input ended")
+		}
+	}
+}
+
+func required(name string) func(string) error {
+	return func(s string) error {
+		if s == "" {
+			return fmt.Errorf("%s is required", name)
+		}
+		return nil
+	}
+}
+
+// promptProfile walks through every setting, starting from cur.
+func promptProfile(p *prompter, cur config.Profile) (*config.Profile, error) {
+	prof := cur
+	var err error
+	if prof.Provider, err = p.ask("Identity provider ("+strings.Join(config.Providers, ", ")+")", cur.Provider, func(s string) error {
+		for _, ok := range config.Providers {
+			if s == ok {
+				return nil
+			}
+		}
+		return fmt.Errorf("unknown provider %q", s)
+	}); err != nil {
+		return nil, err
+	}
+	if err := promptIdP(p, &prof); err != nil {
+		return nil, err
+	}
+	steps := []struct {
+		label string
+		field *string
+		check func(string) error
+	}{
+		{"Identity Center application ARN (token_exchange_application_arn)", &prof.TokenExchangeApplicationARN, config.ValidateApplicationARN},
+		{"OIDC role ARN", &prof.OIDCRoleARN, config.ValidateRoleARN},
+		{"Identity-enhanced role ARN", &prof.IDEnhancedRoleARN, config.ValidateRoleARN},
+		{"AWS region", &prof.Region, config.ValidateRegion},
+	}
+	for _, s := range steps {
+		if *s.field, err = p.ask(s.label, *s.field, s.check); err != nil {
+			return nil, err
+		}
+	}
+	port, err := p.ask("Redirect port (registered with your IdP)", redirectPort(prof.Redirect()), func(s string) error {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("%q is not a port number", s)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	prof.RedirectURI = ""
+	if r := "http://localhost:" + port + "/callback"; r != config.DefaultRedirectURI {
+		prof.RedirectURI = r
+	}
+	return &prof, nil
+}
+
+// promptIdP asks for the preset's issuer-like setting and client id.
+func promptIdP(p *prompter, prof *config.Profile) error {
+	var issuer, client *string
+	var label string
+	switch prof.Provider {
+	case config.ProviderOkta:
+		issuer, client, label = &prof.OktaURL, &prof.OktaClientID, "Okta authorization server URL"
+	case config.ProviderEntraID:
+		issuer, client, label = &prof.EntraTenantID, &prof.EntraClientID, "Entra ID tenant id"
+	case config.ProviderCognito:
+		issuer, client, label = &prof.CognitoDomain, &prof.CognitoClient, "Cognito user pool issuer (cognito-idp.REGION.amazonaws.com/POOL_ID)"
+	default:
+		issuer, client, label = &prof.IssuerURL, &prof.ClientID, "OIDC issuer URL"
+	}
+	var err error
+	if *issuer, err = p.ask(label, *issuer, func(s string) error {
+		if s == "" {
+			return errors.New("a value is required")
+		}
+		*issuer = s // Issuer() derives the URL from the preset's field
+		return config.ValidateIssuerURL(prof.Issuer())
+	}); err != nil {
+		return err
+	}
+	if *client == "" {
+		*client = prof.ClientID
+	}
+	*client, err = p.ask("Client id", *client, required("client id"))
+	return err
+}
+
+func redirectPort(uri string) string {
+	u, err := url.Parse(uri)
+	if err != nil || u.Port() == "" {
+		return "8090"
+	}
+	return u.Port()
+}

@@ -1,0 +1,141 @@
+// Package console implements `tip-cli console`: open the AWS Management
+// Console signed in with the profile's session.
+package console
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tip-cli/tip-cli/internal/cmdutil"
+	"github.com/tip-cli/tip-cli/internal/config"
+	"github.com/tip-cli/tip-cli/internal/console"
+	"github.com/tip-cli/tip-cli/internal/exchange"
+	"github.com/tip-cli/tip-cli/internal/session"
+	"github.com/tip-cli/tip-cli/internal/store"
+)
+
+// Options are the options of `tip-cli console`.
+type Options struct {
+	F           *cmdutil.Factory
+	Destination string
+	Print       bool
+	Duration    time.Duration
+	RoleARN     string
+	Endpoint    string
+	Policies    cmdutil.PolicyFlags
+	SignIn      cmdutil.SignInOptions
+}
+
+// NewCmdConsole returns `tip-cli console`.
+func NewCmdConsole(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{F: f}
+	cmd := &cobra.Command{
+		Use:   "console",
+		Short: "Open the AWS console signed in with your session",
+		Long: `Sign in to the AWS Management Console through the federation endpoint
+(getSigninToken, then the login URL) with the profile's identity-enhanced
+session, or with --role-arn a plain role assumed by the OIDC role session
+(for when the console refuses identity-enhanced sessions). --print writes the
+URL to stdout instead of opening a browser; it contains a sign-in token valid
+for 15 minutes, so treat it as a secret.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := opts.Policies.Validate(); err != nil {
+				return &cmdutil.FlagError{Err: err}
+			}
+			if opts.RoleARN != "" {
+				if err := config.ValidateRoleARN(opts.RoleARN); err != nil {
+					return cmdutil.FlagErrorf("--role-arn: %v", err)
+				}
+			}
+			if opts.Duration != 0 && (opts.RoleARN == "" || opts.Duration < 15*time.Minute || opts.Duration > time.Hour) {
+				return cmdutil.FlagErrorf("--duration needs --role-arn and must be 15m-1h (role chaining caps sessions at 1h)")
+			}
+			if opts.Endpoint == "" {
+				opts.Endpoint = f.Getenv("TIP_CLI_FEDERATION_ENDPOINT")
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return run(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Destination, "destination", "", "console URL to open (default: the console home of the profile's partition)")
+	cmd.Flags().BoolVar(&opts.Print, "print", false, "print the sign-in URL on stdout instead of opening a browser")
+	cmd.Flags().DurationVar(&opts.Duration, "duration", 0, "session length with --role-arn (15m-1h)")
+	cmd.Flags().StringVar(&opts.RoleARN, "role-arn", "", "sign in with this role, assumed by the OIDC role session, instead of the identity-enhanced session")
+	cmd.Flags().StringVar(&opts.Endpoint, "federation-endpoint", "", "federation endpoint URL (env TIP_CLI_FEDERATION_ENDPOINT)")
+	_ = cmd.Flags().MarkHidden("federation-endpoint")
+	cmd.Flags().BoolVar(&opts.SignIn.NonInteractive, "non-interactive", false, "fail instead of starting a sign-in when none is cached")
+	opts.Policies.Register(cmd)
+	return cmd
+}
+
+func run(ctx context.Context, opts *Options) error {
+	f := opts.F
+	p, err := f.Profile()
+	if err != nil {
+		return err
+	}
+	if err := p.Validate(); err != nil {
+		return fmt.Errorf("profile %q is invalid: %w", f.ProfileName, err)
+	}
+	scope, err := opts.Policies.Scope(p)
+	if err != nil {
+		return err
+	}
+	m, err := f.Manager(p, opts.SignIn)
+	if err != nil {
+		return err
+	}
+	creds, err := consoleCredentials(ctx, opts, p, m, scope)
+	if err != nil {
+		return err
+	}
+	eps := console.PartitionEndpoints(p.Region)
+	if opts.Endpoint != "" {
+		eps.Federation = opts.Endpoint
+	}
+	dest := opts.Destination
+	if dest == "" {
+		dest = eps.Console
+	}
+	client := &console.Client{HTTP: f.HTTPClient(), Endpoint: eps.Federation}
+	url, err := client.SigninURL(ctx, creds, dest)
+	var refused *console.RefusedError
+	if errors.As(err, &refused) && opts.RoleARN == "" {
+		return fmt.Errorf("%w; the console may not accept identity-enhanced sessions: retry with --role-arn ROLE to sign in with a plain role assumed by the OIDC role session", err)
+	}
+	if err != nil {
+		return err
+	}
+	if opts.Print {
+		_, err := fmt.Fprintln(f.IOStreams.Out, url)
+		return err
+	}
+	fmt.Fprintln(f.IOStreams.ErrOut, "Opening the AWS console in your browser…")
+	return f.Browser(ctx, url)
+}
+
+func consoleCredentials(ctx context.Context, opts *Options, p *config.Profile, m *session.Manager, scope exchange.Scope) (*store.Credentials, error) {
+	if opts.RoleARN == "" {
+		return m.Credentials(ctx, scope, false)
+	}
+	tokens, err := m.RefreshTokens(ctx)
+	if err != nil {
+		return nil, err
+	}
+	chain, err := opts.F.Chain(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	oidcCreds, err := chain.AssumeOIDCRole(ctx, tokens.IDToken)
+	if err != nil {
+		return nil, err
+	}
+	return chain.AssumePlainRole(ctx, oidcCreds, opts.RoleARN, opts.Duration, scope)
+}

@@ -1,0 +1,224 @@
+#!/usr/bin/env bash
+# End-to-end run of tip-cli with the real AWS CLI v2 (Debian's /usr/bin/aws)
+# calling it through credential_process, against the sandbox served by
+# `tip-cli demo serve` on loopback. Needs: go, curl, python3, /usr/bin/aws
+# (apt-get install -y awscli). Prints PASS/FAIL per check and exits non-zero
+# on any failure. Usage: scripts/e2e.sh
+set -uo pipefail
+export LC_ALL=C
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+AWS2=${AWS2:-/usr/bin/aws}
+BUCKET=tip-sandbox-data
+ENHANCED_ROLE=assumed-role/tip-sandbox-id-enhanced/tip-
+PASSED=0
+FAILED=0
+SERVE_PID=
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/tip-e2e.XXXXXX")
+cleanup() {
+	if [[ -n $SERVE_PID ]] && kill -0 "$SERVE_PID" 2>/dev/null; then
+		kill "$SERVE_PID" 2>/dev/null
+		wait "$SERVE_PID" 2>/dev/null
+	fi
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+pass() { PASSED=$((PASSED + 1)); echo "PASS  $*"; }
+fail() { FAILED=$((FAILED + 1)); echo "FAIL  $*"; }
+die() { echo "e2e: $*" >&2; exit 1; }
+
+# show FILE: indented stderr of a failed command (tip-cli never prints
+# secrets on stderr).
+show() { sed 's/^/      | /' "$1" | head -20; }
+
+# field NAME: the string value of "NAME" in the JSON on stdin (one level).
+field() { grep -o "\"$1\": *\"[^\"]*\"" | head -1 | sed 's/.*: *"\(.*\)"/\1/'; }
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# --- setup ------------------------------------------------------------------
+[[ -x $AWS2 ]] || die "$AWS2 not found: apt-get install -y awscli"
+"$AWS2" --version 2>&1 | grep -q '^aws-cli/2' || die "$AWS2 is not AWS CLI v2: $("$AWS2" --version 2>&1)"
+
+echo "--- building tip-cli"
+(cd "$ROOT" && CGO_ENABLED=0 go build -trimpath -o "$TMP/bin/tip-cli" ./cmd/tip-cli) || die "go build failed"
+TIP=$TMP/bin/tip-cli
+
+# Isolate from the caller's AWS and tip-cli settings (credentials, profiles,
+# endpoints, CA bundles): only what this script sets below applies.
+while read -r v; do unset "$v"; done < <(compgen -e | grep -E '^(AWS_|TIP_CLI_)')
+export AWS_TIP_CLI=$TMP/home
+export TIP_CLI_STORE=file
+export AWS_CONFIG_FILE=$TMP/aws-config
+export AWS_SHARED_CREDENTIALS_FILE=/dev/null
+export AWS_EC2_METADATA_DISABLED=true
+export AWS_PAGER=
+export BROWSER="curl -fsSL -o /dev/null"
+
+echo "--- starting the sandbox (tip-cli demo serve)"
+SB=$TMP/sb
+mkdir -p "$SB"
+"$TIP" demo serve --out "$SB" --redirect-uri "http://127.0.0.1:$(free_port)/callback" 2>"$TMP/serve.log" &
+SERVE_PID=$!
+for _ in $(seq 1 300); do
+	[[ -s $SB/env && -s $SB/profile.json ]] && break
+	kill -0 "$SERVE_PID" 2>/dev/null || { cat "$TMP/serve.log" >&2; die "demo serve exited"; }
+	sleep 0.1
+done
+[[ -s $SB/env ]] || die "demo serve wrote no $SB/env within 30 s"
+# shellcheck disable=SC1091
+source "$SB/env"
+[[ -n ${AWS_ENDPOINT_URL:-} ]] || die "$SB/env sets no AWS_ENDPOINT_URL"
+# Debian's AWS CLI 2.9 predates AWS_ENDPOINT_URL support: pass it explicitly.
+EP=(--endpoint-url "$AWS_ENDPOINT_URL")
+echo "    sandbox AWS endpoint $AWS_ENDPOINT_URL"
+
+"$TIP" configure idp --provider oidc --config "$SB/profile.json" >/dev/null 2>"$TMP/configure.err" ||
+	{ show "$TMP/configure.err"; die "configure idp failed"; }
+
+DATA_URI=s3://$BUCKET/analysts/
+cat >"$AWS_CONFIG_FILE" <<EOF
+[profile tip]
+credential_process = $TIP auth get-iam-credentials
+
+[profile tip-cached]
+credential_process = $TIP auth get-iam-credentials --non-interactive
+
+[profile tip-data]
+credential_process = $TIP s3ag get-data-access $DATA_URI --permission READWRITE
+
+[profile tip-data-cached]
+credential_process = $TIP s3ag get-data-access ${DATA_URI}reports/q1.csv --permission WRITE --non-interactive
+
+[profile tip-missing]
+credential_process = $TIP auth get-iam-credentials --profile missing --non-interactive
+EOF
+
+# caller PROFILE [AWS]: the caller ARN via the AWS CLI; stderr in $TMP/err.
+caller() {
+	local aws=${2:-$AWS2}
+	timeout 180 "$aws" sts get-caller-identity --profile "$1" "${EP[@]}" \
+		--output text --query Arn 2>"$TMP/err"
+}
+
+signed_in() { "$TIP" auth status -o json 2>/dev/null | grep -q '"signed_in": *true'; }
+
+# offline CMD...: run tip-cli with every AWS endpoint and the IdP unreachable,
+# so only the cache can answer.
+offline() { AWS_ENDPOINT_URL=http://127.0.0.1:9 "$@"; }
+
+# --- (a) first call signs in through $BROWSER inside credential_process -------
+echo "--- checks"
+if signed_in; then
+	fail "(a) precondition: a fresh home is not signed in"
+fi
+if arn=$(caller tip) && [[ $arn == *"$ENHANCED_ROLE"* ]]; then
+	pass "(a) aws sts get-caller-identity --profile tip (browser sign-in inside credential_process): $arn"
+else
+	fail "(a) aws sts get-caller-identity --profile tip: got '${arn:-}', want *$ENHANCED_ROLE*"
+	show "$TMP/err"
+fi
+if signed_in; then
+	pass "(a) tip-cli auth status reports signed in after the credential_process sign-in"
+else
+	fail "(a) tip-cli auth status does not report signed in"
+fi
+
+# --- (b) later calls are served from the cache --------------------------------
+key1=$("$TIP" auth get-iam-credentials --non-interactive 2>"$TMP/err" | field AccessKeyId)
+if arn=$(caller tip-cached) && [[ $arn == *"$ENHANCED_ROLE"* ]]; then
+	pass "(b) aws sts get-caller-identity --profile tip-cached (--non-interactive): $arn"
+else
+	fail "(b) aws sts get-caller-identity --profile tip-cached: got '${arn:-}'"
+	show "$TMP/err"
+fi
+key2=$(offline "$TIP" auth get-iam-credentials --non-interactive 2>"$TMP/err" | field AccessKeyId)
+if [[ -n $key1 && $key1 == "$key2" ]]; then
+	pass "(b) get-iam-credentials served from the cache with AWS unreachable (same AccessKeyId)"
+else
+	fail "(b) cached get-iam-credentials: AccessKeyId '${key1}' then '${key2}' (AWS unreachable)"
+	show "$TMP/err"
+fi
+sessions=$("$TIP" auth status -o json 2>/dev/null | grep -c '"assumed_role_arn"')
+if [[ $sessions == 1 ]]; then
+	pass "(b) auth status shows exactly one cached session"
+else
+	fail "(b) auth status shows $sessions cached sessions, want 1"
+fi
+
+# --- (c) S3 Access Grants profile ---------------------------------------------
+if arn=$(caller tip-data) && [[ $arn == *:assumed-role/* && $arn != *"$ENHANCED_ROLE"* ]]; then
+	pass "(c) aws sts get-caller-identity --profile tip-data (s3ag credentials): $arn"
+else
+	fail "(c) aws sts get-caller-identity --profile tip-data: got '${arn:-}', want an S3 Access Grants session"
+	show "$TMP/err"
+fi
+grants=$("$TIP" s3ag list-credentials -o json 2>"$TMP/err")
+if grep -q "\"target\": *\"s3://$BUCKET/analysts/\*\"" <<<"$grants" && grep -q '"permission": *"READWRITE"' <<<"$grants"; then
+	pass "(c) s3ag list-credentials -o json lists s3://$BUCKET/analysts/* READWRITE"
+else
+	fail "(c) s3ag list-credentials -o json: no s3://$BUCKET/analysts/* READWRITE grant"
+	show "$TMP/err"
+fi
+out=$(offline "$TIP" s3ag get-data-access "${DATA_URI}reports/q1.csv" --permission WRITE --format json --non-interactive 2>"$TMP/err")
+if [[ $(field MatchedGrantTarget <<<"$out") == "s3://$BUCKET/analysts/*" && -n $(field AccessKeyId <<<"$out") ]]; then
+	pass "(c) s3ag WRITE inside the cached READWRITE grant served from the cache with AWS unreachable"
+else
+	fail "(c) s3ag WRITE inside the cached grant with AWS unreachable did not come from the cache"
+	show "$TMP/err"
+fi
+if arn=$(caller tip-data-cached) && [[ $arn == *:assumed-role/* && $arn != *"$ENHANCED_ROLE"* ]]; then
+	pass "(c) aws sts get-caller-identity --profile tip-data-cached (deeper URI, WRITE, cached grant): $arn"
+else
+	fail "(c) aws sts get-caller-identity --profile tip-data-cached: got '${arn:-}'"
+	show "$TMP/err"
+fi
+out=$("$TIP" s3ag get-data-access "s3://$BUCKET/shared/" --permission WRITE --non-interactive 2>"$TMP/err")
+rc=$?
+if [[ $rc != 0 && -z $out ]] && grep -q "no S3 Access Grant matches" "$TMP/err"; then
+	pass "(c) s3ag WRITE outside every WRITE grant fails with 'no S3 Access Grant matches', empty stdout"
+else
+	fail "(c) s3ag WRITE on s3://$BUCKET/shared/: exit $rc, stdout ${#out} bytes, stderr:"
+	show "$TMP/err"
+fi
+
+# --- (d) failure path: unconfigured profile -----------------------------------
+if arn=$(caller tip-missing); then
+	fail "(d) aws --profile tip-missing succeeded ($arn), want a failure"
+elif grep -q "not configured" "$TMP/err"; then
+	pass "(d) aws --profile tip-missing fails and shows tip-cli's 'not configured' message"
+else
+	fail "(d) aws --profile tip-missing failed without 'not configured' in its message:"
+	show "$TMP/err"
+fi
+
+# --- (f) a corporate CA bundle in the environment must not break the chain ----
+if [[ -r /etc/ssl/certs/ca-certificates.crt ]]; then
+	if AWS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt "$TIP" auth get-iam-credentials --force-refresh >/dev/null 2>"$TMP/err"; then
+		pass "(f) get-iam-credentials --force-refresh with AWS_CA_BUNDLE set"
+	else
+		fail "(f) get-iam-credentials --force-refresh with AWS_CA_BUNDLE set:"
+		show "$TMP/err"
+	fi
+fi
+
+# --- optional: AWS CLI v1 (the pyenv one) with the cached session ------------
+v1=$(command -v aws || true)
+if [[ -n $v1 && $v1 != "$AWS2" ]] && "$v1" --version 2>&1 | grep -q '^aws-cli/1'; then
+	if arn=$(caller tip-cached "$v1") && [[ $arn == *"$ENHANCED_ROLE"* ]]; then
+		pass "(a/v1) $("$v1" --version 2>&1 | cut -d' ' -f1) sts get-caller-identity --profile tip-cached: $arn"
+	else
+		fail "(a/v1) AWS CLI v1 ($v1) sts get-caller-identity --profile tip-cached: got '${arn:-}'"
+		show "$TMP/err"
+	fi
+else
+	echo "SKIP  (a/v1) no AWS CLI v1 on PATH"
+fi
+
+echo "$PASSED passed, $FAILED failed"
+[[ $FAILED == 0 ]]
