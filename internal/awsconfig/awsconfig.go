@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
-	"slices"
 	"strings"
 )
 
@@ -116,7 +115,10 @@ func SetProfile(path, name string, settings []KV) (created bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	out, created := setProfileData(data, name, settings)
+	out, created, err := setProfileData(data, name, settings)
+	if err != nil {
+		return false, fmt.Errorf("set profile %s in %s: %w", name, path, err)
+	}
 	if out == data {
 		return false, nil
 	}
@@ -124,21 +126,6 @@ func SetProfile(path, name string, settings []KV) (created bool, err error) {
 		return false, err
 	}
 	return created, nil
-}
-
-// setProfileData applies SetProfile's edit to the file content; name and
-// settings are valid.
-func setProfileData(data, name string, settings []KV) (string, bool) {
-	lines := splitLines(data)
-	created := false
-	if _, ok := findSection(lines, classify(lines), name); !ok {
-		lines = appendSection(lines, name)
-		created = true
-	}
-	for _, kv := range settings {
-		lines = setOption(lines, name, kv)
-	}
-	return string(joinLines(lines)), created
 }
 
 // RemoveProfile deletes the profile's section (its header and settings;
@@ -152,26 +139,14 @@ func RemoveProfile(path, name string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	out, removed := removeProfileData(data, name)
+	out, removed, err := removeProfileData(data, name)
+	if err != nil {
+		return false, fmt.Errorf("remove profile %s from %s: %w", name, path, err)
+	}
 	if !removed {
 		return false, nil
 	}
 	return true, writeAtomic(path, []byte(out))
-}
-
-// removeProfileData applies RemoveProfile's edit to the file content.
-func removeProfileData(data, name string) (string, bool) {
-	lines := splitLines(data)
-	removed := false
-	for {
-		s, ok := findSection(lines, classify(lines), name)
-		if !ok {
-			break
-		}
-		lines = removeSection(lines, s)
-		removed = true
-	}
-	return string(joinLines(lines)), removed
 }
 
 func readConfig(path string) (string, error) {
@@ -183,79 +158,4 @@ func readConfig(path string) (string, error) {
 		return "", fmt.Errorf("read aws config %s: %w", path, err)
 	}
 	return string(data), nil
-}
-
-func formatOption(kv KV) string {
-	return kv.Key + " = " + kv.Value
-}
-
-// appendSection adds an empty section at the end, after a blank line.
-func appendSection(lines []line, name string) []line {
-	nl := newline(lines)
-	if n := len(lines); n > 0 {
-		if lines[n-1].eol == "" {
-			lines[n-1].eol = nl
-		}
-		if !isBlank(lines[n-1]) {
-			lines = append(lines, line{eol: nl})
-		}
-	}
-	return append(lines, line{text: ProfileSection(name), eol: nl})
-}
-
-// setOption replaces the first occurrence of kv.Key in the section (and
-// drops later duplicates) or appends it after the section's last setting.
-func setOption(lines []line, name string, kv KV) []line {
-	kinds := classify(lines)
-	s, _ := findSection(lines, kinds, name)
-	key := strings.ToLower(kv.Key)
-	found := false
-	// Backwards, so that edits never shift the lines still to be visited.
-	for i := s.end - 1; i > s.header; i-- {
-		if kinds[i] != kindOption || optionKey(lines[i].text) != key {
-			continue
-		}
-		blockEnd := optionBlock(kinds, i, s.end)
-		if hasKeyBefore(lines, kinds, s.header+1, i, key) { // a duplicate
-			lines = slices.Delete(lines, i, blockEnd)
-			continue
-		}
-		found = true
-		if blockEnd == i+1 && optionValue(lines[i].text) == kv.Value {
-			continue // already set: keep the user's formatting
-		}
-		eol := lines[blockEnd-1].eol
-		lines = slices.Replace(lines, i, blockEnd, line{text: formatOption(kv), eol: eol})
-	}
-	if found {
-		return lines
-	}
-	nl := newline(lines)
-	at := s.last
-	if lines[at-1].eol == "" {
-		lines[at-1].eol = nl
-	}
-	return slices.Insert(lines, at, line{text: formatOption(kv), eol: nl})
-}
-
-func hasKeyBefore(lines []line, kinds []kind, from, to int, key string) bool {
-	for j := from; j < to; j++ {
-		if kinds[j] == kindOption && optionKey(lines[j].text) == key {
-			return true
-		}
-	}
-	return false
-}
-
-// removeSection drops the section's header and settings, the blank lines
-// after them and, at the end of the file, one blank line before it.
-func removeSection(lines []line, s section) []line {
-	from, to := s.header, s.last
-	for to < s.end && isBlank(lines[to]) {
-		to++
-	}
-	if to == len(lines) && from > 0 && isBlank(lines[from-1]) {
-		from--
-	}
-	return slices.Delete(lines, from, to)
 }

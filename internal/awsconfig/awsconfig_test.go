@@ -153,6 +153,21 @@ func TestSetProfile(t *testing.T) {
 			settings: []KV{{"region", "b"}}, want: "[profile tip]\nregion = b\n\n# about b\n[profile b]\n",
 		},
 		{
+			name: "replaced line keeps its indentation", profile: "tip",
+			in:       "[profile tip]\n    region = a\n  output = json\n",
+			settings: []KV{{"region", "b"}}, want: "[profile tip]\n    region = b\n  output = json\n",
+		},
+		{
+			name: "appended line takes the last option's indentation", profile: "tip",
+			in:       "[profile tip]\n    region = a\n  [profile y]\n",
+			settings: []KV{{"output", "json"}}, want: "[profile tip]\n    region = a\n    output = json\n  [profile y]\n",
+		},
+		{
+			name: "empty section before an indented header", profile: "tip",
+			in:       "[profile tip]\n  [profile y]\nk = v\n",
+			settings: []KV{{"region", "b"}}, want: "[profile tip]\n  region = b\n  [profile y]\nk = v\n",
+		},
+		{
 			name: "prefix-named profile untouched", profile: "tip",
 			in:       "[profile tip-dev]\nregion = a\n",
 			settings: []KV{{"region", "b"}}, want: "[profile tip-dev]\nregion = a\n\n[profile tip]\nregion = b\n", created: true,
@@ -288,12 +303,19 @@ func TestRemoveProfile(t *testing.T) {
 		{"only section", "[profile tip]\nregion = b", "tip", "", true},
 		{"default and profile default", "[default]\na = 1\n[profile default]\nb = 2\n[profile x]\n", "default", "[profile x]\n", true},
 		{"absent", richConfig, "nope", richConfig, false},
+		{"indented next header refused", "[a]\nk = v\n[profile tip]\n    x = 1\n  [b]\n", "tip", "", false},
 		{"crlf", "[profile tip]\r\nregion = b\r\n\r\n[profile x]\r\n", "tip", "[profile x]\r\n", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := writeFile(t, tt.in)
 			removed, err := RemoveProfile(path, tt.profile)
+			if tt.want == "" && !tt.removed {
+				if err == nil || !strings.Contains(err.Error(), "indentation") || readFile(t, path) != tt.in {
+					t.Fatalf("RemoveProfile = %v, %v; want refusal and file unchanged", removed, err)
+				}
+				return
+			}
 			if err != nil || removed != tt.removed {
 				t.Fatalf("RemoveProfile = %v, %v; want %v", removed, err, tt.removed)
 			}
