@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"net/url"
 	"os"
@@ -40,7 +41,7 @@ func TestS3AGGetDataAccessAndCache(t *testing.T) {
 	}{
 		{"s3://tip-sandbox-data/analysts/q2/", "WRITE", true},
 		{"s3://tip-sandbox-data/analysts/", "WRITE", true},
-		{"s3://tip-sandbox-data/analysts2/x", "READ", false}, // sibling prefix: bucket-wide READ grant
+		{"s3://tip-sandbox-data/analysts2/x", "READ", false},  // sibling prefix: bucket-wide READ grant
 		{"s3://tip-sandbox-data/analysts/q3/x", "READ", true}, // covered by the cached bucket-wide READ grant
 		{"s3://tip-sandbox-data/analysts/q3/y", "READWRITE", false},
 		{"s3://tip-sandbox-data/analysts/q4/", "READ", true},
@@ -220,5 +221,54 @@ func TestVersionAndCompletion(t *testing.T) {
 	}
 	if r := run(t, k, "nosuchcommand"); r.code != cmdutil.ExitUsage || !strings.Contains(r.stderr, "unknown command") {
 		t.Errorf("unknown command: %d %s", r.code, r.stderr)
+	}
+}
+
+func TestDebugLogNeverContainsSecrets(t *testing.T) {
+	k := testkit.New(t, sandbox.EnvOptions{})
+	k.Configure(t, "default")
+	var stderr strings.Builder
+	for _, args := range [][]string{
+		{"--debug", "auth"},
+		{"--debug", "auth", "get-iam-credentials"},
+		{"--debug", "auth", "get-iam-credentials", "--force-refresh"},
+		{"--debug", "s3ag", "get-data-access", "s3://tip-sandbox-data/analysts/x", "--permission", "READWRITE"},
+		{"--debug", "auth", "refresh-token"},
+		{"--debug", "auth", "status"},
+	} {
+		r := mustRun(t, k, args...)
+		stderr.WriteString(r.stderr)
+	}
+	log := stderr.String()
+	for _, want := range []string{"level=DEBUG", "chain step complete", "identity provider tokens refreshed", "serving cached credentials"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("debug output lacks %q", want)
+		}
+	}
+	// Every secret this run produced, current and superseded.
+	var secrets []string
+	for _, rec := range k.Env.AWS.Requests("CreateTokenWithIAM") {
+		if a, _ := rec.JSON["assertion"].(string); a != "" {
+			secrets = append(secrets, a)
+		}
+	}
+	b, err := k.Store.Get(context.Background(), "default")
+	if err != nil || b == nil {
+		t.Fatal("no bundle")
+	}
+	secrets = append(secrets, b.IdP.IDToken, b.IdP.RefreshToken, b.IdP.AccessToken)
+	for _, c := range b.Sessions {
+		secrets = append(secrets, c.SecretAccessKey, c.SessionToken)
+	}
+	for _, g := range b.Grants {
+		secrets = append(secrets, g.Credentials.SecretAccessKey, g.Credentials.SessionToken)
+	}
+	if len(secrets) < 8 {
+		t.Fatalf("collected only %d secrets", len(secrets))
+	}
+	for _, s := range secrets {
+		if s != "" && strings.Contains(log, s) {
+			t.Errorf("debug output contains a secret (%d chars)", len(s))
+		}
 	}
 }

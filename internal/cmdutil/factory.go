@@ -22,10 +22,12 @@ type Factory struct {
 	Getenv func(string) string
 	// Environ is the whole environment (exec passes it to the child).
 	Environ func() []string
-	Now    func() time.Time
+	Now     func() time.Time
 
 	// ProfileName is set from --profile / TIP_CLI_PROFILE by the root command.
 	ProfileName string
+	// Debug is set from --debug / TIP_CLI_DEBUG=1 by the root command.
+	Debug bool
 
 	ConfigDir  func() (string, error)
 	Config     func() (*config.File, error)

@@ -74,6 +74,7 @@ func (f *Factory) Manager(p *config.Profile, o SignInOptions) (*session.Manager,
 		},
 		Policy: policy,
 		Now:    f.Now,
+		Log:    f.Logger(),
 	}
 	if !o.NonInteractive {
 		m.SignIn = f.signIn(p, o)
@@ -93,7 +94,7 @@ func (f *Factory) Chain(ctx context.Context, p *config.Profile) (*exchange.Chain
 		IDEnhancedRoleARN: p.IDEnhancedRoleARN,
 		ApplicationARN:    p.TokenExchangeApplicationARN,
 		Now:               f.Now,
-		Trace:             f.ChainTrace,
+		Trace:             f.chainTrace(),
 	}, nil
 }
 
@@ -132,5 +133,24 @@ func (f *Factory) signIn(p *config.Profile, o SignInOptions) func(ctx context.Co
 				return nil
 			},
 		})
+	}
+}
+
+// chainTrace narrates the exchange steps: ChainTrace when set (demo),
+// else debug log lines. Step details are ARNs and user ids, never secrets.
+func (f *Factory) chainTrace() func(exchange.Step, string, error) {
+	if f.ChainTrace != nil {
+		return f.ChainTrace
+	}
+	if !f.Debug {
+		return nil
+	}
+	log := f.Logger()
+	return func(step exchange.Step, detail string, err error) {
+		if err != nil {
+			log.Debug("chain step failed", "step", step, "detail", detail, "error", err)
+			return
+		}
+		log.Debug("chain step complete", "step", step, "detail", detail)
 	}
 }

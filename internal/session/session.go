@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/tip-cli/tip-cli/internal/credproc"
@@ -44,6 +45,8 @@ type Manager struct {
 	RefreshRejected func(err error) bool
 	Policy          credproc.Policy
 	Now             func() time.Time
+	// Log receives --debug events; never a token or secret.
+	Log *slog.Logger
 }
 
 // LoginRequiredError means no usable IdP session exists and the command
@@ -74,12 +77,15 @@ func (m *Manager) Credentials(ctx context.Context, scope exchange.Scope, force b
 			return nil, fmt.Errorf("read cached credentials: %w", err)
 		}
 		if c := b.Session(key); m.Policy.FreshCredentials(m.now(), c) {
+			m.log().Debug("serving cached credentials", "profile", m.Profile, "scope", key, "expiration", c.Expiration)
 			return c, nil
 		}
 	}
+	m.log().Debug("cached credentials missing or due for refresh", "profile", m.Profile, "scope", key, "force", force)
 	var out *store.Credentials
 	err := m.locked(ctx, func(b *store.Bundle) (bool, error) {
 		if c := b.Session(key); !force && m.Policy.FreshCredentials(m.now(), c) {
+			m.log().Debug("another process refreshed while we waited for the lock", "profile", m.Profile)
 			out = c // another process refreshed while we waited
 			return false, nil
 		}
@@ -147,11 +153,13 @@ func (m *Manager) SessionLocked(ctx context.Context, b *store.Bundle, scope exch
 // locked runs fn with the profile lock held on a freshly read bundle and
 // saves the bundle when fn reports a change.
 func (m *Manager) locked(ctx context.Context, fn func(b *store.Bundle) (bool, error)) error {
+	start := m.now()
 	unlock, err := m.Lock(ctx, m.Profile)
 	if err != nil {
 		return err
 	}
 	defer unlock()
+	m.log().Debug("profile lock acquired", "profile", m.Profile, "waited", m.now().Sub(start))
 	b, err := m.Store.Get(ctx, m.Profile)
 	if err != nil {
 		return fmt.Errorf("read cached credentials: %w", err)
@@ -186,6 +194,7 @@ func (m *Manager) exchangeWith(ctx context.Context, b *store.Bundle, idToken str
 	if err != nil {
 		return nil, err
 	}
+	m.log().Debug("exchange chain complete", "assumed_role", c.AssumedRoleARN, "expiration", c.Expiration)
 	b.SetSession(scope.Key(), c)
 	return c, nil
 }
@@ -214,6 +223,7 @@ func (m *Manager) freshIDToken(ctx context.Context, b *store.Bundle) (*store.Tok
 	if m.SignIn == nil {
 		return nil, &LoginRequiredError{Profile: m.Profile}
 	}
+	m.log().Debug("starting interactive sign-in", "profile", m.Profile)
 	t, err := m.SignIn(ctx)
 	if err != nil {
 		return nil, err
@@ -232,9 +242,18 @@ func (m *Manager) refresh(ctx context.Context, rt string) (*store.Tokens, error)
 	}
 	t, err := idp.Refresh(ctx, rt)
 	if err != nil {
+		m.log().Debug("identity provider refresh failed", "error", err)
 		return nil, fmt.Errorf("refresh identity provider token: %w", err)
 	}
+	m.log().Debug("identity provider tokens refreshed", "id_expiry", t.Expiry, "rotated", t.RefreshToken != rt)
 	return t, nil
+}
+
+func (m *Manager) log() *slog.Logger {
+	if m.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return m.Log
 }
 
 func (m *Manager) now() time.Time {

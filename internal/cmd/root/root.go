@@ -8,6 +8,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/cmd/configure"
 	consolecmd "github.com/tip-cli/tip-cli/internal/cmd/console"
 	"github.com/tip-cli/tip-cli/internal/cmd/demo"
+	"github.com/tip-cli/tip-cli/internal/cmd/diag"
 	execcmd "github.com/tip-cli/tip-cli/internal/cmd/exec"
 	"github.com/tip-cli/tip-cli/internal/cmd/s3ag"
 	"github.com/tip-cli/tip-cli/internal/cmd/version"
@@ -36,6 +37,7 @@ through IAM Identity Center trusted identity propagation.`,
 		profile = config.DefaultProfile
 	}
 	cmd.PersistentFlags().StringVar(&f.ProfileName, "profile", profile, "tip-cli profile to use (env TIP_CLI_PROFILE)")
+	cmd.PersistentFlags().BoolVar(&f.Debug, "debug", f.Getenv("TIP_CLI_DEBUG") == "1", "log what tip-cli does on stderr (never tokens or secrets; env TIP_CLI_DEBUG=1)")
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cmdutil.FlagError{Err: err} })
 	cmd.SetVersionTemplate(version.Format(info) + "\n")
 
@@ -44,6 +46,7 @@ through IAM Identity Center trusted identity propagation.`,
 		configure.NewCmdConfigure(f),
 		consolecmd.NewCmdConsole(f, nil),
 		demo.NewCmdDemo(f),
+		diag.NewCmdDiag(f, nil),
 		execcmd.NewCmdExec(f, nil),
 		s3ag.NewCmdS3AG(f),
 		version.NewCmdVersion(f, info),
