@@ -3,10 +3,13 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
 	"github.com/tip-cli/tip-cli/internal/sandbox"
@@ -271,4 +274,42 @@ func TestDebugLogNeverContainsSecrets(t *testing.T) {
 			t.Errorf("debug output contains a secret (%d chars)", len(s))
 		}
 	}
+}
+
+// approver plays the user of the device flow: it reads the user code tip-cli
+// shows on stderr and approves it at the sandbox IdP.
+type approver struct {
+	idp   *sandbox.IdP
+	codes []string
+}
+
+func (a *approver) Write(p []byte) (int, error) {
+	if m := regexp.MustCompile(`enter the code ([A-Z0-9-]+)`).FindSubmatch(p); m != nil {
+		a.codes = append(a.codes, string(m[1]))
+		if err := a.idp.ApproveDevice(string(m[1])); err != nil {
+			return 0, err
+		}
+	}
+	return len(p), nil
+}
+
+func TestDeviceFlowSignIn(t *testing.T) {
+	k := testkit.New(t, sandbox.EnvOptions{DeviceInterval: time.Second})
+	k.Configure(t, "default")
+	ap := &approver{idp: k.Env.IdP}
+	k.F.IOStreams.ErrOut = io.MultiWriter(k.ErrOut, ap)
+	r := run(t, k, "auth", "--device")
+	if r.code != 0 {
+		t.Fatalf("device sign-in: %d %s", r.code, r.stderr)
+	}
+	if len(ap.codes) != 1 || !strings.Contains(r.stderr, "/device") {
+		t.Errorf("codes %v, stderr %s", ap.codes, r.stderr)
+	}
+	if k.Browser.Load() != 0 {
+		t.Error("device flow opened a browser")
+	}
+	if n := k.Env.IdP.Counts()["token:device_code"]; n < 1 {
+		t.Errorf("device token polls = %d", n)
+	}
+	decodeProcess(t, mustRun(t, k, "auth", "get-iam-credentials", "--non-interactive").stdout)
 }
