@@ -229,3 +229,63 @@ func walkFiles(dir string, fn func(path string, data []byte)) error {
 		return nil
 	})
 }
+
+func TestKilledMidSignInLeavesUsableStore(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts real processes")
+	}
+	k := testkit.New(t, sandbox.EnvOptions{})
+	k.Configure(t, "default")
+	if r := runProcs(t, k, 1, "auth", "--timeout", "30s"); r[0].code != 0 {
+		t.Fatalf("sign-in: %s", r[0].stderr)
+	}
+	expireSessions(t, k)
+
+	// A process stuck in a sign-in (its browser never comes back) holds the
+	// profile lock; SIGKILL it there.
+	exe, _ := os.Executable()
+	env := append(procEnv(t, k), "BROWSER=sleep 30")
+	cmd := exec.Command(exe, "auth", "--timeout", "30s")
+	cmd.Env = env
+	errOut := &syncBuffer{}
+	cmd.Stderr = errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(errOut.String(), "/authorize?") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+
+	// The next call gets the lock at once and refreshes from the intact store.
+	start := time.Now()
+	r := runProcs(t, k, 1, "auth", "get-iam-credentials", "--non-interactive")
+	if r[0].code != 0 {
+		t.Fatalf("after SIGKILL: exit %d: %s", r[0].code, r[0].stderr)
+	}
+	if waited := time.Since(start); waited > 10*time.Second {
+		t.Errorf("next call took %v: lock not released", waited)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe to read while a process writes to it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

@@ -171,9 +171,6 @@ func (ic *IdentityCenter) checkGrant(ctx context.Context, s *icState) Check {
 	if s.in.Token != nil {
 		aud = s.in.Token.Audience()
 	}
-	fix := "aws sso-admin put-application-grant --application-arn " + s.in.ApplicationARN +
-		` --grant-type urn:ietf:params:oauth:grant-type:jwt-bearer --grant '{"JwtBearer":{"AuthorizedTokenIssuers":[{"TrustedTokenIssuerArn":"TTI_ARN","AuthorizedAudiences":["` +
-		orPlaceholder(strings.Join(aud, `","`), "CLIENT_ID") + `"]}]}}'`
 	out, err := ic.SSOAdmin.ListApplicationGrants(ctx, &ssoadmin.ListApplicationGrantsInput{ApplicationArn: aws.String(s.in.ApplicationARN)})
 	if err != nil {
 		return couldNot(IDGrant, title, "sso:ListApplicationGrants", err)
@@ -185,7 +182,7 @@ func (ic *IdentityCenter) checkGrant(ctx context.Context, s *icState) Check {
 		}
 	}
 	if len(issuers) == 0 {
-		return fail(IDGrant, title, "the application has no jwt-bearer grant (no trusted token issuer may exchange tokens)", fix)
+		return fail(IDGrant, title, "the application has no jwt-bearer grant (no trusted token issuer may exchange tokens)", grantFix(s.in.ApplicationARN, "", nil, aud))
 	}
 	data := map[string]any{}
 	var matching, all []string
@@ -207,12 +204,33 @@ func (ic *IdentityCenter) checkGrant(ctx context.Context, s *icState) Check {
 		c = skip(IDGrant, title, "needs an ID token (the grant lists "+fmt.Sprint(len(all))+" trusted token issuer(s))")
 	case len(matching) == 0:
 		s.ttiARNs = all
-		c = fail(IDGrant, title, "no trusted token issuer of the jwt-bearer grant lists the token's aud "+quoteList(aud), fix)
+		c = fail(IDGrant, title, "no trusted token issuer of the jwt-bearer grant lists the token's aud "+quoteList(aud),
+			grantFix(s.in.ApplicationARN, aws.ToString(issuers[0].TrustedTokenIssuerArn), issuers[0].AuthorizedAudiences, aud))
 	default:
 		c = pass(IDGrant, title, strings.Join(matching, ", "))
 	}
 	c.Data = map[string]any{"authorized_audiences": data}
 	return c
+}
+
+// grantFix is the command that authorizes tti (a placeholder when "") for
+// the existing audiences plus aud. PutApplicationGrant replaces the grant.
+func grantFix(app, tti string, existing, aud []string) string {
+	auds := append([]string(nil), existing...)
+	for _, a := range aud {
+		if !contains(auds, a) {
+			auds = append(auds, a)
+		}
+	}
+	if len(auds) == 0 {
+		auds = []string{"CLIENT_ID"}
+	}
+	grant := map[string]any{"JwtBearer": map[string]any{"AuthorizedTokenIssuers": []any{map[string]any{
+		"TrustedTokenIssuerArn": orPlaceholder(tti, "TRUSTED_TOKEN_ISSUER_ARN"), "AuthorizedAudiences": auds,
+	}}}}
+	return "aws sso-admin put-application-grant --application-arn " + app +
+		" --grant-type urn:ietf:params:oauth:grant-type:jwt-bearer --grant '" + compactJSON(grant) +
+		"' (this replaces the grant: keep every trusted token issuer it needs)"
 }
 
 func compactJSON(v any) string {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 
-
 	"github.com/tip-cli/tip-cli/internal/exchange"
 )
 

@@ -1,0 +1,206 @@
+#!/usr/bin/env bash
+# Benchmarks of issue #3: the warm-cache `tip-cli auth get-iam-credentials`
+# as a whole process (file store, and keyring store when a Secret Service
+# can be started), against a minimal Go program built the same way (the
+# floor); then 16 concurrent callers on an expired session, counting the
+# refresh chains. Runs against `tip-cli demo serve` on loopback.
+#
+# Usage: scripts/bench.sh [--quick] [--runs N]
+#   --quick   5 runs, no keyring variant (CI smoke run)
+#   --runs N  timed runs per variant (default 30, at least 25 for figures)
+# Needs: go, curl, python3; /usr/bin/time for peak RSS; dbus-run-session and
+# gnome-keyring-daemon for the keyring variant.
+set -euo pipefail
+export LC_ALL=C
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SELF=$ROOT/scripts/bench.sh
+CONCURRENCY=16
+
+# ---------------------------------------------------------------------------
+# measurement helpers (also used by the keyring run inside dbus-run-session)
+
+# measure NAME RUNS CMD...: RUNS timed runs (after 2 warm-up runs) and RUNS
+# runs under /usr/bin/time for the peak RSS; appends
+# "NAME runs median_ms p90_ms peak_rss_kb" to $BENCH_TMP/results.
+measure() {
+	local name=$1 runs=$2 i s e
+	shift 2
+	local times=$BENCH_TMP/$name.us rss=$BENCH_TMP/$name.kb
+	: >"$times"
+	: >"$rss"
+	for i in 1 2; do "$@" >/dev/null 2>"$BENCH_TMP/err" || { cat "$BENCH_TMP/err" >&2; echo "bench: $name failed" >&2; return 1; }; done
+	for ((i = 0; i < runs; i++)); do
+		s=$EPOCHREALTIME
+		"$@" >/dev/null 2>"$BENCH_TMP/err" || { cat "$BENCH_TMP/err" >&2; echo "bench: $name failed" >&2; return 1; }
+		e=$EPOCHREALTIME
+		echo $((${e/./} - ${s/./})) >>"$times"
+	done
+	if [[ -x /usr/bin/time ]]; then
+		for ((i = 0; i < runs; i++)); do
+			/usr/bin/time -f %M -o "$BENCH_TMP/rss1" "$@" >/dev/null 2>/dev/null
+			tail -1 "$BENCH_TMP/rss1" >>"$rss"
+		done
+	fi
+	awk -v name="$name" -v rssfile="$rss" '
+		{ a[NR] = $1 }
+		END {
+			n = NR
+			med = (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+			p = int(0.9 * n); if (p < 0.9 * n) p++; if (p < 1) p = 1
+			peak = -1
+			while ((getline v < rssfile) > 0) if (v + 0 > peak) peak = v + 0
+			printf "%s %d %.2f %.2f %d\n", name, n, med / 1000, a[p] / 1000, peak
+		}' < <(sort -n "$times") >>"$BENCH_TMP/results"
+}
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# sign_in HOME_DIR: configure the sandbox profile in a fresh $AWS_TIP_CLI,
+# sign in through the redirect-following "browser" and mint a session.
+sign_in() {
+	export AWS_TIP_CLI=$1
+	"$TIP" configure idp --provider oidc --config "$BENCH_TMP/sb/profile.json" >/dev/null 2>&1
+	BROWSER="curl -fsSL -o /dev/null" "$TIP" auth >/dev/null 2>"$BENCH_TMP/err" ||
+		{ cat "$BENCH_TMP/err" >&2; return 1; }
+	"$TIP" auth get-iam-credentials >/dev/null 2>"$BENCH_TMP/err" || { cat "$BENCH_TMP/err" >&2; return 1; }
+}
+
+# keyring_inner: runs inside dbus-run-session (see keyring_variant).
+keyring_inner() {
+	echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1
+	export TIP_CLI_STORE=keyring
+	sign_in "$BENCH_TMP/home-keyring"
+	if ! "$TIP" auth status -o json 2>/dev/null | grep -q '"store": *"keyring'; then
+		echo "bench: keyring store not in use, skipping the keyring variant" >&2
+		return 0
+	fi
+	measure tip-cli-keyring "$RUNS" "$TIP" auth get-iam-credentials --non-interactive
+}
+
+if [[ ${1:-} == --keyring-inner ]]; then
+	keyring_inner
+	exit
+fi
+
+# ---------------------------------------------------------------------------
+# main
+
+RUNS=30
+QUICK=false
+while (($#)); do
+	case $1 in
+	--quick) QUICK=true RUNS=5 ;;
+	--runs) RUNS=${2:?--runs needs a number}; shift ;;
+	*) echo "usage: scripts/bench.sh [--quick] [--runs N]" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/tip-bench.XXXXXX")
+SERVE_PID=
+cleanup() {
+	if [[ -n $SERVE_PID ]] && kill -0 "$SERVE_PID" 2>/dev/null; then
+		kill "$SERVE_PID" 2>/dev/null || true
+		wait "$SERVE_PID" 2>/dev/null || true
+	fi
+	rm -rf "$BENCH_TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+echo "--- building tip-cli and the floor (CGO_ENABLED=0 -trimpath -ldflags '-s -w')"
+for pkg in cmd/tip-cli scripts/benchfloor; do
+	(cd "$ROOT" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$BENCH_TMP/bin/" "./$pkg")
+done
+TIP=$BENCH_TMP/bin/tip-cli
+FLOOR=$BENCH_TMP/bin/benchfloor
+
+# Only this script's settings apply (no ambient credentials, profiles, CAs).
+while read -r v; do unset "$v"; done < <(compgen -e | grep -E '^(AWS_|TIP_CLI_)')
+export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true
+export TIP_CLI_STORE=file
+export BENCH_TMP TIP RUNS
+
+echo "--- starting the sandbox (tip-cli demo serve)"
+mkdir -p "$BENCH_TMP/sb"
+"$TIP" demo serve --out "$BENCH_TMP/sb" --redirect-uri "http://127.0.0.1:$(free_port)/callback" 2>"$BENCH_TMP/serve.log" &
+SERVE_PID=$!
+for _ in $(seq 1 300); do
+	[[ -s $BENCH_TMP/sb/env ]] && break
+	kill -0 "$SERVE_PID" 2>/dev/null || { cat "$BENCH_TMP/serve.log" >&2; exit 1; }
+	sleep 0.1
+done
+# shellcheck disable=SC1091
+source "$BENCH_TMP/sb/env"
+
+echo "--- warm-cache runs: $RUNS per variant"
+measure floor "$RUNS" "$FLOOR"
+sign_in "$BENCH_TMP/home-file"
+measure tip-cli-file "$RUNS" "$TIP" auth get-iam-credentials --non-interactive
+if $QUICK; then
+	echo "    keyring variant skipped (--quick)"
+elif command -v dbus-run-session >/dev/null && command -v gnome-keyring-daemon >/dev/null; then
+	dbus-run-session -- bash "$SELF" --keyring-inner ||
+		echo "    keyring variant failed (see above)" >&2
+else
+	echo "    keyring variant skipped: no dbus-run-session / gnome-keyring-daemon"
+fi
+
+# Concurrency: age the file-store bundle so that the IdP token and the
+# session read as expired, then start 16 callers at once. Single flight
+# means one refresh chain: all 16 print the same new credentials.
+echo "--- concurrency: $CONCURRENCY processes on an expired session"
+export AWS_TIP_CLI=$BENCH_TMP/home-file
+before=$("$TIP" auth get-iam-credentials --non-interactive | grep -o '"AccessKeyId":"[^"]*"')
+python3 - "$AWS_TIP_CLI/secrets/default.json" <<'EOF'
+import datetime, json, os, sys
+path = sys.argv[1]
+now = datetime.datetime.now(datetime.timezone.utc)
+fmt = lambda t: t.strftime("%Y-%m-%dT%H:%M:%SZ")
+with open(path) as f:
+    env = json.load(f)
+b = env["bundle"]
+idp = b.get("idp") or {}
+idp["expiry"], idp["issued_at"] = fmt(now - datetime.timedelta(minutes=1)), fmt(now - datetime.timedelta(minutes=61))
+for c in (b.get("sessions") or {}).values():
+    c["expiration"], c["minted_at"] = fmt(now - datetime.timedelta(minutes=1)), fmt(now - datetime.timedelta(minutes=61))
+tmp = path + ".bench"
+with open(tmp, "w") as f:
+    json.dump(env, f)
+os.chmod(tmp, 0o600)
+os.replace(tmp, path)
+EOF
+pids=()
+for ((i = 0; i < CONCURRENCY; i++)); do
+	"$TIP" auth get-iam-credentials --non-interactive >"$BENCH_TMP/conc.$i.out" 2>"$BENCH_TMP/conc.$i.err" &
+	pids+=($!)
+done
+failures=0
+for i in "${!pids[@]}"; do
+	if ! wait "${pids[$i]}"; then
+		failures=$((failures + 1))
+		sed "s/^/    caller $i: /" "$BENCH_TMP/conc.$i.err" >&2
+	fi
+done
+distinct=$(cat "$BENCH_TMP"/conc.*.out | grep -o '"AccessKeyId":"[^"]*"' | sort -u | grep -cvxF "$before" || true)
+stale=$(cat "$BENCH_TMP"/conc.*.out | grep -o '"AccessKeyId":"[^"]*"' | grep -cxF "$before" || true)
+
+echo
+echo "--- results ($(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg))"
+awk '
+	$1 == "floor" { floor = $3 }
+	{ row[NR] = $0 }
+	END {
+		printf "%-18s %5s %10s %8s %13s %9s\n", "variant", "runs", "median ms", "p90 ms", "peak RSS MB", "x floor"
+		for (i = 1; i <= NR; i++) {
+			split(row[i], f, " ")
+			rss = f[5] < 0 ? "n/a" : sprintf("%.1f", f[5] / 1024)
+			ratio = floor > 0 ? sprintf("%.2f", f[3] / floor) : "n/a"
+			printf "%-18s %5d %10.2f %8.2f %13s %9s\n", f[1], f[2], f[3], f[4], rss, ratio
+		}
+	}' "$BENCH_TMP/results"
+echo "concurrency: $CONCURRENCY processes, $distinct distinct credential sets (chains), $failures failures, $stale served the expired credentials"
+[[ $failures == 0 && $distinct == 1 && $stale == 0 ]]
