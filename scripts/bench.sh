@@ -143,8 +143,12 @@ measure tip-cli-file "$RUNS" "$TIP" auth get-iam-credentials --non-interactive
 if $QUICK; then
 	echo "    keyring variant skipped (--quick)"
 elif command -v dbus-run-session >/dev/null && command -v gnome-keyring-daemon >/dev/null; then
-	dbus-run-session -- bash "$SELF" --keyring-inner ||
+	# A private keyring directory: never touch (or need the password of)
+	# the user's login keyring.
+	if ! XDG_DATA_HOME=$BENCH_TMP/xdg-data dbus-run-session -- bash "$SELF" --keyring-inner 2>"$BENCH_TMP/keyring.err"; then
+		sed 's/^/    /' "$BENCH_TMP/keyring.err" >&2
 		echo "    keyring variant failed (see above)" >&2
+	fi
 else
 	echo "    keyring variant skipped: no dbus-run-session / gnome-keyring-daemon"
 fi

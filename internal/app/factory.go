@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/pkg/browser"
 
@@ -65,7 +66,7 @@ func newFactory(ios *iostreams.IOStreams) *cmdutil.Factory {
 	}
 	f.Browser = func(ctx context.Context, url string) error { return openBrowser(ctx, f.Getenv("BROWSER"), url, ios) }
 	f.AWSConfig = func(ctx context.Context, region string) (aws.Config, error) {
-		return loadAWSConfig(ctx, region, f.HTTPClient())
+		return loadAWSConfig(ctx, region)
 	}
 	return f
 }
@@ -73,10 +74,13 @@ func newFactory(ios *iostreams.IOStreams) *cmdutil.Factory {
 // loadAWSConfig loads region and endpoint settings the SDK's usual way
 // (environment, shared config, AWS_ENDPOINT_URL*) but with anonymous
 // credentials: ambient credentials never sign a tip-cli call.
-func loadAWSConfig(ctx context.Context, region string, hc *http.Client) (aws.Config, error) {
+//
+// The HTTP client must be the SDK's buildable client: AWS_CA_BUNDLE and
+// ca_bundle can only be applied to it.
+func loadAWSConfig(ctx context.Context, region string) (aws.Config, error) {
 	opts := []func(*awsconfig.LoadOptions) error{
 		awsconfig.WithCredentialsProvider(aws.AnonymousCredentials{}),
-		awsconfig.WithHTTPClient(hc),
+		awsconfig.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(60 * time.Second)),
 	}
 	if region != "" {
 		opts = append(opts, awsconfig.WithRegion(region))

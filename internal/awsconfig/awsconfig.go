@@ -20,8 +20,10 @@ import (
 const DefaultProfile = "default"
 
 var (
-	profileNameRE = regexp.MustCompile(`^[A-Za-z0-9_.@+=,:/~][A-Za-z0-9_.@+=,:/~-]{0,127}$`)
-	settingKeyRE  = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+	// Lengths (at most 128) are checked apart: bounded repetitions compile
+	// into large programs at every process start.
+	profileNameRE = regexp.MustCompile(`^[A-Za-z0-9_.@+=,:/~][A-Za-z0-9_.@+=,:/~-]*$`)
+	settingKeyRE  = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
 )
 
 // KV is one setting of a profile ("credential_process", "region", …).
@@ -74,7 +76,7 @@ func ValidateProfileName(name string) error {
 	if name == "" {
 		return errors.New("profile name is empty")
 	}
-	if !profileNameRE.MatchString(name) {
+	if !profileNameRE.MatchString(name) || len(name) > 128 {
 		return fmt.Errorf("invalid profile name %q: use letters, digits and _.@+=,:/~- (not leading -), at most 128 characters", name)
 	}
 	return nil
@@ -82,7 +84,7 @@ func ValidateProfileName(name string) error {
 
 func validateSettings(settings []KV) error {
 	for i, kv := range settings {
-		if !settingKeyRE.MatchString(kv.Key) {
+		if !settingKeyRE.MatchString(kv.Key) || len(kv.Key) > 128 {
 			return fmt.Errorf("invalid setting name %q", kv.Key)
 		}
 		if strings.ContainsAny(kv.Value, "\r\n\x00") {

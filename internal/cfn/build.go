@@ -194,7 +194,7 @@ func servicePolicy(service string) []Statement {
 			allow("RedshiftData",
 				"redshift-data:ExecuteStatement", "redshift-data:BatchExecuteStatement",
 				"redshift-data:DescribeStatement", "redshift-data:GetStatementResult",
-				"redshift-data:GetStatementResultV2", "redshift-data:ListStatements",
+				"redshift-data:ListStatements",
 				"redshift-data:CancelStatement", "redshift-data:ListDatabases",
 				"redshift-data:ListSchemas", "redshift-data:ListTables",
 				"redshift-data:DescribeTable"),

@@ -318,3 +318,23 @@ func TestJSONMatchesYAML(t *testing.T) {
 		t.Errorf("yaml and json differ:\nyaml→json %s\njson %s", b, j)
 	}
 }
+
+// TestYAMLQuotesAmbiguousScalars guards against YAML 1.1 readers (as
+// CloudFormation's) turning client ids into booleans, numbers or nulls.
+func TestYAMLQuotesAmbiguousScalars(t *testing.T) {
+	o := defaultOpts()
+	o.Audiences = []string{"yes", "on", "0777", "1e3", "null", "~", "0x1F", "12:30", "2001-12-14"}
+	tmpl, err := Build(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, err := tmpl.YAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range o.Audiences {
+		if !bytes.Contains(y, []byte(`- "`+a+`"`)) {
+			t.Errorf("audience %s is not quoted in:\n%s", a, y[:600])
+		}
+	}
+}

@@ -201,7 +201,7 @@ func (p *Profile) validateIdP() error {
 		if p.EntraTenantID == "" {
 			return fmt.Errorf("entra_tenant_id is required for provider entra-id")
 		}
-		if !strings.Contains(p.EntraTenantID, "://") && !tenantRE.MatchString(p.EntraTenantID) {
+		if !strings.Contains(p.EntraTenantID, "://") && (!tenantRE.MatchString(p.EntraTenantID) || len(p.EntraTenantID) > 254) {
 			return fmt.Errorf("entra_tenant_id %q is not a tenant id or domain", p.EntraTenantID)
 		}
 	case ProviderCognito:

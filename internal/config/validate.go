@@ -4,18 +4,22 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strings"
 )
 
+// The expressions avoid bounded repetitions such as {0,510}: they compile
+// into large programs at process start, which every credential_process
+// call would pay for. Lengths are checked separately.
 var (
 	regionRE  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d$`)
 	accountRE = regexp.MustCompile(`^\d{12}$`)
-	tenantRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9.-]{0,253}$`)
+	tenantRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9.-]*$`)
 	// Role ARNs: arn:<partition>:iam::<account>:role/<path/>name (IAM limits).
-	roleARNRE = regexp.MustCompile(`^arn:aws(-cn|-us-gov|-iso|-iso-b)?:iam::\d{12}:role/([\x21-\x7e]{0,510}/)?[\w+=,.@-]{1,64}$`)
+	roleARNRE = regexp.MustCompile(`^arn:aws(-cn|-us-gov|-iso|-iso-b)?:iam::\d{12}:role/([\x21-\x7e]*/)?[\w+=,.@-]+$`)
 	// Customer managed application ARNs (aws-wire.md, SSO Admin).
 	appARNRE = regexp.MustCompile(`^arn:aws(-cn|-us-gov|-iso|-iso-b)?:sso::\d{12}:application/(sso)?ins-[a-zA-Z0-9-.]{16}/apl-[a-zA-Z0-9]{16}$`)
 	// Managed policy ARNs usable as session policies.
-	policyARNRE = regexp.MustCompile(`^arn:aws(-cn|-us-gov|-iso|-iso-b)?:iam::(\d{12}|aws):policy/([\x21-\x7e]{0,510}/)?[\w+=,.@-]{1,128}$`)
+	policyARNRE = regexp.MustCompile(`^arn:aws(-cn|-us-gov|-iso|-iso-b)?:iam::(\d{12}|aws):policy/([\x21-\x7e]*/)?[\w+=,.@-]+$`)
 )
 
 // MaxPolicyARNs is the most managed session policies AssumeRole accepts.
@@ -26,7 +30,7 @@ func ValidateRoleARN(arn string) error {
 	if arn == "" {
 		return fmt.Errorf("is required")
 	}
-	if !roleARNRE.MatchString(arn) {
+	if !roleARNRE.MatchString(arn) || len(arn) > 2048 || len(lastSegment(arn)) > 64 {
 		return fmt.Errorf("%q is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)", arn)
 	}
 	return nil
@@ -50,7 +54,7 @@ func ValidatePolicyARNs(arns []string) error {
 		return fmt.Errorf("at most %d managed policy ARNs, got %d", MaxPolicyARNs, len(arns))
 	}
 	for _, a := range arns {
-		if !policyARNRE.MatchString(a) {
+		if !policyARNRE.MatchString(a) || len(a) > 2048 || len(lastSegment(a)) > 128 {
 			return fmt.Errorf("%q is not an IAM policy ARN (arn:aws:iam::aws:policy/NAME)", a)
 		}
 	}
@@ -85,3 +89,5 @@ func ValidateAccountID(id string) error {
 	}
 	return nil
 }
+
+func lastSegment(arn string) string { return arn[strings.LastIndexByte(arn, '/')+1:] }

@@ -180,10 +180,10 @@ func TestDiagIdentityCenterScenarios(t *testing.T) {
 		{"GetUserId denied", sandbox.IdentityCenterConfig{DenyOperations: []string{"GetUserId"}}, diag.IDUser, diag.StatusError, "needs identitystore:GetUserId"},
 		{"group memberships denied", sandbox.IdentityCenterConfig{AssignmentRequired: true, AssignedGroups: []string{"data-analysts"}, DenyOperations: []string{"ListGroupMembershipsForMember"}}, diag.IDAssignment, diag.StatusError, "needs identitystore:ListGroupMembershipsForMember"},
 	}
+	f := start(t, sandbox.IdentityCenterConfig{}, true) // one sandbox, reconfigured per scenario
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			f := start(t, tt.cfg, true)
+			f.ic.Update(func(c *sandbox.IdentityCenterConfig) { *c = tt.cfg })
 			rep, r := f.report(t, "--no-live", "-j", f.mint(t, nil))
 			c, ok := status(rep, tt.id)
 			if !ok {
