@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
+	"github.com/tip-cli/tip-cli/internal/config"
 	"github.com/tip-cli/tip-cli/internal/sandbox"
 	"github.com/tip-cli/tip-cli/internal/testkit"
 )
@@ -174,6 +175,17 @@ func TestCredentialFailures(t *testing.T) {
 			wantErr:  "access_denied",
 		},
 		{
+			name: "IdP unreachable",
+			setup: func(t *testing.T, k *testkit.Kit) {
+				p := k.Configure(t, "default")
+				p.IssuerURL = "http://127.0.0.1:9" // discard port: nothing listens
+				saveProfile(t, k, p)
+			},
+			args:     []string{"auth", "get-iam-credentials"},
+			wantCode: cmdutil.ExitError,
+			wantErr:  "cannot reach identity provider at http://127.0.0.1:9",
+		},
+		{
 			name:     "bad format",
 			setup:    func(t *testing.T, k *testkit.Kit) { k.Configure(t, "default") },
 			args:     []string{"auth", "get-iam-credentials", "--format", "yaml"},
@@ -276,4 +288,16 @@ func repeat(flag, value string, n int) []string {
 		out = append(out, flag, value)
 	}
 	return out
+}
+
+func saveProfile(t *testing.T, k *testkit.Kit, p *config.Profile) {
+	t.Helper()
+	cfg, err := config.Load(k.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Profiles["default"] = p
+	if err := config.Save(k.Dir, cfg); err != nil {
+		t.Fatal(err)
+	}
 }

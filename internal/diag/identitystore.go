@@ -2,6 +2,7 @@ package diag
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -183,7 +184,8 @@ func (e *actionError) Error() string { return e.err.Error() }
 func (e *actionError) Unwrap() error { return e.err }
 
 func actionOf(err error) string {
-	if ae, ok := err.(*actionError); ok {
+	var ae *actionError
+	if errors.As(err, &ae) {
 		return ae.action
 	}
 	return "sso:ListApplicationAssignments"

@@ -3,6 +3,7 @@ package diag
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/tip-cli/tip-cli/internal/exchange"
 )
@@ -88,11 +89,15 @@ func stepFailure(id, title string, err error) Check {
 		return Check{ID: id, Title: title, Status: StatusError, Detail: "could not check: " + oneLine(se.Err.Error(), 300),
 			Hint: "check the network and the AWS endpoint configuration (region, AWS_ENDPOINT_URL*)"}
 	}
-	hint := se.Hint()
+	hint := strings.TrimSuffix(se.Hint(), "; run `tip-cli diag`")
 	if hint == "" {
 		hint = "see docs/troubleshooting.md for " + string(se.Step) + " " + se.Code
 	}
-	c := fail(id, title, se.Code+": "+oneLine(se.Message, 300), hint)
+	detail := se.Code
+	if msg := oneLine(se.Message, 300); msg != "" {
+		detail += ": " + msg
+	}
+	c := fail(id, title, detail, hint)
 	c.Data = map[string]any{"step": string(se.Step), "code": se.Code, "resource": se.Resource}
 	return c
 }

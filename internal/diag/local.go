@@ -61,8 +61,8 @@ func CheckProfile(p *config.Profile, err error, haveToken bool) Check {
 	return pass(IDProfile, title, "")
 }
 
-// CheckToken decodes nothing itself: it reports on tok's claims against
-// the profile (nil when none) at now.
+// CheckToken reports on the already decoded token's claims (expiry and
+// clock skew, iss and aud against the profile, nil when none) at now.
 func CheckToken(tok Token, p *config.Profile, now time.Time) []Check {
 	const decodeTitle = "ID token decodes"
 	if tok.JWT == nil {

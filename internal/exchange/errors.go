@@ -3,6 +3,7 @@ package exchange
 import (
 	"errors"
 	"fmt"
+	"reflect"
 
 	"github.com/aws/smithy-go"
 )
@@ -32,8 +33,30 @@ func newStepError(step Step, resource string, err error) *StepError {
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) {
 		e.Code, e.Message = apiErr.ErrorCode(), apiErr.ErrorMessage()
+		if e.Message == "" {
+			e.Message = oauthDescription(apiErr)
+		}
 	}
 	return e
+}
+
+// oauthDescription reads error_description from SSO OIDC's typed errors,
+// which carry the OAuth fields instead of a message. Every SSO OIDC error
+// type has the same Error_description field, hence reflection rather than
+// one errors.As per type.
+func oauthDescription(err error) string {
+	v := reflect.ValueOf(err)
+	if v.Kind() == reflect.Pointer {
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return ""
+	}
+	f := v.FieldByName("Error_description")
+	if !f.IsValid() || f.Kind() != reflect.Pointer || f.IsNil() || f.Elem().Kind() != reflect.String {
+		return ""
+	}
+	return f.Elem().String()
 }
 
 func (e *StepError) Error() string {

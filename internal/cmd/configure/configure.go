@@ -23,7 +23,7 @@ func NewCmdConfigure(f *cmdutil.Factory) *cobra.Command {
 			return idpRun(cmd.Context(), legacy)
 		},
 	}
-	cmd.Flags().StringVar(&legacy.Provider, "idp", "", "identity provider (same as `configure idp --provider`)")
+	cmd.Flags().StringVar(&legacy.Provider, "idp", "", "identity provider (same as configure idp --provider)")
 	cmd.Flags().StringVar(&legacy.Config, "config", "", "profile configuration as JSON or a path to a JSON file")
 	cmd.AddCommand(
 		NewCmdIdP(f, nil),

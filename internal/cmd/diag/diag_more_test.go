@@ -188,7 +188,7 @@ func TestDiagLive(t *testing.T) {
 			f.k.Env.AWS.FailNext(s.op, s.status, s.code, "refused by the test")
 			rep, r := f.report(t)
 			c, _ := status(rep, s.id)
-			if c.Status != diag.StatusFail || !strings.HasPrefix(c.Detail, s.code+": ") || !strings.Contains(c.Hint, s.hint) {
+			if c.Status != diag.StatusFail || !strings.HasPrefix(c.Detail, s.code) || !strings.Contains(c.Hint, s.hint) {
 				t.Errorf("%s = %+v", s.id, c)
 			}
 			if r.code != cmdutil.ExitError {

@@ -170,3 +170,185 @@ func TestAnchor(t *testing.T) {
 		}
 	}
 }
+
+// handWrittenDocs are the docs whose tip-cli command lines must match the
+// command tree.
+var handWrittenDocs = []string{"README.md", "concepts.md", "setup.md", "integration.md", "s3ag.md", "security.md"}
+
+// TestDocsUseRealCommands checks every tip-cli command line in the
+// hand-written docs against the tree: the command path must exist and
+// every flag must parse. Commands in code blocks must also have valid
+// arguments; inline mentions may omit them.
+func TestDocsUseRealCommands(t *testing.T) {
+	total := 0
+	for _, name := range handWrittenDocs {
+		data, err := os.ReadFile(filepath.Join(docsDir, name))
+		if err != nil {
+			t.Fatalf("read docs/%s: %v", name, err)
+		}
+		blocks, inline := docCommandLines(string(data))
+		total += len(blocks) + len(inline)
+		for _, words := range blocks {
+			if err := checkCommandLine(words, true); err != nil {
+				t.Errorf("docs/%s: tip-cli %s: %v", name, strings.Join(words, " "), err)
+			}
+		}
+		for _, words := range inline {
+			if err := checkCommandLine(words, false); err != nil {
+				t.Errorf("docs/%s: `tip-cli %s`: %v", name, strings.Join(words, " "), err)
+			}
+		}
+	}
+	if total < 20 {
+		t.Errorf("found only %d tip-cli command lines in the docs: is the scanner broken?", total)
+	}
+}
+
+func checkCommandLine(words []string, checkArgs bool) error {
+	root := newTestRoot()
+	root.InitDefaultCompletionCmd()
+	c, rest, err := root.Find(words)
+	if err != nil {
+		return err
+	}
+	if err := c.ParseFlags(rest); err != nil {
+		return err
+	}
+	if !checkArgs {
+		return nil
+	}
+	return c.ValidateArgs(c.Flags().Args())
+}
+
+// docCommandLines returns the arguments of each tip-cli invocation in the
+// fenced sh/ini/untagged code blocks of md, and of inline code spans that
+// start with "tip-cli ".
+func docCommandLines(md string) (blocks, inline [][]string) {
+	var prose, code strings.Builder
+	inFence, scan := false, false
+	for _, line := range strings.SplitAfter(md, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "```") {
+			lang := strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(line), "`"))
+			if !inFence {
+				scan = lang == "" || lang == "sh" || lang == "ini"
+			} else if scan {
+				blocks = append(blocks, invocations(code.String())...)
+				code.Reset()
+			}
+			inFence = !inFence
+			continue
+		}
+		switch {
+		case inFence && scan:
+			code.WriteString(line)
+		case !inFence:
+			prose.WriteString(line)
+		}
+	}
+	// Odd-numbered pieces are inside backticks.
+	pieces := strings.Split(prose.String(), "`")
+	for i := 1; i < len(pieces); i += 2 {
+		if rest, ok := strings.CutPrefix(pieces[i], "tip-cli "); ok {
+			inline = append(inline, shellWords(strings.ReplaceAll(rest, "\n", " ")))
+		}
+	}
+	return blocks, inline
+}
+
+// invocations finds "tip-cli " at a word start (after a path, "(" or
+// whitespace) in shell or ini text and splits what follows into words.
+func invocations(text string) [][]string {
+	var out [][]string
+	for i := 0; ; {
+		j := strings.Index(text[i:], "tip-cli ")
+		if j < 0 {
+			return out
+		}
+		at := i + j
+		if at == 0 || strings.ContainsRune(" \t\n(/", rune(text[at-1])) {
+			out = append(out, shellWords(text[at+len("tip-cli "):]))
+		}
+		i = at + len("tip-cli ")
+	}
+}
+
+// shellWords splits s like a POSIX shell would, for the simple lines in
+// our docs: quotes, backslash-newline continuations, and a stop at an
+// unquoted newline, comment or operator.
+func shellWords(s string) []string {
+	var words []string
+	var cur strings.Builder
+	inWord := false
+	flush := func() {
+		if inWord {
+			words = append(words, cur.String())
+		}
+		cur.Reset()
+		inWord = false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '\\' && i+1 < len(s) && s[i+1] == '\n':
+			i++
+		case c == '\'' || c == '"':
+			end := strings.IndexByte(s[i+1:], c)
+			if end < 0 {
+				end = len(s) - i - 1
+			}
+			cur.WriteString(s[i+1 : i+1+end])
+			i += end + 1
+			inWord = true
+		case c == ' ' || c == '\t':
+			flush()
+		case c == '#' && !inWord, strings.IndexByte("\n|;&<>)`", c) >= 0:
+			flush()
+			return words
+		default:
+			cur.WriteByte(c)
+			inWord = true
+		}
+	}
+	flush()
+	return words
+}
+
+func TestShellWords(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"auth get-iam-credentials --format env)\"", []string{"auth", "get-iam-credentials", "--format", "env"}},
+		{"configure idp --config '{\n  \"a\": 1\n}'\nnext", []string{"configure", "idp", "--config", "{\n  \"a\": 1\n}"}},
+		{"exec -- aws s3 ls \\\n  s3://b/ # comment", []string{"exec", "--", "aws", "s3", "ls", "s3://b/"}},
+		{"auth | tee x", []string{"auth"}},
+	}
+	for _, tt := range tests {
+		if got := shellWords(tt.in); strings.Join(got, "\x00") != strings.Join(tt.want, "\x00") {
+			t.Errorf("shellWords(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestCheckCommandLine(t *testing.T) {
+	tests := []struct {
+		words     []string
+		checkArgs bool
+		ok        bool
+	}{
+		{[]string{"auth", "get-iam-credentials", "--format", "env"}, true, true},
+		{[]string{"--profile", "work", "configure", "idp", "--config", "x.json"}, true, true},
+		{[]string{"exec", "--", "aws", "s3", "ls"}, true, true},
+		{[]string{"completion", "bash"}, true, true},
+		{[]string{"auth", "login"}, true, false},
+		{[]string{"auth", "--no-such-flag"}, false, false},
+		{[]string{"configure", "generate-cfn-template"}, true, false},
+		{[]string{"configure", "generate-cfn-template"}, false, true},
+		{[]string{"s3ag", "get-data-access", "s3://b/", "--policy", "{}"}, false, false},
+	}
+	for _, tt := range tests {
+		if err := checkCommandLine(tt.words, tt.checkArgs); (err == nil) != tt.ok {
+			t.Errorf("checkCommandLine(%q, %v) = %v, want ok=%v", tt.words, tt.checkArgs, err, tt.ok)
+		}
+	}
+}
