@@ -167,6 +167,15 @@ verify_dist() {
 cd "$ROOT"
 git rev-parse --is-inside-work-tree >/dev/null 2>&1 || die "$ROOT is not a git work tree (goreleaser needs one)"
 DIST=$TMP/dist
+# Without a remote, goreleaser (even in snapshot mode) drops all git facts,
+# so the binary would say "commit none". A clone without one (local work
+# trees) gets a placeholder origin through git's environment config, which
+# changes nothing on disk.
+if [[ -z $(git remote) && -z ${GIT_CONFIG_COUNT:-} ]]; then
+	export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=remote.origin.url
+	export GIT_CONFIG_VALUE_0=https://github.com/tip-cli/tip-cli.git
+	echo "==> no git remote: using $GIT_CONFIG_VALUE_0 for this run only"
+fi
 
 step "goreleaser $PIN"
 ensure_goreleaser
