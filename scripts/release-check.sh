@@ -124,9 +124,10 @@ narrow_config() {
 # verify_dist checks the snapshot artifacts and the binary's version output.
 verify_dist() {
 	local version commit archive want got n
+	# The commit goreleaser saw (HEAD may have moved since).
 	version=$(sed -nE 's/.*"version":"([^"]+)".*/\1/p' "$DIST/metadata.json")
-	[[ -n $version ]] || die "no version in $DIST/metadata.json"
-	commit=$(git -C "$ROOT" rev-parse HEAD)
+	commit=$(sed -nE 's/.*"commit":"([0-9a-f]{40})".*/\1/p' "$DIST/metadata.json")
+	[[ -n $version && -n $commit ]] || die "no version or commit in $DIST/metadata.json"
 	echo "    snapshot version $version, commit $commit"
 
 	archive=$DIST/tip-cli_${version}_linux_amd64.tar.gz
@@ -140,7 +141,7 @@ verify_dist() {
 	echo "    $got"
 	[[ $got == "tip-cli $version (commit $commit, built "* ]] ||
 		die "version output does not carry version $version and commit $commit"
-	go version -m "$TMP/x/tip-cli" | grep -q 'CGO_ENABLED=0' || die "binary was not built with CGO_ENABLED=0"
+	[[ $(go version -m "$TMP/x/tip-cli") == *'CGO_ENABLED=0'* ]] || die "binary was not built with CGO_ENABLED=0"
 
 	for want in deb rpm; do
 		n=$(find "$DIST" -maxdepth 1 -name "tip-cli*.$want" | wc -l)
@@ -149,8 +150,8 @@ verify_dist() {
 	if command -v dpkg-deb >/dev/null; then
 		got=$(dpkg-deb -f "$(find "$DIST" -maxdepth 1 -name 'tip-cli*amd64.deb' | head -n1)" Package Version)
 		echo "    deb: ${got//$'\n'/, }"
-		dpkg-deb -c "$(find "$DIST" -maxdepth 1 -name 'tip-cli*amd64.deb' | head -n1)" |
-			grep -q ' \./usr/bin/tip-cli$' || die "deb does not install /usr/bin/tip-cli"
+		got=$(dpkg-deb -c "$(find "$DIST" -maxdepth 1 -name 'tip-cli*amd64.deb' | head -n1)")
+		[[ $got == *' ./usr/bin/tip-cli'* ]] || die "deb does not install /usr/bin/tip-cli"
 	fi
 	(cd "$DIST" && sha256sum --quiet -c checksums.txt) || die "checksums.txt does not verify"
 	echo "    checksums.txt: $(wc -l <"$DIST/checksums.txt") artifacts verified"

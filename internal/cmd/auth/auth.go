@@ -65,14 +65,7 @@ func addSignInFlags(cmd *cobra.Command, o *cmdutil.SignInOptions, nonInteractive
 
 func loginRun(ctx context.Context, opts *LoginOptions) error {
 	f := opts.F
-	p, err := f.Profile()
-	if err != nil {
-		return err
-	}
-	if err := p.Validate(); err != nil {
-		return fmt.Errorf("profile %q is invalid: %w", f.ProfileName, err)
-	}
-	m, err := f.Manager(p, opts.SignIn)
+	_, m, err := f.ProfileManager(opts.SignIn)
 	if err != nil {
 		return err
 	}

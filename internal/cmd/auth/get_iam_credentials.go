@@ -59,18 +59,11 @@ runs once, however many processes ask at the same time. Use it in
 
 func getIAMCredentialsRun(ctx context.Context, opts *GetIAMCredentialsOptions) error {
 	f := opts.F
-	p, err := f.Profile()
+	p, m, err := f.ProfileManager(opts.SignIn)
 	if err != nil {
 		return err
 	}
 	scope, err := opts.Policies.Scope(p)
-	if err != nil {
-		return err
-	}
-	if err := p.Validate(); err != nil {
-		return fmt.Errorf("profile %q is invalid: %w", f.ProfileName, err)
-	}
-	m, err := f.Manager(p, opts.SignIn)
 	if err != nil {
 		return err
 	}

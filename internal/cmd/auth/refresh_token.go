@@ -33,14 +33,7 @@ func NewCmdRefreshToken(f *cmdutil.Factory, runF func(context.Context, *RefreshT
 
 func refreshTokenRun(ctx context.Context, opts *RefreshTokenOptions) error {
 	f := opts.F
-	p, err := f.Profile()
-	if err != nil {
-		return err
-	}
-	if err := p.Validate(); err != nil {
-		return fmt.Errorf("profile %q is invalid: %w", f.ProfileName, err)
-	}
-	m, err := f.Manager(p, cmdutil.SignInOptions{NonInteractive: true})
+	_, m, err := f.ProfileManager(cmdutil.SignInOptions{NonInteractive: true})
 	if err != nil {
 		return err
 	}

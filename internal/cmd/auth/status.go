@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
@@ -52,8 +51,8 @@ func NewCmdStatus(f *cmdutil.Factory, runF func(context.Context, *StatusOptions)
 		Short: "Show who is signed in and how long the cached sessions last",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.Output != "text" && opts.Output != "json" {
-				return cmdutil.FlagErrorf("invalid --output %q: want text or json", opts.Output)
+			if err := cmdutil.ValidateOutput(opts.Output); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -81,12 +80,7 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	}
 	s := buildStatus(f.ProfileName, p.Provider, p.Issuer(), st.Name(), b, f.Now(), credproc.DefaultPolicy())
 	if opts.Output == "json" {
-		data, err := json.MarshalIndent(s, "", "  ")
-		if err != nil {
-			return err
-		}
-		_, err = f.IOStreams.Out.Write(append(data, '\n'))
-		return err
+		return cmdutil.WriteJSON(f.IOStreams.Out, s)
 	}
 	return writeStatus(f.IOStreams.Out, s)
 }

@@ -2,7 +2,6 @@ package configure
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"text/tabwriter"
 
@@ -52,20 +51,15 @@ func NewCmdShow(f *cmdutil.Factory) *cobra.Command {
 		Short: "Show the selected profile's configuration",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.Output != "text" && opts.Output != "json" {
-				return cmdutil.FlagErrorf("invalid --output %q: want text or json", opts.Output)
+			if err := cmdutil.ValidateOutput(opts.Output); err != nil {
+				return err
 			}
 			p, err := f.Profile()
 			if err != nil {
 				return err
 			}
 			if opts.Output == "json" {
-				data, err := json.MarshalIndent(p, "", "  ")
-				if err != nil {
-					return err
-				}
-				_, err = f.IOStreams.Out.Write(append(data, '\n'))
-				return err
+				return cmdutil.WriteJSON(f.IOStreams.Out, p)
 			}
 			return showText(f, p)
 		},

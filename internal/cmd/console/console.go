@@ -77,18 +77,11 @@ for 15 minutes, so treat it as a secret.`,
 
 func run(ctx context.Context, opts *Options) error {
 	f := opts.F
-	p, err := f.Profile()
+	p, m, err := f.ProfileManager(opts.SignIn)
 	if err != nil {
 		return err
-	}
-	if err := p.Validate(); err != nil {
-		return fmt.Errorf("profile %q is invalid: %w", f.ProfileName, err)
 	}
 	scope, err := opts.Policies.Scope(p)
-	if err != nil {
-		return err
-	}
-	m, err := f.Manager(p, opts.SignIn)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ package exec
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -63,14 +62,7 @@ through; tip-cli exits with COMMAND's exit status.`,
 
 func run(ctx context.Context, opts *Options) error {
 	f := opts.F
-	p, err := f.Profile()
-	if err != nil {
-		return err
-	}
-	if err := p.Validate(); err != nil {
-		return fmt.Errorf("profile %q is invalid: %w", f.ProfileName, err)
-	}
-	m, err := f.Manager(p, opts.SignIn)
+	p, m, err := f.ProfileManager(opts.SignIn)
 	if err != nil {
 		return err
 	}

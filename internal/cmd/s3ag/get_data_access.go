@@ -98,18 +98,11 @@ func (o *GetDataAccessOptions) Request() (s3ag.Request, error) {
 
 func getDataAccessRun(ctx context.Context, opts *GetDataAccessOptions) error {
 	f := opts.F
-	p, err := f.Profile()
-	if err != nil {
-		return err
-	}
-	if err := p.Validate(); err != nil {
-		return fmt.Errorf("profile %q is invalid: %w", f.ProfileName, err)
-	}
 	req, err := opts.Request()
 	if err != nil {
 		return &cmdutil.FlagError{Err: err}
 	}
-	m, err := f.Manager(p, opts.SignIn)
+	p, m, err := f.ProfileManager(opts.SignIn)
 	if err != nil {
 		return err
 	}

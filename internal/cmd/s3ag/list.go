@@ -2,7 +2,6 @@ package s3ag
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
@@ -41,8 +40,8 @@ func NewCmdListCredentials(f *cmdutil.Factory, runF func(context.Context, *ListO
 		Short: "List cached S3 Access Grants credentials (local, no network)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.Output != "text" && opts.Output != "json" {
-				return cmdutil.FlagErrorf("invalid --output %q: want text or json", opts.Output)
+			if err := cmdutil.ValidateOutput(opts.Output); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -66,12 +65,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	}
 	rows := cachedGrants(b, f.Now(), credproc.DefaultPolicy())
 	if opts.Output == "json" {
-		data, err := json.MarshalIndent(rows, "", "  ")
-		if err != nil {
-			return err
-		}
-		_, err = f.IOStreams.Out.Write(append(data, '\n'))
-		return err
+		return cmdutil.WriteJSON(f.IOStreams.Out, rows)
 	}
 	if len(rows) == 0 {
 		fmt.Fprintf(f.IOStreams.ErrOut, "No cached S3 Access Grants credentials for profile %s\n", f.ProfileName)

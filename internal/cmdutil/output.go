@@ -1,0 +1,55 @@
+package cmdutil
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/tip-cli/tip-cli/internal/config"
+	"github.com/tip-cli/tip-cli/internal/session"
+)
+
+// ValidateOutput checks an --output value (text or json).
+func ValidateOutput(o string) error {
+	if o != "text" && o != "json" {
+		return FlagErrorf("invalid --output %q: want text or json", o)
+	}
+	return nil
+}
+
+// WriteJSON writes v as indented JSON in one write (stdout is an API).
+func WriteJSON(w io.Writer, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode output: %w", err)
+	}
+	_, err = w.Write(append(data, '\n'))
+	return err
+}
+
+// ValidProfile loads the selected profile and checks it before any
+// network call.
+func (f *Factory) ValidProfile() (*config.Profile, error) {
+	p, err := f.Profile()
+	if err != nil {
+		return nil, err
+	}
+	if err := p.Validate(); err != nil {
+		return nil, fmt.Errorf("profile %q is invalid: %w", f.ProfileName, err)
+	}
+	return p, nil
+}
+
+// ProfileManager loads and checks the selected profile and wires its
+// session manager: the start of every credential command.
+func (f *Factory) ProfileManager(o SignInOptions) (*config.Profile, *session.Manager, error) {
+	p, err := f.ValidProfile()
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := f.Manager(p, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, m, nil
+}
