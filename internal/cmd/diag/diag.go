@@ -75,8 +75,8 @@ permission is reported as "could not check".`,
 
 // validate turns bad flags into usage errors before anything runs.
 func (o *DiagOptions) validate() error {
-	if o.Output != "text" && o.Output != "json" {
-		return cmdutil.FlagErrorf("invalid --output %q: want text or json", o.Output)
+	if err := cmdutil.ValidateOutput(o.Output); err != nil {
+		return err
 	}
 	if o.JWT != "" {
 		if _, err := diag.DecodeJWT(o.JWT); err != nil {
