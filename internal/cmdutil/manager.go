@@ -29,7 +29,7 @@ type SignInOptions struct {
 }
 
 // DefaultLoginTimeout bounds a browser sign-in.
-const DefaultLoginTimeout = 5 * time.Minute
+const DefaultLoginTimeout = idp.DefaultLoginTimeout
 
 // IdPClient builds the OIDC client for a profile.
 func (f *Factory) IdPClient(p *config.Profile) *idp.Client {
