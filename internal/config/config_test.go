@@ -42,6 +42,15 @@ func TestValidate(t *testing.T) {
 		{"redirect without port", func(p *Profile) { p.RedirectURI = "http://localhost/callback" }, "port"},
 		{"bad flow", func(p *Profile) { p.Flow = "magic" }, "flow"},
 		{"bad session policy", func(p *Profile) { p.SessionPolicy = "{" }, "session_policy"},
+		{"cognito pool", func(p *Profile) {
+			*p = Profile{Provider: ProviderCognito, CognitoPoolID: "us-east-1_AbC123", CognitoClient: "c", TokenExchangeApplicationARN: appARN, OIDCRoleARN: oidcARN, IDEnhancedRoleARN: ideARN}
+		}, ""},
+		{"cognito bad pool", func(p *Profile) {
+			*p = Profile{Provider: ProviderCognito, CognitoPoolID: "AbC123", CognitoClient: "c", TokenExchangeApplicationARN: appARN, OIDCRoleARN: oidcARN, IDEnhancedRoleARN: ideARN}
+		}, "cognito_user_pool_id"},
+		{"cognito hosted UI domain", func(p *Profile) {
+			*p = Profile{Provider: ProviderCognito, CognitoDomain: "myapp.auth.us-east-1.amazoncognito.com", CognitoClient: "c", TokenExchangeApplicationARN: appARN, OIDCRoleARN: oidcARN, IDEnhancedRoleARN: ideARN}
+		}, "hosted UI domain"},
 		{"entra tenant", func(p *Profile) {
 			*p = Profile{Provider: ProviderEntraID, EntraTenantID: "contoso.onmicrosoft.com", EntraClientID: "c", TokenExchangeApplicationARN: appARN, OIDCRoleARN: oidcARN, IDEnhancedRoleARN: ideARN}
 		}, ""},
@@ -76,6 +85,7 @@ func TestIssuerPresets(t *testing.T) {
 		{Profile{Provider: ProviderEntraID, EntraTenantID: "tid"}, "https://login.microsoftonline.com/tid/v2.0"},
 		{Profile{Provider: ProviderCognito, CognitoDomain: "cognito-idp.us-east-1.amazonaws.com/us-east-1_abc"}, "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_abc"},
 		{Profile{Provider: ProviderOIDC, IssuerURL: "https://idp.example.com/"}, "https://idp.example.com"},
+		{Profile{Provider: ProviderCognito, CognitoPoolID: "eu-west-2_AbC123"}, "https://cognito-idp.eu-west-2.amazonaws.com/eu-west-2_AbC123"},
 	}
 	for _, tt := range tests {
 		if got := tt.p.Issuer(); got != tt.want {

@@ -47,6 +47,7 @@ type Profile struct {
 	EntraTenantID string   `json:"entra_tenant_id,omitempty"`
 	EntraClientID string   `json:"entra_client_id,omitempty"`
 	CognitoDomain string   `json:"cognito_domain,omitempty"`
+	CognitoPoolID string   `json:"cognito_user_pool_id,omitempty"`
 	CognitoClient string   `json:"cognito_client_id,omitempty"`
 	IssuerURL     string   `json:"issuer_url,omitempty"`
 	ClientID      string   `json:"client_id,omitempty"`
@@ -61,9 +62,9 @@ type Profile struct {
 
 // Issuer returns the OIDC issuer URL the profile's preset resolves to.
 // Okta: the org or authorization-server URL as given; Entra ID: the v2.0
-// tenant issuer; Cognito: the user pool issuer is derived from the domain
-// only when the domain is itself an issuer URL (cognito-idp.<region>.amazonaws.com/<pool>),
-// otherwise the domain is used as the issuer.
+// tenant issuer; Cognito: the user pool's issuer
+// https://cognito-idp.<region>.amazonaws.com/<pool id> when
+// cognito_user_pool_id is set, else cognito_domain taken as the issuer.
 func (p *Profile) Issuer() string {
 	switch p.Provider {
 	case ProviderOkta:
@@ -74,6 +75,10 @@ func (p *Profile) Issuer() string {
 		}
 		return "https://login.microsoftonline.com/" + p.EntraTenantID + "/v2.0"
 	case ProviderCognito:
+		if p.CognitoPoolID != "" {
+			region, _, _ := strings.Cut(p.CognitoPoolID, "_")
+			return "https://cognito-idp." + region + ".amazonaws.com/" + p.CognitoPoolID
+		}
 		d := strings.TrimRight(p.CognitoDomain, "/")
 		if !strings.Contains(d, "://") {
 			d = "https://" + d
@@ -206,8 +211,18 @@ func (p *Profile) validateIdP() error {
 		}
 	case ProviderCognito:
 		key = "cognito_domain"
-		if p.CognitoDomain == "" {
-			return fmt.Errorf("cognito_domain is required for provider cognito")
+		switch {
+		case p.CognitoPoolID != "":
+			key = "cognito_user_pool_id"
+			if !cognitoPoolRE.MatchString(p.CognitoPoolID) {
+				return fmt.Errorf("cognito_user_pool_id %q is not a user pool id (REGION_ID, e.g. us-east-1_AbC123)", p.CognitoPoolID)
+			}
+		case p.CognitoDomain == "":
+			return fmt.Errorf("cognito_user_pool_id (or cognito_domain as the issuer URL) is required for provider cognito")
+		case strings.Contains(p.CognitoDomain, ".amazoncognito.com"):
+			// The hosted UI domain serves no discovery document: the
+			// OIDC issuer is the user pool.
+			return fmt.Errorf("cognito_domain %q is the hosted UI domain; set cognito_user_pool_id (e.g. us-east-1_AbC123): the OIDC issuer is the user pool", p.CognitoDomain)
 		}
 	case ProviderOIDC:
 		key = "issuer_url"

@@ -118,7 +118,7 @@ func promptIdP(p *prompter, prof *config.Profile) error {
 	case config.ProviderEntraID:
 		issuer, client, label = &prof.EntraTenantID, &prof.EntraClientID, "Entra ID tenant id"
 	case config.ProviderCognito:
-		issuer, client, label = &prof.CognitoDomain, &prof.CognitoClient, "Cognito user pool issuer (cognito-idp.REGION.amazonaws.com/POOL_ID)"
+		issuer, client, label = &prof.CognitoPoolID, &prof.CognitoClient, "Cognito user pool id (e.g. us-east-1_AbC123)"
 	default:
 		issuer, client, label = &prof.IssuerURL, &prof.ClientID, "OIDC issuer URL"
 	}
