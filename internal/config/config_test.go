@@ -52,8 +52,11 @@ func TestValidate(t *testing.T) {
 			*p = Profile{Provider: ProviderCognito, CognitoDomain: "myapp.auth.us-east-1.amazoncognito.com", CognitoClient: "c", TokenExchangeApplicationARN: appARN, OIDCRoleARN: oidcARN, IDEnhancedRoleARN: ideARN}
 		}, "hosted UI domain"},
 		{"entra tenant", func(p *Profile) {
-			*p = Profile{Provider: ProviderEntraID, EntraTenantID: "contoso.onmicrosoft.com", EntraClientID: "c", TokenExchangeApplicationARN: appARN, OIDCRoleARN: oidcARN, IDEnhancedRoleARN: ideARN}
+			*p = Profile{Provider: ProviderEntraID, EntraTenantID: "72f988bf-86f1-41af-91ab-2d7cd011db47", EntraClientID: "c", TokenExchangeApplicationARN: appARN, OIDCRoleARN: oidcARN, IDEnhancedRoleARN: ideARN}
 		}, ""},
+		{"entra domain instead of tenant id", func(p *Profile) {
+			*p = Profile{Provider: ProviderEntraID, EntraTenantID: "contoso.onmicrosoft.com", EntraClientID: "c", TokenExchangeApplicationARN: appARN, OIDCRoleARN: oidcARN, IDEnhancedRoleARN: ideARN}
+		}, "not a domain"},
 		{"entra tenant with slash", func(p *Profile) {
 			*p = Profile{Provider: ProviderEntraID, EntraTenantID: "a/b", EntraClientID: "c", TokenExchangeApplicationARN: appARN, OIDCRoleARN: oidcARN, IDEnhancedRoleARN: ideARN}
 		}, "entra_tenant_id"},

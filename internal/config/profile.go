@@ -206,8 +206,10 @@ func (p *Profile) validateIdP() error {
 		if p.EntraTenantID == "" {
 			return fmt.Errorf("entra_tenant_id is required for provider entra-id")
 		}
-		if !strings.Contains(p.EntraTenantID, "://") && (!tenantRE.MatchString(p.EntraTenantID) || len(p.EntraTenantID) > 254) {
-			return fmt.Errorf("entra_tenant_id %q is not a tenant id or domain", p.EntraTenantID)
+		// Entra's discovery names its issuer by tenant GUID: a domain or
+		// "common" would fail issuer verification at sign-in, so say so now.
+		if !strings.Contains(p.EntraTenantID, "://") && !tenantRE.MatchString(p.EntraTenantID) {
+			return fmt.Errorf("entra_tenant_id %q must be the tenant id (a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47), not a domain", p.EntraTenantID)
 		}
 	case ProviderCognito:
 		key = "cognito_domain"

@@ -14,7 +14,7 @@ var (
 	regionRE      = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d$`)
 	accountRE     = regexp.MustCompile(`^\d{12}$`)
 	cognitoPoolRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d_[A-Za-z0-9]+$`)
-	tenantRE      = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9.-]*$`)
+	tenantRE      = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 	// Role ARNs: arn:<partition>:iam::<account>:role/<path/>name (IAM limits).
 	roleARNRE = regexp.MustCompile(`^arn:aws(-cn|-us-gov|-iso|-iso-b)?:iam::\d{12}:role/([\x21-\x7e]*/)?[\w+=,.@-]+$`)
 	// Customer managed application ARNs (aws-wire.md, SSO Admin).
