@@ -289,3 +289,47 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+func TestKilledMidChainNextCallSucceeds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts real processes")
+	}
+	k := testkit.New(t, sandbox.EnvOptions{})
+	k.Configure(t, "default")
+	if r := runProcs(t, k, 1, "auth", "--timeout", "30s"); r[0].code != 0 {
+		t.Fatalf("sign-in: %s", r[0].stderr)
+	}
+	expireSessions(t, k)
+	refreshes := k.Env.IdP.Counts()["token:refresh_token"]
+	assumes := k.Env.AWS.Counts()["AssumeRole"]
+
+	// The IdP refresh has rotated the refresh token and the chain is in its
+	// last step when the process dies.
+	k.Env.AWS.SetDelay("AssumeRole", 20*time.Second)
+	exe, _ := os.Executable()
+	cmd := exec.Command(exe, "auth", "get-iam-credentials", "--non-interactive")
+	cmd.Env = procEnv(t, k)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for k.Env.AWS.Counts()["AssumeRole"] == assumes && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	k.Env.AWS.SetDelay("AssumeRole", 0)
+	if got := k.Env.IdP.Counts()["token:refresh_token"] - refreshes; got != 1 {
+		t.Fatalf("refreshes before the kill = %d, want 1", got)
+	}
+
+	// The rotated refresh token was saved before the chain ran: the next
+	// call refreshes with it (the old one would revoke the grant).
+	r := runProcs(t, k, 1, "auth", "get-iam-credentials", "--non-interactive")
+	if r[0].code != 0 {
+		t.Fatalf("after SIGKILL mid-chain: exit %d: %s", r[0].code, r[0].stderr)
+	}
+	accessKeys(t, r)
+}

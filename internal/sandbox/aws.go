@@ -117,6 +117,7 @@ type AWS struct {
 	failures      map[string][]awsFailure
 	targets       map[string]awsTargetHandler
 	refuseContext bool
+	delays        map[string]time.Duration
 }
 
 // NewAWS starts the emulator on a loopback listener.
@@ -150,6 +151,7 @@ func NewAWS(opts AWSOptions) (*AWS, error) {
 		recorded:   map[string][]Recorded{},
 		failures:   map[string][]awsFailure{},
 		targets:    map[string]awsTargetHandler{},
+		delays:     map[string]time.Duration{},
 	}
 	a.verifier = newAWSTokenVerifier(ctx, opts.IssuerURL, opts.Audiences, opts.Now)
 	a.srv = &http.Server{Handler: a, ReadHeaderTimeout: 10 * time.Second}
@@ -275,8 +277,25 @@ func (a *AWS) WriteJSONError(w http.ResponseWriter, status int, code, message st
 	awsWriteJSONError(w, "application/x-amz-json-1.1", status, code, message, nil)
 }
 
-// begin counts and records one call of op and pops a queued failure.
+// SetDelay makes every call of op wait d before it is answered (0 clears
+// it), so tests can kill a client in the middle of the chain.
+func (a *AWS) SetDelay(op string, d time.Duration) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.delays[op] = d
+}
+
+// begin counts and records one call of op, pops a queued failure and
+// applies the op's delay (outside the lock).
 func (a *AWS) begin(op, target string, rec Recorded) (awsFailure, bool) {
+	f, failed, delay := a.record(op, target, rec)
+	if delay > 0 {
+		time.Sleep(delay)
+	}
+	return f, failed
+}
+
+func (a *AWS) record(op, target string, rec Recorded) (awsFailure, bool, time.Duration) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.counts[op]++
@@ -284,10 +303,10 @@ func (a *AWS) begin(op, target string, rec Recorded) (awsFailure, bool) {
 	for _, k := range []string{op, target} {
 		if q := a.failures[k]; k != "" && len(q) > 0 {
 			a.failures[k] = q[1:]
-			return q[0], true
+			return q[0], true, a.delays[op]
 		}
 	}
-	return awsFailure{}, false
+	return awsFailure{}, false, a.delays[op]
 }
 
 // ServeHTTP dispatches to the emulated services.
