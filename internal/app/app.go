@@ -15,7 +15,6 @@ import (
 
 	"github.com/tip-cli/tip-cli/internal/cmd/root"
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
-	"github.com/tip-cli/tip-cli/internal/config"
 	"github.com/tip-cli/tip-cli/internal/iostreams"
 	"github.com/tip-cli/tip-cli/internal/session"
 )
@@ -63,15 +62,12 @@ func report(w io.Writer, err error, cancelled bool) int {
 	fmt.Fprintln(w, "tip-cli: "+oneLine(err.Error()))
 	var flagErr *cmdutil.FlagError
 	var loginErr *session.LoginRequiredError
-	var notConfigured *config.NotConfiguredError
 	switch {
 	case errors.As(err, &flagErr), isCobraUsage(err):
 		fmt.Fprintln(w, "Run 'tip-cli --help' for usage.")
 		return cmdutil.ExitUsage
 	case errors.As(err, &loginErr):
 		return cmdutil.ExitAuth
-	case errors.As(err, &notConfigured):
-		return cmdutil.ExitError
 	}
 	return cmdutil.ExitError
 }
