@@ -72,16 +72,10 @@ func report(w io.Writer, err error, cancelled bool) int {
 	return cmdutil.ExitError
 }
 
-// isCobraUsage recognises cobra's own argument and flag errors, which are
-// plain errors.
+// isCobraUsage recognises cobra's unknown-command error, the one usage
+// error cobra returns as a plain error before any command runs.
 func isCobraUsage(err error) bool {
-	msg := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "flag needs an argument", "invalid argument", "accepts ", "requires at least", "requires at most", "required flag"} {
-		if strings.HasPrefix(msg, p) || strings.Contains(msg, " "+p) {
-			return true
-		}
-	}
-	return false
+	return strings.HasPrefix(err.Error(), "unknown command ")
 }
 
 // oneLine keeps error output to a single line (wrapped errors joined by
