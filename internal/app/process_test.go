@@ -127,9 +127,15 @@ func accessKeys(t *testing.T, results []procResult) map[string]int {
 	return keys
 }
 
-// expireSessions makes every cached session of the profile look expired.
-func expireSessions(t *testing.T, k *testkit.Kit) {
+// expiredSession signs in with a real process, then makes every cached
+// session of the profile look expired.
+func expiredSession(t *testing.T) *testkit.Kit {
 	t.Helper()
+	k := testkit.New(t, sandbox.EnvOptions{})
+	k.Configure(t, "default")
+	if r := runProcs(t, k, 1, "auth", "--timeout", "30s"); r[0].code != 0 {
+		t.Fatalf("sign-in: %s", r[0].stderr)
+	}
 	ctx := context.Background()
 	b, err := k.Store.Get(ctx, "default")
 	if err != nil || b == nil {
@@ -141,18 +147,14 @@ func expireSessions(t *testing.T, k *testkit.Kit) {
 	if err := k.Store.Put(ctx, "default", b); err != nil {
 		t.Fatal(err)
 	}
+	return k
 }
 
 func TestConcurrentProcessesRefreshOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real processes")
 	}
-	k := testkit.New(t, sandbox.EnvOptions{})
-	k.Configure(t, "default")
-	if r := runProcs(t, k, 1, "auth", "--timeout", "30s"); r[0].code != 0 {
-		t.Fatalf("sign-in: %s", r[0].stderr)
-	}
-	expireSessions(t, k)
+	k := expiredSession(t)
 	idpBefore, awsBefore := k.Env.IdP.Counts(), k.Env.AWS.Counts()
 
 	const n = 12
@@ -234,12 +236,7 @@ func TestKilledMidSignInLeavesUsableStore(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real processes")
 	}
-	k := testkit.New(t, sandbox.EnvOptions{})
-	k.Configure(t, "default")
-	if r := runProcs(t, k, 1, "auth", "--timeout", "30s"); r[0].code != 0 {
-		t.Fatalf("sign-in: %s", r[0].stderr)
-	}
-	expireSessions(t, k)
+	k := expiredSession(t)
 
 	// A process stuck in a sign-in (its browser never comes back) holds the
 	// profile lock; SIGKILL it there.
@@ -294,12 +291,7 @@ func TestKilledMidChainNextCallSucceeds(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real processes")
 	}
-	k := testkit.New(t, sandbox.EnvOptions{})
-	k.Configure(t, "default")
-	if r := runProcs(t, k, 1, "auth", "--timeout", "30s"); r[0].code != 0 {
-		t.Fatalf("sign-in: %s", r[0].stderr)
-	}
-	expireSessions(t, k)
+	k := expiredSession(t)
 	refreshes := k.Env.IdP.Counts()["token:refresh_token"]
 	assumes := k.Env.AWS.Counts()["AssumeRole"]
 
