@@ -9,6 +9,7 @@ import (
 
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
 	"github.com/tip-cli/tip-cli/internal/config"
+	"github.com/tip-cli/tip-cli/internal/store"
 )
 
 // NewCmdList returns `configure list`.
@@ -116,14 +117,18 @@ func deleteRun(ctx context.Context, f *cmdutil.Factory, name string) error {
 	if err != nil {
 		return err
 	}
-	if err := st.Delete(ctx, name); err != nil {
-		return fmt.Errorf("remove secrets of profile %q: %w", name, err)
-	}
-	delete(cfg.Profiles, name)
 	dir, err := f.ConfigDir()
 	if err != nil {
 		return err
 	}
+	// Like logout: the store in use, and any file copy from a time
+	// without a keyring.
+	for _, s := range []store.Store{st, store.NewFileStore(dir)} {
+		if err := s.Delete(ctx, name); err != nil {
+			return fmt.Errorf("remove secrets of profile %q: %w", name, err)
+		}
+	}
+	delete(cfg.Profiles, name)
 	if err := config.Save(dir, cfg); err != nil {
 		return err
 	}
