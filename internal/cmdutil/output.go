@@ -1,12 +1,14 @@
 package cmdutil
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 
 	"github.com/tip-cli/tip-cli/internal/config"
 	"github.com/tip-cli/tip-cli/internal/session"
+	"github.com/tip-cli/tip-cli/internal/store"
 )
 
 // ValidateOutput checks an --output value (text or json).
@@ -52,4 +54,25 @@ func (f *Factory) ProfileManager(o SignInOptions) (*config.Profile, *session.Man
 		return nil, nil, err
 	}
 	return p, m, nil
+}
+
+// DeleteSecrets removes a profile's secrets from the store in use and from
+// the file store: a forced or fallen-back backend clears only itself, and
+// files may hold an older copy from a time without a keyring. It returns
+// the name of the store in use.
+func (f *Factory) DeleteSecrets(ctx context.Context, profile string) (string, error) {
+	st, err := f.Store()
+	if err != nil {
+		return "", err
+	}
+	dir, err := f.ConfigDir()
+	if err != nil {
+		return "", err
+	}
+	for _, s := range []store.Store{st, store.NewFileStore(dir)} {
+		if err := s.Delete(ctx, profile); err != nil {
+			return "", fmt.Errorf("remove secrets of profile %q: %w", profile, err)
+		}
+	}
+	return st.Name(), nil
 }

@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
-	"github.com/tip-cli/tip-cli/internal/store"
 )
 
 // LogoutOptions are the options of `auth logout`.
@@ -33,22 +32,10 @@ func NewCmdLogout(f *cmdutil.Factory, runF func(context.Context, *LogoutOptions)
 
 func logoutRun(ctx context.Context, opts *LogoutOptions) error {
 	f := opts.F
-	st, err := f.Store()
+	backend, err := f.DeleteSecrets(ctx, f.ProfileName)
 	if err != nil {
 		return err
 	}
-	if err := st.Delete(ctx, f.ProfileName); err != nil {
-		return fmt.Errorf("remove secrets of profile %q: %w", f.ProfileName, err)
-	}
-	// A forced or fallen-back backend clears only itself; the file store
-	// may hold an older copy from a time without a keyring.
-	dir, err := f.ConfigDir()
-	if err != nil {
-		return err
-	}
-	if err := store.NewFileStore(dir).Delete(ctx, f.ProfileName); err != nil {
-		return fmt.Errorf("remove secret files of profile %q: %w", f.ProfileName, err)
-	}
-	fmt.Fprintf(f.IOStreams.ErrOut, "✓ Signed out of profile %s (%s store cleared)\n", f.ProfileName, st.Name())
+	fmt.Fprintf(f.IOStreams.ErrOut, "✓ Signed out of profile %s (%s store cleared)\n", f.ProfileName, backend)
 	return nil
 }

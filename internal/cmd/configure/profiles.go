@@ -9,7 +9,6 @@ import (
 
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
 	"github.com/tip-cli/tip-cli/internal/config"
-	"github.com/tip-cli/tip-cli/internal/store"
 )
 
 // NewCmdList returns `configure list`.
@@ -113,20 +112,12 @@ func deleteRun(ctx context.Context, f *cmdutil.Factory, name string) error {
 	if _, err := cfg.Profile(name); err != nil {
 		return err
 	}
-	st, err := f.Store()
-	if err != nil {
+	if _, err := f.DeleteSecrets(ctx, name); err != nil {
 		return err
 	}
 	dir, err := f.ConfigDir()
 	if err != nil {
 		return err
-	}
-	// Like logout: the store in use, and any file copy from a time
-	// without a keyring.
-	for _, s := range []store.Store{st, store.NewFileStore(dir)} {
-		if err := s.Delete(ctx, name); err != nil {
-			return fmt.Errorf("remove secrets of profile %q: %w", name, err)
-		}
 	}
 	delete(cfg.Profiles, name)
 	if err := config.Save(dir, cfg); err != nil {
