@@ -40,6 +40,7 @@ func (f *Factory) IdPClient(p *config.Profile) *idp.Client {
 		RedirectURI: p.Redirect(),
 		HTTPClient:  f.HTTPClient(),
 		Now:         f.Now,
+		Prompt:      p.Prompt,
 	}
 }
 

@@ -41,6 +41,8 @@ func TestValidate(t *testing.T) {
 		{"redirect off loopback", func(p *Profile) { p.RedirectURI = "http://example.com:8090/callback" }, "redirect_uri"},
 		{"redirect without port", func(p *Profile) { p.RedirectURI = "http://localhost/callback" }, "port"},
 		{"bad flow", func(p *Profile) { p.Flow = "magic" }, "flow"},
+		{"prompt consent", func(p *Profile) { p.Prompt = "consent" }, ""},
+		{"bad prompt", func(p *Profile) { p.Prompt = "always" }, "prompt"},
 		{"bad session policy", func(p *Profile) { p.SessionPolicy = "{" }, "session_policy"},
 		{"cognito pool", func(p *Profile) {
 			*p = Profile{Provider: ProviderCognito, CognitoPoolID: "us-east-1_AbC123", CognitoClient: "c", TokenExchangeApplicationARN: appARN, OIDCRoleARN: oidcARN, IDEnhancedRoleARN: ideARN}

@@ -53,7 +53,10 @@ type Profile struct {
 	ClientID      string   `json:"client_id,omitempty"`
 	Scopes        []string `json:"scopes,omitempty"`
 	RedirectURI   string   `json:"redirect_uri,omitempty"`
-	Flow          string   `json:"flow,omitempty"`
+	// Prompt is sent as the authorization request's prompt ("consent" makes
+	// strict OIDC providers issue a refresh token for offline_access).
+	Prompt string `json:"prompt,omitempty"`
+	Flow   string `json:"flow,omitempty"`
 
 	// Session policies applied to the identity-enhanced AssumeRole (#7).
 	SessionPolicy     string   `json:"session_policy,omitempty"`
@@ -178,6 +181,11 @@ func (p *Profile) Validate() error {
 	}
 	if err := ValidateRedirectURI(p.Redirect()); err != nil {
 		return fmt.Errorf("redirect_uri: %w", err)
+	}
+	for _, v := range strings.Fields(p.Prompt) {
+		if v != "none" && v != "login" && v != "consent" && v != "select_account" {
+			return fmt.Errorf("prompt %q: values are none, login, consent, select_account", p.Prompt)
+		}
 	}
 	if p.Flow != "" && p.Flow != FlowBrowser && p.Flow != FlowDevice {
 		return fmt.Errorf("flow %q must be %q or %q", p.Flow, FlowBrowser, FlowDevice)

@@ -54,6 +54,10 @@ type Client struct {
 	// Now is the clock for ID token expiry checks and Tokens.IssuedAt;
 	// nil means time.Now.
 	Now func() time.Time
+	// Prompt is the authorization request's prompt parameter (OIDC Core
+	// §3.1.2.1), empty to send none. Strict providers issue a refresh
+	// token for offline_access only with prompt=consent (§11).
+	Prompt string
 }
 
 // Claims are the verified claims of an ID token that tip-cli uses.

@@ -145,8 +145,11 @@ func (c *Client) newCallback(ctx context.Context, p *provider, path, redirectURI
 			return c.tokens(ctx, p, tok, nonce)
 		},
 	}
-	authURL := conf.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), oidc.Nonce(nonce))
-	return h, authURL, nil
+	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(verifier), oidc.Nonce(nonce)}
+	if c.Prompt != "" {
+		opts = append(opts, oauth2.SetAuthURLParam("prompt", c.Prompt))
+	}
+	return h, conf.AuthCodeURL(state, opts...), nil
 }
 
 // randomString returns 32 random bytes, base64url-encoded without padding.

@@ -77,6 +77,9 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 			who = tokens.Subject
 		}
 		fmt.Fprintf(errOut, "✓ Signed in as %s (profile %s)\n", who, f.ProfileName)
+		if tokens.RefreshToken == "" {
+			fmt.Fprintf(errOut, "! The identity provider issued no refresh token: you will have to sign in again when the ID token expires (%s).\n  Allow refresh tokens for the app; for strict OIDC providers also set \"prompt\": \"consent\" in the profile.\n", tokens.Expiry.Local().Format(time.Kitchen))
+		}
 	}
 	if err != nil {
 		return err

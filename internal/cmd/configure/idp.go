@@ -31,7 +31,7 @@ func NewCmdIdP(f *cmdutil.Factory, runF func(context.Context, *IdPOptions) error
   token_exchange_application_arn, oidc_role_arn, id_enhanced_role_arn, region,
   okta_url, okta_client_id | entra_tenant_id, entra_client_id |
   cognito_user_pool_id, cognito_client_id | issuer_url, client_id, scopes,
-  redirect_uri, flow (browser|device), session_policy, session_policy_arns
+  redirect_uri, prompt, flow (browser|device), session_policy, session_policy_arns
 
 The profile is validated before it is saved; a failed configure leaves the
 saved configuration untouched.`,
