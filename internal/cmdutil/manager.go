@@ -103,12 +103,13 @@ func (f *Factory) Chain(ctx context.Context, p *config.Profile) (*exchange.Chain
 // device flow. Everything it shows goes to stderr.
 func (f *Factory) signIn(p *config.Profile, o SignInOptions) func(ctx context.Context) (*store.Tokens, error) {
 	errOut := f.IOStreams.ErrOut
-	client := f.IdPClient(p)
+	// The IdP client is built only when a sign-in actually runs, never on
+	// the cached path.
 	if o.Device || p.SignInFlow() == config.FlowDevice {
 		return func(ctx context.Context) (*store.Tokens, error) {
 			ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 			defer cancel()
-			return client.LoginDevice(ctx, idp.DeviceOptions{Show: func(uri, code, complete string) {
+			return f.IdPClient(p).LoginDevice(ctx, idp.DeviceOptions{Show: func(uri, code, complete string) {
 				fmt.Fprintf(errOut, "To sign in, open %s and enter the code %s\n", uri, code)
 				if complete != "" {
 					fmt.Fprintf(errOut, "Or open %s\n", complete)
@@ -117,7 +118,7 @@ func (f *Factory) signIn(p *config.Profile, o SignInOptions) func(ctx context.Co
 		}
 	}
 	return func(ctx context.Context) (*store.Tokens, error) {
-		return client.Login(ctx, idp.LoginOptions{
+		return f.IdPClient(p).Login(ctx, idp.LoginOptions{
 			Timeout: o.Timeout,
 			OpenURL: func(ctx context.Context, url string) error {
 				if o.NoBrowser {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/spf13/cobra"
 	"github.com/tip-cli/tip-cli/internal/config"
 	"github.com/tip-cli/tip-cli/internal/session"
 	"github.com/tip-cli/tip-cli/internal/store"
@@ -75,4 +76,15 @@ func (f *Factory) DeleteSecrets(ctx context.Context, profile string) (string, er
 		}
 	}
 	return st.Name(), nil
+}
+
+// AddOutputFlag registers --output/-o (text or json), checked by ValidateOutput.
+func AddOutputFlag(cmd *cobra.Command, output *string) {
+	cmd.Flags().StringVarP(output, "output", "o", "text", "output format: text or json")
+}
+
+// AddNonInteractiveFlag registers --non-interactive for commands that may
+// need a sign-in.
+func AddNonInteractiveFlag(cmd *cobra.Command, o *SignInOptions) {
+	cmd.Flags().BoolVar(&o.NonInteractive, "non-interactive", false, "fail instead of starting a sign-in when none is cached")
 }

@@ -59,7 +59,7 @@ func addSignInFlags(cmd *cobra.Command, o *cmdutil.SignInOptions, nonInteractive
 	cmd.Flags().BoolVar(&o.Device, "device", false, "sign in with the device authorization flow (for SSH and headless machines)")
 	cmd.Flags().DurationVar(&o.Timeout, "timeout", cmdutil.DefaultLoginTimeout, "how long to wait for the sign-in")
 	if nonInteractive {
-		cmd.Flags().BoolVar(&o.NonInteractive, "non-interactive", false, "fail instead of starting a sign-in when none is cached")
+		cmdutil.AddNonInteractiveFlag(cmd, o)
 	}
 }
 

@@ -64,7 +64,7 @@ func NewCmdShow(f *cmdutil.Factory) *cobra.Command {
 			return showText(f, p)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.Output, "output", "o", "text", "output format: text or json")
+	cmdutil.AddOutputFlag(cmd, &opts.Output)
 	return cmd
 }
 

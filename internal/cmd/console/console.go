@@ -70,7 +70,7 @@ for 15 minutes, so treat it as a secret.`,
 	cmd.Flags().StringVar(&opts.RoleARN, "role-arn", "", "sign in with this role, assumed by the OIDC role session, instead of the identity-enhanced session")
 	cmd.Flags().StringVar(&opts.Endpoint, "federation-endpoint", "", "federation endpoint URL (env TIP_CLI_FEDERATION_ENDPOINT)")
 	_ = cmd.Flags().MarkHidden("federation-endpoint")
-	cmd.Flags().BoolVar(&opts.SignIn.NonInteractive, "non-interactive", false, "fail instead of starting a sign-in when none is cached")
+	cmdutil.AddNonInteractiveFlag(cmd, &opts.SignIn)
 	opts.Policies.Register(cmd)
 	return cmd
 }

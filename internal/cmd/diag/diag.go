@@ -67,7 +67,7 @@ permission is reported as "could not check".`,
 	}
 	cmd.Flags().StringVarP(&opts.JWT, "jwt", "j", "", "IdP ID token to diagnose (default: the signed-in profile's)")
 	cmd.Flags().StringVarP(&opts.ApplicationARN, "application-arn", "a", "", "Identity Center application ARN (default: the profile's)")
-	cmd.Flags().StringVarP(&opts.Output, "output", "o", "text", "output format: text or json")
+	cmdutil.AddOutputFlag(cmd, &opts.Output)
 	cmd.Flags().BoolVar(&opts.NoLive, "no-live", false, "do not run the exchange chain live")
 	opts.AdminConfig = func(ctx context.Context, region string) (aws.Config, error) { return adminConfig(ctx, f, region) }
 	return cmd

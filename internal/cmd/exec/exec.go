@@ -55,7 +55,7 @@ through; tip-cli exits with COMMAND's exit status.`,
 	}
 	cmd.Flags().StringVar(&opts.S3AG, "s3ag", "", "use S3 Access Grants credentials for this S3 URI instead")
 	cmd.Flags().StringVar(&opts.Permission, "permission", "READ", "S3 Access Grants permission with --s3ag: READ, WRITE or READWRITE")
-	cmd.Flags().BoolVar(&opts.SignIn.NonInteractive, "non-interactive", false, "fail instead of starting a sign-in when none is cached")
+	cmdutil.AddNonInteractiveFlag(cmd, &opts.SignIn)
 	opts.Policies.Register(cmd)
 	return cmd
 }

@@ -65,7 +65,7 @@ from the cache while valid. Use it in ~/.aws/config:
 	cmd.Flags().StringVar(&opts.Privilege, "privilege", "Default", "Default (scoped to the grant) or Minimal (scoped to S3_URI)")
 	cmd.Flags().BoolVar(&opts.Force, "force-new-creds", false, "ignore cached credentials")
 	cmd.Flags().StringVar(&opts.Format, "format", credproc.FormatProcess, "output format: process, env or json")
-	cmd.Flags().BoolVar(&opts.SignIn.NonInteractive, "non-interactive", false, "fail instead of starting a sign-in when none is cached")
+	cmdutil.AddNonInteractiveFlag(cmd, &opts.SignIn)
 	return cmd
 }
 

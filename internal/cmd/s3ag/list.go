@@ -49,7 +49,7 @@ func NewCmdListCredentials(f *cmdutil.Factory, runF func(context.Context, *ListO
 			return listRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.Output, "output", "o", "text", "output format: text or json")
+	cmdutil.AddOutputFlag(cmd, &opts.Output)
 	return cmd
 }
 
