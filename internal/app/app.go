@@ -43,11 +43,12 @@ func Run(ctx context.Context, f *cmdutil.Factory, info BuildInfo, args []string)
 	if err == nil {
 		return cmdutil.ExitOK
 	}
-	return report(f.IOStreams.ErrOut, err, ctx.Err() != nil)
+	return Report(f.IOStreams.ErrOut, "tip-cli", err, ctx.Err() != nil)
 }
 
-// report prints err as one line on stderr and returns its exit code.
-func report(w io.Writer, err error, cancelled bool) int {
+// Report prints err as one line "prog: message" on w (stderr) and returns
+// its exit code. tip-broker's entry point shares it.
+func Report(w io.Writer, prog string, err error, cancelled bool) int {
 	var codeErr *cmdutil.ExitCodeError
 	if errors.As(err, &codeErr) {
 		return codeErr.Code
@@ -56,15 +57,15 @@ func report(w io.Writer, err error, cancelled bool) int {
 		return cmdutil.ExitError
 	}
 	if cancelled || errors.Is(err, context.Canceled) {
-		fmt.Fprintln(w, "tip-cli: cancelled")
+		fmt.Fprintln(w, prog+": cancelled")
 		return cmdutil.ExitCancelled
 	}
-	fmt.Fprintln(w, "tip-cli: "+oneLine(err.Error()))
+	fmt.Fprintln(w, prog+": "+oneLine(err.Error()))
 	var flagErr *cmdutil.FlagError
 	var loginErr *session.LoginRequiredError
 	switch {
 	case errors.As(err, &flagErr), isCobraUsage(err):
-		fmt.Fprintln(w, "Run 'tip-cli --help' for usage.")
+		fmt.Fprintf(w, "Run '%s --help' for usage.\n", prog)
 		return cmdutil.ExitUsage
 	case errors.As(err, &loginErr):
 		return cmdutil.ExitAuth
@@ -72,10 +73,11 @@ func report(w io.Writer, err error, cancelled bool) int {
 	return cmdutil.ExitError
 }
 
-// isCobraUsage recognises cobra's unknown-command error, the one usage
-// error cobra returns as a plain error before any command runs.
+// isCobraUsage recognises cobra's unknown-command and required-flag errors,
+// the usage errors cobra returns as plain errors before any command runs.
 func isCobraUsage(err error) bool {
-	return strings.HasPrefix(err.Error(), "unknown command ")
+	msg := err.Error()
+	return strings.HasPrefix(msg, "unknown command ") || strings.HasPrefix(msg, "required flag(s) ")
 }
 
 // oneLine keeps error output to a single line (wrapped errors joined by

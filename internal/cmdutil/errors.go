@@ -6,6 +6,8 @@ package cmdutil
 import (
 	"errors"
 	"fmt"
+
+	"github.com/spf13/cobra"
 )
 
 // Exit codes.
@@ -36,3 +38,20 @@ var SilentError = errors.New("silent error")
 type ExitCodeError struct{ Code int }
 
 func (e *ExitCodeError) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
+
+// MarkArgErrors makes every command's positional-argument errors usage
+// errors, so the entry point can tell them from failures without matching
+// text.
+func MarkArgErrors(cmd *cobra.Command) {
+	if args := cmd.Args; args != nil {
+		cmd.Args = func(c *cobra.Command, a []string) error {
+			if err := args(c, a); err != nil {
+				return &FlagError{Err: err}
+			}
+			return nil
+		}
+	}
+	for _, sub := range cmd.Commands() {
+		MarkArgErrors(sub)
+	}
+}

@@ -66,11 +66,17 @@ type Principal struct {
 	RoleARN        string
 	AssumedRoleARN string
 	SessionName    string
-	// Kind is "oidc-role", "id-enhanced", "plain-role" or "s3ag".
+	// Kind is "oidc-role", "id-enhanced", "plain-role", "s3ag" or "role"
+	// (sessions of roles added with AddRole or minted by RoleCredentials).
 	Kind string
 	// UserID is the Identity Center user id (id-enhanced and s3ag sessions).
 	UserID     string
 	Expiration time.Time
+	// Tags are the session tags (aws:PrincipalTag), nil when none; never
+	// modified after the session is issued.
+	Tags map[string]string
+	// TransitiveTagKeys are the keys of Tags passed on to chained sessions.
+	TransitiveTagKeys []string
 }
 
 // Recorded is one request received by the emulator, parsed.
@@ -118,6 +124,8 @@ type AWS struct {
 	targets       map[string]awsTargetHandler
 	refuseContext bool
 	delays        map[string]time.Duration
+	roles         map[string]RoleSpec // by role ARN (AddRole), lazily made
+	objects       map[string]s3Object // by bucket + "/" + key (PutObject), lazily made
 }
 
 // NewAWS starts the emulator on a loopback listener.
@@ -323,6 +331,10 @@ func (a *AWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.serveTarget(w, r)
 	case r.URL.Path == "/" && r.Method == http.MethodPost:
 		a.serveSTS(w, r)
+	case r.URL.Path == "/" && r.Method == http.MethodGet && r.URL.Query().Has("Action"):
+		a.serveSTSPresigned(w, r)
+	case r.Method == http.MethodGet || r.Method == http.MethodHead:
+		a.serveS3Object(w, r)
 	default:
 		http.Error(w, "not found", http.StatusNotFound)
 	}

@@ -179,6 +179,9 @@ func (a *AWS) stsAssumeRole(_ context.Context, form url.Values, caller *Principa
 	if apiErr != nil {
 		return nil, apiErr
 	}
+	if spec, ok := a.roleSpec(req.roleARN); ok {
+		return a.stsAssumeAddedRole(req, spec, caller)
+	}
 	denied := awsErr(http.StatusForbidden, "AccessDenied", "User: %s is not authorized to perform: sts:AssumeRole on resource: %s", caller.AssumedRoleARN, req.roleARN)
 	if caller.Kind != "oidc-role" {
 		return nil, denied

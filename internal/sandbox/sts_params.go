@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 const (
@@ -37,6 +39,10 @@ type stsRequest struct {
 	policy           string
 	policyARNs       []string
 	contexts         []map[string]string
+	// tags are the session tags in request order; transitive the
+	// TransitiveTagKeys (both validated by stsParseTags).
+	tags       []stsTag
+	transitive []string
 }
 
 // stsParseRequest validates the AssumeRole* parameters STS validates before
@@ -77,12 +83,8 @@ func stsParseRequest(form url.Values, maxDuration int, durationHint string) (sts
 	if req.contexts, err = stsMembers(form, "ProvidedContexts"); err != nil {
 		return req, err
 	}
-	tags, err := stsMembers(form, "Tags")
-	if err != nil {
+	if req.tags, req.transitive, err = stsParseTags(form); err != nil {
 		return req, err
-	}
-	if len(tags) > 50 {
-		return req, stsValidation("1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50")
 	}
 	return req, nil
 }
@@ -184,4 +186,121 @@ func stsValidPolicyARN(arn string) bool {
 		return false
 	}
 	return strings.HasPrefix(parts[5], "policy/") && len(parts[5]) > len("policy/")
+}
+
+// stsTag is one session tag of an AssumeRole request.
+type stsTag struct{ key, value string }
+
+// stsMaxTags is the STS limit on session tags and transitive tag keys.
+const stsMaxTags = 50
+
+// stsParseTags parses and validates Tags.member.N.{Key,Value} and
+// TransitiveTagKeys.member.N the way STS does: at most 50 of each, keys of
+// 1–128 and values of 0–256 characters from [\p{L}\p{Z}\p{N}_.:/=+\-@],
+// no key starting with "aws:", keys unique ignoring case.
+func stsParseTags(form url.Values) ([]stsTag, []string, *awsAPIError) {
+	members, apiErr := stsMembers(form, "Tags")
+	if apiErr != nil {
+		return nil, nil, apiErr
+	}
+	if len(members) > stsMaxTags {
+		return nil, nil, stsValidation("1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to %d", stsMaxTags)
+	}
+	tags := make([]stsTag, 0, len(members))
+	seen := map[string]bool{}
+	for i, m := range members {
+		key, hasKey := m["Key"]
+		value, hasValue := m["Value"]
+		if !hasKey || !hasValue {
+			field := map[bool]string{true: "value", false: "key"}[hasKey]
+			return nil, nil, stsValidation("1 validation error detected: Value null at 'tags.%d.member.%s' failed to satisfy constraint: Member must not be null", i+1, field)
+		}
+		if apiErr := stsCheckTagString(key, fmt.Sprintf("tags.%d.member.key", i+1), 1, 128); apiErr != nil {
+			return nil, nil, apiErr
+		}
+		if apiErr := stsCheckTagString(value, fmt.Sprintf("tags.%d.member.value", i+1), 0, 256); apiErr != nil {
+			return nil, nil, apiErr
+		}
+		if len(key) >= 4 && strings.EqualFold(key[:4], "aws:") {
+			return nil, nil, stsValidation("1 validation error detected: Value '%s' at 'tags.%d.member.key' failed to satisfy constraint: Tag keys cannot start with the reserved prefix 'aws:'", key, i+1)
+		}
+		lower := strings.ToLower(key)
+		if seen[lower] {
+			return nil, nil, stsValidation("Duplicate tag keys found. Please note that Tag keys are case insensitive.")
+		}
+		seen[lower] = true
+		tags = append(tags, stsTag{key: key, value: value})
+	}
+	transitive, apiErr := stsScalarMembers(form, "TransitiveTagKeys")
+	if apiErr != nil {
+		return nil, nil, apiErr
+	}
+	if len(transitive) > stsMaxTags {
+		return nil, nil, stsValidation("1 validation error detected: Value at 'transitiveTagKeys' failed to satisfy constraint: Member must have length less than or equal to %d", stsMaxTags)
+	}
+	for i, k := range transitive {
+		if apiErr := stsCheckTagString(k, fmt.Sprintf("transitiveTagKeys.%d.member", i+1), 1, 128); apiErr != nil {
+			return nil, nil, apiErr
+		}
+	}
+	return tags, transitive, nil
+}
+
+// stsCheckTagString checks the length (in characters) and the character set
+// [\p{L}\p{Z}\p{N}_.:/=+\-@] of a tag key or value at path.
+func stsCheckTagString(s, path string, minLen, maxLen int) *awsAPIError {
+	pattern := `[\p{L}\p{Z}\p{N}_.:/=+\-@]*`
+	if minLen > 0 {
+		pattern = `[\p{L}\p{Z}\p{N}_.:/=+\-@]+`
+	}
+	n := utf8.RuneCountInString(s)
+	switch {
+	case n < minLen:
+		return stsValidation("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must have length greater than or equal to %d", s, path, minLen)
+	case n > maxLen:
+		return stsValidation("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must have length less than or equal to %d", s, path, maxLen)
+	case !stsValidTagChars(s):
+		return stsValidation("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", s, path, pattern)
+	}
+	return nil
+}
+
+// stsValidTagChars reports whether s is valid UTF-8 made only of
+// \p{L}, \p{Z}, \p{N} and _.:/=+-@.
+func stsValidTagChars(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, c := range s {
+		if !unicode.IsLetter(c) && !unicode.Is(unicode.Z, c) && !unicode.IsNumber(c) && !strings.ContainsRune("_.:/=+-@", c) {
+			return false
+		}
+	}
+	return true
+}
+
+// stsScalarMembers parses a list of strings Name.member.N in order; indexes
+// must run 1..n without gaps.
+func stsScalarMembers(form url.Values, name string) ([]string, *awsAPIError) {
+	items := map[int]string{}
+	for k, v := range form {
+		idx, ok := strings.CutPrefix(k, name+".member.")
+		if !ok {
+			continue
+		}
+		n, err := strconv.Atoi(idx)
+		if err != nil || n < 1 || n > 1000 {
+			return nil, stsValidation("malformed list parameter %q", k)
+		}
+		items[n] = v[0]
+	}
+	out := make([]string, 0, len(items))
+	for n := 1; n <= len(items); n++ {
+		v, ok := items[n]
+		if !ok {
+			return nil, stsValidation("list parameter %s skips member %d", name, n)
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }

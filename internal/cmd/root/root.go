@@ -51,22 +51,6 @@ through IAM Identity Center trusted identity propagation.`,
 		s3ag.NewCmdS3AG(f),
 		version.NewCmdVersion(f, info),
 	)
-	markArgErrors(cmd)
+	cmdutil.MarkArgErrors(cmd)
 	return cmd
-}
-
-// markArgErrors makes every command's positional-argument errors usage
-// errors, so app.Main can tell them from failures without matching text.
-func markArgErrors(cmd *cobra.Command) {
-	if args := cmd.Args; args != nil {
-		cmd.Args = func(c *cobra.Command, a []string) error {
-			if err := args(c, a); err != nil {
-				return &cmdutil.FlagError{Err: err}
-			}
-			return nil
-		}
-	}
-	for _, sub := range cmd.Commands() {
-		markArgErrors(sub)
-	}
 }

@@ -1,0 +1,21 @@
+// Command tip-broker is the IAM session broker: it turns an application's
+// end-user JWT into AWS credentials tagged with the user's tenant.
+package main
+
+import (
+	"os"
+
+	"github.com/tip-cli/tip-cli/internal/brokerapp"
+	buildinfo "github.com/tip-cli/tip-cli/internal/cmd/version"
+)
+
+// Set at build time with -ldflags "-X main.version=… -X main.commit=… -X main.date=…".
+var (
+	version = "dev"
+	commit  = "none"
+	date    = "unknown"
+)
+
+func main() {
+	os.Exit(brokerapp.Main(buildinfo.Info{Version: version, Commit: commit, Date: date}))
+}

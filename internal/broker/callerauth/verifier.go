@@ -1,0 +1,282 @@
+package callerauth
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ErrUnauthenticated is wrapped by every failure the caller caused: a bad
+// Authorization header, a disallowed STS host, a stale or replayed
+// presigned request, or STS refusing it (HTTP 401).
+var ErrUnauthenticated = errors.New("unauthenticated")
+
+// ErrUpstream is wrapped when STS cannot be asked: network errors, 5xx,
+// throttling or an answer that cannot be parsed (HTTP 502).
+var ErrUpstream = errors.New("sts unavailable")
+
+const (
+	// DefaultWindow is how old a presigned request may be.
+	DefaultWindow = 5 * time.Minute
+	// DefaultReplayCacheSize bounds the replay cache.
+	DefaultReplayCacheSize = 100_000
+
+	maxFutureSkew   = time.Minute
+	maxExpires      = 300
+	maxPresignedURL = 4 << 10
+	defaultTimeout  = 5 * time.Second
+	sigv4Algorithm  = "AWS4-HMAC-SHA256"
+	sigv4TimeFormat = "20060102T150405Z"
+)
+
+// VerifierOptions configures NewVerifier.
+type VerifierOptions struct {
+	// BrokerID is this broker's id, sent as X-Tip-Broker-Id to STS; a request
+	// presigned for another broker id fails there. Required.
+	BrokerID string
+	// STSEndpoints are the allowed scheme://host[:port] STS endpoints (see
+	// DefaultSTSEndpoints); they are the only URLs ever fetched. Required.
+	STSEndpoints []string
+	// HTTPClient calls STS (default: 5 s timeout). Redirects are never
+	// followed, whatever the client says.
+	HTTPClient *http.Client
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Window is how old X-Amz-Date may be (default DefaultWindow); replay
+	// cache entries live that long.
+	Window time.Duration
+	// ReplayCacheSize bounds the replay cache (default DefaultReplayCacheSize).
+	ReplayCacheSize int
+}
+
+// Verifier authenticates callers by their presigned GetCallerIdentity
+// request (Authorization: TIP-Broker-STS <base64url(url)>). It is safe for
+// concurrent use.
+type Verifier struct {
+	brokerID  string
+	endpoints map[string]string // lower-case scheme://host → configured form
+	client    *http.Client
+	now       func() time.Time
+	window    time.Duration
+	replay    *replayCache
+}
+
+// NewVerifier validates o and returns a Verifier.
+func NewVerifier(o VerifierOptions) (*Verifier, error) {
+	if err := checkBrokerID(o.BrokerID); err != nil {
+		return nil, fmt.Errorf("new caller verifier: %w", err)
+	}
+	if len(o.STSEndpoints) == 0 {
+		return nil, errors.New("new caller verifier: at least one sts endpoint is required")
+	}
+	endpoints := make(map[string]string, len(o.STSEndpoints))
+	for _, e := range o.STSEndpoints {
+		base, err := parseEndpoint(e)
+		if err != nil {
+			return nil, fmt.Errorf("new caller verifier: %w", err)
+		}
+		endpoints[base] = base
+	}
+	if o.Window < 0 {
+		return nil, errors.New("new caller verifier: window must not be negative")
+	}
+	if o.Window == 0 {
+		o.Window = DefaultWindow
+	}
+	if o.ReplayCacheSize <= 0 {
+		o.ReplayCacheSize = DefaultReplayCacheSize
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	client := http.Client{Timeout: defaultTimeout}
+	if o.HTTPClient != nil {
+		client = *o.HTTPClient
+	}
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &Verifier{
+		brokerID:  o.BrokerID,
+		endpoints: endpoints,
+		client:    &client,
+		now:       o.Now,
+		window:    o.Window,
+		replay:    newReplayCache(o.ReplayCacheSize),
+	}, nil
+}
+
+// presigned is a presigned request that passed the local checks.
+type presigned struct {
+	target    string // allowed endpoint + "/?" + raw query
+	nonce     string
+	signature string
+	date      time.Time
+}
+
+// Authenticate checks the presigned request in authorization locally
+// (cheapest first, no network), consumes its signature in the replay cache,
+// then sends it to STS with X-Tip-Broker-Id set to this broker's id and
+// returns the role behind the answer. Errors wrap ErrUnauthenticated,
+// ErrUpstream or (for a non-role caller) ErrNotRole.
+func (v *Verifier) Authenticate(ctx context.Context, authorization string) (Caller, error) {
+	p, err := v.check(authorization, v.now())
+	if err != nil {
+		return Caller{}, fmt.Errorf("%w: %w", ErrUnauthenticated, err)
+	}
+	if !v.replay.use(p.signature, p.date.Add(v.window), v.now()) {
+		return Caller{}, fmt.Errorf("%w: presigned request already used", ErrUnauthenticated)
+	}
+	arn, err := v.callSTS(ctx, p.target, p.nonce)
+	if err != nil {
+		return Caller{}, err
+	}
+	return CallerFromARN(arn)
+}
+
+// check runs every local check on the Authorization header value.
+func (v *Verifier) check(authorization string, now time.Time) (presigned, error) {
+	u, nonce, err := decodeAuthorization(authorization)
+	if err != nil {
+		return presigned{}, err
+	}
+	base, ok := v.endpoints[u.Scheme+"://"+strings.ToLower(u.Host)]
+	if !ok {
+		return presigned{}, fmt.Errorf("sts endpoint %q is not allowed", truncate(u.Scheme+"://"+u.Host))
+	}
+	if u.Path != "/" || u.RawPath != "" {
+		return presigned{}, errors.New("presigned url path must be /")
+	}
+	q, err := checkQuery(u.RawQuery)
+	if err != nil {
+		return presigned{}, err
+	}
+	date, err := v.checkSigning(q, now)
+	if err != nil {
+		return presigned{}, err
+	}
+	return presigned{target: base + "/?" + u.RawQuery, nonce: nonce, signature: q.Get("X-Amz-Signature"), date: date}, nil
+}
+
+// decodeAuthorization extracts the presigned URL and the nonce of
+// "TIP-Broker-STS <base64url(url)>.<nonce>".
+func decodeAuthorization(authorization string) (*url.URL, string, error) {
+	scheme, cred, ok := strings.Cut(strings.TrimSpace(authorization), " ")
+	if !ok || !strings.EqualFold(scheme, AuthScheme) {
+		return nil, "", fmt.Errorf("authorization scheme must be %s", AuthScheme)
+	}
+	enc, nonce, ok := strings.Cut(strings.TrimSpace(cred), ".")
+	if !ok || !validNonce(nonce) {
+		return nil, "", errors.New("authorization credentials must be <base64url(url)>.<nonce>")
+	}
+	if len(enc) > base64.RawURLEncoding.EncodedLen(maxPresignedURL) {
+		return nil, "", fmt.Errorf("presigned url larger than %d bytes", maxPresignedURL)
+	}
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(enc)
+	if err != nil {
+		return nil, "", errors.New("authorization credentials are not base64url")
+	}
+	u, err := url.Parse(string(raw))
+	if err != nil {
+		return nil, "", errors.New("malformed presigned url")
+	}
+	if u.Opaque != "" || u.User != nil || u.Fragment != "" || u.Host == "" {
+		return nil, "", errors.New("presigned url must be scheme://host/?query")
+	}
+	return u, nonce, nil
+}
+
+// allowedParam reports whether k may appear in a presigned request query.
+func allowedParam(k string) bool {
+	switch k {
+	case "Action", "Version", "X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires",
+		"X-Amz-SignedHeaders", "X-Amz-Security-Token", "X-Amz-Signature":
+		return true
+	}
+	return false
+}
+
+// checkQuery parses the query and checks Action, Version and the set of
+// parameters (each exactly once).
+func checkQuery(raw string) (url.Values, error) {
+	q, err := url.ParseQuery(raw)
+	if err != nil {
+		return nil, errors.New("malformed presigned query")
+	}
+	for k, vs := range q {
+		if !allowedParam(k) {
+			return nil, fmt.Errorf("unexpected query parameter %q", truncate(k))
+		}
+		if len(vs) != 1 {
+			return nil, fmt.Errorf("duplicate query parameter %q", k)
+		}
+	}
+	if q.Get("Action") != stsAction || q.Get("Version") != stsVersion {
+		return nil, fmt.Errorf("presigned request must be Action=%s&Version=%s", stsAction, stsVersion)
+	}
+	return q, nil
+}
+
+// checkSigning checks the SigV4 query parameters and freshness and returns
+// the signing time.
+func (v *Verifier) checkSigning(q url.Values, now time.Time) (time.Time, error) {
+	if q.Get("X-Amz-Algorithm") != sigv4Algorithm {
+		return time.Time{}, fmt.Errorf("X-Amz-Algorithm must be %s", sigv4Algorithm)
+	}
+	signed := strings.Split(q.Get("X-Amz-SignedHeaders"), ";")
+	for _, h := range []string{"host", strings.ToLower(HeaderBrokerID), strings.ToLower(HeaderNonce)} {
+		if !slices.Contains(signed, h) {
+			return time.Time{}, fmt.Errorf("X-Amz-SignedHeaders must include %s", h)
+		}
+	}
+	raw := q.Get("X-Amz-Date")
+	date, err := time.Parse(sigv4TimeFormat, raw)
+	if err != nil || len(raw) != len(sigv4TimeFormat) {
+		return time.Time{}, errors.New("malformed X-Amz-Date")
+	}
+	switch {
+	case date.Before(now.Add(-v.window)):
+		return time.Time{}, fmt.Errorf("presigned request is older than %s", v.window)
+	case date.After(now.Add(maxFutureSkew)):
+		return time.Time{}, errors.New("presigned request is dated in the future")
+	}
+	exp := q.Get("X-Amz-Expires")
+	if n, err := strconv.Atoi(exp); err != nil || n < 1 || n > maxExpires || exp[0] < '1' || exp[0] > '9' {
+		return time.Time{}, fmt.Errorf("X-Amz-Expires must be 1 to %d seconds", maxExpires)
+	}
+	if err := checkCredential(q.Get("X-Amz-Credential"), date); err != nil {
+		return time.Time{}, err
+	}
+	if !isLowerHex(q.Get("X-Amz-Signature"), 64) {
+		return time.Time{}, errors.New("malformed X-Amz-Signature")
+	}
+	return date, nil
+}
+
+// checkCredential checks "AKID/yyyymmdd/region/sts/aws4_request".
+func checkCredential(cred string, date time.Time) error {
+	scope := strings.Split(cred, "/")
+	if len(scope) != 5 || scope[0] == "" || len(scope[0]) > 128 || scope[1] != date.Format("20060102") ||
+		!validRegion(scope[2]) || scope[3] != "sts" || scope[4] != "aws4_request" {
+		return errors.New("malformed X-Amz-Credential scope")
+	}
+	return nil
+}
+
+// isLowerHex reports whether s is n lower-case hex digits.
+func isLowerHex(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,105 @@
+package deploy
+
+import "github.com/tip-cli/tip-cli/internal/cfn"
+
+// accessRoleActions are the actions the broker role needs on an access
+// role, and so the actions an access role's trust policy must allow it.
+func accessRoleActions() []string { return []string{"sts:AssumeRole", "sts:TagSession"} }
+
+// brokerRole is the Lambda function's role: registry reads and writes,
+// AssumeRole+TagSession on access roles, and CloudWatch Logs.
+//
+// The role may assume any role name in the accounts whose principals can
+// reach the API (its own, plus allowedAccounts): which application owns
+// which access role is only known at run time. The real gate is each
+// access role's trust policy, which must name this role (see
+// AccessRoleTrustPolicy); the broker itself only assumes
+// arn:…:iam::<caller account>:role/<registered name>.
+func brokerRole(allowedAccounts []string) RoleProperties {
+	roles := []any{Sub{"arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*"}}
+	for _, a := range allowedAccounts {
+		roles = append(roles, Sub{"arn:${AWS::Partition}:iam::" + a + ":role/*"})
+	}
+	return RoleProperties{
+		Description: "tip-broker service role: assumes registered access roles with a session tag; " +
+			"each access role's trust policy must allow this role sts:AssumeRole and sts:TagSession",
+		AssumeRolePolicyDocument: cfn.PolicyDocument{Version: cfn.PolicyVersion, Statement: []cfn.Statement{{
+			Effect:    "Allow",
+			Principal: &cfn.Principal{Service: "lambda.amazonaws.com"},
+			Action:    []string{"sts:AssumeRole"},
+		}}},
+		ManagedPolicyArns: []any{Sub{"arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"}},
+		Policies: []cfn.InlinePolicy{
+			{PolicyName: "tip-broker-registry", PolicyDocument: cfn.PolicyDocument{Version: cfn.PolicyVersion, Statement: []cfn.Statement{{
+				Sid:      "Registry",
+				Effect:   "Allow",
+				Action:   []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"},
+				Resource: cfn.NewGetAtt(LogicalTable, "Arn"),
+			}}}},
+			{PolicyName: "tip-broker-assume-access-roles", PolicyDocument: cfn.PolicyDocument{Version: cfn.PolicyVersion, Statement: []cfn.Statement{{
+				Sid:      "AssumeAccessRoles",
+				Effect:   "Allow",
+				Action:   accessRoleActions(),
+				Resource: roles,
+			}}}},
+		},
+	}
+}
+
+// restAPI is the REST API; with allowedAccounts it carries the resource
+// policy that admits those accounts' principals (AWS_IAM authorization
+// then needs both their IAM policy and this policy to allow the call).
+func restAPI(allowedAccounts []string) RestAPIProperties {
+	p := RestAPIProperties{
+		Name:                  Sub{"${AWS::StackName}-tip-broker"},
+		Description:           "tip-broker API: every method requires AWS_IAM (SigV4) authorization",
+		EndpointConfiguration: EndpointConfiguration{Types: []string{"REGIONAL"}},
+	}
+	if len(allowedAccounts) == 0 {
+		return p
+	}
+	principals := make([]any, len(allowedAccounts))
+	for i, a := range allowedAccounts {
+		principals[i] = Sub{"arn:${AWS::Partition}:iam::" + a + ":root"}
+	}
+	p.Policy = &cfn.PolicyDocument{Version: cfn.PolicyVersion, Statement: []cfn.Statement{{
+		Sid:       "AllowedAccounts",
+		Effect:    "Allow",
+		Principal: &cfn.Principal{AWS: principals},
+		Action:    []string{"execute-api:Invoke"},
+		Resource:  "execute-api:/*",
+	}}}
+	return p
+}
+
+// AccessRoleTrustPolicy returns the trust policy (an IAM policy document
+// as JSON-ready data) an application attaches to its access role so that
+// the broker role brokerRoleARN (the BrokerRoleArn output) may assume it
+// with a session tag.
+func AccessRoleTrustPolicy(brokerRoleARN string) map[string]any {
+	return map[string]any{
+		"Version": cfn.PolicyVersion,
+		"Statement": []any{map[string]any{
+			"Sid":       "TipBroker",
+			"Effect":    "Allow",
+			"Principal": map[string]any{"AWS": brokerRoleARN},
+			"Action":    accessRoleActions(),
+		}},
+	}
+}
+
+// AccessRolePolicyExample returns an example permissions policy for an
+// access role: s3:GetObject below the prefix named by the session tag
+// tagKey, arn:aws:s3:::<bucket>/${aws:PrincipalTag/<tagKey>}/*, so one
+// policy scopes every tenant.
+func AccessRolePolicyExample(bucket, tagKey string) map[string]any {
+	return map[string]any{
+		"Version": cfn.PolicyVersion,
+		"Statement": []any{map[string]any{
+			"Sid":      "TenantPrefix",
+			"Effect":   "Allow",
+			"Action":   []string{"s3:GetObject"},
+			"Resource": "arn:aws:s3:::" + bucket + "/${aws:PrincipalTag/" + tagKey + "}/*",
+		}},
+	}
+}

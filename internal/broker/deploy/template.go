@@ -1,0 +1,234 @@
+package deploy
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/tip-cli/tip-cli/internal/cfn"
+)
+
+// Logical ids, parameter and output names of the template.
+const (
+	LogicalTable                = "RegistryTable"
+	LogicalBrokerRole           = "BrokerRole"
+	LogicalFunction             = "BrokerFunction"
+	LogicalPermission           = "BrokerInvokePermission"
+	LogicalRestAPI              = "BrokerApi"
+	LogicalApplicationsResource = "ApplicationsResource"
+	LogicalCredentialsResource  = "CredentialsResource"
+	LogicalStage                = "BrokerStage"
+	// LogicalDeploymentPrefix starts the deployment's logical id; a hash
+	// of the API definition follows, so that a template whose methods
+	// changed creates a new deployment (CloudFormation never redeploys an
+	// unchanged AWS::ApiGateway::Deployment).
+	LogicalDeploymentPrefix = "BrokerDeployment"
+
+	ParamCodeBucket = "CodeBucket"
+	ParamCodeKey    = "CodeKey"
+
+	OutputEndpoint              = "Endpoint"
+	OutputBrokerRoleArn         = "BrokerRoleArn"
+	OutputTableName             = "TableName"
+	OutputAccessRoleTrustPolicy = "AccessRoleTrustPolicy"
+)
+
+// Environment of the Lambda function and the registry table's key.
+const (
+	EnvTable        = "TIP_BROKER_TABLE"
+	EnvMode         = "TIP_BROKER_MODE"
+	ModeLambda      = "lambda"
+	TableHashKey    = "RoleArn"
+	FunctionTimeout = 10 // seconds
+)
+
+// route is one method of the broker API.
+type route struct {
+	logicalID, resource, method string
+}
+
+// routes lists the API methods in template order.
+func routes() []route {
+	return []route{
+		{"ApplicationsGetMethod", LogicalApplicationsResource, "GET"},
+		{"ApplicationsPostMethod", LogicalApplicationsResource, "POST"},
+		{"ApplicationsDeleteMethod", LogicalApplicationsResource, "DELETE"},
+		{"CredentialsGetMethod", LogicalCredentialsResource, "GET"},
+	}
+}
+
+// Template validates o and returns the Lambda-mode template.
+func Template(o Options) (*Document, error) {
+	o, err := o.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	d := &Document{
+		AWSTemplateFormatVersion: cfn.FormatVersion,
+		Description: "tip-broker (IAM Session Broker), Lambda mode: API Gateway REST API with AWS_IAM " +
+			"authorization, Lambda function, DynamoDB registry table and the broker service role. " +
+			"Applications let the broker role assume their access role (see the AccessRoleTrustPolicy output).",
+		Parameters: codeParameters(o),
+	}
+	d.Resources = Resources{
+		{LogicalTable, Resource{Type: "AWS::DynamoDB::Table", DeletionPolicy: "Retain", UpdateReplacePolicy: "Retain",
+			Properties: table(o.TableName)}},
+		{LogicalBrokerRole, Resource{Type: "AWS::IAM::Role", Properties: brokerRole(o.AllowedAccountIDs)}},
+		{LogicalFunction, Resource{Type: "AWS::Lambda::Function", Properties: function(o)}},
+		{LogicalRestAPI, Resource{Type: "AWS::ApiGateway::RestApi", Properties: restAPI(o.AllowedAccountIDs)}},
+		{LogicalApplicationsResource, Resource{Type: "AWS::ApiGateway::Resource", Properties: apiResource("applications")}},
+		{LogicalCredentialsResource, Resource{Type: "AWS::ApiGateway::Resource", Properties: apiResource("credentials")}},
+	}
+	var methodIDs []string
+	for _, r := range routes() {
+		d.Resources = append(d.Resources, NamedResource{r.logicalID, Resource{Type: "AWS::ApiGateway::Method", Properties: method(r)}})
+		methodIDs = append(methodIDs, r.logicalID)
+	}
+	deploymentID, err := deploymentLogicalID(d.Resources)
+	if err != nil {
+		return nil, err
+	}
+	d.Resources = append(d.Resources,
+		NamedResource{deploymentID, Resource{Type: "AWS::ApiGateway::Deployment", DependsOn: methodIDs,
+			Properties: DeploymentProperties{RestAPIID: cfn.Ref{Ref: LogicalRestAPI}, Description: "tip-broker API"}}},
+		NamedResource{LogicalStage, Resource{Type: "AWS::ApiGateway::Stage", Properties: stage(o, deploymentID)}},
+		NamedResource{LogicalPermission, Resource{Type: "AWS::Lambda::Permission", Properties: PermissionProperties{
+			Action:       "lambda:InvokeFunction",
+			FunctionName: cfn.NewGetAtt(LogicalFunction, "Arn"),
+			Principal:    "apigateway.amazonaws.com",
+			SourceArn:    Sub{"arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${" + LogicalRestAPI + "}/*/*/*"},
+		}}},
+	)
+	d.Outputs, err = outputs()
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// codeParameters declares CodeBucket/CodeKey when o leaves the code
+// location to deploy time.
+func codeParameters(o Options) Parameters {
+	if o.CodeS3Bucket != "" {
+		return nil
+	}
+	return Parameters{
+		{ParamCodeBucket, Parameter{Type: "String", Description: "S3 bucket of the Lambda deployment package (same region as the stack)",
+			MinLength: 3, MaxLength: 63}},
+		{ParamCodeKey, Parameter{Type: "String", Description: "S3 key of the deployment package: a zip holding bootstrap, the linux tip-broker binary",
+			MinLength: 1, MaxLength: maxS3KeyLen}},
+	}
+}
+
+func codeLocation(o Options) FunctionCode {
+	if o.CodeS3Bucket == "" {
+		return FunctionCode{S3Bucket: cfn.Ref{Ref: ParamCodeBucket}, S3Key: cfn.Ref{Ref: ParamCodeKey}}
+	}
+	return FunctionCode{S3Bucket: o.CodeS3Bucket, S3Key: o.CodeS3Key}
+}
+
+func table(name string) TableProperties {
+	return TableProperties{
+		TableName:                        name,
+		BillingMode:                      "PAY_PER_REQUEST",
+		AttributeDefinitions:             []AttributeDefinition{{AttributeName: TableHashKey, AttributeType: "S"}},
+		KeySchema:                        []KeySchemaElement{{AttributeName: TableHashKey, KeyType: "HASH"}},
+		PointInTimeRecoverySpecification: PointInTimeRecovery{PointInTimeRecoveryEnabled: true},
+		SSESpecification:                 SSESpecification{SSEEnabled: true},
+	}
+}
+
+func function(o Options) FunctionProperties {
+	return FunctionProperties{
+		Description:   "tip-broker: verifies end-user JWTs and returns session-tagged credentials of registered access roles",
+		Runtime:       "provided.al2023",
+		Handler:       "bootstrap",
+		Architectures: []string{o.Architecture},
+		MemorySize:    o.MemorySize,
+		Timeout:       FunctionTimeout,
+		Role:          cfn.NewGetAtt(LogicalBrokerRole, "Arn"),
+		Code:          codeLocation(o),
+		Environment: FunctionEnvironment{Variables: map[string]any{
+			EnvTable: cfn.Ref{Ref: LogicalTable},
+			EnvMode:  ModeLambda,
+		}},
+	}
+}
+
+func apiResource(pathPart string) APIResourceProperties {
+	return APIResourceProperties{
+		RestAPIID: cfn.Ref{Ref: LogicalRestAPI},
+		ParentID:  cfn.NewGetAtt(LogicalRestAPI, "RootResourceId"),
+		PathPart:  pathPart,
+	}
+}
+
+func method(r route) MethodProperties {
+	return MethodProperties{
+		RestAPIID:         cfn.Ref{Ref: LogicalRestAPI},
+		ResourceID:        cfn.Ref{Ref: r.resource},
+		HTTPMethod:        r.method,
+		AuthorizationType: "AWS_IAM",
+		Integration: Integration{
+			Type:                  "AWS_PROXY",
+			IntegrationHTTPMethod: "POST",
+			URI: Sub{"arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${" +
+				LogicalFunction + ".Arn}/invocations"},
+		},
+	}
+}
+
+func stage(o Options, deploymentID string) StageProperties {
+	return StageProperties{
+		RestAPIID:    cfn.Ref{Ref: LogicalRestAPI},
+		DeploymentID: cfn.Ref{Ref: deploymentID},
+		StageName:    o.Stage,
+		Description:  "tip-broker stage; throttling here protects the whole API, the broker also limits each caller",
+		MethodSettings: []MethodSetting{{
+			ResourcePath:         "/*",
+			HTTPMethod:           "*",
+			ThrottlingBurstLimit: o.ThrottleBurst,
+			ThrottlingRateLimit:  o.ThrottleRate,
+		}},
+	}
+}
+
+// deploymentLogicalID hashes the API definition (the AWS::ApiGateway::*
+// resources so far: REST API, resources and methods) into the
+// deployment's logical id.
+func deploymentLogicalID(res Resources) (string, error) {
+	var api Resources
+	for _, nr := range res {
+		if strings.HasPrefix(nr.Resource.Type, "AWS::ApiGateway::") {
+			api = append(api, nr)
+		}
+	}
+	b, err := json.Marshal(api)
+	if err != nil {
+		return "", fmt.Errorf("hash api definition: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	return LogicalDeploymentPrefix + hex.EncodeToString(sum[:5]), nil
+}
+
+func outputs() (cfn.Outputs, error) {
+	trust, err := json.Marshal(AccessRoleTrustPolicy("${" + LogicalBrokerRole + ".Arn}"))
+	if err != nil {
+		return nil, fmt.Errorf("encode access role trust policy: %w", err)
+	}
+	return cfn.Outputs{
+		{Name: OutputEndpoint, Output: cfn.Output{Description: "tip-broker endpoint (--endpoint of the tip-broker client commands)",
+			Value: Sub{"https://${" + LogicalRestAPI + "}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${" + LogicalStage + "}"}}},
+		{Name: OutputBrokerRoleArn, Output: cfn.Output{Description: "the broker service role: the principal access role trust policies must allow",
+			Value: cfn.NewGetAtt(LogicalBrokerRole, "Arn")}},
+		{Name: OutputTableName, Output: cfn.Output{Description: "DynamoDB table of application registrations",
+			Value: cfn.Ref{Ref: LogicalTable}}},
+		{Name: OutputAccessRoleTrustPolicy, Output: cfn.Output{
+			Description: "Trust policy for each application's access role: Principal AWS = BrokerRoleArn, " +
+				"Action sts:AssumeRole and sts:TagSession. This trust policy, not the broker role's own policy, " +
+				"decides which roles the broker can assume.",
+			Value: Sub{string(trust)}}},
+	}, nil
+}

@@ -1,0 +1,33 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// APIError is an error answer: {"error": Code, "message": Message}. Messages
+// are written for the calling application's developers and never carry a
+// token, a credential or a stack trace.
+type APIError struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *APIError) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }
+
+func apiError(status int, code, format string, args ...any) *APIError {
+	return &APIError{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorResponse renders e as a Response (transports use it for failures
+// before Service.Handle, e.g. caller authentication).
+func ErrorResponse(e *APIError) Response { return errorResponse(e) }
+
+func errorResponse(e *APIError) Response {
+	b, _ := json.Marshal(struct {
+		Error   string `json:"error"`
+		Message string `json:"message"`
+	}{e.Code, e.Message}) // two strings always marshal
+	return Response{Status: e.Status, Body: b}
+}

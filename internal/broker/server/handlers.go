@@ -1,0 +1,228 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/tip-cli/tip-cli/internal/broker/jwtauth"
+	"github.com/tip-cli/tip-cli/internal/broker/registry"
+)
+
+// Registration is the body of POST /applications and the answer of
+// GET /applications.
+type Registration struct {
+	RoleArn        string    `json:"RoleArn,omitempty"`
+	AccessRoleName string    `json:"AccessRoleName"`
+	SessionTagKey  string    `json:"SessionTagKey"`
+	JWTClaimName   string    `json:"JWTClaimName"`
+	JWKSetURL      string    `json:"JWKSetURL"`
+	Issuer         string    `json:"Issuer,omitempty"`
+	Audience       string    `json:"Audience,omitempty"`
+	CreatedAt      time.Time `json:"CreatedAt,omitzero"`
+}
+
+// Credentials is the answer of GET /credentials.
+type Credentials struct {
+	AccessKeyID     string `json:"AccessKeyId"`
+	SecretAccessKey string `json:"SecretAccessKey"`
+	SessionToken    string `json:"SessionToken"`
+	Expiration      string `json:"Expiration"`
+}
+
+func registrationOf(a registry.Application) Registration {
+	return Registration{RoleArn: a.RoleARN, AccessRoleName: a.AccessRoleName, SessionTagKey: a.SessionTagKey,
+		JWTClaimName: a.JWTClaimName, JWKSetURL: a.JWKSetURL, Issuer: a.Issuer, Audience: a.Audience, CreatedAt: a.CreatedAt}
+}
+
+func (s *Service) register(ctx context.Context, req Request) (int, any, *APIError) {
+	var in Registration
+	if err := decodeStrict(req.Body, &in); err != nil {
+		return 0, nil, apiError(http.StatusBadRequest, "InvalidRequest", "invalid registration body: %v", err)
+	}
+	if in.RoleArn != "" || !in.CreatedAt.IsZero() {
+		return 0, nil, apiError(http.StatusBadRequest, "InvalidRequest", "RoleArn and CreatedAt are set by the broker")
+	}
+	app := registry.Application{RoleARN: req.Caller.RoleARN, AccessRoleName: in.AccessRoleName,
+		SessionTagKey: in.SessionTagKey, JWTClaimName: in.JWTClaimName, JWKSetURL: in.JWKSetURL,
+		Issuer: in.Issuer, Audience: in.Audience, CreatedAt: s.now().UTC()}
+	if err := app.Validate(); err != nil {
+		return 0, nil, apiError(http.StatusBadRequest, "InvalidRequest", "%v", err)
+	}
+	if err := jwtauth.CheckJWKSURL(app.JWKSetURL); err != nil {
+		return 0, nil, apiError(http.StatusBadRequest, "InvalidRequest", "JWKSetURL: %v", err)
+	}
+	replaced, err := s.Store.Put(ctx, app)
+	if err != nil {
+		return 0, nil, s.storeError("put", err)
+	}
+	if replaced {
+		return http.StatusOK, registrationOf(app), nil
+	}
+	return http.StatusCreated, registrationOf(app), nil
+}
+
+func (s *Service) describe(ctx context.Context, req Request) (int, any, *APIError) {
+	app, err := s.Store.Get(ctx, req.Caller.RoleARN)
+	if err != nil {
+		return 0, nil, s.storeError("get", err)
+	}
+	return http.StatusOK, registrationOf(app), nil
+}
+
+func (s *Service) deregister(ctx context.Context, req Request) (int, any, *APIError) {
+	if err := s.Store.Delete(ctx, req.Caller.RoleARN); err != nil {
+		return 0, nil, s.storeError("delete", err)
+	}
+	return http.StatusNoContent, nil, nil
+}
+
+func (s *Service) storeError(op string, err error) *APIError {
+	if errors.Is(err, registry.ErrNotFound) {
+		return apiError(http.StatusNotFound, "NotRegistered", "the calling role is not registered: POST /applications first")
+	}
+	if s.Log != nil {
+		s.Log.Error("registration store", "op", op, "error", err)
+	}
+	return apiError(http.StatusBadGateway, "StoreUnavailable", "the registration store is unavailable")
+}
+
+func (s *Service) credentials(ctx context.Context, req Request) (int, any, *APIError) {
+	token, apiErr := tokenParam(req)
+	if apiErr != nil {
+		return 0, nil, apiErr
+	}
+	app, err := s.Store.Get(ctx, req.Caller.RoleARN)
+	if err != nil {
+		return 0, nil, s.storeError("get", err)
+	}
+	claims, err := s.Tokens.Verify(ctx, token, jwtauth.Expect{JWKSetURL: app.JWKSetURL, Issuer: app.Issuer, Audience: app.Audience})
+	switch {
+	case errors.Is(err, jwtauth.ErrInvalidToken):
+		return 0, nil, apiError(http.StatusForbidden, "InvalidToken", "%v", err)
+	case err != nil:
+		return 0, nil, apiError(http.StatusBadGateway, "JWKSUnavailable", "cannot verify the token: %v", err)
+	}
+	value, apiErr := tagValue(claims, app.JWTClaimName)
+	if apiErr != nil {
+		return 0, nil, apiErr
+	}
+	out, err := s.STS.AssumeRole(ctx, &sts.AssumeRoleInput{
+		RoleArn:         aws.String(accessRoleARN(req, app)),
+		RoleSessionName: aws.String(sessionName(claims)),
+		DurationSeconds: aws.Int32(int32(s.duration().Seconds())),
+		Tags:            []ststypes.Tag{{Key: aws.String(app.SessionTagKey), Value: aws.String(value)}},
+	})
+	if err != nil {
+		return 0, nil, s.stsError(accessRoleARN(req, app), err)
+	}
+	c := out.Credentials
+	return http.StatusOK, Credentials{AccessKeyID: aws.ToString(c.AccessKeyId), SecretAccessKey: aws.ToString(c.SecretAccessKey),
+		SessionToken: aws.ToString(c.SessionToken), Expiration: aws.ToTime(c.Expiration).UTC().Format(time.RFC3339)}, nil
+}
+
+func (s *Service) duration() time.Duration {
+	if s.Duration >= 15*time.Minute && s.Duration <= time.Hour {
+		return s.Duration
+	}
+	return time.Hour
+}
+
+// accessRoleARN confines the access role to the caller's own account and
+// partition: a registration names a role, never an ARN.
+func accessRoleARN(req Request, app registry.Application) string {
+	return fmt.Sprintf("arn:%s:iam::%s:role/%s", req.Caller.Partition, req.Caller.AccountID, app.AccessRoleName)
+}
+
+func tokenParam(req Request) (string, *APIError) {
+	values := req.Query["jwt"]
+	switch {
+	case len(values) == 0 || values[0] == "":
+		return "", apiError(http.StatusBadRequest, "InvalidRequest", "missing query parameter jwt")
+	case len(values) > 1:
+		return "", apiError(http.StatusBadRequest, "InvalidRequest", "query parameter jwt given more than once")
+	case len(values[0]) > MaxTokenBytes:
+		return "", apiError(http.StatusBadRequest, "InvalidRequest", "jwt is longer than %d bytes", MaxTokenBytes)
+	}
+	return values[0], nil
+}
+
+// tagValue reads the registered claim; it becomes a session tag, so it must
+// be a string STS accepts as a tag value.
+func tagValue(claims map[string]any, name string) (string, *APIError) {
+	raw, ok := claims[name]
+	if !ok {
+		return "", apiError(http.StatusForbidden, "InvalidToken", "the token has no %q claim", name)
+	}
+	v, ok := raw.(string)
+	if !ok || v == "" {
+		return "", apiError(http.StatusForbidden, "InvalidToken", "claim %q is not a non-empty string", name)
+	}
+	if err := registry.ValidTagValue(v); err != nil {
+		return "", apiError(http.StatusForbidden, "InvalidToken", "claim %q cannot be a session tag value: %v", name, err)
+	}
+	return v, nil
+}
+
+var sessionNameInvalid = regexp.MustCompile(`[^\w+=,.@-]`)
+
+// sessionName puts the token's subject in CloudTrail's view of the session
+// (sanitised to STS's RoleSessionName alphabet), falling back to a constant.
+func sessionName(claims map[string]any) string {
+	sub, _ := claims["sub"].(string)
+	sub = sessionNameInvalid.ReplaceAllString(sub, "-")
+	if len(sub) > 64 {
+		sub = sub[:64]
+	}
+	if len(sub) < 2 {
+		return "tip-broker"
+	}
+	return sub
+}
+
+func (s *Service) stsError(roleARN string, err error) *APIError {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return apiError(http.StatusBadGateway, "UpstreamError", "STS AssumeRole failed: %v", err)
+	}
+	switch code := ae.ErrorCode(); {
+	case code == "AccessDenied":
+		return apiError(http.StatusForbidden, "AssumeRoleDenied",
+			"STS refused to assume %s: its trust policy must allow the broker role sts:AssumeRole and sts:TagSession", roleARN)
+	case strings.Contains(code, "Throttl"):
+		return apiError(http.StatusTooManyRequests, "Throttled", "STS is throttling the broker; retry later")
+	case code == "ValidationError", code == "MalformedPolicyDocument", code == "PackedPolicyTooLarge":
+		return apiError(http.StatusBadRequest, "InvalidRequest", "STS rejected the request: %s", ae.ErrorMessage())
+	case code == "RegionDisabledException":
+		return apiError(http.StatusForbidden, "AssumeRoleDenied", "STS is not activated in this region for the caller's account")
+	}
+	return apiError(http.StatusBadGateway, "UpstreamError", "STS AssumeRole failed: %s", ae.ErrorCode())
+}
+
+// decodeStrict decodes exactly one JSON object with only known fields.
+func decodeStrict(body []byte, v any) error {
+	if len(body) > MaxBodyBytes {
+		return fmt.Errorf("body is larger than %d bytes", MaxBodyBytes)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("trailing data after the JSON object")
+	}
+	return nil
+}

@@ -1,0 +1,76 @@
+// Package brokerapp is tip-broker's entry point: it builds the command
+// dependencies, runs the cobra tree under a signal-aware context and reports
+// errors the same way tip-cli does (one line on stderr, exit codes).
+package brokerapp
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/tip-cli/tip-cli/internal/app"
+	"github.com/tip-cli/tip-cli/internal/cmd/broker"
+	"github.com/tip-cli/tip-cli/internal/cmd/version"
+	"github.com/tip-cli/tip-cli/internal/cmdutil"
+	"github.com/tip-cli/tip-cli/internal/iostreams"
+)
+
+// Main runs tip-broker with the process's arguments and returns the exit
+// code. Started by Lambda as bootstrap with no arguments, it runs the
+// Lambda mode.
+func Main(info version.Info) int {
+	d := &broker.Deps{
+		IOStreams: iostreams.System(),
+		Getenv:    os.Getenv,
+		Now:       time.Now,
+		AWSConfig: loadAWSConfig,
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	args := os.Args[1:]
+	if len(args) == 0 && os.Getenv(broker.RuntimeAPIEnv) != "" {
+		args = []string{"lambda"}
+	}
+	return Run(ctx, d, info, args)
+}
+
+// Run executes one tip-broker command line and returns the exit code.
+func Run(ctx context.Context, d *broker.Deps, info version.Info, args []string) int {
+	cmd := broker.NewCmdRoot(d, info)
+	cmd.SetArgs(args)
+	cmd.SetIn(d.IOStreams.In)
+	cmd.SetOut(d.IOStreams.Out)
+	cmd.SetErr(d.IOStreams.ErrOut)
+	if err := cmd.ExecuteContext(ctx); err != nil {
+		return app.Report(d.IOStreams.ErrOut, "tip-broker", err, ctx.Err() != nil)
+	}
+	return cmdutil.ExitOK
+}
+
+// loadAWSConfig loads the SDK configuration the usual way, ambient
+// credentials included: the broker acts as its own role, the client
+// commands as the application's.
+func loadAWSConfig(ctx context.Context, region string) (aws.Config, error) {
+	opts := []func(*awsconfig.LoadOptions) error{
+		// The buildable client is the one AWS_CA_BUNDLE can be applied to.
+		awsconfig.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(30 * time.Second)),
+	}
+	if region != "" {
+		opts = append(opts, awsconfig.WithRegion(region))
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		return aws.Config{}, fmt.Errorf("no AWS region: pass --region or set AWS_REGION")
+	}
+	return cfg, nil
+}

@@ -1,0 +1,60 @@
+package broker
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/spf13/cobra"
+
+	"github.com/tip-cli/tip-cli/internal/broker/registry"
+	"github.com/tip-cli/tip-cli/internal/cmdutil"
+)
+
+// RuntimeAPIEnv is set by AWS Lambda (and by the sandbox's emulation of it).
+const RuntimeAPIEnv = "AWS_LAMBDA_RUNTIME_API"
+
+func newCmdLambda(d *Deps) *cobra.Command {
+	o := &serviceFlags{}
+	var table string
+	cmd := &cobra.Command{
+		Use:   "lambda",
+		Short: "Run as the Lambda function behind API Gateway (what the template deploys)",
+		Long: `Run as an AWS Lambda function (custom runtime provided.al2023) behind an
+API Gateway REST API with AWS_IAM authorization. API Gateway verifies each
+caller's SigV4 signature; the caller's role comes from the request context.
+Registrations are kept in the DynamoDB table named by --table or
+TIP_BROKER_TABLE. The binary runs this mode by itself when Lambda starts it
+as 'bootstrap' with no arguments.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if table == "" {
+				table = d.Getenv("TIP_BROKER_TABLE")
+			}
+			return runLambda(cmd.Context(), d, o, table)
+		},
+	}
+	o.add(cmd.Flags())
+	cmd.Flags().StringVar(&table, "table", "", "DynamoDB table of registrations (default $TIP_BROKER_TABLE)")
+	return cmd
+}
+
+func runLambda(ctx context.Context, d *Deps, o *serviceFlags, table string) error {
+	if err := o.validate(); err != nil {
+		return err
+	}
+	if table == "" {
+		return cmdutil.FlagErrorf("no registrations table: set TIP_BROKER_TABLE or --table")
+	}
+	if d.Getenv(RuntimeAPIEnv) == "" {
+		return fmt.Errorf("%s is not set: 'tip-broker lambda' runs inside AWS Lambda; use 'tip-broker serve' elsewhere", RuntimeAPIEnv)
+	}
+	cfg, err := d.AWSConfig(ctx, "")
+	if err != nil {
+		return err
+	}
+	svc := o.newService(d, cfg, registry.NewDynamoDB(dynamodb.NewFromConfig(cfg), table))
+	lambda.StartWithOptions(svc.HandleAPIGateway, lambda.WithContext(ctx))
+	return nil // StartWithOptions only returns by exiting the process
+}

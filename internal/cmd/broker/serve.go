@@ -1,0 +1,197 @@
+package broker
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/spf13/cobra"
+
+	"github.com/tip-cli/tip-cli/internal/broker/callerauth"
+	"github.com/tip-cli/tip-cli/internal/broker/registry"
+	"github.com/tip-cli/tip-cli/internal/broker/server"
+	"github.com/tip-cli/tip-cli/internal/cmdutil"
+)
+
+type serveOptions struct {
+	serviceFlags
+	listen, tlsCert, tlsKey string
+	brokerID, region        string
+	stsEndpoints            []string
+	store, db, table        string
+	createTable             bool
+}
+
+func newCmdServe(d *Deps) *cobra.Command {
+	o := &serveOptions{}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the broker as a standalone HTTPS server",
+		Long: `Run the broker as a standalone HTTPS server.
+
+Callers prove their IAM role with a presigned sts:GetCallerIdentity request
+bound to this broker by --broker-id (the scheme of Vault's AWS auth and
+aws-iam-authenticator); the broker forwards it only to the --sts-endpoint
+URLs. Registrations live in an embedded bbolt file (--db) or a DynamoDB table
+(--store dynamodb --table NAME). Plain HTTP is allowed on loopback only.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd.Context(), d, o) },
+	}
+	fs := cmd.Flags()
+	o.serviceFlags.add(fs)
+	fs.StringVar(&o.listen, "listen", "127.0.0.1:8443", "address to listen on")
+	fs.StringVar(&o.tlsCert, "tls-cert", "", "TLS certificate (PEM); required unless --listen is loopback")
+	fs.StringVar(&o.tlsKey, "tls-key", "", "TLS private key (PEM)")
+	fs.StringVar(&o.brokerID, "broker-id", "", "value callers must sign into the X-Tip-Broker-Id header (required; e.g. the broker's host name)")
+	fs.StringVar(&o.region, "region", "", "AWS region (default from the environment)")
+	fs.StringSliceVar(&o.stsEndpoints, "sts-endpoint", nil, "STS endpoints callers may presign for (default: the global and regional STS endpoints)")
+	fs.StringVar(&o.store, "store", "bolt", "registration store: bolt or dynamodb")
+	fs.StringVar(&o.db, "db", "", "bbolt file (default $XDG_STATE_HOME/tip-broker/registrations.db)")
+	fs.StringVar(&o.table, "table", "", "DynamoDB table name (--store dynamodb)")
+	fs.BoolVar(&o.createTable, "create-table", false, "create the DynamoDB table if it does not exist")
+	return cmd
+}
+
+func (o *serveOptions) validate() error {
+	if err := o.serviceFlags.validate(); err != nil {
+		return err
+	}
+	switch {
+	case o.brokerID == "":
+		return cmdutil.FlagErrorf("--broker-id is required: callers bind their presigned requests to it")
+	case (o.tlsCert == "") != (o.tlsKey == ""):
+		return cmdutil.FlagErrorf("--tls-cert and --tls-key go together")
+	case o.store != "bolt" && o.store != "dynamodb":
+		return cmdutil.FlagErrorf("--store must be bolt or dynamodb, got %q", o.store)
+	case o.store == "dynamodb" && o.table == "":
+		return cmdutil.FlagErrorf("--store dynamodb needs --table")
+	case o.store == "bolt" && (o.table != "" || o.createTable):
+		return cmdutil.FlagErrorf("--table and --create-table need --store dynamodb")
+	}
+	host, _, err := net.SplitHostPort(o.listen)
+	if err != nil {
+		return cmdutil.FlagErrorf("--listen: %v", err)
+	}
+	if o.tlsCert == "" && !isLoopback(host) {
+		return cmdutil.FlagErrorf("--tls-cert and --tls-key are required unless --listen is a loopback address")
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func runServe(ctx context.Context, d *Deps, o *serveOptions) error {
+	if err := o.validate(); err != nil {
+		return err
+	}
+	cfg, err := d.AWSConfig(ctx, o.region)
+	if err != nil {
+		return err
+	}
+	store, where, err := o.openStore(ctx, d, dynamodb.NewFromConfig(cfg))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	endpoints := o.stsEndpoints
+	if len(endpoints) == 0 {
+		endpoints = callerauth.DefaultSTSEndpoints(cfg.Region)
+	}
+	auth, err := callerauth.NewVerifier(callerauth.VerifierOptions{BrokerID: o.brokerID, STSEndpoints: endpoints, Now: d.Now})
+	if err != nil {
+		return cmdutil.FlagErrorf("--sts-endpoint: %v", err)
+	}
+	handler := &server.HTTPHandler{Service: o.newService(d, cfg, store), Auth: auth}
+	return listenAndServe(ctx, d, o, handler, where)
+}
+
+func (o *serveOptions) openStore(ctx context.Context, d *Deps, db *dynamodb.Client) (registry.Store, string, error) {
+	if o.store == "dynamodb" {
+		if o.createTable {
+			if err := registry.CreateDynamoDBTable(ctx, db, o.table); err != nil {
+				return nil, "", err
+			}
+		}
+		return registry.NewDynamoDB(db, o.table), "dynamodb table " + o.table, nil
+	}
+	path := o.db
+	if path == "" {
+		dir, err := stateDir(d.Getenv)
+		if err != nil {
+			return nil, "", err
+		}
+		path = filepath.Join(dir, "registrations.db")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, "", fmt.Errorf("create registration store directory: %w", err)
+	}
+	s, err := registry.OpenBolt(path)
+	if err != nil {
+		return nil, "", err
+	}
+	return s, "bbolt file " + path, nil
+}
+
+// stateDir is $XDG_STATE_HOME/tip-broker or ~/.local/state/tip-broker.
+func stateDir(getenv func(string) string) (string, error) {
+	if dir := getenv("XDG_STATE_HOME"); dir != "" {
+		return filepath.Join(dir, "tip-broker"), nil
+	}
+	if home := getenv("HOME"); home != "" {
+		return filepath.Join(home, ".local", "state", "tip-broker"), nil
+	}
+	return "", errors.New("no --db given and neither XDG_STATE_HOME nor HOME is set")
+}
+
+func listenAndServe(ctx context.Context, d *Deps, o *serveOptions, h http.Handler, where string) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+	}
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	scheme := "http"
+	if o.tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(o.tlsCert, o.tlsKey)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("load TLS key pair: %w", err)
+		}
+		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+		ln, scheme = tls.NewListener(ln, srv.TLSConfig), "https"
+	}
+	fmt.Fprintf(d.IOStreams.ErrOut, "tip-broker: serving %s://%s (registrations in %s)\n", scheme, ln.Addr(), where)
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	select {
+	case err := <-done:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	fmt.Fprintln(d.IOStreams.ErrOut, "tip-broker: stopped")
+	return nil
+}
