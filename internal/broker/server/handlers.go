@@ -160,15 +160,21 @@ func tokenParam(req Request) (string, *APIError) {
 }
 
 // tagValue reads the registered claim; it becomes a session tag, so it must
-// be a string STS accepts as a tag value.
+// be a string (or number) STS accepts as a tag value.
 func tagValue(claims map[string]any, name string) (string, *APIError) {
 	raw, ok := claims[name]
 	if !ok {
 		return "", apiError(http.StatusForbidden, "InvalidToken", "the token has no %q claim", name)
 	}
-	v, ok := raw.(string)
-	if !ok || v == "" {
-		return "", apiError(http.StatusForbidden, "InvalidToken", "claim %q is not a non-empty string", name)
+	var v string
+	switch raw := raw.(type) {
+	case string:
+		v = raw
+	case json.Number: // numeric tenant ids keep their exact text
+		v = raw.String()
+	}
+	if v == "" {
+		return "", apiError(http.StatusForbidden, "InvalidToken", "claim %q is not a non-empty string or number", name)
 	}
 	if err := registry.ValidTagValue(v); err != nil {
 		return "", apiError(http.StatusForbidden, "InvalidToken", "claim %q cannot be a session tag value: %v", name, err)

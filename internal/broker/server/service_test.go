@@ -108,6 +108,11 @@ func testTenantIsolation(t *testing.T, f *fixture) {
 			t.Fatalf("%s reading %s's prefix: %d %v, want 403", tc.tenant, tc.other, status, err)
 		}
 	}
+	// A numeric claim becomes its exact text.
+	tok, _ := f.sc.App.Mint(map[string]any{"sub": "n", sandbox.BrokerTagKey: json.Number("12345678901234567890")})
+	if r, creds := f.credentials(t, f.app, tok); r.Status != 200 || f.sc.AWS.SessionTags(creds.AccessKeyID)[sandbox.BrokerTagKey] != "12345678901234567890" {
+		t.Fatalf("numeric claim: %d %s", r.Status, r.Body)
+	}
 	rec := f.sc.AWS.Requests("AssumeRole")
 	last := rec[len(rec)-1].Params
 	if last.Get("RoleArn") != "arn:aws:iam::123456789012:role/"+sandbox.BrokerAccessRole || last.Get("Tags.member.1.Key") != sandbox.BrokerTagKey {
@@ -150,7 +155,8 @@ func testRefusedTokens(t *testing.T, f *fixture) {
 		{"not yet valid", mint(f.sc.App.Mint(claims(map[string]any{"nbf": now.Add(10 * time.Minute).Unix()}))), 403, "InvalidToken"},
 		{"alg none", none, 403, "InvalidToken"},
 		{"missing claim", mint(f.sc.App.Mint(map[string]any{"sub": "m"})), 403, "InvalidToken"},
-		{"claim not a string", mint(f.sc.App.Mint(claims(map[string]any{sandbox.BrokerTagKey: 7}))), 403, "InvalidToken"},
+		{"claim not a string", mint(f.sc.App.Mint(claims(map[string]any{sandbox.BrokerTagKey: true}))), 403, "InvalidToken"},
+		{"claim an object", mint(f.sc.App.Mint(claims(map[string]any{sandbox.BrokerTagKey: map[string]any{"a": 1}}))), 403, "InvalidToken"},
 		{"claim not a tag value", mint(f.sc.App.Mint(claims(map[string]any{sandbox.BrokerTagKey: "Yellow;drop"}))), 403, "InvalidToken"},
 		{"another application's token", mint(f.sc.Other.Mint(claims(nil))), 403, "InvalidToken"},
 		{"garbage", "not-a-jwt", 403, "InvalidToken"},
