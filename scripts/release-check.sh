@@ -114,8 +114,9 @@ narrow_config() {
 	grep -q '^dist:' "$src" && die ".goreleaser.yaml must not set dist: (this script sets it)"
 	cp "$src" "$dst"
 	if ((!FULL)); then
-		[[ $(grep -cE '^ +goos: \[' "$src") == 1 && $(grep -cE '^ +goarch: \[' "$src") == 1 ]] ||
-			die ".goreleaser.yaml: expected exactly one 'goos: [...]' and one 'goarch: [...]' line"
+		[[ $(grep -cE '^ +goos:' "$src") == $(grep -cE '^ +goos: \[' "$src") &&
+			$(grep -cE '^ +goarch:' "$src") == $(grep -cE '^ +goarch: \[' "$src") ]] ||
+			die ".goreleaser.yaml: every goos and goarch must be a one-line '[...]' list"
 		sed -i -E 's/^( +goos:) \[.*$/\1 [linux]/; s/^( +goarch:) \[.*$/\1 [amd64]/' "$dst"
 	fi
 	printf '\ndist: %s\n' "$DIST" >>"$dst"
@@ -153,6 +154,7 @@ verify_dist() {
 		got=$(dpkg-deb -c "$(find "$DIST" -maxdepth 1 -name 'tip-cli*amd64.deb' | head -n1)")
 		[[ $got == *' ./usr/bin/tip-cli'* ]] || die "deb does not install /usr/bin/tip-cli"
 	fi
+	verify_broker "$version" "$commit"
 	(cd "$DIST" && sha256sum --quiet -c checksums.txt) || die "checksums.txt does not verify"
 	echo "    checksums.txt: $(wc -l <"$DIST/checksums.txt") artifacts verified"
 
@@ -163,6 +165,25 @@ verify_dist() {
 		[[ -f $DIST/scoop/tip-cli.json ]] || die "no Scoop manifest rendered"
 		echo "    6 archives, Homebrew cask and Scoop manifest rendered"
 	fi
+}
+
+# verify_broker VERSION COMMIT checks tip-broker's archive and the Lambda zip
+# (exactly one file, bootstrap, that runs and reports the version).
+verify_broker() {
+	local version=$1 commit=$2 archive zip got
+	archive=$DIST/tip-broker_${version}_linux_amd64.tar.gz
+	zip=$DIST/tip-broker-lambda_${version}_amd64.zip
+	[[ -f $archive && -f $zip ]] || die "missing $archive or $zip"
+	mkdir "$TMP/b" "$TMP/l"
+	tar -xzf "$archive" -C "$TMP/b"
+	[[ -x $TMP/b/tip-broker && -f $TMP/b/docs/broker.md ]] || die "$(basename "$archive") lacks tip-broker or docs/broker.md"
+	python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' "$zip" "$TMP/l"
+	got=$(cd "$TMP/l" && find . -type f | sort | tr '\n' ' ')
+	[[ $got == "./bootstrap " ]] || die "Lambda zip holds '$got', want only bootstrap"
+	chmod +x "$TMP/l/bootstrap" # zipfile does not restore modes
+	got=$("$TMP/l/bootstrap" version)
+	echo "    lambda zip: bootstrap → $got"
+	[[ $got == "tip-broker $version (commit $commit, built "* ]] || die "bootstrap does not carry version $version and commit $commit"
 }
 
 cd "$ROOT"

@@ -210,7 +210,6 @@ func awsCreds(c server.Credentials) aws.Credentials {
 	return aws.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken}
 }
 
-
 // TestMotoLambdaEndToEnd runs the Lambda mode as AWS runs it: the real
 // tip-broker binary polls the (sandbox) Lambda Runtime API behind the
 // sandbox's API Gateway with AWS_IAM authorization, registrations go to a

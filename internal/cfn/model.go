@@ -1,25 +1,16 @@
 // Package cfn builds the CloudFormation template for tip-cli's AWS side (the
 // IAM OIDC provider, the OIDC role and the identity-enhanced role) from a
-// typed model, and discovers the OIDC provider thumbprint IAM expects.
+// typed model, and discovers the OIDC provider thumbprint IAM expects. The
+// model (Template and the IAM property types) also serves other templates
+// of the repository, such as tip-broker's (internal/broker/deploy).
 //
 // The model marshals to both YAML (gopkg.in/yaml.v3) and JSON
 // (encoding/json). Intrinsic functions are plain maps ({"Ref": …},
-// {"Fn::GetAtt": […]}) rather than YAML short tags, so both encodings are
-// valid CloudFormation. Output is deterministic: ordered lists keep the
-// order of resources and outputs, and the remaining maps (conditions) are
-// sorted by both encoders.
+// {"Fn::GetAtt": […]}, {"Fn::Sub": …}) rather than YAML short tags, so both
+// encodings are valid CloudFormation. Output is deterministic: ordered
+// lists keep the order of parameters, resources and outputs, and the
+// remaining maps (conditions) are sorted by both encoders.
 package cfn
-
-import (
-	"bytes"
-	"encoding/json"
-	"fmt"
-	"maps"
-	"slices"
-	"strings"
-
-	"gopkg.in/yaml.v3"
-)
 
 // FormatVersion is the only AWSTemplateFormatVersion CloudFormation knows.
 const FormatVersion = "2010-09-09"
@@ -30,9 +21,29 @@ const PolicyVersion = "2012-10-17"
 // Template is a CloudFormation template.
 type Template struct {
 	AWSTemplateFormatVersion string    `yaml:"AWSTemplateFormatVersion" json:"AWSTemplateFormatVersion"`
-	Description              string    `yaml:"Description,omitempty" json:"Description,omitempty"`
-	Resources                Resources `yaml:"Resources" json:"Resources"`
-	Outputs                  Outputs   `yaml:"Outputs,omitempty" json:"Outputs,omitempty"`
+	Description              string     `yaml:"Description,omitempty" json:"Description,omitempty"`
+	Parameters               Parameters `yaml:"Parameters,omitempty" json:"Parameters,omitempty"`
+	Resources                Resources  `yaml:"Resources" json:"Resources"`
+	Outputs                  Outputs    `yaml:"Outputs,omitempty" json:"Outputs,omitempty"`
+}
+
+// Parameters is the ordered Parameters section, keyed by name.
+type Parameters []NamedParameter
+
+// NamedParameter is one entry of the Parameters section.
+type NamedParameter struct {
+	Name      string
+	Parameter Parameter
+}
+
+// Parameter is one template parameter.
+type Parameter struct {
+	Type                  string `yaml:"Type" json:"Type"`
+	Description           string `yaml:"Description,omitempty" json:"Description,omitempty"`
+	MinLength             int    `yaml:"MinLength,omitempty" json:"MinLength,omitempty"`
+	MaxLength             int    `yaml:"MaxLength,omitempty" json:"MaxLength,omitempty"`
+	AllowedPattern        string `yaml:"AllowedPattern,omitempty" json:"AllowedPattern,omitempty"`
+	ConstraintDescription string `yaml:"ConstraintDescription,omitempty" json:"ConstraintDescription,omitempty"`
 }
 
 // Resources is the ordered Resources section, keyed by logical id.
@@ -44,12 +55,16 @@ type NamedResource struct {
 	Resource  Resource
 }
 
-// Resource is one CloudFormation resource. Properties is one of the typed
-// property structs of this package (OIDCProviderProperties,
-// RoleProperties, RolePolicyProperties).
+// Resource is one CloudFormation resource with its optional attributes.
+// Properties is a typed property struct: one of this package
+// (OIDCProviderProperties, RoleProperties, RolePolicyProperties) or of the
+// package building the template.
 type Resource struct {
-	Type       string `yaml:"Type" json:"Type"`
-	Properties any    `yaml:"Properties" json:"Properties"`
+	Type                string   `yaml:"Type" json:"Type"`
+	DeletionPolicy      string   `yaml:"DeletionPolicy,omitempty" json:"DeletionPolicy,omitempty"`
+	UpdateReplacePolicy string   `yaml:"UpdateReplacePolicy,omitempty" json:"UpdateReplacePolicy,omitempty"`
+	DependsOn           []string `yaml:"DependsOn,omitempty" json:"DependsOn,omitempty"`
+	Properties          any      `yaml:"Properties" json:"Properties"`
 }
 
 // Outputs is the ordered Outputs section, keyed by output name.
@@ -75,10 +90,12 @@ type OIDCProviderProperties struct {
 }
 
 // RoleProperties are the properties of AWS::IAM::Role used here.
+// ManagedPolicyArns entries are literals or intrinsics (Sub).
 type RoleProperties struct {
 	Description              string         `yaml:"Description,omitempty" json:"Description,omitempty"`
 	MaxSessionDuration       int            `yaml:"MaxSessionDuration,omitempty" json:"MaxSessionDuration,omitempty"`
 	AssumeRolePolicyDocument PolicyDocument `yaml:"AssumeRolePolicyDocument" json:"AssumeRolePolicyDocument"`
+	ManagedPolicyArns        []any          `yaml:"ManagedPolicyArns,omitempty" json:"ManagedPolicyArns,omitempty"`
 	Policies                 []InlinePolicy `yaml:"Policies,omitempty" json:"Policies,omitempty"`
 }
 
@@ -137,6 +154,12 @@ type GetAtt struct {
 	GetAtt []string `yaml:"Fn::GetAtt" json:"Fn::GetAtt"`
 }
 
+// Sub is the {"Fn::Sub": String} intrinsic function: ${LogicalId},
+// ${LogicalId.Attribute}, ${Parameter} and ${AWS::Pseudo} are substituted.
+type Sub struct {
+	Sub string `yaml:"Fn::Sub" json:"Fn::Sub"`
+}
+
 // NewGetAtt returns the Fn::GetAtt intrinsic for logicalID.attr.
 func NewGetAtt(logicalID, attr string) GetAtt {
 	return GetAtt{GetAtt: []string{logicalID, attr}}
@@ -150,127 +173,4 @@ func (t *Template) Resource(logicalID string) (Resource, bool) {
 		}
 	}
 	return Resource{}, false
-}
-
-// YAML encodes the template as YAML with two-space indentation.
-func (t *Template) YAML() ([]byte, error) {
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(t); err != nil {
-		return nil, fmt.Errorf("encode template as yaml: %w", err)
-	}
-	if err := enc.Close(); err != nil {
-		return nil, fmt.Errorf("encode template as yaml: %w", err)
-	}
-	return buf.Bytes(), nil
-}
-
-// JSON encodes the template as indented JSON, ending with a newline.
-func (t *Template) JSON() ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(t); err != nil {
-		return nil, fmt.Errorf("encode template as json: %w", err)
-	}
-	return buf.Bytes(), nil
-}
-
-// MarshalYAML encodes the resources as a mapping in their list order.
-func (r Resources) MarshalYAML() (any, error) {
-	node := &yaml.Node{Kind: yaml.MappingNode}
-	for _, nr := range r {
-		if err := appendPair(node, nr.LogicalID, nr.Resource); err != nil {
-			return nil, err
-		}
-	}
-	return node, nil
-}
-
-// MarshalJSON encodes the resources as an object in their list order.
-func (r Resources) MarshalJSON() ([]byte, error) {
-	keys := make([]string, len(r))
-	values := make([]any, len(r))
-	for i, nr := range r {
-		keys[i], values[i] = nr.LogicalID, nr.Resource
-	}
-	return orderedJSON(keys, values)
-}
-
-// MarshalYAML encodes the outputs as a mapping in their list order.
-func (o Outputs) MarshalYAML() (any, error) {
-	node := &yaml.Node{Kind: yaml.MappingNode}
-	for _, no := range o {
-		if err := appendPair(node, no.Name, no.Output); err != nil {
-			return nil, err
-		}
-	}
-	return node, nil
-}
-
-// MarshalJSON encodes the outputs as an object in their list order.
-func (o Outputs) MarshalJSON() ([]byte, error) {
-	keys := make([]string, len(o))
-	values := make([]any, len(o))
-	for i, no := range o {
-		keys[i], values[i] = no.Name, no.Output
-	}
-	return orderedJSON(keys, values)
-}
-
-// MarshalYAML encodes the condition with sorted operators and keys, and
-// double-quotes keys that contain a colon ("host/path:aud") so that no
-// YAML reader can mistake them for nested mappings.
-func (c Condition) MarshalYAML() (any, error) {
-	node := &yaml.Node{Kind: yaml.MappingNode}
-	for _, op := range slices.Sorted(maps.Keys(c)) {
-		inner := &yaml.Node{Kind: yaml.MappingNode}
-		for _, key := range slices.Sorted(maps.Keys(c[op])) {
-			var v yaml.Node
-			if err := v.Encode(c[op][key]); err != nil {
-				return nil, fmt.Errorf("encode condition %s: %w", key, err)
-			}
-			k := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}
-			if strings.Contains(key, ":") {
-				k.Style = yaml.DoubleQuotedStyle
-			}
-			inner.Content = append(inner.Content, k, &v)
-		}
-		opNode := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: op}
-		node.Content = append(node.Content, opNode, inner)
-	}
-	return node, nil
-}
-
-func appendPair(node *yaml.Node, key string, value any) error {
-	var v yaml.Node
-	if err := v.Encode(value); err != nil {
-		return fmt.Errorf("encode %s: %w", key, err)
-	}
-	k := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}
-	node.Content = append(node.Content, k, &v)
-	return nil
-}
-
-func orderedJSON(keys []string, values []any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	buf.WriteByte('{')
-	for i, k := range keys {
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		if err := enc.Encode(k); err != nil {
-			return nil, fmt.Errorf("encode key %s: %w", k, err)
-		}
-		buf.WriteByte(':')
-		if err := enc.Encode(values[i]); err != nil {
-			return nil, fmt.Errorf("encode %s: %w", k, err)
-		}
-	}
-	buf.WriteByte('}')
-	return buf.Bytes(), nil
 }

@@ -24,6 +24,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/tip-cli/tip-cli/internal/cfn"
 )
 
 // motoURLEnv names the moto_server base URL (http://127.0.0.1:PORT) that
@@ -129,7 +131,7 @@ func waitCreated(ctx context.Context, t *testing.T, c *awsClient, stack string) 
 
 // checkStackResources: every template resource of a type moto implements
 // is CREATE_COMPLETE in the stack.
-func checkStackResources(ctx context.Context, t *testing.T, c *awsClient, stack string, d *Document) {
+func checkStackResources(ctx context.Context, t *testing.T, c *awsClient, stack string, d *cfn.Template) {
 	t.Helper()
 	b, err := c.query(ctx, url.Values{"Action": {"ListStackResources"}, "StackName": {stack}})
 	if err != nil {

@@ -3,8 +3,8 @@ package deploy
 import "github.com/tip-cli/tip-cli/internal/cfn"
 
 // Property structs of the resource types the broker template uses, with
-// only the properties it sets. Fields typed any hold a literal or an
-// intrinsic (cfn.Ref, cfn.GetAtt, Sub).
+// only the properties it sets (IAM roles use cfn.RoleProperties). Fields
+// typed any hold a literal or an intrinsic (cfn.Ref, cfn.GetAtt, cfn.Sub).
 
 // TableProperties are the properties of AWS::DynamoDB::Table.
 type TableProperties struct {
@@ -37,15 +37,6 @@ type PointInTimeRecovery struct {
 // KMS key (instead of the DynamoDB-owned key).
 type SSESpecification struct {
 	SSEEnabled bool `yaml:"SSEEnabled" json:"SSEEnabled"`
-}
-
-// RoleProperties are the properties of AWS::IAM::Role used here
-// (cfn.RoleProperties plus ManagedPolicyArns).
-type RoleProperties struct {
-	Description              string             `yaml:"Description,omitempty" json:"Description,omitempty"`
-	AssumeRolePolicyDocument cfn.PolicyDocument `yaml:"AssumeRolePolicyDocument" json:"AssumeRolePolicyDocument"`
-	ManagedPolicyArns        []any              `yaml:"ManagedPolicyArns,omitempty" json:"ManagedPolicyArns,omitempty"`
-	Policies                 []cfn.InlinePolicy `yaml:"Policies,omitempty" json:"Policies,omitempty"`
 }
 
 // FunctionProperties are the properties of AWS::Lambda::Function.

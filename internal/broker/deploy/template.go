@@ -1,3 +1,12 @@
+// Package deploy builds the CloudFormation template of tip-broker's Lambda
+// mode (the scale-out path): a DynamoDB registry table, the broker service
+// role, the Lambda function and an API Gateway REST API whose methods all
+// require AWS_IAM (SigV4) authorization.
+//
+// The template is a *cfn.Template: it uses internal/cfn's model
+// (parameters, resources with attributes, IAM policies, intrinsics,
+// deterministic YAML and JSON) and adds only the property types of the
+// DynamoDB, Lambda and API Gateway resources.
 package deploy
 
 import (
@@ -59,31 +68,32 @@ func routes() []route {
 	}
 }
 
-// Template validates o and returns the Lambda-mode template.
-func Template(o Options) (*Document, error) {
+// Template validates o and returns the Lambda-mode template; its YAML and
+// JSON methods encode it.
+func Template(o Options) (*cfn.Template, error) {
 	o, err := o.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	d := &Document{
+	d := &cfn.Template{
 		AWSTemplateFormatVersion: cfn.FormatVersion,
 		Description: "tip-broker (IAM Session Broker), Lambda mode: API Gateway REST API with AWS_IAM " +
 			"authorization, Lambda function, DynamoDB registry table and the broker service role. " +
 			"Applications let the broker role assume their access role (see the AccessRoleTrustPolicy output).",
 		Parameters: codeParameters(o),
 	}
-	d.Resources = Resources{
-		{LogicalTable, Resource{Type: "AWS::DynamoDB::Table", DeletionPolicy: "Retain", UpdateReplacePolicy: "Retain",
+	d.Resources = cfn.Resources{
+		{LogicalTable, cfn.Resource{Type: "AWS::DynamoDB::Table", DeletionPolicy: "Retain", UpdateReplacePolicy: "Retain",
 			Properties: table(o.TableName)}},
-		{LogicalBrokerRole, Resource{Type: "AWS::IAM::Role", Properties: brokerRole(o.AllowedAccountIDs)}},
-		{LogicalFunction, Resource{Type: "AWS::Lambda::Function", Properties: function(o)}},
-		{LogicalRestAPI, Resource{Type: "AWS::ApiGateway::RestApi", Properties: restAPI(o.AllowedAccountIDs)}},
-		{LogicalApplicationsResource, Resource{Type: "AWS::ApiGateway::Resource", Properties: apiResource("applications")}},
-		{LogicalCredentialsResource, Resource{Type: "AWS::ApiGateway::Resource", Properties: apiResource("credentials")}},
+		{LogicalBrokerRole, cfn.Resource{Type: "AWS::IAM::Role", Properties: brokerRole(o.AllowedAccountIDs)}},
+		{LogicalFunction, cfn.Resource{Type: "AWS::Lambda::Function", Properties: function(o)}},
+		{LogicalRestAPI, cfn.Resource{Type: "AWS::ApiGateway::RestApi", Properties: restAPI(o.AllowedAccountIDs)}},
+		{LogicalApplicationsResource, cfn.Resource{Type: "AWS::ApiGateway::Resource", Properties: apiResource("applications")}},
+		{LogicalCredentialsResource, cfn.Resource{Type: "AWS::ApiGateway::Resource", Properties: apiResource("credentials")}},
 	}
 	var methodIDs []string
 	for _, r := range routes() {
-		d.Resources = append(d.Resources, NamedResource{r.logicalID, Resource{Type: "AWS::ApiGateway::Method", Properties: method(r)}})
+		d.Resources = append(d.Resources, cfn.NamedResource{r.logicalID, cfn.Resource{Type: "AWS::ApiGateway::Method", Properties: method(r)}})
 		methodIDs = append(methodIDs, r.logicalID)
 	}
 	deploymentID, err := deploymentLogicalID(d.Resources)
@@ -91,14 +101,14 @@ func Template(o Options) (*Document, error) {
 		return nil, err
 	}
 	d.Resources = append(d.Resources,
-		NamedResource{deploymentID, Resource{Type: "AWS::ApiGateway::Deployment", DependsOn: methodIDs,
+		cfn.NamedResource{deploymentID, cfn.Resource{Type: "AWS::ApiGateway::Deployment", DependsOn: methodIDs,
 			Properties: DeploymentProperties{RestAPIID: cfn.Ref{Ref: LogicalRestAPI}, Description: "tip-broker API"}}},
-		NamedResource{LogicalStage, Resource{Type: "AWS::ApiGateway::Stage", Properties: stage(o, deploymentID)}},
-		NamedResource{LogicalPermission, Resource{Type: "AWS::Lambda::Permission", Properties: PermissionProperties{
+		cfn.NamedResource{LogicalStage, cfn.Resource{Type: "AWS::ApiGateway::Stage", Properties: stage(o, deploymentID)}},
+		cfn.NamedResource{LogicalPermission, cfn.Resource{Type: "AWS::Lambda::Permission", Properties: PermissionProperties{
 			Action:       "lambda:InvokeFunction",
 			FunctionName: cfn.NewGetAtt(LogicalFunction, "Arn"),
 			Principal:    "apigateway.amazonaws.com",
-			SourceArn:    Sub{"arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${" + LogicalRestAPI + "}/*/*/*"},
+			SourceArn:    cfn.Sub{"arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${" + LogicalRestAPI + "}/*/*/*"},
 		}}},
 	)
 	d.Outputs, err = outputs()
@@ -110,14 +120,14 @@ func Template(o Options) (*Document, error) {
 
 // codeParameters declares CodeBucket/CodeKey when o leaves the code
 // location to deploy time.
-func codeParameters(o Options) Parameters {
+func codeParameters(o Options) cfn.Parameters {
 	if o.CodeS3Bucket != "" {
 		return nil
 	}
-	return Parameters{
-		{ParamCodeBucket, Parameter{Type: "String", Description: "S3 bucket of the Lambda deployment package (same region as the stack)",
+	return cfn.Parameters{
+		{ParamCodeBucket, cfn.Parameter{Type: "String", Description: "S3 bucket of the Lambda deployment package (same region as the stack)",
 			MinLength: 3, MaxLength: 63}},
-		{ParamCodeKey, Parameter{Type: "String", Description: "S3 key of the deployment package: a zip holding bootstrap, the linux tip-broker binary",
+		{ParamCodeKey, cfn.Parameter{Type: "String", Description: "S3 key of the deployment package: a zip holding bootstrap, the linux tip-broker binary",
 			MinLength: 1, MaxLength: maxS3KeyLen}},
 	}
 }
@@ -174,7 +184,7 @@ func method(r route) MethodProperties {
 		Integration: Integration{
 			Type:                  "AWS_PROXY",
 			IntegrationHTTPMethod: "POST",
-			URI: Sub{"arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${" +
+			URI: cfn.Sub{"arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${" +
 				LogicalFunction + ".Arn}/invocations"},
 		},
 	}
@@ -198,8 +208,8 @@ func stage(o Options, deploymentID string) StageProperties {
 // deploymentLogicalID hashes the API definition (the AWS::ApiGateway::*
 // resources so far: REST API, resources and methods) into the
 // deployment's logical id.
-func deploymentLogicalID(res Resources) (string, error) {
-	var api Resources
+func deploymentLogicalID(res cfn.Resources) (string, error) {
+	var api cfn.Resources
 	for _, nr := range res {
 		if strings.HasPrefix(nr.Resource.Type, "AWS::ApiGateway::") {
 			api = append(api, nr)
@@ -220,7 +230,7 @@ func outputs() (cfn.Outputs, error) {
 	}
 	return cfn.Outputs{
 		{Name: OutputEndpoint, Output: cfn.Output{Description: "tip-broker endpoint (--endpoint of the tip-broker client commands)",
-			Value: Sub{"https://${" + LogicalRestAPI + "}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${" + LogicalStage + "}"}}},
+			Value: cfn.Sub{"https://${" + LogicalRestAPI + "}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${" + LogicalStage + "}"}}},
 		{Name: OutputBrokerRoleArn, Output: cfn.Output{Description: "the broker service role: the principal access role trust policies must allow",
 			Value: cfn.NewGetAtt(LogicalBrokerRole, "Arn")}},
 		{Name: OutputTableName, Output: cfn.Output{Description: "DynamoDB table of application registrations",
@@ -229,6 +239,6 @@ func outputs() (cfn.Outputs, error) {
 			Description: "Trust policy for each application's access role: Principal AWS = BrokerRoleArn, " +
 				"Action sts:AssumeRole and sts:TagSession. This trust policy, not the broker role's own policy, " +
 				"decides which roles the broker can assume.",
-			Value: Sub{string(trust)}}},
+			Value: cfn.Sub{string(trust)}}},
 	}, nil
 }
