@@ -244,6 +244,16 @@ AUTH=()
 registration_checks standalone
 tenant_checks standalone
 
+# The application's own role has no S3 access: only the broker's tagged
+# credentials read a tenant's object.
+CK=$(. "$SB/app.env" && echo "$AWS_ACCESS_KEY_ID") CS=$APP_SECRET CT=$(. "$SB/app.env" && echo "$AWS_SESSION_TOKEN")
+if ! s3get Yellow/report.csv && grep -qE '403|AccessDenied|Forbidden' "$TMP/s3err"; then
+	pass "standalone: the application role's own credentials are denied Yellow's object"
+else
+	fail "standalone: the application role's own credentials read Yellow's object"
+	show "$TMP/s3err"
+fi
+
 # The AWS CLI runs tip-broker itself as credential_process (the token in the
 # config file is for this test only; applications pass it otherwise).
 cat >"$TMP/aws-config" <<EOF
