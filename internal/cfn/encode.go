@@ -43,28 +43,25 @@ type pair struct {
 	value any
 }
 
-func (p Parameters) pairs() []pair {
-	out := make([]pair, len(p))
-	for i, np := range p {
-		out[i] = pair{np.Name, np.Parameter}
+// pairsOf lists items as mapping entries.
+func pairsOf[T any](items []T, entry func(T) pair) []pair {
+	out := make([]pair, len(items))
+	for i, it := range items {
+		out[i] = entry(it)
 	}
 	return out
+}
+
+func (p Parameters) pairs() []pair {
+	return pairsOf(p, func(np NamedParameter) pair { return pair{np.Name, np.Parameter} })
 }
 
 func (r Resources) pairs() []pair {
-	out := make([]pair, len(r))
-	for i, nr := range r {
-		out[i] = pair{nr.LogicalID, nr.Resource}
-	}
-	return out
+	return pairsOf(r, func(nr NamedResource) pair { return pair{nr.LogicalID, nr.Resource} })
 }
 
 func (o Outputs) pairs() []pair {
-	out := make([]pair, len(o))
-	for i, no := range o {
-		out[i] = pair{no.Name, no.Output}
-	}
-	return out
+	return pairsOf(o, func(no NamedOutput) pair { return pair{no.Name, no.Output} })
 }
 
 // MarshalYAML encodes the parameters as a mapping in their list order.

@@ -20,7 +20,7 @@ const PolicyVersion = "2012-10-17"
 
 // Template is a CloudFormation template.
 type Template struct {
-	AWSTemplateFormatVersion string    `yaml:"AWSTemplateFormatVersion" json:"AWSTemplateFormatVersion"`
+	AWSTemplateFormatVersion string     `yaml:"AWSTemplateFormatVersion" json:"AWSTemplateFormatVersion"`
 	Description              string     `yaml:"Description,omitempty" json:"Description,omitempty"`
 	Parameters               Parameters `yaml:"Parameters,omitempty" json:"Parameters,omitempty"`
 	Resources                Resources  `yaml:"Resources" json:"Resources"`

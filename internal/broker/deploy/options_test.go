@@ -1,11 +1,10 @@
 package deploy
 
 import (
-	"bytes"
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
+	"github.com/tip-cli/tip-cli/internal/cfn/cfntest"
 )
 
 func TestOptionsValidation(t *testing.T) {
@@ -58,11 +57,11 @@ func TestOptionsValidation(t *testing.T) {
 
 func TestDefaultsApplied(t *testing.T) {
 	res := parse(t, Options{})["Resources"].(map[string]any)
-	if get(t, res, LogicalStage, "Properties", "StageName") != DefaultStage {
+	if cfntest.Get(t, res, LogicalStage, "Properties", "StageName") != DefaultStage {
 		t.Error("default stage")
 	}
-	ms := get(t, res, LogicalStage, "Properties", "MethodSettings", 0)
-	if get(t, ms, "ThrottlingBurstLimit") != DefaultThrottleBurst || get(t, ms, "ThrottlingRateLimit") != int(DefaultThrottleRate) {
+	ms := cfntest.Get(t, res, LogicalStage, "Properties", "MethodSettings", 0)
+	if cfntest.Get(t, ms, "ThrottlingBurstLimit") != DefaultThrottleBurst || cfntest.Get(t, ms, "ThrottlingRateLimit") != int(DefaultThrottleRate) {
 		t.Errorf("default throttling = %v", ms)
 	}
 }
@@ -82,20 +81,19 @@ func FuzzTemplate(f *testing.F) {
 		if err != nil {
 			return
 		}
-		y, err := d.YAML()
-		if err != nil {
-			t.Fatal(err)
-		}
 		if _, err := d.JSON(); err != nil {
 			t.Fatal(err)
 		}
-		var m map[string]any
-		if err := yaml.Unmarshal(y, &m); err != nil {
-			t.Fatalf("yaml does not parse back: %v", err)
-		}
-		if n := bytes.Count(y, []byte("AuthorizationType: AWS_IAM")); n != 4 {
+		m := cfntest.ParseYAML(t, d)
+		n := 0
+		cfntest.Walk(m, func(key string, v any) {
+			if key == "AuthorizationType" && v == "AWS_IAM" {
+				n++
+			}
+		})
+		if n != 4 {
 			t.Fatalf("%d methods with AWS_IAM, want 4", n)
 		}
-		checkRefs(t, m)
+		cfntest.CheckRefs(t, m)
 	})
 }

@@ -16,9 +16,9 @@ func accessRoleActions() []string { return []string{"sts:AssumeRole", "sts:TagSe
 // AccessRoleTrustPolicy); the broker itself only assumes
 // arn:…:iam::<caller account>:role/<registered name>.
 func brokerRole(allowedAccounts []string) cfn.RoleProperties {
-	roles := []any{cfn.Sub{"arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*"}}
+	roles := []any{cfn.Sub{Sub: "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*"}}
 	for _, a := range allowedAccounts {
-		roles = append(roles, cfn.Sub{"arn:${AWS::Partition}:iam::" + a + ":role/*"})
+		roles = append(roles, cfn.Sub{Sub: "arn:${AWS::Partition}:iam::" + a + ":role/*"})
 	}
 	return cfn.RoleProperties{
 		Description: "tip-broker service role: assumes registered access roles with a session tag; " +
@@ -28,7 +28,7 @@ func brokerRole(allowedAccounts []string) cfn.RoleProperties {
 			Principal: &cfn.Principal{Service: "lambda.amazonaws.com"},
 			Action:    []string{"sts:AssumeRole"},
 		}}},
-		ManagedPolicyArns: []any{cfn.Sub{"arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"}},
+		ManagedPolicyArns: []any{cfn.Sub{Sub: "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"}},
 		Policies: []cfn.InlinePolicy{
 			{PolicyName: "tip-broker-registry", PolicyDocument: cfn.PolicyDocument{Version: cfn.PolicyVersion, Statement: []cfn.Statement{{
 				Sid:      "Registry",
@@ -51,7 +51,7 @@ func brokerRole(allowedAccounts []string) cfn.RoleProperties {
 // then needs both their IAM policy and this policy to allow the call).
 func restAPI(allowedAccounts []string) RestAPIProperties {
 	p := RestAPIProperties{
-		Name:                  cfn.Sub{"${AWS::StackName}-tip-broker"},
+		Name:                  cfn.Sub{Sub: "${AWS::StackName}-tip-broker"},
 		Description:           "tip-broker API: every method requires AWS_IAM (SigV4) authorization",
 		EndpointConfiguration: EndpointConfiguration{Types: []string{"REGIONAL"}},
 	}
@@ -60,7 +60,7 @@ func restAPI(allowedAccounts []string) RestAPIProperties {
 	}
 	principals := make([]any, len(allowedAccounts))
 	for i, a := range allowedAccounts {
-		principals[i] = cfn.Sub{"arn:${AWS::Partition}:iam::" + a + ":root"}
+		principals[i] = cfn.Sub{Sub: "arn:${AWS::Partition}:iam::" + a + ":root"}
 	}
 	p.Policy = &cfn.PolicyDocument{Version: cfn.PolicyVersion, Statement: []cfn.Statement{{
 		Sid:       "AllowedAccounts",

@@ -82,40 +82,48 @@ func Template(o Options) (*cfn.Template, error) {
 			"Applications let the broker role assume their access role (see the AccessRoleTrustPolicy output).",
 		Parameters: codeParameters(o),
 	}
+	tbl := named(LogicalTable, "AWS::DynamoDB::Table", table(o.TableName))
+	tbl.Resource.DeletionPolicy, tbl.Resource.UpdateReplacePolicy = "Retain", "Retain"
 	d.Resources = cfn.Resources{
-		{LogicalTable, cfn.Resource{Type: "AWS::DynamoDB::Table", DeletionPolicy: "Retain", UpdateReplacePolicy: "Retain",
-			Properties: table(o.TableName)}},
-		{LogicalBrokerRole, cfn.Resource{Type: "AWS::IAM::Role", Properties: brokerRole(o.AllowedAccountIDs)}},
-		{LogicalFunction, cfn.Resource{Type: "AWS::Lambda::Function", Properties: function(o)}},
-		{LogicalRestAPI, cfn.Resource{Type: "AWS::ApiGateway::RestApi", Properties: restAPI(o.AllowedAccountIDs)}},
-		{LogicalApplicationsResource, cfn.Resource{Type: "AWS::ApiGateway::Resource", Properties: apiResource("applications")}},
-		{LogicalCredentialsResource, cfn.Resource{Type: "AWS::ApiGateway::Resource", Properties: apiResource("credentials")}},
+		tbl,
+		named(LogicalBrokerRole, "AWS::IAM::Role", brokerRole(o.AllowedAccountIDs)),
+		named(LogicalFunction, "AWS::Lambda::Function", function(o)),
+		named(LogicalRestAPI, "AWS::ApiGateway::RestApi", restAPI(o.AllowedAccountIDs)),
+		named(LogicalApplicationsResource, "AWS::ApiGateway::Resource", apiResource("applications")),
+		named(LogicalCredentialsResource, "AWS::ApiGateway::Resource", apiResource("credentials")),
 	}
 	var methodIDs []string
 	for _, r := range routes() {
-		d.Resources = append(d.Resources, cfn.NamedResource{r.logicalID, cfn.Resource{Type: "AWS::ApiGateway::Method", Properties: method(r)}})
+		d.Resources = append(d.Resources, named(r.logicalID, "AWS::ApiGateway::Method", method(r)))
 		methodIDs = append(methodIDs, r.logicalID)
 	}
 	deploymentID, err := deploymentLogicalID(d.Resources)
 	if err != nil {
 		return nil, err
 	}
+	deployment := named(deploymentID, "AWS::ApiGateway::Deployment",
+		DeploymentProperties{RestAPIID: cfn.Ref{Ref: LogicalRestAPI}, Description: "tip-broker API"})
+	deployment.Resource.DependsOn = methodIDs
 	d.Resources = append(d.Resources,
-		cfn.NamedResource{deploymentID, cfn.Resource{Type: "AWS::ApiGateway::Deployment", DependsOn: methodIDs,
-			Properties: DeploymentProperties{RestAPIID: cfn.Ref{Ref: LogicalRestAPI}, Description: "tip-broker API"}}},
-		cfn.NamedResource{LogicalStage, cfn.Resource{Type: "AWS::ApiGateway::Stage", Properties: stage(o, deploymentID)}},
-		cfn.NamedResource{LogicalPermission, cfn.Resource{Type: "AWS::Lambda::Permission", Properties: PermissionProperties{
+		deployment,
+		named(LogicalStage, "AWS::ApiGateway::Stage", stage(o, deploymentID)),
+		named(LogicalPermission, "AWS::Lambda::Permission", PermissionProperties{
 			Action:       "lambda:InvokeFunction",
 			FunctionName: cfn.NewGetAtt(LogicalFunction, "Arn"),
 			Principal:    "apigateway.amazonaws.com",
-			SourceArn:    cfn.Sub{"arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${" + LogicalRestAPI + "}/*/*/*"},
-		}}},
+			SourceArn:    cfn.Sub{Sub: "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${" + LogicalRestAPI + "}/*/*/*"},
+		}),
 	)
 	d.Outputs, err = outputs()
 	if err != nil {
 		return nil, err
 	}
 	return d, nil
+}
+
+// named is the resource logicalID of type typ with properties props.
+func named(logicalID, typ string, props any) cfn.NamedResource {
+	return cfn.NamedResource{LogicalID: logicalID, Resource: cfn.Resource{Type: typ, Properties: props}}
 }
 
 // codeParameters declares CodeBucket/CodeKey when o leaves the code
@@ -125,9 +133,9 @@ func codeParameters(o Options) cfn.Parameters {
 		return nil
 	}
 	return cfn.Parameters{
-		{ParamCodeBucket, cfn.Parameter{Type: "String", Description: "S3 bucket of the Lambda deployment package (same region as the stack)",
+		{Name: ParamCodeBucket, Parameter: cfn.Parameter{Type: "String", Description: "S3 bucket of the Lambda deployment package (same region as the stack)",
 			MinLength: 3, MaxLength: 63}},
-		{ParamCodeKey, cfn.Parameter{Type: "String", Description: "S3 key of the deployment package: a zip holding bootstrap, the linux tip-broker binary",
+		{Name: ParamCodeKey, Parameter: cfn.Parameter{Type: "String", Description: "S3 key of the deployment package: a zip holding bootstrap, the linux tip-broker binary",
 			MinLength: 1, MaxLength: maxS3KeyLen}},
 	}
 }
@@ -184,7 +192,7 @@ func method(r route) MethodProperties {
 		Integration: Integration{
 			Type:                  "AWS_PROXY",
 			IntegrationHTTPMethod: "POST",
-			URI: cfn.Sub{"arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${" +
+			URI: cfn.Sub{Sub: "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${" +
 				LogicalFunction + ".Arn}/invocations"},
 		},
 	}
@@ -230,7 +238,7 @@ func outputs() (cfn.Outputs, error) {
 	}
 	return cfn.Outputs{
 		{Name: OutputEndpoint, Output: cfn.Output{Description: "tip-broker endpoint (--endpoint of the tip-broker client commands)",
-			Value: cfn.Sub{"https://${" + LogicalRestAPI + "}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${" + LogicalStage + "}"}}},
+			Value: cfn.Sub{Sub: "https://${" + LogicalRestAPI + "}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${" + LogicalStage + "}"}}},
 		{Name: OutputBrokerRoleArn, Output: cfn.Output{Description: "the broker service role: the principal access role trust policies must allow",
 			Value: cfn.NewGetAtt(LogicalBrokerRole, "Arn")}},
 		{Name: OutputTableName, Output: cfn.Output{Description: "DynamoDB table of application registrations",
@@ -239,6 +247,6 @@ func outputs() (cfn.Outputs, error) {
 			Description: "Trust policy for each application's access role: Principal AWS = BrokerRoleArn, " +
 				"Action sts:AssumeRole and sts:TagSession. This trust policy, not the broker role's own policy, " +
 				"decides which roles the broker can assume.",
-			Value: cfn.Sub{string(trust)}}},
+			Value: cfn.Sub{Sub: string(trust)}}},
 	}, nil
 }
