@@ -159,7 +159,7 @@ func round(ctx context.Context, name string, base client.Client, rt http.RoundTr
 	brokerCPU, loadCPU := processCPU(pid), selfCPU()
 	lat, errs, wall := fire(ctx, base, rt, tokens, conc)
 	rd := roundResult{Name: name, N: len(tokens), Concurrency: conc,
-		WallMs: ms(wall), ThroughputRPS: float64(len(tokens)) / wall.Seconds(),
+		WallMs: ms(wall), ThroughputRPS: math.Round(10*float64(len(tokens))/wall.Seconds()) / 10,
 		BrokerCPUMs: ms(processCPU(pid) - brokerCPU), LoadCPUMs: ms(selfCPU() - loadCPU)}
 	var ok []time.Duration
 	for i, err := range errs {
@@ -366,9 +366,12 @@ func processCPU(pid int) time.Duration {
 	}
 	// Fields after the parenthesised command name; utime and stime are
 	// fields 14 and 15 of the whole line.
-	_, rest, ok := strings.Cut(string(data), ") ")
-	f := strings.Fields(rest)
-	if !ok || len(f) < 13 {
+	i := strings.LastIndex(string(data), ") ")
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(data[i+2:]))
+	if len(f) < 13 {
 		return 0
 	}
 	utime, _ := strconv.ParseInt(f[11], 10, 64)

@@ -2,17 +2,18 @@
 // scenario of the sandbox in-process, runs the real `tip-broker serve`
 // binary against it, registers the application, then fires N credential
 // requests from C goroutines released at once, twice (a cold round, where
-// every request waits for the one JWKS fetch, and a warm round). Each
+// the first requests wait for the one JWKS fetch, and a warm round). Each
 // request presigns its own GetCallerIdentity, so each costs the broker one
 // STS GetCallerIdentity, one JWT verification against the cached JWKS and
 // one STS AssumeRole. scripts/broker-load.sh builds the binary and runs it.
 //
 // Usage:
 //
-//	go run ./scripts/brokerload --broker PATH [--n 200] [--concurrency 200] [--runs 1] [--quick] [--json]
+//	go run ./scripts/brokerload --broker PATH [--n 200] [--concurrency 200] [--runs 1] [--quick] [--json] [--keep]
 //
-// It exits 1 when a request fails, the JWKS was fetched other than once, or
-// the STS counts differ from N per round; 2 on bad flags.
+// It exits 1 when a request fails, the JWKS was fetched other than once,
+// the STS counts differ from N per round or an AssumeRole carries another
+// user's tenant as its session tag; 2 on bad flags.
 package main
 
 import (
@@ -26,8 +27,8 @@ import (
 	"os/signal"
 	"runtime"
 	"slices"
+	"strings"
 	"syscall"
-	"time"
 )
 
 // options are the command-line settings.
@@ -38,6 +39,7 @@ type options struct {
 	runs        int
 	quick       bool
 	json        bool
+	keep        bool
 }
 
 // report is everything one invocation measured (the --json object).
@@ -45,6 +47,7 @@ type report struct {
 	GoVersion   string      `json:"go_version"`
 	Platform    string      `json:"platform"`
 	CPUs        int         `json:"cpus"`
+	LoadAverage string      `json:"load_average,omitempty"`
 	N           int         `json:"n"`
 	Concurrency int         `json:"concurrency"`
 	Runs        []runResult `json:"runs"`
@@ -78,7 +81,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	rep := report{GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH,
-		CPUs: runtime.NumCPU(), N: o.n, Concurrency: o.concurrency}
+		CPUs: runtime.NumCPU(), LoadAverage: loadAverage(), N: o.n, Concurrency: o.concurrency}
 	for i := range o.runs {
 		if !o.json {
 			fmt.Fprintf(stderr, "--- run %d/%d: %d requests, %d at once\n", i+1, o.runs, o.n, o.concurrency)
@@ -121,6 +124,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.runs, "runs", 1, "independent runs, each with a fresh sandbox and broker process")
 	fs.BoolVar(&o.quick, "quick", false, "one run of one cold round of 200 requests (CI)")
 	fs.BoolVar(&o.json, "json", false, "print the results as one JSON object")
+	fs.BoolVar(&o.keep, "keep", false, "keep the broker's log (kept anyway when a check fails)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -186,7 +190,8 @@ func median(v []float64) float64 {
 }
 
 func printReport(w io.Writer, rep report) {
-	fmt.Fprintf(w, "\n--- results (%s %s, %d CPUs; n=%d, concurrency=%d)\n", rep.GoVersion, rep.Platform, rep.CPUs, rep.N, rep.Concurrency)
+	fmt.Fprintf(w, "\n--- results (%s %s, %d CPUs, load average %s at start; n=%d, concurrency=%d)\n",
+		rep.GoVersion, rep.Platform, rep.CPUs, rep.LoadAverage, rep.N, rep.Concurrency)
 	fmt.Fprintf(w, "%-4s %-5s %5s %4s %8s %8s %8s %8s %8s %8s %5s %5s %9s %9s\n",
 		"run", "round", "n", "fail", "p50 ms", "p90 ms", "p99 ms", "max ms", "wall ms", "req/s", "GCI", "AR", "broker ms", "sandbox ms")
 	for i, r := range rep.Runs {
@@ -198,7 +203,10 @@ func printReport(w io.Writer, rep report) {
 				fmt.Fprintf(w, "     first error: %s\n", rd.FirstError)
 			}
 		}
-		fmt.Fprintf(w, "     JWKS fetches %d, broker peak RSS %s, broker log %s\n", r.JWKSFetches, rssText(r.BrokerPeakRSSKB), r.BrokerLog)
+		fmt.Fprintf(w, "     JWKS fetches %d, broker peak RSS %s\n", r.JWKSFetches, rssText(r.BrokerPeakRSSKB))
+		if r.BrokerLog != "" {
+			fmt.Fprintf(w, "     broker log: %s\n", r.BrokerLog)
+		}
 	}
 	fmt.Fprintln(w, "(GCI/AR: STS GetCallerIdentity/AssumeRole calls in the round; broker ms: CPU time of the broker")
 	fmt.Fprintln(w, " process in the round; sandbox ms: CPU time of this process — sandbox STS, JWKS and the clients)")
@@ -221,4 +229,19 @@ func rssText(kb int) string {
 		return "n/a"
 	}
 	return fmt.Sprintf("%.1f MB", float64(kb)/1024)
+}
+
+// loadAverage is the 1, 5 and 15 minute load average ("" if unknown): the
+// sandbox, the clients and the broker share the machine with whatever else
+// runs, so figures are only comparable on a quiet machine.
+func loadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(data))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
 }

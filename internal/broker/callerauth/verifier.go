@@ -116,7 +116,10 @@ type presigned struct {
 	target    string // allowed endpoint + "/?" + raw query
 	nonce     string
 	signature string
-	date      time.Time
+	// replayUntil is how long the signature must be remembered: until STS
+	// itself refuses the request as expired (plus clock skew), or until it
+	// falls out of the window, whichever is sooner.
+	replayUntil time.Time
 }
 
 // Authenticate checks the presigned request in authorization locally
@@ -129,7 +132,7 @@ func (v *Verifier) Authenticate(ctx context.Context, authorization string) (Call
 	if err != nil {
 		return Caller{}, fmt.Errorf("%w: %w", ErrUnauthenticated, err)
 	}
-	if !v.replay.use(p.signature, p.date.Add(v.window), v.now()) {
+	if !v.replay.use(p.signature, p.replayUntil, v.now()) {
 		return Caller{}, fmt.Errorf("%w: presigned request already used", ErrUnauthenticated)
 	}
 	arn, err := v.callSTS(ctx, p.target, p.nonce)
@@ -156,11 +159,12 @@ func (v *Verifier) check(authorization string, now time.Time) (presigned, error)
 	if err != nil {
 		return presigned{}, err
 	}
-	date, err := v.checkSigning(q, now)
+	date, expires, err := v.checkSigning(q, now)
 	if err != nil {
 		return presigned{}, err
 	}
-	return presigned{target: base + "/?" + u.RawQuery, nonce: nonce, signature: q.Get("X-Amz-Signature"), date: date}, nil
+	return presigned{target: base + "/?" + u.RawQuery, nonce: nonce, signature: q.Get("X-Amz-Signature"),
+		replayUntil: date.Add(min(expires+maxFutureSkew, v.window))}, nil
 }
 
 // decodeAuthorization extracts the presigned URL and the nonce of
@@ -223,39 +227,40 @@ func checkQuery(raw string) (url.Values, error) {
 }
 
 // checkSigning checks the SigV4 query parameters and freshness and returns
-// the signing time.
-func (v *Verifier) checkSigning(q url.Values, now time.Time) (time.Time, error) {
+// the signing time and X-Amz-Expires.
+func (v *Verifier) checkSigning(q url.Values, now time.Time) (time.Time, time.Duration, error) {
 	if q.Get("X-Amz-Algorithm") != sigv4Algorithm {
-		return time.Time{}, fmt.Errorf("X-Amz-Algorithm must be %s", sigv4Algorithm)
+		return time.Time{}, 0, fmt.Errorf("X-Amz-Algorithm must be %s", sigv4Algorithm)
 	}
 	signed := strings.Split(q.Get("X-Amz-SignedHeaders"), ";")
 	for _, h := range []string{"host", strings.ToLower(HeaderBrokerID), strings.ToLower(HeaderNonce)} {
 		if !slices.Contains(signed, h) {
-			return time.Time{}, fmt.Errorf("X-Amz-SignedHeaders must include %s", h)
+			return time.Time{}, 0, fmt.Errorf("X-Amz-SignedHeaders must include %s", h)
 		}
 	}
 	raw := q.Get("X-Amz-Date")
 	date, err := time.Parse(sigv4TimeFormat, raw)
 	if err != nil || len(raw) != len(sigv4TimeFormat) {
-		return time.Time{}, errors.New("malformed X-Amz-Date")
+		return time.Time{}, 0, errors.New("malformed X-Amz-Date")
 	}
 	switch {
 	case date.Before(now.Add(-v.window)):
-		return time.Time{}, fmt.Errorf("presigned request is older than %s", v.window)
+		return time.Time{}, 0, fmt.Errorf("presigned request is older than %s", v.window)
 	case date.After(now.Add(maxFutureSkew)):
-		return time.Time{}, errors.New("presigned request is dated in the future")
+		return time.Time{}, 0, errors.New("presigned request is dated in the future")
 	}
 	exp := q.Get("X-Amz-Expires")
-	if n, err := strconv.Atoi(exp); err != nil || n < 1 || n > maxExpires || exp[0] < '1' || exp[0] > '9' {
-		return time.Time{}, fmt.Errorf("X-Amz-Expires must be 1 to %d seconds", maxExpires)
+	n, err := strconv.Atoi(exp)
+	if err != nil || n < 1 || n > maxExpires || exp[0] < '1' || exp[0] > '9' {
+		return time.Time{}, 0, fmt.Errorf("X-Amz-Expires must be 1 to %d seconds", maxExpires)
 	}
 	if err := checkCredential(q.Get("X-Amz-Credential"), date); err != nil {
-		return time.Time{}, err
+		return time.Time{}, 0, err
 	}
 	if !isLowerHex(q.Get("X-Amz-Signature"), 64) {
-		return time.Time{}, errors.New("malformed X-Amz-Signature")
+		return time.Time{}, 0, errors.New("malformed X-Amz-Signature")
 	}
-	return date, nil
+	return date, time.Duration(n) * time.Second, nil
 }
 
 // checkCredential checks "AKID/yyyymmdd/region/sts/aws4_request".

@@ -279,6 +279,29 @@ func TestAuthenticateReplayAfterWindow(t *testing.T) {
 	}
 }
 
+// TestReplayAfterPresignExpiry: the replay cache forgets a signature once
+// the presigned URL has expired (60 s + 1 min of skew), well inside the
+// 5-minute window; a replay then passes the local checks and STS refuses it.
+func TestReplayAfterPresignExpiry(t *testing.T) {
+	f := newFixture(t)
+	v := f.verifier(t, brokerA, nil)
+	h := f.presign(t, brokerA, f.clock.Now())
+	if _, err := v.Authenticate(context.Background(), h); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(3 * time.Minute)
+	_, err := v.Authenticate(context.Background(), h)
+	if !errors.Is(err, ErrUnauthenticated) || !strings.Contains(err.Error(), "SignatureDoesNotMatch") {
+		t.Fatalf("err = %v, want STS to refuse the expired presign", err)
+	}
+	if n := f.aws.Counts()["GetCallerIdentity"]; n != 2 {
+		t.Fatalf("STS calls = %d, want 2", n)
+	}
+	if n := v.replay.size(); n != 1 {
+		t.Fatalf("replay cache holds %d entries, want only the replayed one", n)
+	}
+}
+
 func TestNewVerifierOptions(t *testing.T) {
 	tests := []struct {
 		name string

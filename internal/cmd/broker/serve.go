@@ -110,12 +110,23 @@ func runServe(ctx context.Context, d *Deps, o *serveOptions) error {
 	if len(endpoints) == 0 {
 		endpoints = callerauth.DefaultSTSEndpoints(cfg.Region)
 	}
-	auth, err := callerauth.NewVerifier(callerauth.VerifierOptions{BrokerID: o.brokerID, STSEndpoints: endpoints, Now: d.Now})
+	auth, err := callerauth.NewVerifier(callerauth.VerifierOptions{BrokerID: o.brokerID, STSEndpoints: endpoints, Now: d.Now,
+		HTTPClient: &http.Client{Timeout: 5 * time.Second, Transport: pooledTransport()}})
 	if err != nil {
 		return cmdutil.FlagErrorf("--sts-endpoint: %v", err)
 	}
 	handler := &server.HTTPHandler{Service: o.newService(d, cfg, store), Auth: auth}
 	return listenAndServe(ctx, d, o, handler, where)
+}
+
+// pooledTransport keeps enough idle connections to STS for a burst of
+// concurrent callers: with Go's default of 2 per host, most calls under load
+// would dial (and, against real STS, handshake) a new connection.
+func pooledTransport() *http.Transport {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns = 512
+	tr.MaxIdleConnsPerHost = 256
+	return tr
 }
 
 func (o *serveOptions) openStore(ctx context.Context, d *Deps, db *dynamodb.Client) (registry.Store, string, error) {
