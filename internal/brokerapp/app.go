@@ -17,6 +17,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/tip-cli/tip-cli/internal/app"
+	"github.com/tip-cli/tip-cli/internal/broker/deploy"
 	"github.com/tip-cli/tip-cli/internal/cmd/broker"
 	"github.com/tip-cli/tip-cli/internal/cmd/version"
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
@@ -24,7 +25,8 @@ import (
 )
 
 // Main runs tip-broker with the process's arguments and returns the exit
-// code. Started by Lambda as bootstrap with no arguments, it runs the
+// code. Started by Lambda as bootstrap with no arguments (the runtime API
+// is set, and the template also sets TIP_BROKER_MODE=lambda), it runs the
 // Lambda mode.
 func Main(info version.Info) int {
 	d := &broker.Deps{
@@ -36,7 +38,7 @@ func Main(info version.Info) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	args := os.Args[1:]
-	if len(args) == 0 && os.Getenv(broker.RuntimeAPIEnv) != "" {
+	if len(args) == 0 && (os.Getenv(broker.RuntimeAPIEnv) != "" || os.Getenv(deploy.EnvMode) == deploy.ModeLambda) {
 		args = []string{"lambda"}
 	}
 	return Run(ctx, d, info, args)
