@@ -14,7 +14,7 @@ import (
 // createTable makes the registrations table in moto, as the template would.
 func createTable(t *testing.T, motoURL, table string) {
 	t.Helper()
-	cfg := aws.Config{Region: "us-east-1", RetryMaxAttempts: 1,
+	cfg := aws.Config{Region: "us-east-1",
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}
 	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(motoURL) })
 	if err := registry.CreateDynamoDBTable(context.Background(), db, table); err != nil {

@@ -50,7 +50,6 @@ func brokerEnv(t *testing.T, sc *sandbox.BrokerScenario, creds aws.Credentials, 
 		"AWS_SECRET_ACCESS_KEY="+creds.SecretAccessKey,
 		"AWS_SESSION_TOKEN="+creds.SessionToken,
 		"AWS_ENDPOINT_URL_STS="+sc.AWS.URL(),
-		"AWS_MAX_ATTEMPTS=1",
 	)
 	return append(env, extra...)
 }

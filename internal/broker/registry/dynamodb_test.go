@@ -29,9 +29,8 @@ func motoClient(t *testing.T) *dynamodb.Client {
 		t.Skipf("%s not set: start `moto_server -H 127.0.0.1 -p 5123` and set %s=http://127.0.0.1:5123", motoEnv, motoEnv)
 	}
 	cfg := aws.Config{
-		Region:           "us-east-1",
-		Credentials:      credentials.NewStaticCredentialsProvider("test", "test", ""),
-		RetryMaxAttempts: 1,
+		Region:      "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
 	}
 	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(url) })
 }

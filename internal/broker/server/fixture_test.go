@@ -66,6 +66,11 @@ func newFixture(t *testing.T, store registry.Store) *fixture {
 	}
 	stsClient := sts.NewFromConfig(cfg, func(o *sts.Options) { o.BaseEndpoint = aws.String(sc.AWS.URL()) })
 	logs := &syncBuffer{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("broker log:\n%s", logs.String())
+		}
+	})
 	tokens := jwtauth.NewVerifier(jwtauth.Options{})
 	f := &fixture{
 		sc:     sc,

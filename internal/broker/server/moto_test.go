@@ -21,7 +21,9 @@ func TestMotoService(t *testing.T) {
 	if motoURL == "" {
 		t.Skip("set TIP_CLI_TEST_MOTO_URL to a running moto_server to run the service suite on DynamoDB")
 	}
-	cfg := aws.Config{Region: "us-east-1", RetryMaxAttempts: 1,
+	// The SDK's default retries, as in production: a fresh moto under
+	// parallel test packages can drop a connection.
+	cfg := aws.Config{Region: "us-east-1",
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}
 	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(motoURL) })
 	n := 0
