@@ -22,7 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/tip-cli/tip-cli/internal/broker/client"
-	"github.com/tip-cli/tip-cli/internal/broker/server"
+	"github.com/tip-cli/tip-cli/internal/broker/registry"
 	"github.com/tip-cli/tip-cli/internal/sandbox"
 )
 
@@ -100,7 +100,7 @@ func measure(ctx context.Context, o options, sc *sandbox.BrokerScenario, b *brok
 		Signer: credentials.NewStaticCredentialsProvider(app.AccessKeyID, app.SecretAccessKey, app.SessionToken),
 		HTTP:   &http.Client{Transport: transport, Timeout: time.Minute},
 	}
-	if _, err := base.Register(ctx, server.Registration{AccessRoleName: sandbox.BrokerAccessRole,
+	if _, err := base.Register(ctx, registry.Application{AccessRoleName: sandbox.BrokerAccessRole,
 		SessionTagKey: sandbox.BrokerTagKey, JWTClaimName: sandbox.BrokerTagKey, JWKSetURL: sc.App.JWKSURL()}); err != nil {
 		return runResult{}, fmt.Errorf("register the application: %w", err)
 	}

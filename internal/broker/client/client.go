@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/tip-cli/tip-cli/internal/broker/callerauth"
+	"github.com/tip-cli/tip-cli/internal/broker/registry"
 	"github.com/tip-cli/tip-cli/internal/broker/server"
 )
 
@@ -71,18 +72,18 @@ func DetectAuth(endpoint string) Auth {
 }
 
 // Register registers the caller's role with reg's settings.
-func (c *Client) Register(ctx context.Context, reg server.Registration) (server.Registration, error) {
+func (c *Client) Register(ctx context.Context, reg registry.Application) (registry.Application, error) {
 	body, err := json.Marshal(reg)
 	if err != nil {
-		return server.Registration{}, fmt.Errorf("encode registration: %w", err)
+		return registry.Application{}, fmt.Errorf("encode registration: %w", err)
 	}
-	var out server.Registration
+	var out registry.Application
 	return out, c.do(ctx, http.MethodPost, "/applications", nil, body, &out)
 }
 
 // Describe returns the caller's registration.
-func (c *Client) Describe(ctx context.Context) (server.Registration, error) {
-	var out server.Registration
+func (c *Client) Describe(ctx context.Context) (registry.Application, error) {
+	var out registry.Application
 	return out, c.do(ctx, http.MethodGet, "/applications", nil, nil, &out)
 }
 

@@ -24,19 +24,6 @@ type Bolt struct {
 	path string
 }
 
-// boltRecord is the stored JSON: Application's own JSON hides RoleARN,
-// which the record keeps so a value is self-describing.
-type boltRecord struct {
-	RoleARN        string    `json:"RoleARN"`
-	AccessRoleName string    `json:"AccessRoleName"`
-	SessionTagKey  string    `json:"SessionTagKey"`
-	JWTClaimName   string    `json:"JWTClaimName"`
-	JWKSetURL      string    `json:"JWKSetURL"`
-	Issuer         string    `json:"Issuer,omitempty"`
-	Audience       string    `json:"Audience,omitempty"`
-	CreatedAt      time.Time `json:"CreatedAt"`
-}
-
 // OpenBolt opens (creating with mode 0600 if needed) the registry file at
 // path. Only one process can hold the file; a second one gets an error
 // after one second.
@@ -69,7 +56,7 @@ func (b *Bolt) Put(ctx context.Context, app Application) (bool, error) {
 		return false, fmt.Errorf("bolt put: %w", err)
 	}
 	app = normalize(app)
-	value, err := json.Marshal(boltRecord(app))
+	value, err := json.Marshal(app)
 	if err != nil {
 		return false, fmt.Errorf("bolt put %s: encode: %w", app.RoleARN, err)
 	}
@@ -105,11 +92,11 @@ func (b *Bolt) Get(ctx context.Context, roleARN string) (Application, error) {
 	if len(value) == 0 {
 		return Application{}, ErrNotFound
 	}
-	var rec boltRecord
-	if err := json.Unmarshal(value, &rec); err != nil {
+	var app Application
+	if err := json.Unmarshal(value, &app); err != nil {
 		return Application{}, fmt.Errorf("bolt get %s: decode: %w", roleARN, err)
 	}
-	return checkStored(roleARN, Application(rec))
+	return checkStored(roleARN, app)
 }
 
 // Delete removes the registration for roleARN or returns ErrNotFound.

@@ -26,15 +26,15 @@ func FuzzValidate(f *testing.F) {
 			t.Fatalf("valid tag key %q is not a valid tag value: %v", tagKey, err)
 		}
 		want := normalize(app)
-		data, err := json.Marshal(boltRecord(want))
+		data, err := json.Marshal(want)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var rec boltRecord
+		var rec Application
 		if err := json.Unmarshal(data, &rec); err != nil {
 			t.Fatal(err)
 		}
-		if got, err := checkStored(roleARN, Application(rec)); err != nil || !sameApp(got, want) {
+		if got, err := checkStored(roleARN, rec); err != nil || !sameApp(got, want) {
 			t.Fatalf("bolt round trip: got %+v, %v; want %+v", got, err, want)
 		}
 		got, err := fromItem(toItem(want))

@@ -19,12 +19,14 @@ import (
 // is registered for the role ARN.
 var ErrNotFound = errors.New("application not registered")
 
-// Application is one registration, keyed by the caller's normalised role ARN.
+// Application is one registration, keyed by the caller's normalised role
+// ARN. Its JSON is both the broker API's registration shape and the bbolt
+// store's value.
 type Application struct {
 	// RoleARN is the key: the caller's normalised role ARN,
-	// arn:<partition>:iam::<account>:role/<name>. It is not part of the
-	// JSON API shape (the caller's identity is implied by its signature).
-	RoleARN string `json:"-"`
+	// arn:<partition>:iam::<account>:role/<name>. The broker sets it from
+	// the caller's signature, never from a request body.
+	RoleARN string `json:"RoleArn,omitempty"`
 	// AccessRoleName is the role (in the caller's own account) the broker
 	// assumes for the application's end users.
 	AccessRoleName string `json:"AccessRoleName"`
@@ -41,7 +43,7 @@ type Application struct {
 	// Audience is the optional registered "aud" the JWTs must carry.
 	Audience string `json:"Audience,omitempty"`
 	// CreatedAt is when the registration was made; stores return it in UTC.
-	CreatedAt time.Time `json:"CreatedAt"`
+	CreatedAt time.Time `json:"CreatedAt,omitzero"`
 }
 
 // Store persists Applications by RoleARN. Implementations are safe for

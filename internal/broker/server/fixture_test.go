@@ -117,8 +117,8 @@ func (f *fixture) do(t *testing.T, caller callerauth.Caller, method, path string
 }
 
 // registration is the scenario application's registration.
-func (f *fixture) registration() server.Registration {
-	return server.Registration{AccessRoleName: sandbox.BrokerAccessRole, SessionTagKey: sandbox.BrokerTagKey,
+func (f *fixture) registration() registry.Application {
+	return registry.Application{AccessRoleName: sandbox.BrokerAccessRole, SessionTagKey: sandbox.BrokerTagKey,
 		JWTClaimName: sandbox.BrokerTagKey, JWKSetURL: f.sc.App.JWKSURL()}
 }
 

@@ -21,19 +21,6 @@ import (
 	"github.com/tip-cli/tip-cli/internal/broker/registry"
 )
 
-// Registration is the body of POST /applications and the answer of
-// GET /applications.
-type Registration struct {
-	RoleArn        string    `json:"RoleArn,omitempty"`
-	AccessRoleName string    `json:"AccessRoleName"`
-	SessionTagKey  string    `json:"SessionTagKey"`
-	JWTClaimName   string    `json:"JWTClaimName"`
-	JWKSetURL      string    `json:"JWKSetURL"`
-	Issuer         string    `json:"Issuer,omitempty"`
-	Audience       string    `json:"Audience,omitempty"`
-	CreatedAt      time.Time `json:"CreatedAt,omitzero"`
-}
-
 // Credentials is the answer of GET /credentials.
 type Credentials struct {
 	AccessKeyID     string `json:"AccessKeyId"`
@@ -42,22 +29,15 @@ type Credentials struct {
 	Expiration      string `json:"Expiration"`
 }
 
-func registrationOf(a registry.Application) Registration {
-	return Registration{RoleArn: a.RoleARN, AccessRoleName: a.AccessRoleName, SessionTagKey: a.SessionTagKey,
-		JWTClaimName: a.JWTClaimName, JWKSetURL: a.JWKSetURL, Issuer: a.Issuer, Audience: a.Audience, CreatedAt: a.CreatedAt}
-}
-
 func (s *Service) register(ctx context.Context, req Request) (int, any, *APIError) {
-	var in Registration
-	if err := decodeStrict(req.Body, &in); err != nil {
+	var app registry.Application
+	if err := decodeStrict(req.Body, &app); err != nil {
 		return 0, nil, apiError(http.StatusBadRequest, "InvalidRequest", "invalid registration body: %v", err)
 	}
-	if in.RoleArn != "" || !in.CreatedAt.IsZero() {
+	if app.RoleARN != "" || !app.CreatedAt.IsZero() {
 		return 0, nil, apiError(http.StatusBadRequest, "InvalidRequest", "RoleArn and CreatedAt are set by the broker")
 	}
-	app := registry.Application{RoleARN: req.Caller.RoleARN, AccessRoleName: in.AccessRoleName,
-		SessionTagKey: in.SessionTagKey, JWTClaimName: in.JWTClaimName, JWKSetURL: in.JWKSetURL,
-		Issuer: in.Issuer, Audience: in.Audience, CreatedAt: s.now().UTC()}
+	app.RoleARN, app.CreatedAt = req.Caller.RoleARN, s.now().UTC()
 	if err := app.Validate(); err != nil {
 		return 0, nil, apiError(http.StatusBadRequest, "InvalidRequest", "%v", err)
 	}
@@ -69,9 +49,9 @@ func (s *Service) register(ctx context.Context, req Request) (int, any, *APIErro
 		return 0, nil, s.storeError("put", err)
 	}
 	if replaced {
-		return http.StatusOK, registrationOf(app), nil
+		return http.StatusOK, app, nil
 	}
-	return http.StatusCreated, registrationOf(app), nil
+	return http.StatusCreated, app, nil
 }
 
 func (s *Service) describe(ctx context.Context, req Request) (int, any, *APIError) {
@@ -79,7 +59,7 @@ func (s *Service) describe(ctx context.Context, req Request) (int, any, *APIErro
 	if err != nil {
 		return 0, nil, s.storeError("get", err)
 	}
-	return http.StatusOK, registrationOf(app), nil
+	return http.StatusOK, app, nil
 }
 
 func (s *Service) deregister(ctx context.Context, req Request) (int, any, *APIError) {

@@ -60,12 +60,12 @@ func testRegistration(t *testing.T, f *fixture) {
 	}
 	f.register(t)
 	r := f.do(t, f.app, "GET", "/applications", nil, nil)
-	var got server.Registration
+	var got registry.Application
 	if err := json.Unmarshal(r.Body, &got); err != nil || r.Status != 200 {
 		t.Fatalf("describe: %d %s %v", r.Status, r.Body, err)
 	}
 	want := f.registration()
-	if got.RoleArn != f.app.RoleARN || got.AccessRoleName != want.AccessRoleName || got.JWKSetURL != want.JWKSetURL ||
+	if got.RoleARN != f.app.RoleARN || got.AccessRoleName != want.AccessRoleName || got.JWKSetURL != want.JWKSetURL ||
 		got.SessionTagKey != want.SessionTagKey || got.JWTClaimName != want.JWTClaimName || got.CreatedAt.IsZero() {
 		t.Fatalf("describe = %+v", got)
 	}
@@ -183,7 +183,7 @@ func jsonNum(t time.Time) string { b, _ := json.Marshal(t.Unix()); return string
 // before any AWS call.
 func TestBadInput(t *testing.T) {
 	f := newFixture(t, registry.NewMemory())
-	reg := func(mut func(*server.Registration)) server.Registration {
+	reg := func(mut func(*registry.Application)) registry.Application {
 		r := f.registration()
 		mut(&r)
 		return r
@@ -197,11 +197,11 @@ func TestBadInput(t *testing.T) {
 		{"unknown field", "POST", "/applications", nil, `{"AccessRoleName":"r","Bogus":1}`, 400},
 		{"not json", "POST", "/applications", nil, `{`, 400},
 		{"trailing data", "POST", "/applications", nil, `{} {}`, 400},
-		{"role ARN instead of name", "POST", "/applications", nil, reg(func(r *server.Registration) { r.AccessRoleName = "arn:aws:iam::999999999999:role/x" }), 400},
-		{"role name too long", "POST", "/applications", nil, reg(func(r *server.Registration) { r.AccessRoleName = strings.Repeat("r", 65) }), 400},
-		{"aws: tag key", "POST", "/applications", nil, reg(func(r *server.Registration) { r.SessionTagKey = "aws:TenantID" }), 400},
-		{"http JWKS", "POST", "/applications", nil, reg(func(r *server.Registration) { r.JWKSetURL = "http://example.com/jwks" }), 400},
-		{"caller sets RoleArn", "POST", "/applications", nil, reg(func(r *server.Registration) { r.RoleArn = "arn:aws:iam::1:role/x" }), 400},
+		{"role ARN instead of name", "POST", "/applications", nil, reg(func(r *registry.Application) { r.AccessRoleName = "arn:aws:iam::999999999999:role/x" }), 400},
+		{"role name too long", "POST", "/applications", nil, reg(func(r *registry.Application) { r.AccessRoleName = strings.Repeat("r", 65) }), 400},
+		{"aws: tag key", "POST", "/applications", nil, reg(func(r *registry.Application) { r.SessionTagKey = "aws:TenantID" }), 400},
+		{"http JWKS", "POST", "/applications", nil, reg(func(r *registry.Application) { r.JWKSetURL = "http://example.com/jwks" }), 400},
+		{"caller sets RoleArn", "POST", "/applications", nil, reg(func(r *registry.Application) { r.RoleARN = "arn:aws:iam::1:role/x" }), 400},
 		{"body too large", "POST", "/applications", nil, `{"AccessRoleName":"` + strings.Repeat("a", server.MaxBodyBytes) + `"}`, 400},
 		{"jwt twice", "GET", "/credentials", url.Values{"jwt": {"a", "b"}}, nil, 400},
 		{"unknown path", "GET", "/admin", nil, nil, 404},

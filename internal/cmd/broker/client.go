@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tip-cli/tip-cli/internal/broker/client"
+	"github.com/tip-cli/tip-cli/internal/broker/registry"
 	"github.com/tip-cli/tip-cli/internal/broker/server"
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
 )
@@ -67,7 +68,7 @@ func (o *clientOptions) client(ctx context.Context, d *Deps) (*client.Client, er
 
 func newCmdRegister(d *Deps) *cobra.Command {
 	o := &clientOptions{}
-	var reg server.Registration
+	var reg registry.Application
 	cmd := &cobra.Command{
 		Use:   "register",
 		Short: "Register the calling application role with a broker",
