@@ -5,7 +5,6 @@ package brokerapp
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"os"
 	"os/signal"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/tip-cli/tip-cli/internal/app"
 	"github.com/tip-cli/tip-cli/internal/broker/deploy"
@@ -59,24 +57,11 @@ func Run(ctx context.Context, d *broker.Deps, info version.Info, args []string) 
 
 // loadAWSConfig loads the SDK configuration the usual way, ambient
 // credentials included: the broker acts as its own role, the client
-// commands as the application's.
+// commands as the application's. More idle connections per host than the
+// SDK's default of 10: the broker calls STS for every request, many at a
+// time.
 func loadAWSConfig(ctx context.Context, region string) (aws.Config, error) {
-	opts := []func(*awsconfig.LoadOptions) error{
-		// The buildable client is the one AWS_CA_BUNDLE can be applied to.
-		// More idle connections per host than the SDK's default of 10: the
-		// broker calls STS for every request, many at a time.
-		awsconfig.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(30 * time.Second).
-			WithTransportOptions(func(tr *http.Transport) { tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 512, 256 })),
-	}
-	if region != "" {
-		opts = append(opts, awsconfig.WithRegion(region))
-	}
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
-	}
-	if cfg.Region == "" {
-		return aws.Config{}, fmt.Errorf("no AWS region: pass --region or set AWS_REGION")
-	}
-	return cfg, nil
+	client := awshttp.NewBuildableClient().WithTimeout(30 * time.Second).
+		WithTransportOptions(func(tr *http.Transport) { tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 512, 256 })
+	return app.LoadAWSConfig(ctx, region, "pass --region or set AWS_REGION", client)
 }
