@@ -61,14 +61,7 @@ func (a *AWS) RoleCredentials(roleName, sessionName string, ttl time.Duration) a
 	if ttl <= 0 {
 		ttl = time.Hour
 	}
-	arn := a.roleARN(roleName)
-	p, c := a.issue(Principal{
-		RoleARN:        arn,
-		AssumedRoleARN: a.assumedRoleARN(arn, sessionName),
-		SessionName:    sessionName,
-		Kind:           "role",
-		Expiration:     a.now().Add(ttl),
-	})
+	p, c := a.issue(a.roleSession(a.roleARN(roleName), sessionName, "role", ttl))
 	return aws.Credentials{
 		AccessKeyID: p.AccessKeyID, SecretAccessKey: c.secret, SessionToken: c.token,
 		Source: "sandbox", CanExpire: true, Expires: p.Expiration,
@@ -113,15 +106,9 @@ func (a *AWS) stsAssumeAddedRole(req stsRequest, spec RoleSpec, caller *Principa
 	if apiErr != nil {
 		return nil, apiErr
 	}
-	p, c := a.issue(Principal{
-		RoleARN:           req.roleARN,
-		AssumedRoleARN:    a.assumedRoleARN(req.roleARN, req.session),
-		SessionName:       req.session,
-		Kind:              "role",
-		Expiration:        a.now().Add(req.duration),
-		Tags:              tags,
-		TransitiveTagKeys: transitive,
-	})
+	p := a.roleSession(req.roleARN, req.session, "role", req.duration)
+	p.Tags, p.TransitiveTagKeys = tags, transitive
+	p, c := a.issue(p)
 	return stsAssumeRoleResult{Credentials: stsCredentials(p, c), AssumedRoleUser: stsAssumedRoleUser(p), PackedPolicySize: packed}, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 const (
@@ -89,13 +90,7 @@ func (a *AWS) serveSTS(w http.ResponseWriter, r *http.Request) {
 	if op.signed {
 		caller, authErr = a.verifySigV4(r, body, "sts")
 	}
-	if f, failed := a.begin(action, "", Recorded{Params: form, Header: r.Header.Clone(), Caller: caller}); failed {
-		stsWriteError(w, f.status, f.code, f.message)
-		return
-	}
-	if authErr != nil {
-		status, code := awsAuthCode(awsProtoQuery, authErr.kind)
-		stsWriteError(w, status, code, authErr.message)
+	if !a.stsBegin(w, r, action, form, caller, authErr) {
 		return
 	}
 	if form.Get("Version") != stsVersion {
@@ -108,6 +103,21 @@ func (a *AWS) serveSTS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	stsWriteResult(w, action, result)
+}
+
+// stsBegin records the request (or fails it with a queued FailNext) and
+// answers a SigV4 failure; it reports whether the action should run.
+func (a *AWS) stsBegin(w http.ResponseWriter, r *http.Request, action string, params url.Values, caller *Principal, authErr *awsAuthError) bool {
+	if f, failed := a.begin(action, "", Recorded{Params: params, Header: r.Header.Clone(), Caller: caller}); failed {
+		stsWriteError(w, f.status, f.code, f.message)
+		return false
+	}
+	if authErr != nil {
+		status, code := awsAuthCode(awsProtoQuery, authErr.kind)
+		stsWriteError(w, status, code, authErr.message)
+		return false
+	}
+	return true
 }
 
 // stsWriteResult wraps result in <ActionResponse> with ResponseMetadata.
@@ -154,13 +164,7 @@ func (a *AWS) stsAssumeRoleWithWebIdentity(ctx context.Context, form url.Values,
 	if apiErr != nil {
 		return nil, apiErr
 	}
-	p, c := a.issue(Principal{
-		RoleARN:        req.roleARN,
-		AssumedRoleARN: a.assumedRoleARN(req.roleARN, req.session),
-		SessionName:    req.session,
-		Kind:           "oidc-role",
-		Expiration:     a.now().Add(req.duration),
-	})
+	p, c := a.issue(a.roleSession(req.roleARN, req.session, "oidc-role", req.duration))
 	return stsWebIdentityResult{
 		Credentials:                 stsCredentials(p, c),
 		SubjectFromWebIdentityToken: id.subject,
@@ -186,7 +190,7 @@ func (a *AWS) stsAssumeRole(_ context.Context, form url.Values, caller *Principa
 	if caller.Kind != "oidc-role" {
 		return nil, denied
 	}
-	p := Principal{RoleARN: req.roleARN, AssumedRoleARN: a.assumedRoleARN(req.roleARN, req.session), SessionName: req.session}
+	p := a.roleSession(req.roleARN, req.session, "", req.duration)
 	switch req.roleARN {
 	case a.IDEnhancedRoleARN():
 		userID, apiErr := a.stsCheckContext(req.contexts, caller, req.roleARN)
@@ -206,7 +210,6 @@ func (a *AWS) stsAssumeRole(_ context.Context, form url.Values, caller *Principa
 	if apiErr != nil {
 		return nil, apiErr
 	}
-	p.Expiration = a.now().Add(req.duration)
 	p, c := a.issue(p)
 	return stsAssumeRoleResult{Credentials: stsCredentials(p, c), AssumedRoleUser: stsAssumedRoleUser(p), PackedPolicySize: packed}, nil
 }
@@ -233,6 +236,12 @@ func (a *AWS) stsGetCallerIdentity(_ context.Context, _ url.Values, caller *Prin
 		Account: a.opts.AccountID,
 		Arn:     caller.AssumedRoleARN,
 	}, nil
+}
+
+// roleSession is the principal of a new session of roleARN lasting d.
+func (a *AWS) roleSession(roleARN, session, kind string, d time.Duration) Principal {
+	return Principal{RoleARN: roleARN, AssumedRoleARN: a.assumedRoleARN(roleARN, session),
+		SessionName: session, Kind: kind, Expiration: a.now().Add(d)}
 }
 
 func stsCredentials(p Principal, c *awsCred) stsCredentialsXML {

@@ -45,13 +45,7 @@ func (a *AWS) serveSTSPresigned(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	caller, authErr := a.verifyPresigned(r, q)
-	if f, failed := a.begin(action, "", Recorded{Params: q, Header: r.Header.Clone(), Caller: caller}); failed {
-		stsWriteError(w, f.status, f.code, f.message)
-		return
-	}
-	if authErr != nil {
-		status, code := awsAuthCode(awsProtoQuery, authErr.kind)
-		stsWriteError(w, status, code, authErr.message)
+	if !a.stsBegin(w, r, action, q, caller, authErr) {
 		return
 	}
 	result, apiErr := a.stsGetCallerIdentity(r.Context(), q, caller)
