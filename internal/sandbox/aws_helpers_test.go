@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"errors"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -17,8 +18,12 @@ import (
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/aws/smithy-go"
 	smithyendpoints "github.com/aws/smithy-go/endpoints"
-	"net/url"
+
+	"github.com/tip-cli/tip-cli/internal/testclock"
 )
+
+// awsTestClock is the shared settable test clock.
+type awsTestClock = testclock.Clock
 
 // awsTestKeys are RSA keys shared by the tests (key generation is slow):
 // [0] signs for the IdP and the emulator, [1] forges tokens.
@@ -44,24 +49,6 @@ func awsTestKey(t *testing.T, i int) *rsa.PrivateKey {
 	return keys[i]
 }
 
-// awsTestClock is a settable clock shared by the IdP and the AWS emulator.
-type awsTestClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *awsTestClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *awsTestClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // awsFixture is an IdP plus the AWS emulator trusting it.
 type awsFixture struct {
 	clock *awsTestClock
@@ -72,7 +59,7 @@ type awsFixture struct {
 // awsStart starts an IdP and an emulator (options adjusted by mutate).
 func awsStart(t *testing.T, mutate func(*AWSOptions)) *awsFixture {
 	t.Helper()
-	clock := &awsTestClock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
+	clock := testclock.New(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
 	idp, err := NewIdP(IdPOptions{Now: clock.Now, Key: awsTestKey(t, 0)})
 	if err != nil {
 		t.Fatalf("NewIdP: %v", err)

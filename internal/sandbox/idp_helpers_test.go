@@ -8,34 +8,20 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
+
+	"github.com/tip-cli/tip-cli/internal/testclock"
 )
 
-// idpTestClock is a settable clock for IdPOptions.Now and oidc.Config.Now.
-type idpTestClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// idpTestClock is the shared settable test clock.
+type idpTestClock = testclock.Clock
 
 func idpNewClock() *idpTestClock {
-	return &idpTestClock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
-}
-
-func (c *idpTestClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *idpTestClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+	return testclock.New(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
 }
 
 // idpStart starts an IdP closed at test end.

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,25 +15,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/testclock"
 )
 
-// testClock is a settable clock shared by the sandbox and the verifier.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// testClock is the shared settable test clock.
+type testClock = testclock.Clock
 
 // countingTransport counts the requests that leave the verifier.
 type countingTransport struct {
@@ -63,7 +48,7 @@ const (
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	clock := &testClock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
+	clock := testclock.New(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
 	a, err := sandbox.NewAWS(sandbox.AWSOptions{Now: clock.Now, AccountID: testAccount})
 	if err != nil {
 		t.Fatalf("NewAWS: %v", err)

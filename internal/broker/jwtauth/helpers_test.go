@@ -15,28 +15,14 @@ import (
 
 	"github.com/tip-cli/tip-cli/internal/broker/jwtauth"
 	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/testclock"
 )
 
-// testClock is a settable clock shared by the issuer and the verifier.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// testClock is the shared settable test clock.
+type testClock = testclock.Clock
 
 func newClock() *testClock {
-	return &testClock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+	return testclock.New(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
 }
 
 // startIssuer starts a sandbox application issuer on clock c.
