@@ -14,6 +14,9 @@ set -euo pipefail
 export LC_ALL=C
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PROG=bench
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 SELF=$ROOT/scripts/bench.sh
 CONCURRENCY=16
 
@@ -52,10 +55,6 @@ measure() {
 			while ((getline v < rssfile) > 0) if (v + 0 > peak) peak = v + 0
 			printf "%s %d %.2f %.2f %d\n", name, n, med / 1000, a[p] / 1000, peak
 		}' < <(sort -n "$times") >>"$BENCH_TMP/results"
-}
-
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
 # sign_in HOME_DIR: configure the sandbox profile in a fresh $AWS_TIP_CLI,

@@ -14,12 +14,13 @@ set -uo pipefail
 export LC_ALL=C
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PROG=broker-e2e
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 AWS2=${AWS2:-/usr/bin/aws}
 MOTO=${TIP_CLI_TEST_MOTO_URL:-}
 BROKER_ID=e2e.test
 TABLE=tip-broker-e2e
-PASSED=0
-FAILED=0
 PIDS=()
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/tip-broker-e2e.XXXXXX")
@@ -35,21 +36,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-pass() { PASSED=$((PASSED + 1)); echo "PASS  $*"; }
-fail() { FAILED=$((FAILED + 1)); echo "FAIL  $*"; }
-die() { echo "broker-e2e: $*" >&2; exit 1; }
-
-# show FILE: indented head of a failed command's stderr (tip-broker and the
-# AWS CLI never print secrets there).
-show() { sed 's/^/      | /' "$1" | head -20; }
-
-# field NAME: the string value of "NAME" in the JSON on stdin (one level).
-field() { grep -o "\"$1\": *\"[^\"]*\"" | head -1 | sed 's/.*: *"\(.*\)"/\1/'; }
-
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 
 # wait_for FILE PATTERN PID WHAT: until FILE contains PATTERN (30 s).
 wait_for() {

@@ -8,11 +8,12 @@ set -uo pipefail
 export LC_ALL=C
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PROG=e2e
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 AWS2=${AWS2:-/usr/bin/aws}
 BUCKET=tip-sandbox-data
 ENHANCED_ROLE=assumed-role/tip-sandbox-id-enhanced/tip-
-PASSED=0
-FAILED=0
 SERVE_PID=
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/tip-e2e.XXXXXX")
@@ -25,21 +26,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-pass() { PASSED=$((PASSED + 1)); echo "PASS  $*"; }
-fail() { FAILED=$((FAILED + 1)); echo "FAIL  $*"; }
-die() { echo "e2e: $*" >&2; exit 1; }
-
-# show FILE: indented stderr of a failed command (tip-cli never prints
-# secrets on stderr).
-show() { sed 's/^/      | /' "$1" | head -20; }
-
-# field NAME: the string value of "NAME" in the JSON on stdin (one level).
-field() { grep -o "\"$1\": *\"[^\"]*\"" | head -1 | sed 's/.*: *"\(.*\)"/\1/'; }
-
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 
 # --- setup ------------------------------------------------------------------
 [[ -x $AWS2 ]] || die "$AWS2 not found: apt-get install -y awscli"
