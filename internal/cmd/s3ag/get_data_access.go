@@ -119,17 +119,17 @@ func getDataAccessRun(ctx context.Context, opts *GetDataAccessOptions) error {
 // needed and caching the new grant. exec --s3ag uses it too.
 func GrantCredentials(ctx context.Context, f *cmdutil.Factory, p *config.Profile, m *session.Manager, req s3ag.Request, force bool) (*store.Grant, error) {
 	if !force {
-		b, err := m.Store.Get(ctx, m.Profile)
+		served, err := m.Store.GetServed(ctx, m.Profile) // the warm path: never the IdP tokens
 		if err != nil {
 			return nil, fmt.Errorf("read cached credentials: %w", err)
 		}
-		if g := lookup(m, b, req); g != nil {
+		if g := lookup(m, served, req); g != nil {
 			return g, nil
 		}
 	}
 	var grant *store.Grant
 	err := m.Update(ctx, func(b *store.Bundle) (bool, error) {
-		if g := lookup(m, b, req); g != nil && !force {
+		if g := lookup(m, b.ServedPart(), req); g != nil && !force {
 			grant = g // another process fetched it while we waited
 			return false, nil
 		}
@@ -148,7 +148,7 @@ func GrantCredentials(ctx context.Context, f *cmdutil.Factory, p *config.Profile
 	return grant, err
 }
 
-func lookup(m *session.Manager, b *store.Bundle, req s3ag.Request) *store.Grant {
+func lookup(m *session.Manager, b *store.Served, req s3ag.Request) *store.Grant {
 	if b == nil {
 		return nil
 	}
