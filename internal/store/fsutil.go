@@ -77,14 +77,18 @@ func symlinkHint(err error) error {
 	return err
 }
 
-// ensurePrivateDir creates dir (and missing parents) as 0700, refuses a dir
-// that is a symbolic link, and tightens it to 0700 if it existed with a
-// wider mode.
+// ensurePrivateDir creates dir, a subdirectory of the config directory
+// (locks/, secrets/), and missing parents as 0700, refuses a dir that is a
+// symbolic link, and tightens it and the config directory to 0700 if they
+// existed with a wider mode.
 func ensurePrivateDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create %s: %w", dir, err)
 	}
 	if err := refuseSymlinkDir(dir); err != nil {
+		return err
+	}
+	if err := tightenDir(filepath.Dir(dir)); err != nil {
 		return err
 	}
 	return tightenDir(dir)
