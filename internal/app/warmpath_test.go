@@ -84,3 +84,40 @@ func fill(t *testing.T, k *testkit.Kit, big bool) {
 		mustRun(t, k, "s3ag", "get-data-access", fmt.Sprintf("s3://tip-sandbox-data/analysts/obj-%d", i), "--privilege", "Minimal")
 	}
 }
+
+// TestHourlyRefreshRoundTrips: once the sign-in has cached the IdP's
+// discovery document and JWKS, a refresh (in a new process) is exactly one
+// IdP token request plus AssumeRoleWithWebIdentity, CreateTokenWithIAM and
+// AssumeRole.
+func TestHourlyRefreshRoundTrips(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts real processes")
+	}
+	k := expiredSession(t)
+	idpBefore, awsBefore := k.Env.IdP.Counts(), k.Env.AWS.Counts()
+	if r := runProcs(t, k, 1, "auth", "get-iam-credentials", "--non-interactive"); r[0].code != 0 {
+		t.Fatalf("refresh: %s", r[0].stderr)
+	}
+	idpAfter, awsAfter := k.Env.IdP.Counts(), k.Env.AWS.Counts()
+	idpRequests := 0
+	for name, n := range idpAfter {
+		if d := n - idpBefore[name]; d != 0 {
+			idpRequests += d
+			if name != "token:refresh_token" {
+				t.Errorf("IdP %s requests: %d, want 0", name, d)
+			}
+		}
+	}
+	awsCalls := 0
+	for op, n := range awsAfter {
+		awsCalls += n - awsBefore[op]
+	}
+	for _, op := range []string{"AssumeRoleWithWebIdentity", "CreateTokenWithIAM", "AssumeRole"} {
+		if d := awsAfter[op] - awsBefore[op]; d != 1 {
+			t.Errorf("%s calls: %d, want 1", op, d)
+		}
+	}
+	if idpRequests != 1 || awsCalls != 3 {
+		t.Errorf("refresh made %d IdP requests and %d AWS calls, want 1 and 3", idpRequests, awsCalls)
+	}
+}
