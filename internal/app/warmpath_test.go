@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -53,6 +55,8 @@ func TestWarmPathReadsTheKeyringOnce(t *testing.T) {
 					r := mustRun(t, k, args...)
 					decodeProcess(t, r.stdout)
 					after, _, _ := kr.Counts()
+					t.Logf("keyring reads per warm call: limit %d, %s %s, %d scopes %d grants: %d",
+						store.ItemLimit(goos), goos, strings.Join(args[:2], " "), len(b.Sessions), len(b.Grants), after-gets)
 					if after-gets != 1 {
 						t.Errorf("%s: %d keyring reads, want 1", strings.Join(args[:2], " "), after-gets)
 					}
@@ -119,5 +123,32 @@ func TestHourlyRefreshRoundTrips(t *testing.T) {
 	}
 	if idpRequests != 1 || awsCalls != 3 {
 		t.Errorf("refresh made %d IdP requests and %d AWS calls, want 1 and 3", idpRequests, awsCalls)
+	}
+}
+
+// TestLogoutAndDeleteRemoveKeyAndFiles: `auth logout` and `configure
+// delete` leave neither the profile's keyring key nor its sealed file.
+func TestLogoutAndDeleteRemoveKeyAndFiles(t *testing.T) {
+	for _, args := range [][]string{{"auth", "logout"}, {"configure", "delete", "default"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			k := testkit.New(t, sandbox.EnvOptions{})
+			kr := storetest.NewKeyring(store.ItemLimit("darwin"))
+			k.Store = store.NewKeyringStore(k.Dir, kr)
+			k.Configure(t, "default")
+			mustRun(t, k, "auth")
+			if len(kr.Users()) != 1 {
+				t.Fatalf("keyring items after sign-in: %v", kr.Users())
+			}
+			if r := run(t, k, args...); r.code != 0 {
+				t.Fatalf("%v: exit %d: %s", args, r.code, r.stderr)
+			}
+			if users := kr.Users(); len(users) != 0 {
+				t.Errorf("keyring items left: %v", users)
+			}
+			entries, _ := os.ReadDir(filepath.Join(k.Dir, store.SecretsDirName))
+			if len(entries) != 0 {
+				t.Errorf("secrets left: %v", entries)
+			}
+		})
 	}
 }
