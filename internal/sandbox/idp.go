@@ -58,6 +58,11 @@ type IdPOptions struct {
 	// MetadataMaxAge is the Cache-Control max-age of the discovery
 	// document and the JWKS; default 24h, negative sends no Cache-Control.
 	MetadataMaxAge time.Duration
+	// NoJTI issues ID tokens the way the certified oidc-provider does: no
+	// jti claim, and a refresh repeats the sign-in's nonce. Two tokens of
+	// one grant issued within one second of the IdP clock (iat), the
+	// sign-in's included, are then byte-identical.
+	NoJTI bool
 }
 
 // IdP is a loopback OpenID Connect provider. All methods are safe for
@@ -71,6 +76,7 @@ type IdP struct {
 	maxAge   time.Duration
 	keyMu    sync.RWMutex // guards key, kid and signer (RotateSigningKey)
 	key      *rsa.PrivateKey
+	noJTI    bool
 	kid      string
 	signer   jose.Signer
 	issuer   string
@@ -128,6 +134,7 @@ func idpFromOptions(opts IdPOptions) (*IdP, error) {
 		interval: opts.DeviceInterval,
 		key:      opts.Key,
 		maxAge:   opts.MetadataMaxAge,
+		noJTI:    opts.NoJTI,
 		counts:   map[string]int{},
 		codes:    map[string]*idpCode{},
 		families: map[string]*idpFamily{},
