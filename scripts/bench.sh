@@ -217,8 +217,13 @@ if ! $QUICK; then
 	# Keyring reads per warm call with each platform's item limit (the counting
 	# keyring of the Go tests: no macOS or Windows keyring on this machine).
 	echo "keyring reads per warm call, per platform item limit (go test -run TestWarmPathReadsTheKeyringOnce):"
-	(cd "$ROOT" && go test ./internal/app/ -run '^TestWarmPathReadsTheKeyringOnce$' -count=1 -v 2>&1) |
-		sed -n 's/.*keyring reads per warm call: /    /p'
+	if (cd "$ROOT" && go test ./internal/app/ -run '^TestWarmPathReadsTheKeyringOnce$' -count=1 -v >"$BENCH_TMP/warmpath.log" 2>&1); then
+		sed -n 's/.*keyring reads per warm call: /    /p' "$BENCH_TMP/warmpath.log"
+	else
+		tail -20 "$BENCH_TMP/warmpath.log" | sed 's/^/    | /'
+		echo "    the keyring-reads test failed" >&2
+		failures=$((failures + 1))
+	fi
 fi
 echo "concurrency: $CONCURRENCY processes, $distinct distinct credential sets (chains), $failures failures, $stale served the expired credentials"
 [[ $failures == 0 && $distinct == 1 && $stale == 0 ]]
