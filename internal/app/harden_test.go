@@ -1,0 +1,182 @@
+package app
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tip-cli/tip-cli/internal/config"
+	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/testkit"
+)
+
+// strays are requests another local program could send to the callback.
+var strays = []string{"error=access_denied", "error=access_denied&state=forged", "code=x&state=forged", "", "state=x"}
+
+// sendStrays sends every stray query to the redirect URI and wants a 400 for each.
+func sendStrays(redirect string) error {
+	for _, q := range strays {
+		u, err := url.Parse(redirect)
+		if err != nil {
+			return err
+		}
+		u.RawQuery = q
+		resp, err := http.Get(u.String())
+		if err != nil {
+			return err
+		}
+		_ = resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			return errors.New("stray " + q + ": status " + resp.Status)
+		}
+	}
+	return nil
+}
+
+// TestAuthSurvivesStrayCallbackProcess is the issue's reproduction with a
+// real `tip-cli auth` process: requests to its callback without the
+// sign-in's state (an IdP error, a forged state, a bare request) do not
+// end it; the real redirect that follows signs in. Before the fix the
+// first `?error=access_denied` made it exit 1.
+func TestAuthSurvivesStrayCallbackProcess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a real process")
+	}
+	k := testkit.New(t, sandbox.EnvOptions{})
+	p := k.Configure(t, "default")
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, exe, "auth", "--timeout", "30s")
+	cmd.Env = append(procEnv(t, k), "BROWSER=true") // the user has not clicked yet
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	authURL := ""
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		if strings.HasPrefix(sc.Text(), "http://") {
+			authURL = sc.Text()
+			break
+		}
+	}
+	if authURL == "" {
+		t.Fatal("tip-cli auth printed no authorization URL")
+	}
+	go func() { _, _ = bufio.NewReader(stderr).WriteTo(&strings.Builder{}) }()
+	if err := sendStrays(p.RedirectURI); err != nil {
+		t.Fatal(err)
+	}
+	if err := sandbox.FakeBrowser(ctx, nil, authURL); err != nil {
+		t.Fatalf("the real redirect after the strays: %v", err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("tip-cli auth after stray callbacks: %v", err)
+	}
+	if b, err := k.Store.Get(ctx, "default"); err != nil || b == nil || b.IdP == nil {
+		t.Fatalf("no sign-in stored: %v", err)
+	}
+}
+
+// TestAuthStrayCallbacksOnlyTimesOut: when nothing but strays arrive the
+// sign-in waits for its timeout and then says strays were refused.
+func TestAuthStrayCallbacksOnlyTimesOut(t *testing.T) {
+	k := testkit.New(t, sandbox.EnvOptions{})
+	p := k.Configure(t, "default")
+	sent := make(chan error, 1)
+	k.F.Browser = func(context.Context, string) error {
+		go func() { sent <- sendStrays(p.RedirectURI) }()
+		return nil
+	}
+	r := run(t, k, "auth", "--timeout", "2s")
+	if err := <-sent; err != nil {
+		t.Fatal(err)
+	}
+	want := "timed out after 2s waiting for the browser sign-in (5 callback requests without this sign-in's state were refused)"
+	if r.code == 0 || r.stdout != "" || !strings.Contains(r.stderr, want) {
+		t.Fatalf("code %d stdout %q stderr %q, want a timeout naming the refused callbacks", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestIDTokenAudienceAndIssuedAt signs in and refreshes through the real
+// commands while the sandbox IdP issues tokens a misbehaving IdP would:
+// several audiences without azp or with another client's azp, and an iat
+// beyond the clock skew. Each is refused with a clear error and nothing on
+// stdout; the well-formed variants pass.
+func TestIDTokenAudienceAndIssuedAt(t *testing.T) {
+	future := func(d time.Duration) func(map[string]any) {
+		return func(c map[string]any) { c["iat"] = time.Now().Add(d).Unix() }
+	}
+	tests := []struct {
+		name    string
+		shape   func(map[string]any)
+		wantErr string // "" when the token is accepted
+	}{
+		{"several audiences with our azp", sandbox.MultiAudience("tip-cli-sandbox", "https://api.example"), ""},
+		{"several audiences without azp", sandbox.MultiAudience("", "https://api.example"), "has 2 audiences and no azp claim"},
+		{"several audiences, another client's azp", sandbox.MultiAudience("other-client", "other-client"), `issued to another client (azp "other-client"`},
+		{"iat a minute ahead", future(time.Minute), ""},
+		{"iat an hour ahead", future(time.Hour), "in the future, more than the 5m0s clock skew allowed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			k := testkit.New(t, sandbox.EnvOptions{})
+			k.Configure(t, "default")
+			k.Env.IdP.ShapeIDTokens(tt.shape)
+			check := func(what string, r result, credential bool) {
+				t.Helper()
+				switch {
+				case tt.wantErr == "" && r.code != 0:
+					t.Errorf("%s: code %d: %s", what, r.code, r.stderr)
+				case tt.wantErr != "" && (r.code == 0 || !strings.Contains(r.stderr, tt.wantErr) || r.stdout != ""):
+					t.Errorf("%s: code %d stdout %q stderr %q, want an error containing %q", what, r.code, r.stdout, r.stderr, tt.wantErr)
+				case tt.wantErr == "" && credential:
+					decodeProcess(t, r.stdout)
+				}
+			}
+			check("sign-in", run(t, k, "auth"), false)
+
+			// The refresh path verifies the same way.
+			k.Env.IdP.ShapeIDTokens(nil)
+			if r := run(t, k, "auth"); r.code != 0 {
+				t.Fatalf("plain sign-in: %s", r.stderr)
+			}
+			k.Env.IdP.ShapeIDTokens(tt.shape)
+			check("refresh", run(t, k, "auth", "get-iam-credentials", "--force-refresh", "--non-interactive"), true)
+		})
+	}
+}
+
+// TestConfigureRefusesLookalikeLoopback: a DNS name that merely starts
+// like 127.x is not loopback, so a plain-http issuer on it is refused by
+// `configure idp` and nothing is saved.
+func TestConfigureRefusesLookalikeLoopback(t *testing.T) {
+	k := testkit.New(t, sandbox.EnvOptions{})
+	for _, iss := range []string{"http://127.evil.example/", "http://127.0.0.1.nip.io/"} {
+		conf := `{"issuer_url":"` + iss + `","client_id":"c",` +
+			`"token_exchange_application_arn":"arn:aws:sso::123456789012:application/ssoins-1111222233334444/apl-5555666677778888",` +
+			`"oidc_role_arn":"arn:aws:iam::123456789012:role/o","id_enhanced_role_arn":"arn:aws:iam::123456789012:role/i","region":"us-east-1"}`
+		r := run(t, k, "configure", "idp", "--provider", "oidc", "--config", conf)
+		if r.code == 0 || r.stdout != "" || !strings.Contains(r.stderr, "must use https (plain http is allowed only on loopback)") {
+			t.Errorf("%s: code %d stdout %q stderr %q", iss, r.code, r.stdout, r.stderr)
+		}
+		cfg, err := config.Load(k.Dir)
+		if err != nil || len(cfg.Profiles) != 0 {
+			t.Errorf("%s: profile saved anyway: %v %v", iss, cfg.Profiles, err)
+		}
+	}
+}
