@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tip-cli/tip-cli/internal/cmdutil"
 	"github.com/tip-cli/tip-cli/internal/config"
 	"github.com/tip-cli/tip-cli/internal/sandbox"
 	"github.com/tip-cli/tip-cli/internal/testkit"
@@ -178,5 +180,49 @@ func TestConfigureRefusesLookalikeLoopback(t *testing.T) {
 		if err != nil || len(cfg.Profiles) != 0 {
 			t.Errorf("%s: profile saved anyway: %v %v", iss, cfg.Profiles, err)
 		}
+	}
+}
+
+// TestConsoleDestinationRefused: `console --destination` takes only an
+// https AWS console address; anything else is a usage error before any
+// call to AWS or the IdP, with nothing on stdout. A regional console URL
+// passes.
+func TestConsoleDestinationRefused(t *testing.T) {
+	k := signedIn(t)
+	k.Vars["TIP_CLI_FEDERATION_ENDPOINT"] = k.Env.AWS.URL() + "/federation"
+	// Expire the cached session so that any run past validation would call AWS.
+	expireSessions(t, k)
+	awsBefore, idpBefore := k.Env.AWS.Counts(), k.Env.IdP.Counts()
+	for _, dest := range []string{
+		"http://console.aws.amazon.com/", "javascript:alert(1)", "https://evil.example/",
+		"https://console.aws.amazon.com.evil.example/", "https://user@console.aws.amazon.com/",
+		"https://bucket.s3.amazonaws.com/page.html", "/s3/home", "file:///etc/passwd",
+	} {
+		r := run(t, k, "console", "--print", "--destination", dest)
+		if r.code != cmdutil.ExitUsage || r.stdout != "" || !strings.Contains(r.stderr, "--destination: destination") {
+			t.Errorf("%s: code %d stdout %q stderr %q", dest, r.code, r.stdout, r.stderr)
+		}
+	}
+	if a, i := k.Env.AWS.Counts(), k.Env.IdP.Counts(); !maps.Equal(a, awsBefore) || !maps.Equal(i, idpBefore) {
+		t.Errorf("a refused destination reached AWS or the IdP: aws %v → %v, idp %v → %v", awsBefore, a, idpBefore, i)
+	}
+	r := run(t, k, "console", "--print", "--destination", "https://eu-west-1.console.aws.amazon.com/s3/home")
+	if u, err := url.Parse(strings.TrimSpace(r.stdout)); r.code != 0 || err != nil || u.Query().Get("Destination") != "https://eu-west-1.console.aws.amazon.com/s3/home" {
+		t.Errorf("regional console: code %d stdout %q stderr %s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// expireSessions makes every cached session of the default profile look expired.
+func expireSessions(t *testing.T, k *testkit.Kit) {
+	t.Helper()
+	b, err := k.Store.Get(context.Background(), "default")
+	if err != nil || b == nil {
+		t.Fatalf("no cached bundle: %v", err)
+	}
+	for _, c := range b.Sessions {
+		c.Expiration = time.Now().Add(-time.Minute)
+	}
+	if err := k.Store.Put(context.Background(), "default", b); err != nil {
+		t.Fatal(err)
 	}
 }
