@@ -9,9 +9,13 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	awssdkconfig "github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
 	"github.com/tip-cli/tip-cli/internal/config"
@@ -224,5 +228,51 @@ func expireSessions(t *testing.T, k *testkit.Kit) {
 	}
 	if err := k.Store.Put(context.Background(), "default", b); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestConfigureAWSProfileCommentMarkers: `configure aws-profile` for a
+// tip-cli profile and an S3 prefix whose names hold " #" and " ;" writes a
+// credential_process line that the Go SDK reads whole (it used to cut it at
+// " #" and fail with "Unterminated quoted string") and that botocore reads
+// identically, and sh runs it with the arguments unchanged.
+func TestConfigureAWSProfileCommentMarkers(t *testing.T) {
+	k := testkit.New(t, sandbox.EnvOptions{})
+	k.Configure(t, "team #1")
+	awsCfg := filepath.Join(t.TempDir(), "config")
+	k.Vars["AWS_CONFIG_FILE"] = awsCfg
+	const uri = "s3://tip-sandbox-data/q1 #draft/ ;old/"
+	mustRun(t, k, "--profile", "team #1", "configure", "aws-profile", "data", "--s3ag", uri)
+
+	sc, err := awssdkconfig.LoadSharedConfigProfile(context.Background(), "data", func(o *awssdkconfig.LoadSharedConfigOptions) {
+		o.ConfigFiles, o.CredentialsFiles = []string{awsCfg}, []string{}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := sc.CredentialProcess
+	exe, _ := k.F.Executable()
+	rest, ok := strings.CutPrefix(line, exe+" ")
+	if !ok {
+		t.Fatalf("go sdk read credential_process %q", line)
+	}
+	out, err := exec.Command("sh", "-c", `printf '%s\0' `+rest).Output()
+	if err != nil {
+		t.Fatalf("sh -c %s: %v", line, err)
+	}
+	want := []string{"--profile", "team #1", "s3ag", "get-data-access", uri, "--permission", "READ"}
+	if got := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00"); !slices.Equal(got, want) {
+		t.Errorf("sh ran %q, want %q", got, want)
+	}
+	py, err := exec.LookPath("python3")
+	if err != nil || exec.Command(py, "-c", "import botocore").Run() != nil {
+		t.Skip("botocore not installed: only the Go SDK was checked")
+	}
+	bout, err := exec.Command(py, "-c", "import sys; from botocore.configloader import load_config as l; print(l(sys.argv[1])['profiles']['data']['credential_process'])", awsCfg).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSuffix(string(bout), "\n"); got != line {
+		t.Errorf("botocore reads %q, the Go SDK %q", got, line)
 	}
 }
