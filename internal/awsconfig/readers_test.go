@@ -77,15 +77,20 @@ func TestReadersRunSameCommand(t *testing.T) {
 			t.Fatalf("case %d: %v", i, err)
 		}
 	}
-	argvOut := filepath.Join(t.TempDir(), "argv")
 	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE"} {
 		t.Setenv(k, "")
 	}
-	t.Setenv("TIP_ARGV_OUT", argvOut)
-	env := append(os.Environ(), "AWS_CONFIG_FILE="+path, "AWS_SHARED_CREDENTIALS_FILE="+os.DevNull, "AWS_REGION=us-east-1")
+	// The Go SDK runs the command in this process's environment; the
+	// other readers get their own TIP_ARGV_OUT so that cases run in parallel.
+	goArgv := filepath.Join(t.TempDir(), "argv")
+	t.Setenv("TIP_ARGV_OUT", goArgv)
+	env := func(argvOut string) []string {
+		return append(os.Environ(), "AWS_CONFIG_FILE="+path, "AWS_SHARED_CREDENTIALS_FILE="+os.DevNull,
+			"AWS_REGION=us-east-1", "TIP_ARGV_OUT="+argvOut)
+	}
 
-	readers := map[string]func(t *testing.T, profile string) string{
-		"go-sdk": func(t *testing.T, profile string) string {
+	readers := map[string]func(t *testing.T, profile, argvOut string) string{
+		"go-sdk": func(t *testing.T, profile, _ string) string {
 			cfg, err := config.LoadDefaultConfig(context.Background(), config.WithSharedConfigFiles([]string{path}),
 				config.WithSharedCredentialsFiles([]string{}), config.WithSharedConfigProfile(profile), config.WithRegion("us-east-1"))
 			if err != nil {
@@ -97,15 +102,15 @@ func TestReadersRunSameCommand(t *testing.T) {
 			}
 			return c.AccessKeyID
 		},
-		"botocore": func(t *testing.T, profile string) string {
+		"botocore": func(t *testing.T, profile, argvOut string) string {
 			py := botocorePython(t)
 			cmd := exec.Command(py, "-c", "import sys, botocore.session as s; print(s.Session(profile=sys.argv[1]).get_credentials().get_frozen_credentials().access_key)", profile)
-			cmd.Env = env
+			cmd.Env = env(argvOut)
 			return runReader(t, cmd)
 		},
-		"aws-cli-v2": func(t *testing.T, profile string) string {
+		"aws-cli-v2": func(t *testing.T, profile, argvOut string) string {
 			cmd := exec.Command(awsCLIv2(t), "configure", "export-credentials", "--profile", profile, "--format", "process")
-			cmd.Env = env
+			cmd.Env = env(argvOut)
 			var out struct{ AccessKeyId string }
 			if err := json.Unmarshal([]byte(runReader(t, cmd)), &out); err != nil {
 				t.Fatal(err)
@@ -116,13 +121,19 @@ func TestReadersRunSameCommand(t *testing.T) {
 	for name, read := range readers {
 		t.Run(name, func(t *testing.T) {
 			for i, args := range commentCases {
-				_ = os.Remove(argvOut)
-				if key := read(t, profileName(i)); key != "AKIDREADERS" {
-					t.Errorf("case %d: access key %q", i, key)
-				}
-				if got := readArgv(t, argvOut); !reflect.DeepEqual(got, args) {
-					t.Errorf("case %d: ran with %q, want %q", i, got, args)
-				}
+				t.Run(profileName(i), func(t *testing.T) {
+					argvOut := goArgv
+					if name != "go-sdk" {
+						argvOut = filepath.Join(t.TempDir(), "argv")
+						t.Parallel()
+					}
+					if key := read(t, profileName(i), argvOut); key != "AKIDREADERS" {
+						t.Errorf("access key %q", key)
+					}
+					if got := readArgv(t, argvOut); !reflect.DeepEqual(got, args) {
+						t.Errorf("ran with %q, want %q", got, args)
+					}
+				})
 			}
 		})
 	}
