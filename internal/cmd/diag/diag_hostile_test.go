@@ -22,17 +22,23 @@ func TestDiagHostileToken(t *testing.T) {
 	const sub = "alice\u202egnp.exe\u009b31m"
 	tok := f.mint(t, func(c map[string]any) { c["iss"], c["sub"] = iss, sub })
 
-	r := f.run(t, "diag", "--no-live", "-j", tok)
-	for _, bad := range []string{"\x1b", "\x07", "\u202e", "\u009b"} {
-		if strings.Contains(r.stdout, bad) || strings.Contains(r.stderr, bad) {
-			t.Errorf("text report writes %q raw:\n%s", bad, r.stdout)
+	// With a profile the token is compared with it; without one its claims
+	// are shown as they are: both texts must escape them.
+	for _, profile := range []string{"default", "none"} {
+		f.k.F.ProfileName = profile
+		r := f.run(t, "diag", "--no-live", "-j", tok)
+		for _, bad := range []string{"\x1b", "\x07", "\u202e", "\u009b"} {
+			if strings.Contains(r.stdout, bad) || strings.Contains(r.stderr, bad) {
+				t.Errorf("profile %s: text report writes %q raw:\n%s", profile, bad, r.stdout)
+			}
+		}
+		if profile == "none" && !strings.Contains(r.stdout, `https://idp.example/\x1b]0;pwned\x07\x1b[2J`) {
+			t.Errorf("text report does not show the escaped iss:\n%s", r.stdout)
 		}
 	}
-	if !strings.Contains(r.stdout, `https://idp.example/\x1b]0;pwned\x07\x1b[2J`) {
-		t.Errorf("text report does not show the escaped iss:\n%s", r.stdout)
-	}
+	f.k.F.ProfileName = "default"
 
-	r = f.run(t, "diag", "--no-live", "--output", "json", "-j", tok)
+	r := f.run(t, "diag", "--no-live", "--output", "json", "-j", tok)
 	for _, bad := range []string{"\x1b", "\x07", "\u202e", "\u009b"} {
 		if strings.Contains(r.stdout, bad) {
 			t.Errorf("JSON report writes %q raw", bad)
