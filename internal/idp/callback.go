@@ -31,7 +31,10 @@ func (e *strayError) Error() string { return e.reason }
 // (RFC 6749 §3.1) or an empty code as a malformed response.
 func parseCallback(rawQuery, wantState string) (string, error) {
 	q, err := url.ParseQuery(rawQuery)
-	if err != nil || (!q.Has("code") && !q.Has("error")) {
+	switch {
+	case err != nil:
+		return "", &strayError{"not an authorization response: its query does not parse"}
+	case !q.Has("code") && !q.Has("error"):
 		return "", &strayError{"not an authorization response: it has neither code nor error"}
 	}
 	states := q["state"]
