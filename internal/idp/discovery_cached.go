@@ -55,6 +55,7 @@ func (c *Client) discoverCached(ctx context.Context, hc *http.Client) (*provider
 		}},
 		verifier: oidc.NewVerifier(c.Issuer, keys, &oidc.Config{ClientID: c.ClientID, Now: c.now, SupportedSigningAlgs: algs}),
 		hc:       hc,
+		now:      c.now,
 	}, nil
 }
 
