@@ -76,6 +76,7 @@ func (f *Factory) Manager(p *config.Profile, o SignInOptions) (*session.Manager,
 		Policy: policy,
 		Now:    f.Now,
 		Log:    f.Logger(),
+		Grants: f.grantSource(p),
 	}
 	if !o.NonInteractive {
 		m.SignIn = f.signIn(p, o)

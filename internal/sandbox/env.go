@@ -18,6 +18,9 @@ type EnvOptions struct {
 	DeviceInterval time.Duration
 	// IDTokenTTL is the IdP ID token lifetime (default 1 h).
 	IDTokenTTL time.Duration
+	// SessionLifetime shortens identity-enhanced and S3 Access Grants
+	// sessions (AWSOptions.SessionLifetime).
+	SessionLifetime time.Duration
 }
 
 // Env is a running sandbox: a loopback OIDC provider and the AWS services
@@ -61,6 +64,8 @@ func Start(o EnvOptions) (*Env, error) {
 		Groups:    map[string][]string{AliceUserID: {"data-analysts"}},
 		Grants:    grants,
 		Addr:      o.AWSAddr,
+
+		SessionLifetime: o.SessionLifetime,
 	})
 	if err != nil {
 		idp.Close()
