@@ -75,15 +75,16 @@ func run(ctx context.Context, opts *Options) error {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(f.IOStreams.ErrOut, &slog.HandlerOptions{Level: level}))
-	p, cfg, err := f.CredentialServer(ctx, &opts.Source, opts.SignIn, log)
-	if err != nil {
-		return err
-	}
+	// Listen first: a bad or busy address fails before any sign-in.
 	ln, err := credserver.Listen(opts.Listen)
 	if err != nil {
 		return &cmdutil.FlagError{Err: err}
 	}
 	defer ln.Close()
+	p, cfg, err := f.CredentialServer(ctx, &opts.Source, opts.SignIn, log)
+	if err != nil {
+		return err
+	}
 	if opts.TokenFile != "" {
 		if err := config.WriteFileAtomic(opts.TokenFile, []byte(cfg.Token)); err != nil {
 			return fmt.Errorf("write token file: %w", err)
