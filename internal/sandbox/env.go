@@ -21,6 +21,8 @@ type EnvOptions struct {
 	// SessionLifetime shortens identity-enhanced and S3 Access Grants
 	// sessions (AWSOptions.SessionLifetime).
 	SessionLifetime time.Duration
+	// NoJTI makes the IdP issue ID tokens without jti (IdPOptions.NoJTI).
+	NoJTI bool
 }
 
 // Env is a running sandbox: a loopback OIDC provider and the AWS services
@@ -47,7 +49,7 @@ func DefaultGrants() []GrantRule {
 
 // Start starts the IdP and the AWS emulation on loopback.
 func Start(o EnvOptions) (*Env, error) {
-	idp, err := NewIdP(IdPOptions{Now: o.Now, Addr: o.IdPAddr, DeviceInterval: o.DeviceInterval, IDTokenTTL: o.IDTokenTTL})
+	idp, err := NewIdP(IdPOptions{Now: o.Now, Addr: o.IdPAddr, DeviceInterval: o.DeviceInterval, IDTokenTTL: o.IDTokenTTL, NoJTI: o.NoJTI})
 	if err != nil {
 		return nil, fmt.Errorf("start sandbox IdP: %w", err)
 	}
