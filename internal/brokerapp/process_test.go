@@ -18,7 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/tip-cli/tip-cli/internal/broker/server"
-	buildinfo "github.com/tip-cli/tip-cli/internal/cmd/version"
+	"github.com/tip-cli/tip-cli/internal/cmdbase"
 	"github.com/tip-cli/tip-cli/internal/sandbox"
 )
 
@@ -26,7 +26,7 @@ import (
 // process tests run the real entry point with no build step.
 func TestMain(m *testing.M) {
 	if os.Getenv("TIP_BROKER_TEST_MAIN") == "1" {
-		os.Exit(Main(buildinfo.Info{Version: "test"}))
+		os.Exit(Main(cmdbase.BuildInfo{Version: "test"}))
 	}
 	os.Exit(m.Run())
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tip-cli/tip-cli/internal/broker/registry"
-	"github.com/tip-cli/tip-cli/internal/cmdutil"
+	"github.com/tip-cli/tip-cli/internal/cmdbase"
 )
 
 // RuntimeAPIEnv is set by AWS Lambda (and by the sandbox's emulation of it).
@@ -45,7 +45,7 @@ func runLambda(ctx context.Context, d *Deps, o *serviceFlags, table string) erro
 		return err
 	}
 	if table == "" {
-		return cmdutil.FlagErrorf("no registrations table: set TIP_BROKER_TABLE or --table")
+		return cmdbase.FlagErrorf("no registrations table: set TIP_BROKER_TABLE or --table")
 	}
 	if d.Getenv(RuntimeAPIEnv) == "" {
 		return fmt.Errorf("%s is not set: 'tip-broker lambda' runs inside AWS Lambda; use 'tip-broker serve' elsewhere", RuntimeAPIEnv)

@@ -17,7 +17,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/broker/callerauth"
 	"github.com/tip-cli/tip-cli/internal/broker/registry"
 	"github.com/tip-cli/tip-cli/internal/broker/server"
-	"github.com/tip-cli/tip-cli/internal/cmdutil"
+	"github.com/tip-cli/tip-cli/internal/cmdbase"
 )
 
 type serveOptions struct {
@@ -65,22 +65,22 @@ func (o *serveOptions) validate() error {
 	}
 	switch {
 	case o.brokerID == "":
-		return cmdutil.FlagErrorf("--broker-id is required: callers bind their presigned requests to it")
+		return cmdbase.FlagErrorf("--broker-id is required: callers bind their presigned requests to it")
 	case (o.tlsCert == "") != (o.tlsKey == ""):
-		return cmdutil.FlagErrorf("--tls-cert and --tls-key go together")
+		return cmdbase.FlagErrorf("--tls-cert and --tls-key go together")
 	case o.store != "bolt" && o.store != "dynamodb":
-		return cmdutil.FlagErrorf("--store must be bolt or dynamodb, got %q", o.store)
+		return cmdbase.FlagErrorf("--store must be bolt or dynamodb, got %q", o.store)
 	case o.store == "dynamodb" && o.table == "":
-		return cmdutil.FlagErrorf("--store dynamodb needs --table")
+		return cmdbase.FlagErrorf("--store dynamodb needs --table")
 	case o.store == "bolt" && (o.table != "" || o.createTable):
-		return cmdutil.FlagErrorf("--table and --create-table need --store dynamodb")
+		return cmdbase.FlagErrorf("--table and --create-table need --store dynamodb")
 	}
 	host, _, err := net.SplitHostPort(o.listen)
 	if err != nil {
-		return cmdutil.FlagErrorf("--listen: %v", err)
+		return cmdbase.FlagErrorf("--listen: %v", err)
 	}
 	if o.tlsCert == "" && !isLoopback(host) {
-		return cmdutil.FlagErrorf("--tls-cert and --tls-key are required unless --listen is a loopback address")
+		return cmdbase.FlagErrorf("--tls-cert and --tls-key are required unless --listen is a loopback address")
 	}
 	return nil
 }
@@ -113,7 +113,7 @@ func runServe(ctx context.Context, d *Deps, o *serveOptions) error {
 	auth, err := callerauth.NewVerifier(callerauth.VerifierOptions{BrokerID: o.brokerID, STSEndpoints: endpoints, Now: d.Now,
 		HTTPClient: &http.Client{Timeout: 5 * time.Second, Transport: pooledTransport()}})
 	if err != nil {
-		return cmdutil.FlagErrorf("--sts-endpoint: %v", err)
+		return cmdbase.FlagErrorf("--sts-endpoint: %v", err)
 	}
 	handler := &server.HTTPHandler{Service: o.newService(d, cfg, store), Auth: auth}
 	return listenAndServe(ctx, d, o, handler, where)

@@ -12,7 +12,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/broker/jwtauth"
 	"github.com/tip-cli/tip-cli/internal/broker/registry"
 	"github.com/tip-cli/tip-cli/internal/broker/server"
-	"github.com/tip-cli/tip-cli/internal/cmdutil"
+	"github.com/tip-cli/tip-cli/internal/cmdbase"
 )
 
 // serviceFlags are the settings both service modes share.
@@ -35,13 +35,13 @@ func (f *serviceFlags) add(fs *pflag.FlagSet) {
 func (f *serviceFlags) validate() error {
 	switch {
 	case f.duration < 15*time.Minute || f.duration > time.Hour:
-		return cmdutil.FlagErrorf("--duration must be between 15m and 1h, got %s", f.duration)
+		return cmdbase.FlagErrorf("--duration must be between 15m and 1h, got %s", f.duration)
 	case f.rate < 0 || (f.rate > 0 && f.burst < 1):
-		return cmdutil.FlagErrorf("--rate must be ≥ 0 and --burst ≥ 1")
+		return cmdbase.FlagErrorf("--rate must be ≥ 0 and --burst ≥ 1")
 	case f.jwksTTL < time.Minute:
-		return cmdutil.FlagErrorf("--jwks-ttl must be at least 1m")
+		return cmdbase.FlagErrorf("--jwks-ttl must be at least 1m")
 	case f.logFormat != "json" && f.logFormat != "text":
-		return cmdutil.FlagErrorf("--log-format must be json or text, got %q", f.logFormat)
+		return cmdbase.FlagErrorf("--log-format must be json or text, got %q", f.logFormat)
 	}
 	return nil
 }
