@@ -136,12 +136,13 @@ func checkOutputs(t *testing.T, m map[string]any, o Options) {
 
 func TestAccessRolePolicies(t *testing.T) {
 	const broker = "arn:aws:iam::123456789012:role/stack-BrokerRole-ABC"
-	b, err := json.Marshal(AccessRoleTrustPolicy(broker))
+	const app = "arn:aws:iam::123456789012:role/tenant-app"
+	b, err := json.Marshal(AccessRoleTrustPolicy(broker, app))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"Statement":[{"Action":["sts:AssumeRole","sts:TagSession"],"Effect":"Allow","Principal":{"AWS":"` +
-		broker + `"},"Sid":"TipBroker"}],"Version":"2012-10-17"}`
+	want := `{"Statement":[{"Action":["sts:AssumeRole","sts:TagSession"],"Condition":{"StringEquals":{"sts:ExternalId":"` + app +
+		`"}},"Effect":"Allow","Principal":{"AWS":"` + broker + `"},"Sid":"TipBroker"}],"Version":"2012-10-17"}`
 	if string(b) != want {
 		t.Errorf("trust policy = %s\nwant %s", b, want)
 	}
@@ -154,9 +155,9 @@ func TestAccessRolePolicies(t *testing.T) {
 		t.Errorf("example policy = %s\nwant %s", b, want)
 	}
 	// Each call returns fresh data: editing one result leaves the next.
-	p := AccessRoleTrustPolicy(broker)
+	p := AccessRoleTrustPolicy(broker, app)
 	p["Statement"].([]any)[0].(map[string]any)["Action"].([]string)[0] = "iam:PassRole"
-	if got := AccessRoleTrustPolicy(broker)["Statement"].([]any)[0].(map[string]any)["Action"].([]string)[0]; got != "sts:AssumeRole" {
+	if got := AccessRoleTrustPolicy(broker, app)["Statement"].([]any)[0].(map[string]any)["Action"].([]string)[0]; got != "sts:AssumeRole" {
 		t.Errorf("trust policies share state: %s", got)
 	}
 }

@@ -42,6 +42,15 @@ const (
 	OutputBrokerRoleArn         = "BrokerRoleArn"
 	OutputTableName             = "TableName"
 	OutputAccessRoleTrustPolicy = "AccessRoleTrustPolicy"
+	// OutputAPIEndpoint and OutputServiceRoleName are the original
+	// sample's output names; APIEndpoint ends in "/" so that the sample's
+	// "${endpoint}applications" is the right URL.
+	OutputAPIEndpoint     = "APIEndpoint"
+	OutputServiceRoleName = "ServiceRoleName"
+
+	LogicalLogGroup = "BrokerLogGroup"
+	// LogRetentionDays keeps the access log for a quarter.
+	LogRetentionDays = 90
 )
 
 // Environment of the Lambda function and the registry table's key.
@@ -88,6 +97,10 @@ func Template(o Options) (*cfn.Template, error) {
 		tbl,
 		named(LogicalBrokerRole, "AWS::IAM::Role", brokerRole(o.AllowedAccountIDs)),
 		named(LogicalFunction, "AWS::Lambda::Function", function(o)),
+		named(LogicalLogGroup, "AWS::Logs::LogGroup", LogGroupProperties{
+			LogGroupName:    cfn.Sub{Sub: "/aws/lambda/${" + LogicalFunction + "}"},
+			RetentionInDays: LogRetentionDays,
+		}),
 		named(LogicalRestAPI, "AWS::ApiGateway::RestApi", restAPI(o.AllowedAccountIDs)),
 		named(LogicalApplicationsResource, "AWS::ApiGateway::Resource", apiResource("applications")),
 		named(LogicalCredentialsResource, "AWS::ApiGateway::Resource", apiResource("credentials")),
@@ -232,21 +245,28 @@ func deploymentLogicalID(res cfn.Resources) (string, error) {
 }
 
 func outputs() (cfn.Outputs, error) {
-	trust, err := json.Marshal(AccessRoleTrustPolicy("${" + LogicalBrokerRole + ".Arn}"))
+	trust, err := json.Marshal(AccessRoleTrustPolicy("${"+LogicalBrokerRole+".Arn}",
+		"arn:${AWS::Partition}:iam::${AWS::AccountId}:role/APPLICATION-ROLE-NAME"))
 	if err != nil {
 		return nil, fmt.Errorf("encode access role trust policy: %w", err)
 	}
+	endpoint := "https://${" + LogicalRestAPI + "}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${" + LogicalStage + "}"
 	return cfn.Outputs{
 		{Name: OutputEndpoint, Output: cfn.Output{Description: "tip-broker endpoint (--endpoint of the tip-broker client commands)",
-			Value: cfn.Sub{Sub: "https://${" + LogicalRestAPI + "}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${" + LogicalStage + "}"}}},
+			Value: cfn.Sub{Sub: endpoint}}},
+		{Name: OutputAPIEndpoint, Output: cfn.Output{Description: "the endpoint with a trailing /, as the original sample names it",
+			Value: cfn.Sub{Sub: endpoint + "/"}}},
+		{Name: OutputServiceRoleName, Output: cfn.Output{Description: "the broker service role's name, as the original sample names it",
+			Value: cfn.Ref{Ref: LogicalBrokerRole}}},
 		{Name: OutputBrokerRoleArn, Output: cfn.Output{Description: "the broker service role: the principal access role trust policies must allow",
 			Value: cfn.NewGetAtt(LogicalBrokerRole, "Arn")}},
 		{Name: OutputTableName, Output: cfn.Output{Description: "DynamoDB table of application registrations",
 			Value: cfn.Ref{Ref: LogicalTable}}},
 		{Name: OutputAccessRoleTrustPolicy, Output: cfn.Output{
-			Description: "Trust policy for each application's access role: Principal AWS = BrokerRoleArn, " +
-				"Action sts:AssumeRole and sts:TagSession. This trust policy, not the broker role's own policy, " +
-				"decides which roles the broker can assume.",
+			Description: "Trust policy for each application's access role (replace APPLICATION-ROLE-NAME with the " +
+				"application's role): Principal AWS = BrokerRoleArn, Action sts:AssumeRole and sts:TagSession, " +
+				"only with sts:ExternalId = the application's role ARN. This trust policy, not the broker role's own " +
+				"policy, decides which roles the broker can assume and for whom; the broker refuses to register a role without the condition.",
 			Value: cfn.Sub{Sub: string(trust)}}},
 	}, nil
 }

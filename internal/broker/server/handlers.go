@@ -44,6 +44,9 @@ func (s *Service) register(ctx context.Context, req Request) (int, any, *APIErro
 	if err := jwtauth.CheckJWKSURL(app.JWKSetURL); err != nil {
 		return 0, nil, apiError(http.StatusBadRequest, "InvalidRequest", "JWKSetURL: %v", err)
 	}
+	if apiErr := s.checkBinding(ctx, req.Caller, accessRoleARN(req, app)); apiErr != nil {
+		return 0, nil, apiErr
+	}
 	replaced, err := s.Store.Put(ctx, app)
 	if err != nil {
 		return 0, nil, s.storeError("put", err)
@@ -102,6 +105,7 @@ func (s *Service) credentials(ctx context.Context, req Request) (int, any, *APIE
 	out, err := s.STS.AssumeRole(ctx, &sts.AssumeRoleInput{
 		RoleArn:         aws.String(accessRoleARN(req, app)),
 		RoleSessionName: aws.String(sessionName(claims)),
+		ExternalId:      aws.String(ExternalID(req.Caller)),
 		DurationSeconds: aws.Int32(int32(s.duration().Seconds())),
 		Tags:            []ststypes.Tag{{Key: aws.String(app.SessionTagKey), Value: aws.String(value)}},
 	})
@@ -186,7 +190,7 @@ func (s *Service) stsError(roleARN string, err error) *APIError {
 	switch code := ae.ErrorCode(); {
 	case code == "AccessDenied":
 		return apiError(http.StatusForbidden, "AssumeRoleDenied",
-			"STS refused to assume %s: its trust policy must allow the broker role sts:AssumeRole and sts:TagSession", roleARN)
+			"STS refused to assume %s: its trust policy must allow the broker role sts:AssumeRole and sts:TagSession with sts:ExternalId set to the application's role ARN", roleARN)
 	case strings.Contains(code, "Throttl"):
 		return apiError(http.StatusTooManyRequests, "Throttled", "STS is throttling the broker; retry later")
 	case code == "ValidationError", code == "MalformedPolicyDocument", code == "PackedPolicyTooLarge":
