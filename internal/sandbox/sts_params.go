@@ -37,10 +37,10 @@ type stsRequest struct {
 	roleARN, session string
 	// externalID is ExternalId ("" when absent), validated as STS does.
 	externalID string
-	duration         time.Duration
-	policy           string
-	policyARNs       []string
-	contexts         []map[string]string
+	duration   time.Duration
+	policy     string
+	policyARNs []string
+	contexts   []map[string]string
 	// tags are the session tags in request order; transitive the
 	// TransitiveTagKeys (both validated by stsParseTags).
 	tags       []stsTag
