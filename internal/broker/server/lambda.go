@@ -23,12 +23,13 @@ func (s *Service) HandleAPIGateway(ctx context.Context, ev events.APIGatewayProx
 		caller, e = eventCaller(ev)
 		if e == nil {
 			resp := s.Handle(ctx, Request{Method: ev.HTTPMethod, Path: ev.Path, Query: eventQuery(ev),
-				Body: body, Caller: caller, RequestID: requestID})
+				Body: body, Caller: caller, RequestID: requestID, Source: ev.RequestContext.Identity.SourceIP})
 			return proxyResponse(requestID, resp), nil
 		}
 	}
-	s.logAccess(ev.HTTPMethod, ev.Path, requestID, "", e.Status, 0)
-	return proxyResponse(requestID, errorResponse(e)), nil
+	resp := errorResponse(e)
+	s.logAccess(Request{Method: ev.HTTPMethod, Path: ev.Path, RequestID: requestID, Source: ev.RequestContext.Identity.SourceIP}, resp, s.now())
+	return proxyResponse(requestID, resp), nil
 }
 
 func eventCaller(ev events.APIGatewayProxyRequest) (callerauth.Caller, *APIError) {

@@ -16,6 +16,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/broker/registry"
 	"github.com/tip-cli/tip-cli/internal/broker/server"
 	"github.com/tip-cli/tip-cli/internal/cmdbase"
+	"github.com/tip-cli/tip-cli/internal/loopback"
 )
 
 // clientOptions are the connection flags of the client commands.
@@ -40,7 +41,7 @@ func (o *clientOptions) client(ctx context.Context, d *Deps) (*client.Client, er
 		return nil, cmdbase.FlagErrorf("--endpoint is required (or set TIP_BROKER_ENDPOINT)")
 	case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "":
 		return nil, cmdbase.FlagErrorf("--endpoint must be an http(s) URL, got %q", o.endpoint)
-	case u.Scheme == "http" && !isLoopback(u.Hostname()):
+	case u.Scheme == "http" && !loopback.IsHost(u.Hostname()):
 		return nil, cmdbase.FlagErrorf("--endpoint must use https unless it is a loopback address")
 	}
 	auth := client.Auth(o.auth)
