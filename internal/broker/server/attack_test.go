@@ -168,3 +168,55 @@ func junkPresigns(t *testing.T, base string) func(i int) string {
 		return callerauth.AuthScheme + " " + base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "%s%064x%s", before, i, after)) + "." + nonce
 	}
 }
+
+// TestSSRFTargetsRefused: with the default policy a registration naming
+// any internal target is refused before anything is fetched, and a JWKS
+// failure is summarised to the caller (no status, address or connection
+// error to scan with) while the log keeps the detail.
+func TestSSRFTargetsRefused(t *testing.T) {
+	f := newFixture(t, registry.NewMemory())
+	strict := *f.svc
+	strict.AllowPrivateJWKS = false
+	for _, target := range []string{
+		f.sc.App.JWKSURL(), // http on loopback
+		"https://127.0.0.1:22/",
+		"https://localhost:6379/",
+		"https://[::1]:8080/jwks",
+		"https://169.254.169.254/latest/meta-data/iam/security-credentials/",
+		"https://[fd00:ec2::254]/latest/meta-data/",
+		"https://10.0.0.5/jwks",
+		"https://192.168.1.1/admin",
+		"https://[fe80::1]/jwks",
+		"http://example.com/jwks",
+	} {
+		reg := f.registration()
+		reg.JWKSetURL = target
+		r := strict.Handle(context.Background(), server.Request{Method: "POST", Path: "/applications", Body: mustJSON(t, reg), Caller: f.app})
+		if r.Status != 400 || errorCode(t, r) != "InvalidRequest" {
+			t.Errorf("%s: %d %s", target, r.Status, r.Body)
+		}
+	}
+	if n := f.sc.AWS.Counts()["AssumeRole"]; n != 0 {
+		t.Fatalf("refused registrations reached STS %d times", n)
+	}
+	f.register(t)
+	f.sc.App.SetJWKSStatus(503)
+	tok, _ := f.sc.TenantToken("alice", "Yellow")
+	r, _ := f.credentials(t, f.app, tok)
+	if r.Status != 502 || errorCode(t, r) != "JWKSUnavailable" || strings.Contains(string(r.Body), "503") ||
+		strings.Contains(string(r.Body), "127.0.0.1") {
+		t.Fatalf("JWKS failure answer: %d %s", r.Status, r.Body)
+	}
+	if !strings.Contains(f.logs.String(), "503") {
+		t.Fatalf("the log lacks the JWKS failure detail:\n%s", f.logs.String())
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

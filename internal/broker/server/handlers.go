@@ -41,7 +41,7 @@ func (s *Service) register(ctx context.Context, req Request) (int, any, *APIErro
 	if err := app.Validate(); err != nil {
 		return 0, nil, apiError(http.StatusBadRequest, "InvalidRequest", "%v", err)
 	}
-	if err := jwtauth.CheckJWKSURL(app.JWKSetURL); err != nil {
+	if err := jwtauth.CheckJWKSURL(app.JWKSetURL, s.AllowPrivateJWKS); err != nil {
 		return 0, nil, apiError(http.StatusBadRequest, "InvalidRequest", "JWKSetURL: %v", err)
 	}
 	if apiErr := s.checkBinding(ctx, req.Caller, accessRoleARN(req, app)); apiErr != nil {
@@ -96,7 +96,13 @@ func (s *Service) credentials(ctx context.Context, req Request) (int, any, *APIE
 	case errors.Is(err, jwtauth.ErrInvalidToken):
 		return 0, nil, apiError(http.StatusForbidden, "InvalidToken", "%v", err)
 	case err != nil:
-		return 0, nil, apiError(http.StatusBadGateway, "JWKSUnavailable", "cannot verify the token: %v", err)
+		// The detail (status, connection error, address) stays in the log:
+		// echoed, it would let an application scan the broker's network.
+		if s.Log != nil {
+			s.Log.Warn("jwks unavailable", "request_id", req.RequestID, "application", req.Caller.RoleARN, "error", err)
+		}
+		return 0, nil, apiError(http.StatusBadGateway, "JWKSUnavailable",
+			"cannot fetch the JWKS at the registered JWKSetURL (request %s; details in the broker log)", req.RequestID)
 	}
 	value, apiErr := tagValue(claims, app.JWTClaimName)
 	if apiErr != nil {

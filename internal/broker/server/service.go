@@ -45,6 +45,9 @@ type Service struct {
 	// Log receives one access line per request; nil discards.
 	Log *slog.Logger
 	Now func() time.Time
+	// AllowPrivateJWKS accepts JWKS URLs on loopback and private addresses
+	// at registration (the verifier must allow them too): labs only.
+	AllowPrivateJWKS bool
 	// Duration of the issued credentials (default and maximum 1 h: the
 	// broker's own session makes every AssumeRole a role chain).
 	Duration time.Duration

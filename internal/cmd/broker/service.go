@@ -22,6 +22,8 @@ type serviceFlags struct {
 	burst     int
 	jwksTTL   time.Duration
 	logFormat string
+	// allowPrivateJWKS is --insecure-allow-private-jwks.
+	allowPrivateJWKS bool
 }
 
 func (f *serviceFlags) add(fs *pflag.FlagSet) {
@@ -30,6 +32,8 @@ func (f *serviceFlags) add(fs *pflag.FlagSet) {
 	fs.IntVar(&f.burst, "burst", 20, "requests a calling application may send at once")
 	fs.DurationVar(&f.jwksTTL, "jwks-ttl", 15*time.Minute, "how long a fetched JWKS is trusted before it is fetched again")
 	fs.StringVar(&f.logFormat, "log-format", "json", "access log format on stderr: json or text")
+	fs.BoolVar(&f.allowPrivateJWKS, "insecure-allow-private-jwks", false,
+		"let JWKS URLs reach loopback and private addresses (and http on loopback): labs and the sandbox only")
 }
 
 func (f *serviceFlags) validate() error {
@@ -49,12 +53,14 @@ func (f *serviceFlags) validate() error {
 // newService wires the broker core to its store and AWS configuration.
 func (f *serviceFlags) newService(d *Deps, cfg aws.Config, store registry.Store) *server.Service {
 	s := &server.Service{
-		Store:    store,
-		Tokens:   jwtauth.NewVerifier(jwtauth.Options{Now: d.Now, TTL: f.jwksTTL}),
-		STS:      sts.NewFromConfig(cfg),
-		Log:      newLogger(d.IOStreams.ErrOut, f.logFormat),
-		Now:      d.Now,
-		Duration: f.duration,
+		Store: store,
+		Tokens: jwtauth.NewVerifier(jwtauth.Options{Now: d.Now, TTL: f.jwksTTL,
+			InsecureAllowPrivateNetworks: f.allowPrivateJWKS}),
+		AllowPrivateJWKS: f.allowPrivateJWKS,
+		STS:              sts.NewFromConfig(cfg),
+		Log:              newLogger(d.IOStreams.ErrOut, f.logFormat),
+		Now:              d.Now,
+		Duration:         f.duration,
 	}
 	if f.rate > 0 {
 		s.Limiter = server.NewLimiter(f.rate, f.burst)
