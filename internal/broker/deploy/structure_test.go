@@ -99,9 +99,17 @@ func checkRole(t *testing.T, role any, accounts []string) {
 func checkOutputs(t *testing.T, m map[string]any, o Options) {
 	t.Helper()
 	out := m["Outputs"]
-	wantEP := cfntest.Sub("https://${BrokerApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${BrokerStage}")
-	if !reflect.DeepEqual(cfntest.Get(t, out, "Endpoint", "Value"), wantEP) {
+	stage := o.Stage
+	if stage == "" {
+		stage = DefaultStage
+	}
+	wantEP := "https://${BrokerApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/" + stage
+	if !reflect.DeepEqual(cfntest.Get(t, out, "Endpoint", "Value"), cfntest.Sub(wantEP)) {
 		t.Errorf("Endpoint = %v", cfntest.Get(t, out, "Endpoint", "Value"))
+	}
+	if !reflect.DeepEqual(cfntest.Get(t, out, "APIEndpoint", "Value"), cfntest.Sub(wantEP+"/")) ||
+		!reflect.DeepEqual(cfntest.Get(t, out, "ServiceRoleName", "Value"), cfntest.Ref(LogicalBrokerRole)) {
+		t.Errorf("sample outputs = %v / %v", cfntest.Get(t, out, "APIEndpoint"), cfntest.Get(t, out, "ServiceRoleName"))
 	}
 	if !reflect.DeepEqual(cfntest.Get(t, out, "BrokerRoleArn", "Value"), cfntest.GetAtt(LogicalBrokerRole, "Arn")) ||
 		!reflect.DeepEqual(cfntest.Get(t, out, "TableName", "Value"), cfntest.Ref(LogicalTable)) {

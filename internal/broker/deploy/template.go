@@ -28,6 +28,7 @@ const (
 	LogicalRestAPI              = "BrokerApi"
 	LogicalApplicationsResource = "ApplicationsResource"
 	LogicalCredentialsResource  = "CredentialsResource"
+	LogicalHealthResource       = "HealthResource"
 	LogicalStage                = "BrokerStage"
 	// LogicalDeploymentPrefix starts the deployment's logical id; a hash
 	// of the API definition follows, so that a template whose methods
@@ -74,6 +75,7 @@ func routes() []route {
 		{"ApplicationsPostMethod", LogicalApplicationsResource, "POST"},
 		{"ApplicationsDeleteMethod", LogicalApplicationsResource, "DELETE"},
 		{"CredentialsGetMethod", LogicalCredentialsResource, "GET"},
+		{"HealthGetMethod", LogicalHealthResource, "GET"},
 	}
 }
 
@@ -104,6 +106,7 @@ func Template(o Options) (*cfn.Template, error) {
 		named(LogicalRestAPI, "AWS::ApiGateway::RestApi", restAPI(o.AllowedAccountIDs)),
 		named(LogicalApplicationsResource, "AWS::ApiGateway::Resource", apiResource("applications")),
 		named(LogicalCredentialsResource, "AWS::ApiGateway::Resource", apiResource("credentials")),
+		named(LogicalHealthResource, "AWS::ApiGateway::Resource", apiResource("health")),
 	}
 	var methodIDs []string
 	for _, r := range routes() {
@@ -127,7 +130,7 @@ func Template(o Options) (*cfn.Template, error) {
 			SourceArn:    cfn.Sub{Sub: "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${" + LogicalRestAPI + "}/*/*/*"},
 		}),
 	)
-	d.Outputs, err = outputs()
+	d.Outputs, err = outputs(o.Stage)
 	if err != nil {
 		return nil, err
 	}
@@ -196,12 +199,19 @@ func apiResource(pathPart string) APIResourceProperties {
 	}
 }
 
+// method is one API method: AWS_IAM authorization everywhere except the
+// health check, which load balancers and uptime probes call unsigned and
+// which answers nothing but {"status":"ok"}.
 func method(r route) MethodProperties {
+	auth := "AWS_IAM"
+	if r.resource == LogicalHealthResource {
+		auth = "NONE"
+	}
 	return MethodProperties{
 		RestAPIID:         cfn.Ref{Ref: LogicalRestAPI},
 		ResourceID:        cfn.Ref{Ref: r.resource},
 		HTTPMethod:        r.method,
-		AuthorizationType: "AWS_IAM",
+		AuthorizationType: auth,
 		Integration: Integration{
 			Type:                  "AWS_PROXY",
 			IntegrationHTTPMethod: "POST",
@@ -244,13 +254,16 @@ func deploymentLogicalID(res cfn.Resources) (string, error) {
 	return LogicalDeploymentPrefix + hex.EncodeToString(sum[:5]), nil
 }
 
-func outputs() (cfn.Outputs, error) {
+// outputs names the stage literally in the endpoint (not ${BrokerStage}):
+// the value is the same, and emulations that skip the Stage resource
+// (moto) still resolve it.
+func outputs(stage string) (cfn.Outputs, error) {
 	trust, err := json.Marshal(AccessRoleTrustPolicy("${"+LogicalBrokerRole+".Arn}",
 		"arn:${AWS::Partition}:iam::${AWS::AccountId}:role/APPLICATION-ROLE-NAME"))
 	if err != nil {
 		return nil, fmt.Errorf("encode access role trust policy: %w", err)
 	}
-	endpoint := "https://${" + LogicalRestAPI + "}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${" + LogicalStage + "}"
+	endpoint := "https://${" + LogicalRestAPI + "}.execute-api.${AWS::Region}.${AWS::URLSuffix}/" + stage
 	return cfn.Outputs{
 		{Name: OutputEndpoint, Output: cfn.Output{Description: "tip-broker endpoint (--endpoint of the tip-broker client commands)",
 			Value: cfn.Sub{Sub: endpoint}}},

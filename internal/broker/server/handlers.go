@@ -29,10 +29,25 @@ type Credentials struct {
 	Expiration      string `json:"Expiration"`
 }
 
+// registration is the POST /applications body: an Application, whose
+// access role may also be named AccessPrincipalRoleName as in the newer
+// version of the original sample.
+type registration struct {
+	registry.Application
+	AccessPrincipalRoleName string `json:"AccessPrincipalRoleName"`
+}
+
 func (s *Service) register(ctx context.Context, req Request) (int, any, *APIError) {
-	var app registry.Application
-	if err := decodeStrict(req.Body, &app); err != nil {
+	var body registration
+	if err := decodeStrict(req.Body, &body); err != nil {
 		return 0, nil, apiError(http.StatusBadRequest, "InvalidRequest", "invalid registration body: %v", err)
+	}
+	app := body.Application
+	if p := body.AccessPrincipalRoleName; p != "" {
+		if app.AccessRoleName != "" && app.AccessRoleName != p {
+			return 0, nil, apiError(http.StatusBadRequest, "InvalidRequest", "AccessRoleName and AccessPrincipalRoleName name different roles")
+		}
+		app.AccessRoleName = p
 	}
 	if app.RoleARN != "" || !app.CreatedAt.IsZero() {
 		return 0, nil, apiError(http.StatusBadRequest, "InvalidRequest", "RoleArn and CreatedAt are set by the broker")

@@ -64,6 +64,6 @@ func runLambda(ctx context.Context, d *Deps, o *serviceFlags, table string) erro
 		return err
 	}
 	svc := o.newService(d, cfg, registry.NewDynamoDB(dynamodb.NewFromConfig(cfg), table))
-	lambda.StartWithOptions(svc.HandleAPIGateway, lambda.WithContext(ctx))
+	lambda.StartWithOptions(svc.HandleLambdaEvent, lambda.WithContext(ctx))
 	return nil // StartWithOptions only returns by exiting the process
 }
