@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -30,27 +31,45 @@ type proxyEvent struct {
 // API's resource (1.0) or route key (2.0), never on the raw path, which
 // carries the stage or a custom domain's base path.
 func (s *Service) HandleLambdaEvent(ctx context.Context, raw json.RawMessage) (any, error) {
+	ev, v2, err := parseLambdaEvent(raw)
+	if err != nil {
+		return nil, err
+	}
+	resp := s.serveEvent(ctx, ev)
+	if v2 {
+		return events.APIGatewayV2HTTPResponse{StatusCode: resp.StatusCode, Headers: resp.Headers, Body: resp.Body}, nil
+	}
+	return resp, nil
+}
+
+// parseLambdaEvent decodes an API Gateway proxy event of either payload
+// format; v2 reports format 2.0.
+func parseLambdaEvent(raw json.RawMessage) (ev proxyEvent, v2 bool, err error) {
 	var probe struct {
 		Version string `json:"version"`
 	}
 	_ = json.Unmarshal(raw, &probe) // a malformed event fails below
 	if probe.Version == "2.0" {
-		var ev events.APIGatewayV2HTTPRequest
-		if err := json.Unmarshal(raw, &ev); err != nil {
-			return nil, err
+		var e events.APIGatewayV2HTTPRequest
+		if err := json.Unmarshal(raw, &e); err != nil {
+			return proxyEvent{}, true, fmt.Errorf("decode http api event: %w", err)
 		}
-		resp := s.serveEvent(ctx, eventV2(ev))
-		return events.APIGatewayV2HTTPResponse{StatusCode: resp.StatusCode, Headers: resp.Headers, Body: resp.Body}, nil
+		return eventV2(e), true, nil
 	}
-	var ev events.APIGatewayProxyRequest
-	if err := json.Unmarshal(raw, &ev); err != nil {
-		return nil, err
+	var e events.APIGatewayProxyRequest
+	if err := json.Unmarshal(raw, &e); err != nil {
+		return proxyEvent{}, false, fmt.Errorf("decode rest api event: %w", err)
 	}
-	return s.HandleAPIGateway(ctx, ev)
+	return eventV1(e), false, nil
 }
 
 // HandleAPIGateway serves one REST API (payload format 1.0) event.
 func (s *Service) HandleAPIGateway(ctx context.Context, ev events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	return s.serveEvent(ctx, eventV1(ev)), nil
+}
+
+// eventV1 reads a REST API event: the route from its resource.
+func eventV1(ev events.APIGatewayProxyRequest) proxyEvent {
 	route := ev.Resource
 	if route == "" || strings.Contains(route, "{") {
 		// A proxy resource (/{proxy+}) or a hand-made event: the path below
@@ -60,9 +79,9 @@ func (s *Service) HandleAPIGateway(ctx context.Context, ev events.APIGatewayProx
 			route = ev.Path
 		}
 	}
-	return s.serveEvent(ctx, proxyEvent{method: ev.HTTPMethod, route: route, requestID: ev.RequestContext.RequestID,
+	return proxyEvent{method: ev.HTTPMethod, route: route, requestID: ev.RequestContext.RequestID,
 		source: ev.RequestContext.Identity.SourceIP, userARN: ev.RequestContext.Identity.UserArn,
-		query: eventQuery(ev.MultiValueQueryStringParameters, ev.QueryStringParameters), body: ev.Body, base64: ev.IsBase64Encoded}), nil
+		query: eventQuery(ev.MultiValueQueryStringParameters, ev.QueryStringParameters), body: ev.Body, base64: ev.IsBase64Encoded}
 }
 
 // eventV2 reads an HTTP API event: the route from its route key
