@@ -210,12 +210,12 @@ func TestAPIGatewayCloseReleasesWaiters(t *testing.T) {
 		resp.Body.Close()
 		polled <- resp.StatusCode
 	}()
-	time.Sleep(50 * time.Millisecond)
+	fx.g.waitPolling(t, 1) // the poll is pending: Close must answer it
 	fx.g.Close()
 	select {
 	case s := <-polled:
-		if s != http.StatusInternalServerError && s != -1 {
-			t.Errorf("pending next after Close = %d, want 500 or a closed connection", s)
+		if s != http.StatusInternalServerError {
+			t.Errorf("pending next after Close = %d, want 500", s)
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("a pending /next poll survived Close")
@@ -354,4 +354,18 @@ func FuzzAPIGatewayRoute(f *testing.F) {
 			}
 		}
 	})
+}
+
+// waitPolling waits until n runtime polls are pending in serveNext.
+func (g *APIGateway) waitPolling(t *testing.T, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		g.mu.Lock()
+		got := g.polling
+		g.mu.Unlock()
+		if got == n {
+			return
+		}
+	}
+	t.Fatalf("no %d pending runtime polls within 5 s", n)
 }
