@@ -17,6 +17,9 @@ import (
 // appStart starts an AppIssuer closed at test end.
 func appStart(t *testing.T, o AppIssuerOptions) *AppIssuer {
 	t.Helper()
+	if o.Key == nil {
+		o.Key = awsTestKey(t, 0)
+	}
 	i, err := NewAppIssuer(o)
 	if err != nil {
 		t.Fatalf("NewAppIssuer: %v", err)
@@ -83,6 +86,9 @@ func TestAppIssuerOptions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if tt.name != "default" { // "default" generates its own key
+				tt.opts.Key = awsTestKey(t, 0)
+			}
 			i, err := NewAppIssuer(tt.opts)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
