@@ -310,6 +310,7 @@ func TestNewIdPOptions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			tt.opts.Key = awsTestKey(t, 0) // the refusal must not depend on key generation
 			if i, err := NewIdP(tt.opts); err == nil {
 				i.Close()
 				t.Fatal("NewIdP succeeded")

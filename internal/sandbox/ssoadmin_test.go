@@ -29,6 +29,7 @@ func ssoaStart(t *testing.T, cfg IdentityCenterConfig) *ssoaFixture {
 		Audiences: []string{"client-1"},
 		Users:     map[string]string{"alice@example.com": "u-alice"},
 		Groups:    map[string][]string{"u-alice": {"g-analysts"}},
+		Key:       awsTestKey(t, 0),
 	})
 	if err != nil {
 		t.Fatal(err)
