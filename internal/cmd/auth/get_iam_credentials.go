@@ -49,7 +49,7 @@ runs once, however many processes ask at the same time. Use it in
 			return getIAMCredentialsRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Format, "format", credproc.FormatProcess, "output format: process, env or json")
+	cmdutil.AddCredentialFormatFlag(cmd, &opts.Format)
 	cmd.Flags().BoolVar(&opts.Force, "force-refresh", false, "ignore cached credentials and run the exchange again")
 	cmd.Flags().DurationVar(&opts.SignIn.Margin, "refresh-margin", 0, "refresh cached credentials with less than this left (default 15m)")
 	addSignInFlags(cmd, &opts.SignIn, true)

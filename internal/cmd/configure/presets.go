@@ -3,6 +3,7 @@ package configure
 import (
 	"strings"
 
+	"github.com/tip-cli/tip-cli/internal/cmdutil"
 	"github.com/tip-cli/tip-cli/internal/config"
 )
 
@@ -32,10 +33,4 @@ func keysHelp() string {
 }
 
 // providerChoices is "okta, entra-id, cognito or oidc" from the preset table.
-func providerChoices() string {
-	names := config.ProviderNames()
-	if len(names) == 1 {
-		return names[0]
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
-}
+func providerChoices() string { return cmdutil.OrList(config.ProviderNames()) }
