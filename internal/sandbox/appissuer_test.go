@@ -73,6 +73,7 @@ func appVerify(t *testing.T, tok string, set jose.JSONWebKeySet) (string, map[st
 }
 
 func TestAppIssuerOptions(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		opts    AppIssuerOptions
@@ -114,6 +115,7 @@ func TestAppIssuerOptions(t *testing.T) {
 }
 
 func TestAppIssuerMintClaims(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 	i := appStart(t, AppIssuerOptions{Now: func() time.Time { return now }})
 	_, set := appGetJWKS(t, i)
@@ -157,6 +159,7 @@ func TestAppIssuerMintClaims(t *testing.T) {
 }
 
 func TestAppIssuerMintWith(t *testing.T) {
+	t.Parallel()
 	i := appStart(t, AppIssuerOptions{})
 	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -194,6 +197,7 @@ func TestAppIssuerMintWith(t *testing.T) {
 }
 
 func TestAppIssuerRotateAndFetches(t *testing.T) {
+	t.Parallel()
 	i := appStart(t, AppIssuerOptions{})
 	old, err := i.Mint(nil)
 	if err != nil {

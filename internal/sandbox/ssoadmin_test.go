@@ -58,6 +58,7 @@ func ssoaCode(err error) string {
 }
 
 func TestSSOAdminHealthy(t *testing.T) {
+	t.Parallel()
 	f := ssoaStart(t, IdentityCenterConfig{})
 	ctx := context.Background()
 	app := aws.String(f.aws.ApplicationARN())
@@ -131,6 +132,7 @@ func TestSSOAdminHealthy(t *testing.T) {
 }
 
 func TestSSOAdminMisconfigurations(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	tests := []struct {
 		name  string
@@ -200,6 +202,7 @@ func TestSSOAdminMisconfigurations(t *testing.T) {
 }
 
 func TestSSOAdminRequiresSignature(t *testing.T) {
+	t.Parallel()
 	f := ssoaStart(t, IdentityCenterConfig{})
 	anon := ssoadmin.NewFromConfig(aws.Config{Region: f.aws.Region(), Credentials: aws.AnonymousCredentials{}, BaseEndpoint: aws.String(f.aws.URL()), RetryMaxAttempts: 1})
 	_, err := anon.DescribeApplication(context.Background(), &ssoadmin.DescribeApplicationInput{ApplicationArn: aws.String(f.aws.ApplicationARN())})
