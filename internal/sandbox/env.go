@@ -23,6 +23,8 @@ type EnvOptions struct {
 	// Key signs the IdP's and Identity Center's tokens; generated when nil.
 	// Tests pass one cached key: RSA-2048 generation takes ~130 ms.
 	Key *rsa.PrivateKey
+	// NoJTI makes the IdP issue ID tokens without jti (IdPOptions.NoJTI).
+	NoJTI bool
 }
 
 // Env is a running sandbox: a loopback OIDC provider and the AWS services
@@ -49,7 +51,7 @@ func DefaultGrants() []GrantRule {
 
 // Start starts the IdP and the AWS emulation on loopback.
 func Start(o EnvOptions) (*Env, error) {
-	idp, err := NewIdP(IdPOptions{Now: o.Now, Addr: o.IdPAddr, DeviceInterval: o.DeviceInterval, IDTokenTTL: o.IDTokenTTL, Key: o.Key})
+	idp, err := NewIdP(IdPOptions{Now: o.Now, Addr: o.IdPAddr, DeviceInterval: o.DeviceInterval, IDTokenTTL: o.IDTokenTTL, NoJTI: o.NoJTI, Key: o.Key})
 	if err != nil {
 		return nil, fmt.Errorf("start sandbox IdP: %w", err)
 	}
