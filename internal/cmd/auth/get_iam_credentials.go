@@ -29,7 +29,7 @@ func NewCmdGetIAMCredentials(f *cmdutil.Factory, runF func(context.Context, *Get
 		Long: `Print identity-enhanced AWS credentials as credential_process JSON on stdout.
 
 Cached credentials are served while they have more than the refresh margin
-(15 minutes) left; otherwise the IdP token is refreshed and the exchange chain
+(15 minutes) plus 1 minute for clock skew left; otherwise the IdP token is refreshed and the exchange chain
 runs once, however many processes ask at the same time. Use it in
 ~/.aws/config:
 
