@@ -28,10 +28,10 @@ func NewCmdGetIAMCredentials(f *cmdutil.Factory, runF func(context.Context, *Get
 		Short: "Print identity-enhanced AWS credentials (credential_process)",
 		Long: `Print identity-enhanced AWS credentials as credential_process JSON on stdout.
 
-Cached credentials are served while they have more than the refresh margin
-(15 minutes) plus 1 minute for clock skew left; otherwise the IdP token is refreshed and the exchange chain
-runs once, however many processes ask at the same time. Use it in
-~/.aws/config:
+Cached credentials are served while more than the refresh margin (15
+minutes) plus 1 minute for clock skew remains; otherwise the IdP token is
+refreshed and the exchange chain runs once, however many processes ask at
+the same time. Use it in ~/.aws/config:
 
   [profile tip]
   credential_process = tip-cli auth get-iam-credentials`,
