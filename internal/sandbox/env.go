@@ -23,6 +23,9 @@ type EnvOptions struct {
 	// Key signs the IdP's and Identity Center's tokens; generated when nil.
 	// Tests pass one cached key: RSA-2048 generation takes ~130 ms.
 	Key *rsa.PrivateKey
+	// SessionLifetime shortens identity-enhanced and S3 Access Grants
+	// sessions (AWSOptions.SessionLifetime).
+	SessionLifetime time.Duration
 	// NoJTI makes the IdP issue ID tokens without jti (IdPOptions.NoJTI).
 	NoJTI bool
 }
@@ -69,6 +72,8 @@ func Start(o EnvOptions) (*Env, error) {
 		Grants:    grants,
 		Addr:      o.AWSAddr,
 		Key:       o.Key,
+
+		SessionLifetime: o.SessionLifetime,
 	})
 	if err != nil {
 		idp.Close()

@@ -12,19 +12,22 @@ import (
 func TestExecFlags(t *testing.T) {
 	t.Parallel()
 	const policyARN = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+	read := cmdutil.SourceFlags{Permission: "READ"}
 	tests := []struct {
 		name    string
 		args    []string
 		want    exec.Options
 		wantErr string
 	}{
-		{"command after --", []string{"--", "aws", "s3", "ls"}, exec.Options{Permission: "READ", Command: []string{"aws", "s3", "ls"}}, ""},
+		{"command after --", []string{"--", "aws", "s3", "ls"}, exec.Options{Source: read, Command: []string{"aws", "s3", "ls"}}, ""},
 		{"flags of the command stay its own", []string{"--non-interactive", "--", "env", "--s3ag", "-x"},
-			exec.Options{Permission: "READ", SignIn: cmdutil.SignInOptions{NonInteractive: true}, Command: []string{"env", "--s3ag", "-x"}}, ""},
+			exec.Options{Source: read, SignIn: cmdutil.SignInOptions{NonInteractive: true}, Command: []string{"env", "--s3ag", "-x"}}, ""},
 		{"s3ag", []string{"--s3ag", "s3://bucket/team/", "--permission", "READWRITE", "--", "aws", "s3", "ls"},
-			exec.Options{S3AG: "s3://bucket/team/", Permission: "READWRITE", Command: []string{"aws", "s3", "ls"}}, ""},
+			exec.Options{Source: cmdutil.SourceFlags{S3AG: "s3://bucket/team/", Permission: "READWRITE"}, Command: []string{"aws", "s3", "ls"}}, ""},
 		{"session policies", []string{"--policy-arn", policyARN, "--", "true"},
-			exec.Options{Permission: "READ", Policies: cmdutil.PolicyFlags{PolicyARNs: []string{policyARN}}, Command: []string{"true"}}, ""},
+			exec.Options{Source: cmdutil.SourceFlags{Permission: "READ", Policies: cmdutil.PolicyFlags{PolicyARNs: []string{policyARN}}}, Command: []string{"true"}}, ""},
+		{"server", []string{"--server", "--", "jupyter", "lab"}, exec.Options{Source: read, Server: true, Command: []string{"jupyter", "lab"}}, ""},
+		{"bad s3ag permission", []string{"--s3ag", "s3://bucket/", "--permission", "ALL", "--", "true"}, exec.Options{}, "permission"},
 		{"no --", []string{"aws", "s3", "ls"}, exec.Options{}, "put the command after --"},
 		{"s3ag with policies", []string{"--s3ag", "s3://bucket/", "--policy-arn", policyARN, "--", "true"}, exec.Options{}, "cannot be combined"},
 		{"bad policy ARN", []string{"--policy-arn", "nope", "--", "true"}, exec.Options{}, "policy"},
