@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -21,6 +22,10 @@ const (
 	BrokerAppRoleName = "tenant-app"
 	BrokerOtherApp    = "other-app"
 	BrokerAccessRole  = "tenant-access"
+	// BrokerUnboundRole is an access role written for the original sample:
+	// it trusts the broker role without requiring sts:ExternalId, so any
+	// application could have it assumed (the broker refuses to register it).
+	BrokerUnboundRole = "tenant-access-unbound"
 	BrokerBucket      = "tenant-data"
 	BrokerTagKey      = "TenantID"
 )
@@ -31,11 +36,15 @@ type BrokerScenarioOptions struct {
 	Now func() time.Time
 	// AWSAddr and IssuerAddr fix the listen addresses (default 127.0.0.1:0).
 	AWSAddr, IssuerAddr string
+	// Key signs for the AWS emulation and the application's issuer,
+	// OtherKey for the other application's; generated when nil.
+	Key, OtherKey *rsa.PrivateKey
 }
 
 // BrokerScenario is the broker's world on loopback: the AWS emulation with
 // the broker's service role, the application's role and its access role
-// (trusting the broker role with sts:TagSession, reading
+// (trusting the broker role with sts:TagSession when sts:ExternalId is the
+// application's role ARN, reading
 // tenant-data/${aws:PrincipalTag/TenantID}/*), one object per tenant, and
 // two token issuers: the application's and another application's.
 type BrokerScenario struct {
@@ -46,26 +55,34 @@ type BrokerScenario struct {
 
 // StartBrokerScenario starts the scenario's servers.
 func StartBrokerScenario(o BrokerScenarioOptions) (*BrokerScenario, error) {
-	a, err := NewAWS(AWSOptions{Now: o.Now, Addr: o.AWSAddr})
+	a, err := NewAWS(AWSOptions{Now: o.Now, Addr: o.AWSAddr, Key: o.Key})
 	if err != nil {
 		return nil, err
 	}
-	app, err := NewAppIssuer(AppIssuerOptions{Now: o.Now, Addr: o.IssuerAddr})
+	app, err := NewAppIssuer(AppIssuerOptions{Now: o.Now, Addr: o.IssuerAddr, Key: o.Key})
 	if err != nil {
 		a.Close()
 		return nil, err
 	}
-	other, err := NewAppIssuer(AppIssuerOptions{Now: o.Now})
+	other, err := NewAppIssuer(AppIssuerOptions{Now: o.Now, Key: o.OtherKey})
 	if err != nil {
 		a.Close()
 		app.Close()
 		return nil, err
 	}
+	tenantPrefix := []string{"arn:aws:s3:::" + BrokerBucket + "/${aws:PrincipalTag/" + BrokerTagKey + "}/*"}
 	a.AddRole(RoleSpec{
 		Name:            BrokerAccessRole,
 		TrustedRoleARNs: []string{a.roleARN(BrokerRoleName)},
 		AllowTagSession: true,
-		S3Resources:     []string{"arn:aws:s3:::" + BrokerBucket + "/${aws:PrincipalTag/" + BrokerTagKey + "}/*"},
+		ExternalID:      a.roleARN(BrokerAppRoleName),
+		S3Resources:     tenantPrefix,
+	})
+	a.AddRole(RoleSpec{
+		Name:            BrokerUnboundRole,
+		TrustedRoleARNs: []string{a.roleARN(BrokerRoleName)},
+		AllowTagSession: true,
+		S3Resources:     tenantPrefix,
 	})
 	for _, tenant := range []string{"Yellow", "Blue"} {
 		a.PutObject(BrokerBucket, tenant+"/report.csv", fmt.Appendf(nil, "tenant,%s\n", tenant))
