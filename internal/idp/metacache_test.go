@@ -10,6 +10,7 @@ import (
 
 	"github.com/tip-cli/tip-cli/internal/sandbox"
 	"github.com/tip-cli/tip-cli/internal/testclock"
+	"github.com/tip-cli/tip-cli/internal/testkey"
 )
 
 func TestCacheLifetime(t *testing.T) {
@@ -136,7 +137,8 @@ func TestMetadataCacheRefetchesOnBadSignatureAndIgnoresGarbage(t *testing.T) {
 	path := c.Metadata.path(idp.Issuer())
 	// A cached JWKS whose key has the right kid but the wrong value (as
 	// after a rotation that kept the kid): verification fails, refetch.
-	other := newSandbox(t, sandbox.IdPOptions{Now: testNow})
+	// (Sandboxes share test keys now, so the foreign key is testkey.Other.)
+	other := newSandbox(t, sandbox.IdPOptions{Now: testNow, Key: testkey.Other(t)})
 	e := c.Metadata.load(idp.Issuer())
 	var set struct {
 		Keys []map[string]any `json:"keys"`
