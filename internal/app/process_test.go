@@ -78,6 +78,18 @@ type procResult struct {
 // runProcs starts n tip-cli processes at once and waits for all.
 func runProcs(t *testing.T, k *testkit.Kit, n int, args ...string) []procResult {
 	t.Helper()
+	argv := make([][]string, n)
+	for i := range argv {
+		argv[i] = args
+	}
+	return runEach(t, k, argv)
+}
+
+// runEach starts one tip-cli process per argument list at once and waits
+// for all.
+func runEach(t *testing.T, k *testkit.Kit, argv [][]string) []procResult {
+	t.Helper()
+	n := len(argv)
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -92,7 +104,7 @@ func runProcs(t *testing.T, k *testkit.Kit, n int, args ...string) []procResult 
 			defer wg.Done()
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
-			cmd := exec.CommandContext(ctx, exe, args...)
+			cmd := exec.CommandContext(ctx, exe, argv[i]...)
 			cmd.Env = env
 			var out, errOut bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &out, &errOut

@@ -52,14 +52,22 @@ func (f *Factory) CacheManager() (*session.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &session.Manager{
+	m := &session.Manager{
 		Profile: f.ProfileName,
 		Store:   st,
-		Lock: func(ctx context.Context, profile string) (func(), error) {
-			return f.Lock(ctx, profile, DefaultLoginTimeout)
+		Lock: func(ctx context.Context, name string) (func(), error) {
+			return f.Lock(ctx, name, DefaultLoginTimeout)
 		},
 		Policy: credproc.DefaultPolicy(),
 		Now:    f.Now,
 		Log:    f.Logger(),
-	}, nil
+	}
+	// A profile on a shared sign-in is written only under the sign-in's
+	// lock; a removed profile has no sign-in to share.
+	if p, err := f.Profile(); err == nil {
+		if err := f.shareSignIn(m, p); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
 }

@@ -85,10 +85,28 @@ func (f *Factory) Manager(p *config.Profile, o SignInOptions) (*session.Manager,
 		Log:    f.Logger(),
 		Grants: f.grantSource(p),
 	}
+	if err := f.shareSignIn(m, p); err != nil {
+		return nil, err
+	}
 	if !o.NonInteractive {
 		m.SignIn = f.signIn(p, o)
 	}
 	return m, nil
+}
+
+// shareSignIn points m at p's shared sign-in, if it names one: the sign-in's
+// lock and IdP part, and the profiles sharing it.
+func (f *Factory) shareSignIn(m *session.Manager, p *config.Profile) error {
+	if p.SignIn == "" {
+		return nil
+	}
+	cfg, err := f.Config()
+	if err != nil {
+		return err
+	}
+	m.SignInKey = store.SignInKey(p.SignIn)
+	m.SharedWith = cfg.SignInProfiles(p.SignIn)
+	return nil
 }
 
 // Chain builds the AWS exchange chain for a profile.

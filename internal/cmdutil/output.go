@@ -68,10 +68,41 @@ func (f *Factory) DeleteSecrets(ctx context.Context, profile string) (string, er
 	}
 	for _, s := range []store.Store{st, store.NewFileStore(dir)} {
 		if err := s.Delete(ctx, profile); err != nil {
-			return "", fmt.Errorf("remove secrets of profile %q: %w", profile, err)
+			return "", fmt.Errorf("remove secrets of %s: %w", store.DisplayName(profile), err)
 		}
 	}
 	return st.Name(), nil
+}
+
+// Logout removes the secrets of the selected profile's sign-in: the
+// profile's own, or, on a shared sign-in, the sign-in's tokens and ledger
+// and the cached credentials of every profile on it (they all refresh with
+// the one refresh token). It returns the profiles signed out and the name
+// of the store in use.
+func (f *Factory) Logout(ctx context.Context) ([]string, string, error) {
+	names := []string{f.ProfileName}
+	signIn := ""
+	if p, err := f.Profile(); err == nil && p.SignIn != "" {
+		cfg, err := f.Config()
+		if err != nil {
+			return nil, "", err
+		}
+		signIn = p.SignIn
+		names = cfg.SignInProfiles(signIn)
+	}
+	var backend string
+	var err error
+	if signIn != "" {
+		if backend, err = f.DeleteSecrets(ctx, store.SignInKey(signIn)); err != nil {
+			return nil, "", err
+		}
+	}
+	for _, n := range names {
+		if backend, err = f.DeleteSecrets(ctx, n); err != nil {
+			return nil, "", err
+		}
+	}
+	return names, backend, nil
 }
 
 // AddOutputFlag registers --output/-o (OutputFormats), checked by ValidateOutput.

@@ -26,6 +26,8 @@ const MaxFileSize = 1 << 20
 
 // File is the whole config.json.
 type File struct {
+	// SignIns are the shared sign-ins: IdP settings only (signin.go).
+	SignIns  map[string]*Profile `json:"sign_ins,omitempty"`
 	Profiles map[string]*Profile `json:"profiles"`
 }
 
@@ -122,6 +124,9 @@ func Parse(data []byte) (*File, error) {
 				return nil, fmt.Errorf("profile %q is null", name)
 			}
 		}
+		if err := f.checkSignIns(); err != nil {
+			return nil, err
+		}
 		return &f, nil
 	}
 	p, err := ParseProfileJSON(data, "")
@@ -157,13 +162,14 @@ func ParseProfileJSON(data []byte, provider string) (*Profile, error) {
 	return &p, nil
 }
 
-// Profile returns the named profile or a *NotConfiguredError.
+// Profile returns the named profile as used (with its shared sign-in's IdP
+// settings, if it names one) or a *NotConfiguredError.
 func (f *File) Profile(name string) (*Profile, error) {
 	p, ok := f.Profiles[name]
 	if !ok {
 		return nil, &NotConfiguredError{Profile: name}
 	}
-	return p, nil
+	return f.resolve(name, p)
 }
 
 // Names returns the profile names, sorted.

@@ -23,7 +23,11 @@ const (
 // Profile is one named tip-cli configuration. JSON keys are the original
 // Python tool's keys so that its config.json loads unchanged.
 type Profile struct {
-	Provider string `json:"provider"`
+	// SignIn names a shared sign-in in File.SignIns whose IdP settings the
+	// profile uses instead of its own (signin.go).
+	SignIn string `json:"sign_in,omitempty"`
+
+	Provider string `json:"provider,omitempty"`
 
 	// Identity Center and IAM side.
 	TokenExchangeApplicationARN string `json:"token_exchange_application_arn"`

@@ -53,7 +53,7 @@ func (m *Manager) reserve(ctx context.Context, b *store.Bundle, t *store.Tokens)
 		if seen == nil {
 			b.RecordPresented(t.IDToken, t.Expiry, now)
 		}
-		if err := m.Store.Put(ctx, m.Profile, b); err != nil {
+		if err := m.save(ctx, b); err != nil {
 			return nil, fmt.Errorf("save tokens and assertion ledger: %w", err)
 		}
 		if seen == nil {

@@ -32,8 +32,15 @@ type Exchanger interface {
 type Manager struct {
 	Profile string
 	Store   store.Store
-	// Lock takes the profile's cross-process lock.
-	Lock func(ctx context.Context, profile string) (unlock func(), err error)
+	// Lock takes a cross-process lock by store name: the profile's, or a
+	// shared sign-in's store.SignInKey.
+	Lock func(ctx context.Context, name string) (unlock func(), err error)
+	// SignInKey is store.SignInKey of the shared sign-in the profile uses;
+	// "" when the profile is its own sign-in (signin.go).
+	SignInKey string
+	// SharedWith lists the profiles on the shared sign-in (this one
+	// included); a new interactive sign-in clears their cached sessions.
+	SharedWith []string
 	// IdP and Exchanger are built only when a refresh is needed, so the
 	// cached path pays for neither (AWS config loading costs milliseconds).
 	IdP       func(ctx context.Context) (Refresher, error)
@@ -122,7 +129,9 @@ func (m *Manager) SignInAndExchange(ctx context.Context) (*store.Tokens, *store.
 		if err != nil {
 			return false, err
 		}
-		b.IdP, b.Sessions, b.Grants = t, nil, nil // a new identity invalidates every cached session
+		if err := m.signedIn(ctx, b, t); err != nil {
+			return false, err
+		}
 		// reserve saves the sign-in (with its ledger entry) before the
 		// exchange presents it.
 		t, err = m.reserve(ctx, b, t)
@@ -151,26 +160,24 @@ func (m *Manager) RefreshTokens(ctx context.Context) (*store.Tokens, error) {
 	return out, err
 }
 
-// locked runs fn with the profile lock held on a freshly read bundle and
-// saves the bundle when fn reports a change.
+// locked runs fn with the sign-in's lock held (the profile's own, unless it
+// uses a shared sign-in: signin.go) on a freshly read bundle and saves the
+// bundle when fn reports a change.
 func (m *Manager) locked(ctx context.Context, fn func(b *store.Bundle) (bool, error)) error {
 	start := m.now()
-	unlock, err := m.Lock(ctx, m.Profile)
+	unlock, err := m.Lock(ctx, m.lockName())
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	m.log().Debug("profile lock acquired", "profile", m.Profile, "waited", m.now().Sub(start))
-	b, err := m.Store.Get(ctx, m.Profile)
+	m.log().Debug("sign-in lock acquired", "profile", m.Profile, "shared", m.shared(), "waited", m.now().Sub(start))
+	b, err := m.load(ctx)
 	if err != nil {
-		return fmt.Errorf("read cached credentials: %w", err)
-	}
-	if b == nil {
-		b = &store.Bundle{}
+		return err
 	}
 	changed, err := fn(b)
 	if changed {
-		if perr := m.Store.Put(ctx, m.Profile, b); perr != nil {
+		if perr := m.save(ctx, b); perr != nil {
 			return errors.Join(err, fmt.Errorf("save credentials: %w", perr))
 		}
 	}
@@ -243,7 +250,9 @@ func (m *Manager) newTokens(ctx context.Context, b *store.Bundle) (*store.Tokens
 	if err != nil {
 		return nil, err
 	}
-	b.IdP, b.Sessions, b.Grants = t, nil, nil
+	if err := m.signedIn(ctx, b, t); err != nil {
+		return nil, err
+	}
 	return t, nil
 }
 

@@ -28,11 +28,12 @@ type LockTimeoutError struct {
 }
 
 func (e *LockTimeoutError) Error() string {
-	return fmt.Sprintf("another tip-cli is refreshing profile %q; gave up after %s waiting for its lock "+
-		"(if no tip-cli is running, remove %s)", e.Profile, e.Waited, e.Path)
+	return fmt.Sprintf("another tip-cli is refreshing %s; gave up after %s waiting for its lock "+
+		"(if no tip-cli is running, remove %s)", DisplayName(e.Profile), e.Waited, e.Path)
 }
 
-// Lock takes the cross-process lock of profile, an exclusive flock on
+// Lock takes the cross-process lock of profile (a profile name, or a
+// shared sign-in's SignInKey), an exclusive flock on
 // <dir>/locks/<profile>.lock (file 0600, directory 0700), polling until it
 // is free, ctx ends, or timeout (if positive) passes; the latter returns a
 // *LockTimeoutError. The returned unlock releases the lock; it is safe to
@@ -56,7 +57,7 @@ func Lock(ctx context.Context, dir, profile string, timeout time.Duration) (unlo
 		return nil, &LockTimeoutError{Profile: profile, Waited: timeout, Path: te.path}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("lock profile %q: %w", profile, err)
+		return nil, fmt.Errorf("lock %s: %w", DisplayName(profile), err)
 	}
 	return unlock, nil
 }

@@ -6,6 +6,7 @@ package auth
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -76,7 +77,11 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 		if who == "" {
 			who = tokens.Subject
 		}
-		fmt.Fprintf(errOut, "✓ Signed in as %s (profile %s)\n", who, f.ProfileName)
+		if m.SignInKey != "" {
+			fmt.Fprintf(errOut, "✓ Signed in as %s (shared sign-in of profiles %s)\n", who, strings.Join(m.SharedWith, ", "))
+		} else {
+			fmt.Fprintf(errOut, "✓ Signed in as %s (profile %s)\n", who, f.ProfileName)
+		}
 		if tokens.RefreshToken == "" {
 			fmt.Fprintf(errOut, "! The identity provider issued no refresh token: you will have to sign in again when the ID token expires (%s).\n  Allow refresh tokens for the app; for strict OIDC providers also set \"prompt\": \"consent\" in the profile.\n", tokens.Expiry.Local().Format(time.Kitchen))
 		}

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -19,7 +20,7 @@ func NewCmdLogout(f *cmdutil.Factory, runF func(context.Context, *LogoutOptions)
 	opts := &LogoutOptions{F: f}
 	return &cobra.Command{
 		Use:   "logout",
-		Short: "Remove this profile's tokens and cached credentials",
+		Short: "Remove this profile's tokens and cached credentials (all profiles on its shared sign-in)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
@@ -32,9 +33,13 @@ func NewCmdLogout(f *cmdutil.Factory, runF func(context.Context, *LogoutOptions)
 
 func logoutRun(ctx context.Context, opts *LogoutOptions) error {
 	f := opts.F
-	backend, err := f.DeleteSecrets(ctx, f.ProfileName)
+	names, backend, err := f.Logout(ctx)
 	if err != nil {
 		return err
+	}
+	if len(names) > 1 || names[0] != f.ProfileName {
+		fmt.Fprintf(f.IOStreams.ErrOut, "✓ Signed out of the shared sign-in of profiles %s (%s store cleared)\n", strings.Join(names, ", "), backend)
+		return nil
 	}
 	fmt.Fprintf(f.IOStreams.ErrOut, "✓ Signed out of profile %s (%s store cleared)\n", f.ProfileName, backend)
 	return nil

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -23,7 +24,11 @@ type StatusOptions struct {
 // Status is what `auth status --output json` prints. It never contains a
 // token or a secret.
 type Status struct {
-	Profile        string          `json:"profile"`
+	Profile string `json:"profile"`
+	// SignIn and SignInProfiles name the shared sign-in the profile uses
+	// and every profile on it (this one included).
+	SignIn         string          `json:"sign_in,omitempty"`
+	SignInProfiles []string        `json:"sign_in_profiles,omitempty"`
 	Provider       string          `json:"provider"`
 	Issuer         string          `json:"issuer"`
 	Store          string          `json:"store"`
@@ -74,15 +79,36 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	if err != nil {
 		return err
 	}
-	b, err := st.Get(ctx, f.ProfileName)
+	b, err := readStatusBundle(ctx, st, f.ProfileName, p.SignIn)
 	if err != nil {
 		return fmt.Errorf("read cached credentials: %w", err)
 	}
 	s := buildStatus(f.ProfileName, p.Provider, p.Issuer(), st.Name(), b, f.Now(), credproc.DefaultPolicy())
+	if p.SignIn != "" {
+		cfg, err := f.Config()
+		if err != nil {
+			return err
+		}
+		s.SignIn, s.SignInProfiles = p.SignIn, cfg.SignInProfiles(p.SignIn)
+	}
 	if opts.Output == "json" {
 		return cmdutil.WriteJSON(f.IOStreams.Out, s)
 	}
 	return writeStatus(f.IOStreams.Out, s)
+}
+
+// readStatusBundle reads the profile's bundle, with the IdP part of its
+// shared sign-in (if it names one) in place of its own.
+func readStatusBundle(ctx context.Context, st store.Store, profile, signIn string) (*store.Bundle, error) {
+	b, err := st.Get(ctx, profile)
+	if err != nil || signIn == "" {
+		return b, err
+	}
+	sb, err := st.Get(ctx, store.SignInKey(signIn))
+	if err != nil {
+		return nil, err
+	}
+	return store.JoinSignIn(sb, b), nil
 }
 
 func buildStatus(profile, provider, issuer, backend string, b *store.Bundle, now time.Time, pol credproc.Policy) *Status {
@@ -114,6 +140,9 @@ func buildStatus(profile, provider, issuer, backend string, b *store.Bundle, now
 
 func writeStatus(w io.Writer, s *Status) error {
 	fmt.Fprintf(w, "Profile:   %s (%s, %s)\n", s.Profile, s.Provider, s.Issuer)
+	if s.SignIn != "" {
+		fmt.Fprintf(w, "Sign-in:   %s, shared by %s\n", s.SignIn, strings.Join(s.SignInProfiles, ", "))
+	}
 	fmt.Fprintf(w, "Store:     %s\n", s.Store)
 	if !s.SignedIn {
 		fmt.Fprintf(w, "Signed in: no — run `tip-cli auth`\n")

@@ -18,6 +18,9 @@ type IdPOptions struct {
 	F        *cmdutil.Factory
 	Provider string
 	Config   string
+	// SignIn names the shared sign-in the profile uses (created from the
+	// configuration's IdP settings, or picked when it has none).
+	SignIn string
 }
 
 // NewCmdIdP returns `configure idp`.
@@ -28,10 +31,17 @@ func NewCmdIdP(f *cmdutil.Factory, runF func(context.Context, *IdPOptions) error
 		Short: "Configure the identity provider and AWS roles of a profile",
 		Long: "Configure a profile from JSON with the original tip-cli's keys:\n\n" + keysHelp() + `
 
+With --sign-in NAME the identity provider settings go into the shared
+sign-in NAME (created, or replaced for every profile on it), and the profile
+keeps only its application, roles, region and session policies; without IdP
+settings the profile picks the existing sign-in. Profiles on one sign-in sign
+in once and share one refresh token.
+
 The profile is validated before it is saved; a failed configure leaves the
 saved configuration untouched.`,
 		Example: `  tip-cli configure idp --provider okta --config '{"okta_url":"https://example.okta.com/oauth2/default","okta_client_id":"0oa…",…}'
-  tip-cli --profile work configure idp --provider oidc --config ./work.json`,
+  tip-cli --profile work configure idp --provider oidc --config ./work.json
+  tip-cli --profile prod configure idp --sign-in corp --config '{"token_exchange_application_arn":"arn:aws:sso::…","oidc_role_arn":"…","id_enhanced_role_arn":"…"}'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
@@ -42,6 +52,7 @@ saved configuration untouched.`,
 	}
 	cmd.Flags().StringVar(&opts.Provider, "provider", "", "identity provider: "+providerChoices())
 	cmd.Flags().StringVar(&opts.Config, "config", "", "profile configuration as JSON or a path to a JSON file")
+	cmd.Flags().StringVar(&opts.SignIn, "sign-in", "", "shared sign-in for this profile: created from the IdP settings given, or picked if none are")
 	return cmd
 }
 
@@ -57,10 +68,11 @@ func idpRun(_ context.Context, opts *IdPOptions) error {
 	if err != nil {
 		return cmdutil.FlagErrorf("--config: %v", err)
 	}
-	if err := p.Validate(); err != nil {
-		return &cmdutil.FlagError{Err: fmt.Errorf("invalid configuration: %w", err)}
+	signIn := opts.SignIn
+	if signIn == "" {
+		signIn = p.SignIn // "sign_in" in the JSON
 	}
-	return saveProfile(opts.F, p)
+	return saveProfile(opts.F, signIn, p, flagInvalid)
 }
 
 // promptRun asks for every setting on a terminal, showing the current
@@ -78,23 +90,33 @@ func promptRun(opts *IdPOptions) error {
 	if p, ok := cfg.Profiles[f.ProfileName]; ok {
 		cur = *p
 	}
+	fmt.Fprintf(f.IOStreams.ErrOut, "Configuring tip-cli profile %q (Enter keeps the value in brackets)\n", f.ProfileName)
+	pr := &prompter{in: bufio.NewReader(f.IOStreams.In), out: f.IOStreams.ErrOut}
+	signIn := opts.SignIn
+	if signIn == "" {
+		if signIn, err = promptSignIn(pr, cfg, cur.SignIn); err != nil {
+			return err
+		}
+	}
+	if r, err := cfg.Profile(f.ProfileName); err == nil && signIn == cur.SignIn {
+		cur = *r // the IdP settings in use are the defaults
+	} else if si := cfg.SignIns[signIn]; si != nil {
+		cur = *cur.WithIdP(si) // picking a sign-in: its settings are the defaults
+	}
 	if opts.Provider != "" {
 		cur.Provider = opts.Provider
 	}
-	fmt.Fprintf(f.IOStreams.ErrOut, "Configuring tip-cli profile %q (Enter keeps the value in brackets)\n", f.ProfileName)
-	p, err := promptProfile(&prompter{in: bufio.NewReader(f.IOStreams.In), out: f.IOStreams.ErrOut}, cur)
+	p, err := promptProfile(pr, cur)
 	if err != nil {
 		return err
 	}
-	if err := p.Validate(); err != nil {
-		return fmt.Errorf("invalid configuration: %w", err)
-	}
-	return saveProfile(f, p)
+	return saveProfile(f, signIn, p, func(err error) error { return fmt.Errorf("invalid configuration: %w", err) })
 }
 
 // saveProfile loads the config (refusing to overwrite a corrupt one),
-// replaces the selected profile and writes atomically.
-func saveProfile(f *cmdutil.Factory, p *config.Profile) error {
+// places the selected profile (and its shared sign-in, if named), checks
+// it and writes atomically. invalid wraps a validation error.
+func saveProfile(f *cmdutil.Factory, signIn string, p *config.Profile, invalid func(error) error) error {
 	dir, err := f.ConfigDir()
 	if err != nil {
 		return err
@@ -103,11 +125,14 @@ func saveProfile(f *cmdutil.Factory, p *config.Profile) error {
 	if err != nil {
 		return err
 	}
-	cfg.Profiles[f.ProfileName] = p
+	used, err := placeProfile(cfg, f.ProfileName, signIn, p)
+	if err != nil {
+		return invalid(err)
+	}
 	if err := config.Save(dir, cfg); err != nil {
 		return err
 	}
-	fmt.Fprintf(f.IOStreams.ErrOut, "✓ Saved profile %s (%s, %s)\n", f.ProfileName, p.Provider, p.Issuer())
+	fmt.Fprintf(f.IOStreams.ErrOut, "✓ Saved profile %s (%s, %s%s)\n", f.ProfileName, used.Provider, used.Issuer(), signInSummary(cfg, used))
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
 	"github.com/tip-cli/tip-cli/internal/config"
+	"github.com/tip-cli/tip-cli/internal/store"
 )
 
 // NewCmdList returns `configure list`.
@@ -27,10 +28,17 @@ func NewCmdList(f *cmdutil.Factory) *cobra.Command {
 				return nil
 			}
 			tw := tabwriter.NewWriter(f.IOStreams.Out, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "PROFILE\tPROVIDER\tISSUER\tREGION")
+			fmt.Fprintln(tw, "PROFILE\tSIGN-IN\tPROVIDER\tISSUER\tREGION")
 			for _, name := range cfg.Names() {
-				p := cfg.Profiles[name]
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", name, p.Provider, p.Issuer(), p.Region)
+				p, err := cfg.Profile(name)
+				if err != nil { // a dangling sign-in: show the profile as saved
+					p = cfg.Profiles[name]
+				}
+				signIn := p.SignIn
+				if signIn == "" {
+					signIn = "-"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", name, signIn, p.Provider, p.Issuer(), p.Region)
 			}
 			return tw.Flush()
 		},
@@ -72,6 +80,7 @@ func showText(f *cmdutil.Factory, p *config.Profile) error {
 	tw := tabwriter.NewWriter(f.IOStreams.Out, 0, 0, 2, ' ', 0)
 	rows := [][2]string{
 		{"profile", f.ProfileName},
+		{"sign-in", p.SignIn},
 		{"provider", p.Provider},
 		{"issuer", p.Issuer()},
 		{"client id", p.Client()},
@@ -109,11 +118,18 @@ func deleteRun(ctx context.Context, f *cmdutil.Factory, name string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := cfg.Profile(name); err != nil {
-		return err
+	if _, ok := cfg.Profiles[name]; !ok {
+		return &config.NotConfiguredError{Profile: name}
 	}
 	if _, err := f.DeleteSecrets(ctx, name); err != nil {
 		return err
+	}
+	// The last profile on a shared sign-in takes the sign-in's tokens with
+	// it (the sign-in's settings stay, for `configure idp --sign-in`).
+	if si := cfg.Profiles[name].SignIn; si != "" && len(cfg.SignInProfiles(si)) == 1 {
+		if _, err := f.DeleteSecrets(ctx, store.SignInKey(si)); err != nil {
+			return err
+		}
 	}
 	dir, err := f.ConfigDir()
 	if err != nil {

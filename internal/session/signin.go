@@ -1,0 +1,85 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/tip-cli/tip-cli/internal/store"
+)
+
+// Shared sign-ins. Profiles may share one IdP sign-in (config's
+// "sign_ins"): one browser sign-in, one refresh token and one assertion
+// ledger for all of them. The sign-in's IdP part lives in the store under
+// store.SignInKey(name) and its lock is taken under that name, because a
+// refresh token rotates per sign-in and every profile's exchange presents
+// the sign-in's ID tokens: two profiles refreshing under their own locks
+// would race on the rotation and could present one assertion twice. Each
+// profile keeps its served part (sessions, grants) under its own name, so
+// the warm path still reads only that. A profile without a shared sign-in
+// is its own sign-in: SignInKey "" keeps the whole bundle under the
+// profile, as before shared sign-ins existed.
+
+// shared reports whether the profile uses a shared sign-in.
+func (m *Manager) shared() bool { return m.SignInKey != "" && m.SignInKey != m.Profile }
+
+// lockName is what the refresh lock is taken on: the sign-in.
+func (m *Manager) lockName() string {
+	if m.shared() {
+		return m.SignInKey
+	}
+	return m.Profile
+}
+
+// load reads the bundle the refresh path works on: the sign-in's IdP part
+// joined with the profile's served part. The caller holds the sign-in lock.
+func (m *Manager) load(ctx context.Context) (*store.Bundle, error) {
+	b, err := m.Store.Get(ctx, m.lockName())
+	if err != nil {
+		return nil, fmt.Errorf("read cached credentials: %w", err)
+	}
+	if !m.shared() {
+		if b == nil {
+			b = &store.Bundle{}
+		}
+		return b, nil
+	}
+	p, err := m.Store.Get(ctx, m.Profile)
+	if err != nil {
+		return nil, fmt.Errorf("read cached credentials: %w", err)
+	}
+	return store.JoinSignIn(b, p), nil
+}
+
+// save writes b back: whole under the profile, or for a shared sign-in the
+// IdP part under the sign-in (first: it carries the rotated refresh token
+// and the ledger entry that must be durable before any presentation) and
+// the served part under the profile.
+func (m *Manager) save(ctx context.Context, b *store.Bundle) error {
+	if !m.shared() {
+		return m.Store.Put(ctx, m.Profile, b)
+	}
+	if err := m.Store.Put(ctx, m.SignInKey, b.SignInPart()); err != nil {
+		return err
+	}
+	return m.Store.Put(ctx, m.Profile, b.ServedBundle())
+}
+
+// signedIn puts the tokens of a new interactive sign-in into b. A new
+// sign-in may be another identity, so it invalidates every cached session
+// and grant: the profile's own, and those of the other profiles on a
+// shared sign-in (cleared at once; they are written only under the
+// sign-in lock the caller holds).
+func (m *Manager) signedIn(ctx context.Context, b *store.Bundle, t *store.Tokens) error {
+	b.IdP, b.Sessions, b.Grants = t, nil, nil
+	var errs []error
+	for _, p := range m.SharedWith {
+		if p == m.Profile {
+			continue
+		}
+		if err := m.Store.Put(ctx, p, &store.Bundle{}); err != nil {
+			errs = append(errs, fmt.Errorf("clear cached credentials of profile %q: %w", p, err))
+		}
+	}
+	return errors.Join(errs...)
+}
