@@ -196,3 +196,59 @@ func TestGenerateCFNTemplateErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigureSharedSignIn: `configure idp --sign-in` creates a sign-in
+// from the IdP settings given, lets another profile pick it with its AWS
+// settings only, and refuses (leaving config.json as it was) a pick of a
+// sign-in that does not exist, a bad name, and a sign-in change that
+// would break another profile on it.
+func TestConfigureSharedSignIn(t *testing.T) {
+	t.Parallel()
+	awsOnly := `{"token_exchange_application_arn":"arn:aws:sso::123456789012:application/ssoins-1111222233334444/apl-5555666677778888",
+"oidc_role_arn":"arn:aws:iam::123456789012:role/tip-oidc","id_enhanced_role_arn":"arn:aws:iam::123456789012:role/other","region":"us-east-1"}`
+	k := testkit.New(t, sandbox.EnvOptions{})
+	mustRun(t, k, "--profile", "dev", "configure", "idp", "--provider", "okta", "--sign-in", "corp", "--config", goodOkta)
+	mustRun(t, k, "--profile", "prod", "configure", "idp", "--config", strings.Replace(awsOnly, "{", `{"sign_in":"corp",`, 1))
+	cfg, err := config.Load(k.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if si := cfg.SignIns["corp"]; si == nil || si.OktaClientID != "0oa1" || si.Region != "" {
+		t.Fatalf("sign-in corp = %+v", si)
+	}
+	for _, name := range []string{"dev", "prod"} {
+		if p := cfg.Profiles[name]; p.SignIn != "corp" || p.OktaURL != "" || p.Provider != "" {
+			t.Errorf("profile %s saved as %+v, want its AWS settings and sign_in only", name, p)
+		}
+	}
+	if p, _ := cfg.Profile("prod"); p.IDEnhancedRoleARN != "arn:aws:iam::123456789012:role/other" || p.Client() != "0oa1" {
+		t.Errorf("prod resolves to %+v", p)
+	}
+	r := mustRun(t, k, "--profile", "prod", "auth", "status", "--output", "json")
+	if !strings.Contains(r.stdout, `"sign_in_profiles": [`) {
+		t.Errorf("status: %s", r.stdout)
+	}
+	if r := mustRun(t, k, "configure", "list"); !strings.Contains(r.stdout, "prod     corp") {
+		t.Errorf("list:\n%s", r.stdout)
+	}
+
+	before, _ := os.ReadFile(filepath.Join(k.Dir, config.FileName))
+	for _, tt := range []struct {
+		name    string
+		args    []string
+		wantErr string
+	}{
+		{"unknown sign-in", []string{"--profile", "qa", "configure", "idp", "--sign-in", "lab", "--config", awsOnly}, `sign-in "lab" is not configured yet`},
+		{"bad name", []string{"--profile", "qa", "configure", "idp", "--sign-in", "a/b", "--config", goodOkta}, "sign-in name"},
+		{"breaks another profile", []string{"--profile", "dev", "configure", "idp", "--provider", "okta", "--sign-in", "corp", "--config",
+			strings.Replace(goodOkta, "https://example", "http://example", 1)}, "must use https"},
+	} {
+		r := run(t, k, tt.args...)
+		if r.code != cmdutil.ExitUsage || !strings.Contains(r.stderr, tt.wantErr) || r.stdout != "" {
+			t.Errorf("%s: code %d stdout %q stderr %q; want usage error %q", tt.name, r.code, r.stdout, r.stderr, tt.wantErr)
+		}
+	}
+	if after, _ := os.ReadFile(filepath.Join(k.Dir, config.FileName)); string(after) != string(before) {
+		t.Error("a failed configure changed the saved config")
+	}
+}

@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +13,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/cmd/auth"
 	"github.com/tip-cli/tip-cli/internal/sandbox"
 	"github.com/tip-cli/tip-cli/internal/store"
+	"github.com/tip-cli/tip-cli/internal/store/storetest"
 	"github.com/tip-cli/tip-cli/internal/testkit"
 )
 
@@ -178,5 +181,48 @@ func checkSharedStatusAndLogout(t *testing.T, k *testkit.Kit) {
 	}
 	if r := run(t, k, "--profile", "dev", "auth", "get-iam-credentials", "--non-interactive"); r.code == 0 || r.stdout != "" {
 		t.Errorf("after logout: exit %d, stdout %q; want not signed in", r.code, r.stdout)
+	}
+}
+
+// TestWarmPathSharedSignInReadsTheKeyringOnce: a profile on a shared
+// sign-in keeps its served part under its own name, so its warm call is
+// still one keyring read, one file read and one decryption (never the
+// sign-in's tokens); the sign-in's tokens have a key of their own, and
+// logout removes every key and file of the sign-in and its profiles.
+func TestWarmPathSharedSignInReadsTheKeyringOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fills bundles through the sandbox")
+	}
+	k := testkit.New(t, sandbox.EnvOptions{})
+	kr := storetest.NewKeyring(store.ItemLimit("darwin"))
+	k.Store = store.NewKeyringStore(k.Dir, kr)
+	configureShared(t, k)
+	mustRun(t, k, "--profile", "dev", "auth")
+	for _, p := range sharedProfiles[1:] {
+		mustRun(t, k, "--profile", p, "auth", "get-iam-credentials", "--non-interactive")
+	}
+	if users := kr.Users(); len(users) != 1+len(sharedProfiles) {
+		t.Errorf("keyring items = %v, want one key for the sign-in and one per profile", users)
+	}
+	for _, p := range sharedProfiles {
+		st := store.NewKeyringStore(k.Dir, kr)
+		k.Store = st
+		gets, _, _ := kr.Counts()
+		decodeProcess(t, mustRun(t, k, "--profile", p, "auth", "get-iam-credentials", "--non-interactive").stdout)
+		after, _, _ := kr.Counts()
+		if after-gets != 1 {
+			t.Errorf("profile %s: %d keyring reads per warm call, want 1", p, after-gets)
+		}
+		if got, want := st.Stats(), (store.Stats{KeyringReads: 1, FileReads: 1, Decryptions: 1}); got != want {
+			t.Errorf("profile %s: store stats %+v, want %+v", p, got, want)
+		}
+	}
+	mustRun(t, k, "--profile", "stage", "auth", "logout")
+	if users := kr.Users(); len(users) != 0 {
+		t.Errorf("keyring items left after logout: %v", users)
+	}
+	entries, _ := os.ReadDir(filepath.Join(k.Dir, store.SecretsDirName))
+	if len(entries) != 0 {
+		t.Errorf("secrets left after logout: %v", entries)
 	}
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -156,13 +157,21 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`{"profiles":{"default":{"provider":"okta"}}}`))
 	f.Add([]byte(`{"okta_url":"https://x","idp":"okta"}`))
 	f.Add([]byte(`{"scopes":[1]}`))
+	f.Add([]byte(sharedConfig))
+	f.Add([]byte(`{"sign_ins":{"x":{"provider":"oidc","issuer_url":"https://i"}},"profiles":{"a":{"sign_in":"x"},"b":{"sign_in":"y"}}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cfg, err := Parse(data)
 		if err != nil {
 			return
 		}
 		for _, name := range cfg.Names() {
-			p, _ := cfg.Profile(name)
+			p, err := cfg.Profile(name)
+			if err != nil {
+				continue // a dangling sign-in
+			}
+			if p.SignIn != "" && !reflect.DeepEqual(p.IdPSettings(), cfg.SignIns[p.SignIn].IdPSettings()) {
+				t.Fatalf("profile %q does not use the settings of its sign-in %q", name, p.SignIn)
+			}
 			_ = p.Validate() // must not panic
 			_ = p.Issuer()
 		}
