@@ -217,6 +217,14 @@ func TestWarmPathSharedSignInReadsTheKeyringOnce(t *testing.T) {
 			t.Errorf("profile %s: store stats %+v, want %+v", p, got, want)
 		}
 	}
+	// A new sign-in may be another identity: it clears every profile's
+	// cached sessions, not only its own.
+	mustRun(t, k, "--profile", "dev", "auth")
+	for _, p := range sharedProfiles[1:] {
+		if b, err := k.Store.Get(context.Background(), p); err != nil || b == nil || len(b.Sessions) != 0 {
+			t.Errorf("profile %s after a new sign-in: %+v, %v; want no cached sessions", p, b, err)
+		}
+	}
 	mustRun(t, k, "--profile", "stage", "auth", "logout")
 	if users := kr.Users(); len(users) != 0 {
 		t.Errorf("keyring items left after logout: %v", users)
