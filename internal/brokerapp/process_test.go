@@ -19,7 +19,7 @@ import (
 
 	"github.com/tip-cli/tip-cli/internal/broker/server"
 	buildinfo "github.com/tip-cli/tip-cli/internal/cmd/version"
-	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/sandbox/brokeremu"
 )
 
 // The test binary doubles as tip-broker (TIP_BROKER_TEST_MAIN=1), so the
@@ -33,7 +33,7 @@ func TestMain(m *testing.M) {
 
 // brokerEnv is a child's environment: no ambient AWS settings but creds,
 // the sandbox's STS and the given extras.
-func brokerEnv(t *testing.T, sc *sandbox.BrokerScenario, creds aws.Credentials, extra ...string) []string {
+func brokerEnv(t *testing.T, sc *brokeremu.BrokerScenario, creds aws.Credentials, extra ...string) []string {
 	t.Helper()
 	var env []string
 	for _, kv := range os.Environ() {
@@ -125,7 +125,7 @@ func (l *lockedWriter) Write(p []byte) (int, error) { return l.w.Write(p) }
 // broker with its own role, the application's client commands with the
 // application's role, callers authenticated by presigned GetCallerIdentity.
 func TestServeEndToEnd(t *testing.T) {
-	sc, err := sandbox.StartBrokerScenario(sandbox.BrokerScenarioOptions{})
+	sc, err := brokeremu.StartBrokerScenario(brokeremu.BrokerScenarioOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,8 +135,8 @@ func TestServeEndToEnd(t *testing.T) {
 	url, srv, _ := startServe(t, brokerEnv(t, sc, sc.BrokerCredentials(time.Hour)), serveArgs...)
 	app := brokerEnv(t, sc, sc.AppCredentials(time.Hour), "TIP_BROKER_ENDPOINT="+url, "TIP_BROKER_ID=broker.test")
 
-	r := run(t, app, "", "register", "--access-role-name", sandbox.BrokerAccessRole, "--session-tag-key", sandbox.BrokerTagKey,
-		"--jwt-claim-name", sandbox.BrokerTagKey, "--jwks-url", sc.App.JWKSURL())
+	r := run(t, app, "", "register", "--access-role-name", brokeremu.BrokerAccessRole, "--session-tag-key", brokeremu.BrokerTagKey,
+		"--jwt-claim-name", brokeremu.BrokerTagKey, "--jwks-url", sc.App.JWKSURL())
 	if r.code != 0 || !strings.Contains(r.stdout, `"RoleArn": "arn:aws:iam::123456789012:role/tenant-app"`) {
 		t.Fatalf("register: %+v", r)
 	}
@@ -154,7 +154,7 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 
 	// Failures: one line on stderr, nothing on stdout, non-zero exit.
-	other, _ := sc.Other.Mint(map[string]any{"sub": "m", sandbox.BrokerTagKey: "Blue"})
+	other, _ := sc.Other.Mint(map[string]any{"sub": "m", brokeremu.BrokerTagKey: "Blue"})
 	for name, r := range map[string]result{
 		"other app's token": run(t, app, "", "credentials", "--jwt", other),
 		"wrong broker id":   run(t, app, "", "credentials", "--jwt", yellow, "--broker-id", "another.broker"),
@@ -219,12 +219,12 @@ func TestMotoLambdaEndToEnd(t *testing.T) {
 	if motoURL == "" {
 		t.Skip("set TIP_CLI_TEST_MOTO_URL to a running moto_server to test the Lambda mode with DynamoDB")
 	}
-	sc, err := sandbox.StartBrokerScenario(sandbox.BrokerScenarioOptions{})
+	sc, err := brokeremu.StartBrokerScenario(brokeremu.BrokerScenarioOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer sc.Close()
-	gw, err := sandbox.NewAPIGateway(sandbox.APIGatewayOptions{AWS: sc.AWS, Routes: []string{
+	gw, err := brokeremu.NewAPIGateway(brokeremu.APIGatewayOptions{AWS: sc.AWS, Routes: []string{
 		"GET /applications", "POST /applications", "DELETE /applications", "GET /credentials"}})
 	if err != nil {
 		t.Fatal(err)
@@ -249,8 +249,8 @@ func TestMotoLambdaEndToEnd(t *testing.T) {
 	defer func() { _ = fn.Process.Kill(); _ = fn.Wait() }()
 
 	app := brokerEnv(t, sc, sc.AppCredentials(time.Hour), "TIP_BROKER_ENDPOINT="+gw.URL())
-	r := run(t, app, "", "register", "--auth", "sigv4", "--access-role-name", sandbox.BrokerAccessRole,
-		"--session-tag-key", sandbox.BrokerTagKey, "--jwt-claim-name", sandbox.BrokerTagKey, "--jwks-url", sc.App.JWKSURL())
+	r := run(t, app, "", "register", "--auth", "sigv4", "--access-role-name", brokeremu.BrokerAccessRole,
+		"--session-tag-key", brokeremu.BrokerTagKey, "--jwt-claim-name", brokeremu.BrokerTagKey, "--jwks-url", sc.App.JWKSURL())
 	if r.code != 0 {
 		t.Fatalf("register: %+v\nfunction log:\n%s", r, fnLog.String())
 	}

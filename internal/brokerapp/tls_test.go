@@ -15,14 +15,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/sandbox/brokeremu"
 )
 
 // TestServeTLS: with --tls-cert/--tls-key the server speaks HTTPS only, and
 // a client that trusts the certificate (SSL_CERT_FILE) gets through to the
 // broker's own answer.
 func TestServeTLS(t *testing.T) {
-	sc, err := sandbox.StartBrokerScenario(sandbox.BrokerScenarioOptions{})
+	sc, err := brokeremu.StartBrokerScenario(brokeremu.BrokerScenarioOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

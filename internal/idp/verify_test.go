@@ -8,13 +8,13 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 
-	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/sandbox/idpemu"
 )
 
 func TestVerify(t *testing.T) {
 	t.Parallel()
-	idp := newSandbox(t, sandbox.IdPOptions{Now: testNow})
-	other := newSandbox(t, sandbox.IdPOptions{Now: testNow})
+	idp := newSandbox(t, idpemu.IdPOptions{Now: testNow})
+	other := newSandbox(t, idpemu.IdPOptions{Now: testNow})
 	mint := func(mutate func(map[string]any)) func(t *testing.T) string {
 		return func(t *testing.T) string {
 			tok, err := idp.MintIDToken("alice@example.com", mutate)
@@ -79,7 +79,7 @@ func TestVerify(t *testing.T) {
 
 func TestVerifyExpiredIsTyped(t *testing.T) {
 	t.Parallel()
-	idp := newSandbox(t, sandbox.IdPOptions{Now: testNow})
+	idp := newSandbox(t, idpemu.IdPOptions{Now: testNow})
 	tok, err := idp.MintIDToken("alice@example.com", nil)
 	if err != nil {
 		t.Fatal(err)

@@ -16,7 +16,7 @@ import (
 
 	"github.com/tip-cli/tip-cli/internal/broker/registry"
 	"github.com/tip-cli/tip-cli/internal/broker/server"
-	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/sandbox/brokeremu"
 )
 
 // storeOpeners are the stores every service test runs against; the moto
@@ -98,7 +98,7 @@ func testTenantIsolation(t *testing.T, f *fixture) {
 		if r.Status != 200 || creds.SessionToken == "" {
 			t.Fatalf("%s: %d %s", tc.tenant, r.Status, r.Body)
 		}
-		if tags := f.sc.AWS.SessionTags(creds.AccessKeyID); len(tags) != 1 || tags[sandbox.BrokerTagKey] != tc.tenant {
+		if tags := f.sc.AWS.SessionTags(creds.AccessKeyID); len(tags) != 1 || tags[brokeremu.BrokerTagKey] != tc.tenant {
 			t.Fatalf("%s: session tags %v", tc.tenant, tags)
 		}
 		if status, body, err := f.sc.ReadObject(ctx, awsCreds(creds), tc.tenant+"/report.csv"); err != nil || status != 200 || !strings.Contains(string(body), tc.tenant) {
@@ -109,13 +109,13 @@ func testTenantIsolation(t *testing.T, f *fixture) {
 		}
 	}
 	// A numeric claim becomes its exact text.
-	tok, _ := f.sc.App.Mint(map[string]any{"sub": "n", sandbox.BrokerTagKey: json.Number("12345678901234567890")})
-	if r, creds := f.credentials(t, f.app, tok); r.Status != 200 || f.sc.AWS.SessionTags(creds.AccessKeyID)[sandbox.BrokerTagKey] != "12345678901234567890" {
+	tok, _ := f.sc.App.Mint(map[string]any{"sub": "n", brokeremu.BrokerTagKey: json.Number("12345678901234567890")})
+	if r, creds := f.credentials(t, f.app, tok); r.Status != 200 || f.sc.AWS.SessionTags(creds.AccessKeyID)[brokeremu.BrokerTagKey] != "12345678901234567890" {
 		t.Fatalf("numeric claim: %d %s", r.Status, r.Body)
 	}
 	rec := f.sc.AWS.Requests("AssumeRole")
 	last := rec[len(rec)-1].Params
-	if last.Get("RoleArn") != "arn:aws:iam::123456789012:role/"+sandbox.BrokerAccessRole || last.Get("Tags.member.1.Key") != sandbox.BrokerTagKey {
+	if last.Get("RoleArn") != "arn:aws:iam::123456789012:role/"+brokeremu.BrokerAccessRole || last.Get("Tags.member.1.Key") != brokeremu.BrokerTagKey {
 		t.Fatalf("AssumeRole params %v", last)
 	}
 	logs := f.logs.String()
@@ -129,7 +129,7 @@ func testRefusedTokens(t *testing.T, f *fixture) {
 	otherKey, _ := rsa.GenerateKey(rand.Reader, 2048)
 	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	claims := func(extra map[string]any) map[string]any {
-		c := map[string]any{"sub": "mallory", sandbox.BrokerTagKey: "Yellow"}
+		c := map[string]any{"sub": "mallory", brokeremu.BrokerTagKey: "Yellow"}
 		for k, v := range extra {
 			c[k] = v
 		}
@@ -155,9 +155,9 @@ func testRefusedTokens(t *testing.T, f *fixture) {
 		{"not yet valid", mint(f.sc.App.Mint(claims(map[string]any{"nbf": now.Add(10 * time.Minute).Unix()}))), 403, "InvalidToken"},
 		{"alg none", none, 403, "InvalidToken"},
 		{"missing claim", mint(f.sc.App.Mint(map[string]any{"sub": "m"})), 403, "InvalidToken"},
-		{"claim not a string", mint(f.sc.App.Mint(claims(map[string]any{sandbox.BrokerTagKey: true}))), 403, "InvalidToken"},
-		{"claim an object", mint(f.sc.App.Mint(claims(map[string]any{sandbox.BrokerTagKey: map[string]any{"a": 1}}))), 403, "InvalidToken"},
-		{"claim not a tag value", mint(f.sc.App.Mint(claims(map[string]any{sandbox.BrokerTagKey: "Yellow;drop"}))), 403, "InvalidToken"},
+		{"claim not a string", mint(f.sc.App.Mint(claims(map[string]any{brokeremu.BrokerTagKey: true}))), 403, "InvalidToken"},
+		{"claim an object", mint(f.sc.App.Mint(claims(map[string]any{brokeremu.BrokerTagKey: map[string]any{"a": 1}}))), 403, "InvalidToken"},
+		{"claim not a tag value", mint(f.sc.App.Mint(claims(map[string]any{brokeremu.BrokerTagKey: "Yellow;drop"}))), 403, "InvalidToken"},
 		{"another application's token", mint(f.sc.Other.Mint(claims(nil))), 403, "InvalidToken"},
 		{"garbage", "not-a-jwt", 403, "InvalidToken"},
 		{"oversized", strings.Repeat("a", server.MaxTokenBytes+1), 400, "InvalidRequest"},
@@ -225,8 +225,8 @@ func TestBadInput(t *testing.T) {
 // is STS's AccessDenied, answered 403.
 func TestTrustRefused(t *testing.T) {
 	f := newFixture(t, registry.NewMemory())
-	f.sc.AWS.AddRole(sandbox.RoleSpec{Name: "untrusting", TrustedRoleARNs: []string{"arn:aws:iam::123456789012:role/someone-else"}, AllowTagSession: true})
-	f.sc.AWS.AddRole(sandbox.RoleSpec{Name: "no-tag-session", TrustedRoleARNs: []string{"arn:aws:iam::123456789012:role/" + sandbox.BrokerRoleName}})
+	f.sc.AWS.AddRole(brokeremu.RoleSpec{Name: "untrusting", TrustedRoleARNs: []string{"arn:aws:iam::123456789012:role/someone-else"}, AllowTagSession: true})
+	f.sc.AWS.AddRole(brokeremu.RoleSpec{Name: "no-tag-session", TrustedRoleARNs: []string{"arn:aws:iam::123456789012:role/" + brokeremu.BrokerRoleName}})
 	for _, role := range []string{"untrusting", "no-tag-session"} {
 		reg := f.registration()
 		reg.AccessRoleName = role

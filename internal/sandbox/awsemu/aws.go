@@ -1,0 +1,346 @@
+package awsemu
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Identifiers of the emulated IAM Identity Center instance and its customer
+// managed application.
+const (
+	awsInstanceID      = "ssoins-1111222233334444"
+	awsApplicationID   = "apl-5555666677778888"
+	awsIdentityStoreID = "d-1234567890"
+	awsMaxBody         = 1 << 20
+)
+
+// GrantRule is one S3 Access Grant of the emulated Access Grants instance.
+type GrantRule struct {
+	// Grantee is an Identity Center user id or a group name.
+	Grantee string
+	// Scope is s3://b/*, s3://b/p/*, s3://b/p* or one object s3://b/key.
+	Scope string
+	// Permission is READ, WRITE or READWRITE.
+	Permission string
+}
+
+// AWSOptions configures NewAWS. Zero values get the documented defaults.
+type AWSOptions struct {
+	// Now is the clock used for every expiry decision (default time.Now).
+	Now func() time.Time
+	// IssuerURL is the trusted OIDC provider (the IdP); its JWKS is fetched
+	// over HTTP from its discovery document, like IAM's OIDC provider.
+	IssuerURL string
+	// Audiences are the accepted aud values (IAM OIDC provider ClientIDList);
+	// default {"tip-cli-sandbox"}.
+	Audiences []string
+	// AccountID defaults to "123456789012".
+	AccountID string
+	// Region defaults to "us-east-1"; SigV4 credential scopes must name it.
+	Region string
+	// Users maps an IdP email to an Identity Center user id; unknown emails
+	// get a deterministic id derived from the email (see AWS.UserID).
+	Users map[string]string
+	// Groups maps an Identity Center user id to group names (for grants).
+	Groups map[string][]string
+	// Grants are the S3 Access Grants of the instance.
+	Grants []GrantRule
+	// Addr is the listen address, default "127.0.0.1:0".
+	Addr string
+	// Key signs the Identity Center idToken; default a fresh 2048-bit RSA key.
+	Key *rsa.PrivateKey
+}
+
+// Principal is the identity behind credentials the emulator issued.
+type Principal struct {
+	AccessKeyID    string
+	RoleARN        string
+	AssumedRoleARN string
+	SessionName    string
+	// Kind is "oidc-role", "id-enhanced", "plain-role", "s3ag" or "role"
+	// (sessions of roles added with AddRole or minted by RoleCredentials).
+	Kind string
+	// UserID is the Identity Center user id (id-enhanced and s3ag sessions).
+	UserID     string
+	Expiration time.Time
+	// Tags are the session tags (aws:PrincipalTag), nil when none; never
+	// modified after the session is issued.
+	Tags map[string]string
+	// TransitiveTagKeys are the keys of Tags passed on to chained sessions.
+	TransitiveTagKeys []string
+}
+
+// Recorded is one request received by the emulator, parsed.
+type Recorded struct {
+	// Params holds the STS form, the S3 Control or federation query.
+	Params url.Values
+	// JSON holds a JSON request body.
+	JSON map[string]any
+	// Header is a copy of the request headers.
+	Header http.Header
+	// Caller is the verified SigV4 principal, nil when unsigned or refused.
+	Caller *Principal
+}
+
+// awsFailure is one queued FailNext error.
+type awsFailure struct {
+	status        int
+	code, message string
+}
+
+// awsTargetHandler serves one awsJson1_1 X-Amz-Target.
+type awsTargetHandler func(w http.ResponseWriter, r *http.Request, caller *Principal, body []byte)
+
+// AWS is a loopback emulation of the AWS endpoints of the TIP chain: STS,
+// SSO OIDC CreateTokenWithIAM, S3 Control GetDataAccess, awsJson1_1 services
+// registered with HandleTarget, and the console federation endpoint.
+type AWS struct {
+	opts     AWSOptions
+	now      func() time.Time
+	key      *rsa.PrivateKey
+	kid      string
+	verifier *awsTokenVerifier
+	srv      *http.Server
+	ln       net.Listener
+	cancel   context.CancelFunc
+
+	mu            sync.Mutex
+	creds         map[string]*awsCred
+	contexts      map[string]awsIdentityContext
+	assertions    map[string]time.Time
+	signin        map[string]fedSigninToken
+	counts        map[string]int
+	recorded      map[string][]Recorded
+	failures      map[string][]awsFailure
+	targets       map[string]awsTargetHandler
+	refuseContext bool
+	delays        map[string]time.Duration
+
+	ext extensions // HandleRoute and SetRoles registrations
+}
+
+// NewAWS starts the emulator on a loopback listener.
+func NewAWS(opts AWSOptions) (*AWS, error) {
+	opts = awsDefaults(opts)
+	key := opts.Key
+	if key == nil {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			return nil, fmt.Errorf("generate identity center signing key: %w", err)
+		}
+		key = k
+	}
+	ln, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", opts.Addr, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a := &AWS{
+		opts:       opts,
+		now:        opts.Now,
+		key:        key,
+		kid:        "sandbox-idc-" + awsRandom(awsAlnumLower, 8),
+		ln:         ln,
+		cancel:     cancel,
+		creds:      map[string]*awsCred{},
+		contexts:   map[string]awsIdentityContext{},
+		assertions: map[string]time.Time{},
+		signin:     map[string]fedSigninToken{},
+		counts:     map[string]int{},
+		recorded:   map[string][]Recorded{},
+		failures:   map[string][]awsFailure{},
+		targets:    map[string]awsTargetHandler{},
+		delays:     map[string]time.Duration{},
+	}
+	a.verifier = newAWSTokenVerifier(ctx, opts.IssuerURL, opts.Audiences, opts.Now)
+	a.srv = &http.Server{Handler: a, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = a.srv.Serve(ln) }()
+	return a, nil
+}
+
+func awsDefaults(opts AWSOptions) AWSOptions {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if len(opts.Audiences) == 0 {
+		opts.Audiences = []string{"tip-cli-sandbox"}
+	}
+	if opts.AccountID == "" {
+		opts.AccountID = "123456789012"
+	}
+	if opts.Region == "" {
+		opts.Region = "us-east-1"
+	}
+	if opts.Addr == "" {
+		opts.Addr = "127.0.0.1:0"
+	}
+	return opts
+}
+
+// URL is the base endpoint of every emulated service, http://127.0.0.1:PORT.
+func (a *AWS) URL() string { return "http://" + a.ln.Addr().String() }
+
+// Close stops the server.
+func (a *AWS) Close() {
+	a.cancel()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := a.srv.Shutdown(ctx); err != nil {
+		_ = a.srv.Close()
+	}
+}
+
+// AccountID is the emulated AWS account.
+func (a *AWS) AccountID() string { return a.opts.AccountID }
+
+// Region is the region SigV4 credential scopes must name.
+func (a *AWS) Region() string { return a.opts.Region }
+
+// OIDCRoleARN is the role trusted for AssumeRoleWithWebIdentity.
+func (a *AWS) OIDCRoleARN() string { return a.roleARN("tip-sandbox-oidc") }
+
+// IDEnhancedRoleARN is the identity-enhanced role (needs an identity context).
+func (a *AWS) IDEnhancedRoleARN() string { return a.roleARN("tip-sandbox-id-enhanced") }
+
+// PlainRoleARN is a role the OIDC role session may assume without context.
+func (a *AWS) PlainRoleARN() string { return a.roleARN("tip-sandbox-console") }
+
+// ApplicationARN is the Identity Center customer managed application.
+func (a *AWS) ApplicationARN() string {
+	return "arn:aws:sso::" + a.opts.AccountID + ":application/" + awsInstanceID + "/" + awsApplicationID
+}
+
+// InstanceARN is the Identity Center instance.
+func (a *AWS) InstanceARN() string { return "arn:aws:sso:::instance/" + awsInstanceID }
+
+// IdentityStoreID is the Identity Center identity store.
+func (a *AWS) IdentityStoreID() string { return awsIdentityStoreID }
+
+func (a *AWS) roleARN(name string) string {
+	return "arn:aws:iam::" + a.opts.AccountID + ":role/" + name
+}
+
+func (a *AWS) assumedRoleARN(roleARN, session string) string {
+	name := roleARN[strings.LastIndex(roleARN, "/")+1:]
+	return "arn:aws:sts::" + a.opts.AccountID + ":assumed-role/" + name + "/" + session
+}
+
+// Counts returns how many calls each operation received (failed ones too).
+func (a *AWS) Counts() map[string]int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make(map[string]int, len(a.counts))
+	for k, v := range a.counts {
+		out[k] = v
+	}
+	return out
+}
+
+// Requests returns the recorded requests of op, oldest first.
+func (a *AWS) Requests(op string) []Recorded {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]Recorded(nil), a.recorded[op]...)
+}
+
+// FailNext makes the next call of op (an operation name as in Counts, or a
+// full X-Amz-Target) fail with that AWS error in the op's protocol. Calls
+// queue up.
+func (a *AWS) FailNext(op string, status int, code, message string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.failures[op] = append(a.failures[op], awsFailure{status: status, code: code, message: message})
+}
+
+// SetRefuseFederationForContext makes getSigninToken refuse identity-enhanced
+// sessions.
+func (a *AWS) SetRefuseFederationForContext(refuse bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.refuseContext = refuse
+}
+
+// HandleTarget registers h for the awsJson1_1 X-Amz-Target target (e.g.
+// "AWSIdentityStore.GetUserId"). h runs after SigV4 verification; the signing
+// name is "sso" for SWBExternalService.*, "identitystore" for
+// AWSIdentityStore.* and the one in the credential scope otherwise.
+func (a *AWS) HandleTarget(target string, h func(w http.ResponseWriter, r *http.Request, caller *Principal, body []byte)) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.targets[target] = h
+}
+
+// WriteJSONError writes an awsJson error: X-Amzn-ErrorType header and a
+// {"__type","message"} body.
+func (a *AWS) WriteJSONError(w http.ResponseWriter, status int, code, message string) {
+	awsWriteJSONError(w, "application/x-amz-json-1.1", status, code, message, nil)
+}
+
+// SetDelay makes every call of op wait d before it is answered (0 clears
+// it), so tests can kill a client in the middle of the chain.
+func (a *AWS) SetDelay(op string, d time.Duration) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.delays[op] = d
+}
+
+// begin counts and records one call of op, pops a queued failure and
+// applies the op's delay (outside the lock).
+func (a *AWS) begin(op, target string, rec Recorded) (awsFailure, bool) {
+	f, failed, delay := a.record(op, target, rec)
+	if delay > 0 {
+		time.Sleep(delay)
+	}
+	return f, failed
+}
+
+func (a *AWS) record(op, target string, rec Recorded) (awsFailure, bool, time.Duration) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.counts[op]++
+	a.recorded[op] = append(a.recorded[op], rec)
+	for _, k := range []string{op, target} {
+		if q := a.failures[k]; k != "" && len(q) > 0 {
+			a.failures[k] = q[1:]
+			return q[0], true, a.delays[op]
+		}
+	}
+	return awsFailure{}, false, a.delays[op]
+}
+
+// ServeHTTP dispatches to the emulated services.
+func (a *AWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, awsMaxBody)
+	switch {
+	case r.URL.Path == "/federation":
+		a.serveFederation(w, r)
+	case r.URL.Path == "/token" && r.Method == http.MethodPost && r.URL.Query().Has("aws_iam"):
+		a.serveCreateTokenWithIAM(w, r)
+	case r.URL.Path == "/v20180820/accessgrantsinstance/dataaccess" && r.Method == http.MethodGet:
+		a.serveGetDataAccess(w, r)
+	case r.URL.Path == "/" && r.Method == http.MethodPost && r.Header.Get("X-Amz-Target") != "":
+		a.serveTarget(w, r)
+	case r.URL.Path == "/" && r.Method == http.MethodPost:
+		a.serveSTS(w, r)
+	default:
+		a.serveRoutes(w, r)
+	}
+}
+
+// awsReadBody reads the (size-limited) request body.
+func awsReadBody(r *http.Request) ([]byte, error) {
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, fmt.Errorf("read request body: %w", err)
+	}
+	return b, nil
+}
