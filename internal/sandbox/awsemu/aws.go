@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -113,19 +112,12 @@ type AWS struct {
 	ln       net.Listener
 	cancel   context.CancelFunc
 
-	mu            sync.Mutex
-	creds         map[string]*awsCred
-	contexts      map[string]awsIdentityContext
-	assertions    map[string]time.Time
-	signin        map[string]fedSigninToken
-	counts        map[string]int
-	recorded      map[string][]Recorded
-	failures      map[string][]awsFailure
-	targets       map[string]awsTargetHandler
-	refuseContext bool
-	delays        map[string]time.Duration
-
-	ext extensions // HandleRoute and SetRoles registrations
+	// Each part has its own lock; none is held while taking another.
+	creds awsCredStore // the credentials the emulator issued
+	oidc  oidcsvcState // SSO OIDC: identity contexts, used assertions
+	fed   fedState     // console federation: sign-in tokens
+	hooks awsHooks     // test hooks: counts, recordings, failures, delays
+	ext   extensions   // HandleTarget, HandleRoute and SetRoles registrations
 }
 
 // NewAWS starts the emulator on a loopback listener.
@@ -145,21 +137,17 @@ func NewAWS(opts AWSOptions) (*AWS, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a := &AWS{
-		opts:       opts,
-		now:        opts.Now,
-		key:        key,
-		kid:        "sandbox-idc-" + awsRandom(awsAlnumLower, 8),
-		ln:         ln,
-		cancel:     cancel,
-		creds:      map[string]*awsCred{},
-		contexts:   map[string]awsIdentityContext{},
-		assertions: map[string]time.Time{},
-		signin:     map[string]fedSigninToken{},
-		counts:     map[string]int{},
-		recorded:   map[string][]Recorded{},
-		failures:   map[string][]awsFailure{},
-		targets:    map[string]awsTargetHandler{},
-		delays:     map[string]time.Duration{},
+		opts:   opts,
+		now:    opts.Now,
+		key:    key,
+		kid:    "sandbox-idc-" + awsRandom(awsAlnumLower, 8),
+		ln:     ln,
+		cancel: cancel,
+		creds:  awsCredStore{m: map[string]*awsCred{}},
+		oidc:   oidcsvcState{contexts: map[string]awsIdentityContext{}, assertions: map[string]time.Time{}},
+		fed:    fedState{signin: map[string]fedSigninToken{}},
+		hooks:  newAWSHooks(),
+		ext:    extensions{targets: map[string]awsTargetHandler{}},
 	}
 	a.verifier = newAWSTokenVerifier(ctx, opts.IssuerURL, opts.Audiences, opts.Now)
 	a.srv = &http.Server{Handler: a, ReadHeaderTimeout: 10 * time.Second}
@@ -234,87 +222,20 @@ func (a *AWS) assumedRoleARN(roleARN, session string) string {
 	return "arn:aws:sts::" + a.opts.AccountID + ":assumed-role/" + name + "/" + session
 }
 
-// Counts returns how many calls each operation received (failed ones too).
-func (a *AWS) Counts() map[string]int {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	out := make(map[string]int, len(a.counts))
-	for k, v := range a.counts {
-		out[k] = v
-	}
-	return out
-}
-
-// Requests returns the recorded requests of op, oldest first.
-func (a *AWS) Requests(op string) []Recorded {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return append([]Recorded(nil), a.recorded[op]...)
-}
-
-// FailNext makes the next call of op (an operation name as in Counts, or a
-// full X-Amz-Target) fail with that AWS error in the op's protocol. Calls
-// queue up.
-func (a *AWS) FailNext(op string, status int, code, message string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.failures[op] = append(a.failures[op], awsFailure{status: status, code: code, message: message})
-}
-
-// SetRefuseFederationForContext makes getSigninToken refuse identity-enhanced
-// sessions.
-func (a *AWS) SetRefuseFederationForContext(refuse bool) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.refuseContext = refuse
-}
-
 // HandleTarget registers h for the awsJson1_1 X-Amz-Target target (e.g.
 // "AWSIdentityStore.GetUserId"). h runs after SigV4 verification; the signing
 // name is "sso" for SWBExternalService.*, "identitystore" for
 // AWSIdentityStore.* and the one in the credential scope otherwise.
 func (a *AWS) HandleTarget(target string, h func(w http.ResponseWriter, r *http.Request, caller *Principal, body []byte)) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.targets[target] = h
+	a.ext.mu.Lock()
+	defer a.ext.mu.Unlock()
+	a.ext.targets[target] = h
 }
 
 // WriteJSONError writes an awsJson error: X-Amzn-ErrorType header and a
 // {"__type","message"} body.
 func (a *AWS) WriteJSONError(w http.ResponseWriter, status int, code, message string) {
 	awsWriteJSONError(w, "application/x-amz-json-1.1", status, code, message, nil)
-}
-
-// SetDelay makes every call of op wait d before it is answered (0 clears
-// it), so tests can kill a client in the middle of the chain.
-func (a *AWS) SetDelay(op string, d time.Duration) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.delays[op] = d
-}
-
-// begin counts and records one call of op, pops a queued failure and
-// applies the op's delay (outside the lock).
-func (a *AWS) begin(op, target string, rec Recorded) (awsFailure, bool) {
-	f, failed, delay := a.record(op, target, rec)
-	if delay > 0 {
-		time.Sleep(delay)
-	}
-	return f, failed
-}
-
-func (a *AWS) record(op, target string, rec Recorded) (awsFailure, bool, time.Duration) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.counts[op]++
-	a.recorded[op] = append(a.recorded[op], rec)
-	for _, k := range []string{op, target} {
-		if q := a.failures[k]; k != "" && len(q) > 0 {
-			a.failures[k] = q[1:]
-			return q[0], true, a.delays[op]
-		}
-	}
-	return awsFailure{}, false, a.delays[op]
 }
 
 // ServeHTTP dispatches to the emulated services.

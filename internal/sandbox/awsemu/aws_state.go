@@ -7,6 +7,7 @@ import (
 	"encoding/base32"
 	"encoding/hex"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -16,16 +17,17 @@ const (
 	awsSecretSet  = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 )
 
+// awsCredStore is the credentials registry: every set the emulator issued,
+// by access key id.
+type awsCredStore struct {
+	mu sync.Mutex
+	m  map[string]*awsCred
+}
+
 // awsCred is a set of temporary credentials the emulator issued.
 type awsCred struct {
 	secret, token string
 	principal     Principal
-}
-
-// awsIdentityContext is an identity context issued by CreateTokenWithIAM.
-type awsIdentityContext struct {
-	userID string
-	exp    time.Time
 }
 
 // awsRandom returns n random characters of set (len(set) divides 256).
@@ -51,17 +53,17 @@ func (a *AWS) issue(p Principal) (Principal, *awsCred) {
 		token:     "IQoJb3JpZ2luX2Vj" + awsRandom(awsSecretSet, 340),
 		principal: p,
 	}
-	a.mu.Lock()
-	a.creds[p.AccessKeyID] = c
-	a.mu.Unlock()
+	a.creds.mu.Lock()
+	a.creds.m[p.AccessKeyID] = c
+	a.creds.mu.Unlock()
 	return p, c
 }
 
 // lookupCred returns a copy of the credentials of an access key id.
 func (a *AWS) lookupCred(akid string) (awsCred, bool) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	c, ok := a.creds[akid]
+	a.creds.mu.Lock()
+	defer a.creds.mu.Unlock()
+	c, ok := a.creds.m[akid]
 	if !ok {
 		return awsCred{}, false
 	}
@@ -86,46 +88,6 @@ func awsRoleID(roleARN string) string {
 	h := sha256.Sum256([]byte(roleARN))
 	return "AROA" + strings.ToUpper(base32.StdEncoding.EncodeToString(h[:])[:17])
 }
-
-// newIdentityContext stores a new opaque identity context for userID.
-func (a *AWS) newIdentityContext(userID string, exp time.Time) string {
-	ctx := "AQoJb3JpZ2luX2Vj" + awsRandom(awsSecretSet, 480)
-	a.mu.Lock()
-	a.contexts[ctx] = awsIdentityContext{userID: userID, exp: exp}
-	a.mu.Unlock()
-	return ctx
-}
-
-// identityContext resolves an identity context the emulator issued.
-func (a *AWS) identityContext(ctx string) (awsIdentityContext, bool) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	c, ok := a.contexts[ctx]
-	return c, ok
-}
-
-// useAssertion marks a CreateTokenWithIAM assertion as used; false when it
-// already was, counted in Counts as "CreateTokenWithIAM:replay".
-func (a *AWS) useAssertion(key string, exp time.Time) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if _, used := a.assertions[key]; used {
-		a.counts[ReplayRefusedCount]++
-		return false
-	}
-	now := a.now()
-	for k, e := range a.assertions {
-		if e.Before(now) { // expired assertions fail verification anyway
-			delete(a.assertions, k)
-		}
-	}
-	a.assertions[key] = exp
-	return true
-}
-
-// ReplayRefusedCount is the Counts key of CreateTokenWithIAM calls refused
-// because their assertion was already used.
-const ReplayRefusedCount = "CreateTokenWithIAM:replay"
 
 // awsISO formats an XML timestamp.
 func awsISO(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }

@@ -24,9 +24,9 @@ func awsTargetService(target string) string {
 // operation name after the dot (e.g. "DescribeApplication").
 func (a *AWS) serveTarget(w http.ResponseWriter, r *http.Request) {
 	target := r.Header.Get("X-Amz-Target")
-	a.mu.Lock()
-	h, ok := a.targets[target]
-	a.mu.Unlock()
+	a.ext.mu.Lock()
+	h, ok := a.ext.targets[target]
+	a.ext.mu.Unlock()
 	if !ok {
 		a.WriteJSONError(w, http.StatusBadRequest, "UnknownOperationException", "unknown operation "+target)
 		return

@@ -185,9 +185,10 @@ type RoleRegistry func(roleARN string) (RoleTrust, bool)
 
 // extensions are the registrations of extensions, under their own lock.
 type extensions struct {
-	mu     sync.Mutex
-	routes []extRoute
-	roles  RoleRegistry
+	mu      sync.Mutex
+	targets map[string]awsTargetHandler
+	routes  []extRoute
+	roles   RoleRegistry
 }
 
 type extRoute struct {

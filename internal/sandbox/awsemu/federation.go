@@ -5,10 +5,20 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 )
 
 const fedSigninTTL = 15 * time.Minute
+
+// fedState is the federation endpoint's state, under its own lock: the
+// sign-in tokens issued and whether identity-enhanced sessions are refused
+// (SetRefuseFederationForContext).
+type fedState struct {
+	mu            sync.Mutex
+	signin        map[string]fedSigninToken
+	refuseContext bool
+}
 
 // fedSigninToken is a console sign-in token issued by getSigninToken.
 type fedSigninToken struct {
@@ -80,16 +90,16 @@ func (a *AWS) fedGetSigninToken(w http.ResponseWriter, form url.Values) *awsAPIE
 			return awsErr(http.StatusBadRequest, "InvalidSessionDuration", "SessionDuration must be between 900 and 43200")
 		}
 	}
-	a.mu.Lock()
-	refuse := a.refuseContext
-	a.mu.Unlock()
+	a.fed.mu.Lock()
+	refuse := a.fed.refuseContext
+	a.fed.mu.Unlock()
 	if refuse && p.Kind == "id-enhanced" {
 		return awsErr(http.StatusForbidden, "IdentityContextNotSupported", "console sign-in does not support sessions with an identity context")
 	}
 	tok := "sandbox-signin-" + awsRandom(awsAlnumLower, 400)
-	a.mu.Lock()
-	a.signin[tok] = fedSigninToken{issued: a.now(), principal: p}
-	a.mu.Unlock()
+	a.fed.mu.Lock()
+	a.fed.signin[tok] = fedSigninToken{issued: a.now(), principal: p}
+	a.fed.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]string{"SigninToken": tok})
 	return nil
@@ -98,9 +108,9 @@ func (a *AWS) fedGetSigninToken(w http.ResponseWriter, form url.Values) *awsAPIE
 // fedLogin redirects to Destination when SigninToken is valid and younger
 // than 15 minutes.
 func (a *AWS) fedLogin(w http.ResponseWriter, form url.Values) *awsAPIError {
-	a.mu.Lock()
-	tok, ok := a.signin[form.Get("SigninToken")]
-	a.mu.Unlock()
+	a.fed.mu.Lock()
+	tok, ok := a.fed.signin[form.Get("SigninToken")]
+	a.fed.mu.Unlock()
 	switch {
 	case !ok:
 		return awsErr(http.StatusBadRequest, "InvalidSigninToken", "the sign-in token is not valid")

@@ -140,13 +140,6 @@ func (g *APIGateway) FunctionARN() string {
 	return "arn:aws:lambda:" + g.aws.Region() + ":" + g.aws.AccountID() + ":function:" + g.opts.FunctionName
 }
 
-// Invocations is how many invocations were handed to a runtime.
-func (g *APIGateway) Invocations() int {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.invocations
-}
-
 // Close stops both servers; pending client requests get 502 and pending
 // runtime polls 500 (a container error: the runtime should exit).
 func (g *APIGateway) Close() {

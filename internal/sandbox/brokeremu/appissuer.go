@@ -191,40 +191,6 @@ func (i *AppIssuer) completeClaims(claims map[string]any) map[string]any {
 	return c
 }
 
-// RotateKey replaces the signing key; the JWK Set then serves only the new
-// key. If key generation fails the current key stays.
-func (i *AppIssuer) RotateKey() {
-	key, kid, err := appNewKey()
-	if err != nil {
-		return
-	}
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	i.key, i.kid = key, kid
-}
-
-// JWKSFetches is the number of JWK Set requests served, failed ones included.
-func (i *AppIssuer) JWKSFetches() int {
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	return i.fetches
-}
-
-// SetJWKSDelay makes every JWK Set response wait d first (0: no delay).
-func (i *AppIssuer) SetJWKSDelay(d time.Duration) {
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	i.delay = d
-}
-
-// SetJWKSStatus makes the JWK Set endpoint answer with HTTP status code
-// and a JSON error instead of the keys; 0 or 200 restores normal answers.
-func (i *AppIssuer) SetJWKSStatus(code int) {
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	i.status = code
-}
-
 // handleJWKS serves the current public key, after the configured delay.
 func (i *AppIssuer) handleJWKS(w http.ResponseWriter, r *http.Request) {
 	i.mu.Lock()

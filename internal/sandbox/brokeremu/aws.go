@@ -12,12 +12,14 @@ import (
 // AWS is the AWS emulation (sandbox/awsemu) with the broker-side services
 // plugged in: IAM roles added with AddRole (trust and permission policies),
 // S3 objects stored with PutObject and read with GetObject/HeadObject, and
-// presigned GetCallerIdentity. Their state has its own lock.
+// presigned GetCallerIdentity. IAM and S3 state each have their own lock.
 type AWS struct {
 	*awsemu.AWS
 
-	mu      sync.Mutex
-	roles   map[string]RoleSpec // by role ARN (AddRole), lazily made
+	mu    sync.Mutex          // IAM: guards roles
+	roles map[string]RoleSpec // by role ARN (AddRole), lazily made
+
+	objMu   sync.Mutex          // S3: guards objects
 	objects map[string]s3Object // by bucket + "/" + key (PutObject), lazily made
 }
 

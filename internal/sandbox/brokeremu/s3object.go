@@ -29,8 +29,8 @@ func (a *AWS) PutObject(bucket, key string, body []byte) {
 		etag:     `"` + hex.EncodeToString(sum[:]) + `"`,
 		modified: a.now().UTC().Truncate(time.Second),
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	a.objMu.Lock()
+	defer a.objMu.Unlock()
 	if a.objects == nil {
 		a.objects = map[string]s3Object{}
 	}
@@ -39,8 +39,8 @@ func (a *AWS) PutObject(bucket, key string, body []byte) {
 
 // s3Lookup returns the object at bucket/key and whether the bucket exists.
 func (a *AWS) s3Lookup(bucket, key string) (obj s3Object, found, bucketExists bool) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	a.objMu.Lock()
+	defer a.objMu.Unlock()
 	obj, found = a.objects[bucket+"/"+key]
 	if found {
 		return obj, true, true
