@@ -20,6 +20,9 @@ type EnvOptions struct {
 	DeviceInterval time.Duration
 	// IDTokenTTL is the IdP ID token lifetime (default 1 h).
 	IDTokenTTL time.Duration
+	// SessionLifetime shortens identity-enhanced and S3 Access Grants
+	// sessions (awsemu.AWSOptions.SessionLifetime).
+	SessionLifetime time.Duration
 	// NoJTI makes the IdP issue ID tokens without jti (idpemu.IdPOptions.NoJTI).
 	NoJTI bool
 }
@@ -65,6 +68,8 @@ func Start(o EnvOptions) (*Env, error) {
 		Groups:    map[string][]string{AliceUserID: {"data-analysts"}},
 		Grants:    grants,
 		Addr:      o.AWSAddr,
+
+		SessionLifetime: o.SessionLifetime,
 	})
 	if err != nil {
 		idp.Close()
