@@ -168,6 +168,8 @@ type SessionTag struct{ Key, Value string }
 // judges.
 type AssumeRoleRequest struct {
 	RoleARN, Session string
+	// ExternalID is ExternalId ("" when absent).
+	ExternalID string
 	// Contexts is the number of ProvidedContexts.
 	Contexts int
 	// Tags are the requested session tags in request order.
@@ -241,7 +243,7 @@ func (a *AWS) roleSpec(arn string) (RoleTrust, bool) {
 // decides and names the session tags, the policies are checked as for
 // every role.
 func (a *AWS) stsAssumeAddedRole(req stsRequest, trust RoleTrust, caller *Principal) (any, *awsAPIError) {
-	in := AssumeRoleRequest{RoleARN: req.roleARN, Session: req.session, Contexts: len(req.contexts), TransitiveTagKeys: req.transitive}
+	in := AssumeRoleRequest{RoleARN: req.roleARN, Session: req.session, ExternalID: req.externalID, Contexts: len(req.contexts), TransitiveTagKeys: req.transitive}
 	for _, t := range req.tags {
 		in.Tags = append(in.Tags, SessionTag{Key: t.key, Value: t.value})
 	}
