@@ -152,6 +152,7 @@ func expiredSessionWith(t *testing.T, opts sandbox.EnvOptions) *testkit.Kit {
 }
 
 func TestConcurrentProcessesRefreshOnce(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts real processes")
 	}
@@ -175,6 +176,7 @@ func TestConcurrentProcessesRefreshOnce(t *testing.T) {
 }
 
 func TestConcurrentSignInOpensOneBrowser(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts real processes")
 	}
@@ -191,6 +193,7 @@ func TestConcurrentSignInOpensOneBrowser(t *testing.T) {
 }
 
 func TestNoSecretsInFilesWithKeyring(t *testing.T) {
+	t.Parallel()
 	// With a keyring store, the config directory must hold no token or
 	// secret: only config.json and the lock files.
 	k := testkit.New(t, sandbox.EnvOptions{})
@@ -234,6 +237,7 @@ func walkFiles(dir string, fn func(path string, data []byte)) error {
 }
 
 func TestKilledMidSignInLeavesUsableStore(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts real processes")
 	}
@@ -289,6 +293,7 @@ func (b *syncBuffer) String() string {
 }
 
 func TestKilledMidChainNextCallSucceeds(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts real processes")
 	}

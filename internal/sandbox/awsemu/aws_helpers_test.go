@@ -2,11 +2,8 @@ package awsemu
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"errors"
 	"net/url"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,34 +18,11 @@ import (
 
 	"github.com/tip-cli/tip-cli/internal/sandbox/idpemu"
 	"github.com/tip-cli/tip-cli/internal/testclock"
+	"github.com/tip-cli/tip-cli/internal/testkey"
 )
 
 // awsTestClock is the shared settable test clock.
 type awsTestClock = testclock.Clock
-
-// awsTestKeys are RSA keys shared by the tests (key generation is slow):
-// [0] signs for the IdP and the emulator, [1] forges tokens.
-var awsTestKeys = sync.OnceValues(func() ([2]*rsa.PrivateKey, error) {
-	var keys [2]*rsa.PrivateKey
-	for i := range keys {
-		k, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			return keys, err
-		}
-		keys[i] = k
-	}
-	return keys, nil
-})
-
-// awsTestKey returns shared test key i.
-func awsTestKey(t *testing.T, i int) *rsa.PrivateKey {
-	t.Helper()
-	keys, err := awsTestKeys()
-	if err != nil {
-		t.Fatalf("generate test keys: %v", err)
-	}
-	return keys[i]
-}
 
 // awsFixture is an IdP plus the AWS emulator trusting it.
 type awsFixture struct {
@@ -61,12 +35,12 @@ type awsFixture struct {
 func awsStart(t *testing.T, mutate func(*AWSOptions)) *awsFixture {
 	t.Helper()
 	clock := testclock.New(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
-	idp, err := idpemu.NewIdP(idpemu.IdPOptions{Now: clock.Now, Key: awsTestKey(t, 0)})
+	idp, err := idpemu.NewIdP(idpemu.IdPOptions{Now: clock.Now, Key: testkey.RSA(t)})
 	if err != nil {
 		t.Fatalf("NewIdP: %v", err)
 	}
 	t.Cleanup(idp.Close)
-	opts := AWSOptions{Now: clock.Now, IssuerURL: idp.Issuer(), Key: awsTestKey(t, 0)}
+	opts := AWSOptions{Now: clock.Now, IssuerURL: idp.Issuer(), Key: testkey.RSA(t)}
 	if mutate != nil {
 		mutate(&opts)
 	}

@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
 	ssotypes "github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/tip-cli/tip-cli/internal/testkey"
 )
 
 // ssoaFixture is an emulator with an Identity Center and SDK clients
@@ -29,6 +31,7 @@ func ssoaStart(t *testing.T, cfg IdentityCenterConfig) *ssoaFixture {
 		Audiences: []string{"client-1"},
 		Users:     map[string]string{"alice@example.com": "u-alice"},
 		Groups:    map[string][]string{"u-alice": {"g-analysts"}},
+		Key:       testkey.RSA(t),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -57,6 +60,7 @@ func ssoaCode(err error) string {
 }
 
 func TestSSOAdminHealthy(t *testing.T) {
+	t.Parallel()
 	f := ssoaStart(t, IdentityCenterConfig{})
 	ctx := context.Background()
 	app := aws.String(f.aws.ApplicationARN())
@@ -130,6 +134,7 @@ func TestSSOAdminHealthy(t *testing.T) {
 }
 
 func TestSSOAdminMisconfigurations(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	tests := []struct {
 		name  string
@@ -199,6 +204,7 @@ func TestSSOAdminMisconfigurations(t *testing.T) {
 }
 
 func TestSSOAdminRequiresSignature(t *testing.T) {
+	t.Parallel()
 	f := ssoaStart(t, IdentityCenterConfig{})
 	anon := ssoadmin.NewFromConfig(aws.Config{Region: f.aws.Region(), Credentials: aws.AnonymousCredentials{}, BaseEndpoint: aws.String(f.aws.URL()), RetryMaxAttempts: 1})
 	_, err := anon.DescribeApplication(context.Background(), &ssoadmin.DescribeApplicationInput{ApplicationArn: aws.String(f.aws.ApplicationARN())})

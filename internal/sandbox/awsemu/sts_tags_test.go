@@ -7,6 +7,7 @@ import (
 )
 
 func TestSTSParseTagsNull(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		form url.Values

@@ -12,12 +12,14 @@ import (
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/tip-cli/tip-cli/internal/testkey"
 )
 
 // awsForge signs claims with a key the IdP does not publish.
 func awsForge(t *testing.T, claims map[string]any) string {
 	t.Helper()
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: awsTestKey(t, 1)}, (&jose.SignerOptions{}).WithHeader("kid", "forged"))
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: testkey.Other(t)}, (&jose.SignerOptions{}).WithHeader("kid", "forged"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,6 +31,7 @@ func awsForge(t *testing.T, claims map[string]any) string {
 }
 
 func TestSTSAssumeRoleWithWebIdentityRules(t *testing.T) {
+	t.Parallel()
 	f := awsStart(t, nil)
 	now := f.clock.Now()
 	tests := []struct {
@@ -86,9 +89,10 @@ func TestSTSAssumeRoleWithWebIdentityRules(t *testing.T) {
 }
 
 func TestSTSWebIdentityUnreachableIdP(t *testing.T) {
+	t.Parallel()
 	f := awsStart(t, nil)
 	tok := f.mint(t, nil)
-	a, err := NewAWS(AWSOptions{Now: f.clock.Now, IssuerURL: "http://127.0.0.1:1", Key: awsTestKey(t, 0)})
+	a, err := NewAWS(AWSOptions{Now: f.clock.Now, IssuerURL: "http://127.0.0.1:1", Key: testkey.RSA(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,6 +106,7 @@ func TestSTSWebIdentityUnreachableIdP(t *testing.T) {
 }
 
 func TestSTSAssumeRoleRules(t *testing.T) {
+	t.Parallel()
 	f := awsStart(t, nil)
 	ctx := context.Background()
 	oidcCreds, enhanced := f.chain(t)
@@ -189,6 +194,7 @@ func TestSTSAssumeRoleRules(t *testing.T) {
 }
 
 func TestSTSExpiredContextAndPlainRoleKind(t *testing.T) {
+	t.Parallel()
 	f := awsStart(t, nil)
 	ctx := context.Background()
 	out, err := f.sts(aws.Credentials{}).AssumeRoleWithWebIdentity(ctx, &sts.AssumeRoleWithWebIdentityInput{

@@ -8,7 +8,7 @@ import "time"
 // RotateKey replaces the signing key; the JWK Set then serves only the new
 // key. If key generation fails the current key stays.
 func (i *AppIssuer) RotateKey() {
-	key, kid, err := appNewKey()
+	key, kid, err := appNewKey(nil)
 	if err != nil {
 		return
 	}

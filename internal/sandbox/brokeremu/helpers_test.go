@@ -2,10 +2,7 @@ package brokeremu
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,26 +15,11 @@ import (
 	"github.com/tip-cli/tip-cli/internal/sandbox/awsemu"
 	"github.com/tip-cli/tip-cli/internal/sandbox/idpemu"
 	"github.com/tip-cli/tip-cli/internal/testclock"
+	"github.com/tip-cli/tip-cli/internal/testkey"
 )
 
 // stsContextProvider is the Identity Center context provider ARN.
 const stsContextProvider = "arn:aws:iam::aws:contextProvider/IdentityCenter"
-
-// awsTestKeys are the RSA keys the tests share (key generation is slow).
-var awsTestKeys = sync.OnceValues(func() (*rsa.PrivateKey, error) {
-	return rsa.GenerateKey(rand.Reader, 2048)
-})
-
-// awsTestKey returns the shared test key (one key: i must be 0), the
-// signature awsemu's tests use.
-func awsTestKey(t *testing.T, i int) *rsa.PrivateKey {
-	t.Helper()
-	k, err := awsTestKeys()
-	if err != nil || i != 0 {
-		t.Fatalf("test key %d: %v", i, err)
-	}
-	return k
-}
 
 // awsFixture is an IdP plus the broker-side AWS emulator trusting it.
 type awsFixture struct {
@@ -49,7 +31,7 @@ type awsFixture struct {
 // awsStart starts an IdP and an emulator (options adjusted by mutate).
 func awsStart(t *testing.T, mutate func(*awsemu.AWSOptions)) *awsFixture {
 	t.Helper()
-	key := awsTestKey(t, 0)
+	key := testkey.RSA(t)
 	clock := testclock.New(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
 	idp, err := idpemu.NewIdP(idpemu.IdPOptions{Now: clock.Now, Key: key})
 	if err != nil {

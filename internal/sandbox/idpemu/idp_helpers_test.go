@@ -15,6 +15,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/tip-cli/tip-cli/internal/testclock"
+	"github.com/tip-cli/tip-cli/internal/testkey"
 )
 
 // idpTestClock is the shared settable test clock.
@@ -27,6 +28,9 @@ func idpNewClock() *idpTestClock {
 // idpStart starts an IdP closed at test end.
 func idpStart(t *testing.T, opts IdPOptions) *IdP {
 	t.Helper()
+	if opts.Key == nil {
+		opts.Key = testkey.RSA(t)
+	}
 	i, err := NewIdP(opts)
 	if err != nil {
 		t.Fatalf("NewIdP: %v", err)

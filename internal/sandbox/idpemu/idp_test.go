@@ -14,9 +14,12 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	jose "github.com/go-jose/go-jose/v4"
 	"golang.org/x/oauth2"
+
+	"github.com/tip-cli/tip-cli/internal/testkey"
 )
 
 func TestIdPAuthorizationCodePKCE(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		host  string
@@ -71,6 +74,7 @@ func TestIdPAuthorizationCodePKCE(t *testing.T) {
 }
 
 func TestIdPCodeExchangeErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		mutate   func(c *idpClient, s *idpSignIn, clock *idpTestClock)
@@ -111,6 +115,7 @@ func TestIdPCodeExchangeErrors(t *testing.T) {
 }
 
 func TestIdPCodeReuseRevokesTokens(t *testing.T) {
+	t.Parallel()
 	i := idpStart(t, IdPOptions{})
 	c := idpNewClient(t, i, nil, "localhost")
 	s := c.signIn(t)
@@ -128,6 +133,7 @@ func TestIdPCodeReuseRevokesTokens(t *testing.T) {
 }
 
 func TestIdPTokenErrorFormat(t *testing.T) {
+	t.Parallel()
 	i := idpStart(t, IdPOptions{})
 	tests := []struct {
 		name       string
@@ -156,6 +162,7 @@ func TestIdPTokenErrorFormat(t *testing.T) {
 }
 
 func TestIdPDenyNextAndSetUser(t *testing.T) {
+	t.Parallel()
 	i := idpStart(t, IdPOptions{Users: []User{
 		{Subject: "00u-alice", Email: "alice@example.com", Name: "Alice"},
 		{Subject: "00u-bob", Email: "bob@example.com", Name: "Bob", Groups: []string{"admins"}},
@@ -182,6 +189,7 @@ func TestIdPDenyNextAndSetUser(t *testing.T) {
 }
 
 func TestIdPMintIDToken(t *testing.T) {
+	t.Parallel()
 	clock := idpNewClock()
 	i := idpStart(t, IdPOptions{Now: clock.Now})
 	p, err := oidc.NewProvider(context.Background(), i.Issuer())
@@ -250,6 +258,7 @@ func TestIdPMintIDToken(t *testing.T) {
 }
 
 func TestIdPDiscoveryAndJWKS(t *testing.T) {
+	t.Parallel()
 	i := idpStart(t, IdPOptions{})
 	resp, err := http.Get(i.Issuer() + "/.well-known/openid-configuration")
 	if err != nil {
@@ -300,6 +309,7 @@ func idpJSONString(v any) string {
 }
 
 func TestNewIdPOptions(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		opts IdPOptions
@@ -310,6 +320,7 @@ func TestNewIdPOptions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			tt.opts.Key = testkey.RSA(t) // the refusal must not depend on key generation
 			if i, err := NewIdP(tt.opts); err == nil {
 				i.Close()
 				t.Fatal("NewIdP succeeded")
