@@ -3,7 +3,9 @@
 # as a whole process (file store, and keyring store when a Secret Service
 # can be started), against a minimal Go program built the same way (the
 # floor); then 16 concurrent callers on an expired session, counting the
-# refresh chains. Runs against `tip-cli demo serve` on loopback.
+# refresh chains. Runs against `tip-cli demo serve` on loopback. Issue #14
+# adds the keyring reads per warm call (real Secret Service, and each
+# platform's item limit through the counting keyring of the Go tests).
 #
 # Usage: scripts/bench.sh [--quick] [--runs N]
 #   --quick   5 runs, no keyring variant (CI smoke run)
@@ -77,6 +79,9 @@ keyring_inner() {
 		return 0
 	fi
 	measure tip-cli-keyring "$RUNS" "$TIP" auth get-iam-credentials --non-interactive
+	# The store's own count of keyring reads for one warm call (real Secret Service).
+	"$TIP" --debug auth get-iam-credentials --non-interactive 2>&1 >/dev/null |
+		sed -n 's/.*msg="store activity" //p' >"$BENCH_TMP/keyring-activity"
 }
 
 if [[ ${1:-} == --keyring-inner ]]; then
@@ -205,5 +210,20 @@ awk '
 			printf "%-18s %5d %10.2f %8.2f %13s %9s\n", f[1], f[2], f[3], f[4], rss, ratio
 		}
 	}' "$BENCH_TMP/results"
+if [[ -s $BENCH_TMP/keyring-activity ]]; then
+	echo "store activity of one warm call, real Secret Service: $(cat "$BENCH_TMP/keyring-activity")"
+fi
+if ! $QUICK; then
+	# Keyring reads per warm call with each platform's item limit (the counting
+	# keyring of the Go tests: no macOS or Windows keyring on this machine).
+	echo "keyring reads per warm call, per platform item limit (go test -run TestWarmPathReadsTheKeyringOnce):"
+	if (cd "$ROOT" && go test ./internal/app/ -run '^TestWarmPathReadsTheKeyringOnce$' -count=1 -v >"$BENCH_TMP/warmpath.log" 2>&1); then
+		sed -n 's/.*keyring reads per warm call: /    /p' "$BENCH_TMP/warmpath.log"
+	else
+		tail -20 "$BENCH_TMP/warmpath.log" | sed 's/^/    | /'
+		echo "    the keyring-reads test failed" >&2
+		failures=$((failures + 1))
+	fi
+fi
 echo "concurrency: $CONCURRENCY processes, $distinct distinct credential sets (chains), $failures failures, $stale served the expired credentials"
 [[ $failures == 0 && $distinct == 1 && $stale == 0 ]]

@@ -38,18 +38,19 @@ var ErrNoGrantAccount = errors.New("cannot tell the S3 Access Grants account: pa
 // the grant cached. force skips both cache reads.
 func (m *Manager) Grant(ctx context.Context, req s3ag.Request, force bool) (*store.Grant, error) {
 	if !force {
-		b, err := m.Store.Get(ctx, m.Profile)
+		// The warm path: the served part only, never the IdP tokens.
+		served, err := m.Store.GetServed(ctx, m.Profile)
 		if err != nil {
 			return nil, fmt.Errorf("read cached credentials: %w", err)
 		}
-		if g := m.lookupGrant(b, req); g != nil {
+		if g := m.lookupGrant(served, req); g != nil {
 			m.log().Debug("serving cached grant", "profile", m.Profile, "target", g.Target, "expiration", g.Credentials.Expiration)
 			return g, nil
 		}
 	}
 	var out *store.Grant
 	err := m.locked(ctx, func(b *store.Bundle) (bool, error) {
-		if g := m.lookupGrant(b, req); g != nil && !force {
+		if g := m.lookupGrant(b.ServedPart(), req); g != nil && !force {
 			m.log().Debug("another process fetched the grant while we waited for the lock", "profile", m.Profile)
 			out = g
 			return false, nil
@@ -111,7 +112,7 @@ func (m *Manager) fetchGrant(ctx context.Context, sess *store.Credentials, req s
 
 // lookupGrant returns the cached grant serving req that is fresh per the
 // manager's expiry policy, or nil.
-func (m *Manager) lookupGrant(b *store.Bundle, req s3ag.Request) *store.Grant {
+func (m *Manager) lookupGrant(b *store.Served, req s3ag.Request) *store.Grant {
 	if b == nil {
 		return nil
 	}

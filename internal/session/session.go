@@ -83,11 +83,12 @@ func (e *LoginRequiredError) command() string {
 func (m *Manager) Credentials(ctx context.Context, scope exchange.Scope, force bool) (*store.Credentials, error) {
 	key := scope.Key()
 	if !force {
-		b, err := m.Store.Get(ctx, m.Profile)
+		// The warm path: the served part only, never the IdP tokens.
+		served, err := m.Store.GetServed(ctx, m.Profile)
 		if err != nil {
 			return nil, fmt.Errorf("read cached credentials: %w", err)
 		}
-		if c := b.Session(key); m.Policy.FreshCredentials(m.now(), c) {
+		if c := served.Session(key); m.Policy.FreshCredentials(m.now(), c) {
 			m.log().Debug("serving cached credentials", "profile", m.Profile, "scope", key, "expiration", c.Expiration)
 			return c, nil
 		}
