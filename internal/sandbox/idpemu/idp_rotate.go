@@ -1,4 +1,4 @@
-package sandbox
+package idpemu
 
 import (
 	"crypto/rand"
