@@ -65,11 +65,50 @@ func TestConfigureIdP(t *testing.T) {
 	}
 }
 
+// TestConfigureSharedSignInPrompts: answering a new sign-in name creates
+// it from the answers; answering an existing one offers its settings as
+// the defaults, so Enter picks it and only the AWS side is asked for.
+func TestConfigureSharedSignInPrompts(t *testing.T) {
+	t.Parallel()
+	k := testkit.New(t, sandbox.EnvOptions{})
+	k.F.IOStreams.SetTTY(true, false, false)
+	aws := []string{
+		"arn:aws:sso::123456789012:application/ssoins-1111222233334444/apl-5555666677778888",
+		"arn:aws:iam::123456789012:role/tip-oidc",
+		"arn:aws:iam::123456789012:role/tip-id-enhanced",
+		"us-west-2",
+	}
+	first := append([]string{"corp", "okta", "https://example.okta.com/oauth2/default", "0oa1"}, aws...)
+	k.F.IOStreams.In = strings.NewReader(strings.Join(append(first, "9000"), "\n") + "\n")
+	mustRun(t, k, "--profile", "dev", "configure", "idp")
+	second := append([]string{"corp", "", "", ""}, aws...)
+	second[len(second)-1] = "eu-west-1"
+	k.F.IOStreams.In = strings.NewReader(strings.Join(append(second, ""), "\n") + "\n")
+	r := mustRun(t, k, "--profile", "prod", "configure", "idp")
+	if !strings.Contains(r.stderr, "configured: corp") || !strings.Contains(r.stderr, "[https://example.okta.com/oauth2/default]") {
+		t.Errorf("prompt does not offer the sign-in and its settings:\n%s", r.stderr)
+	}
+	cfg, err := config.Load(k.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if si := cfg.SignIns["corp"]; si == nil || si.OktaClientID != "0oa1" || si.Redirect() != "http://localhost:9000/callback" {
+		t.Fatalf("sign-in corp = %+v", si)
+	}
+	if got := cfg.SignInProfiles("corp"); !reflect.DeepEqual(got, []string{"dev", "prod"}) {
+		t.Errorf("profiles on corp = %v", got)
+	}
+	if p := cfg.Profiles["prod"]; p.Region != "eu-west-1" || p.OktaURL != "" {
+		t.Errorf("prod saved as %+v", p)
+	}
+}
+
 func TestConfigureIdPPrompts(t *testing.T) {
 	t.Parallel()
 	k := testkit.New(t, sandbox.EnvOptions{})
 	k.F.IOStreams.SetTTY(true, false, false)
 	answers := strings.Join([]string{
+		"", // no shared sign-in
 		"okta",
 		"http://example.okta.com", // rejected: plain http off loopback
 		"https://example.okta.com/oauth2/default",
@@ -99,7 +138,7 @@ func TestConfigureIdPPrompts(t *testing.T) {
 	}
 
 	// Re-running shows the saved values as defaults: Enter keeps them all.
-	k.F.IOStreams.In = strings.NewReader(strings.Repeat("\n", 10))
+	k.F.IOStreams.In = strings.NewReader(strings.Repeat("\n", 11))
 	if r := run(t, k, "--profile", "work", "configure", "idp"); r.code != 0 {
 		t.Fatalf("re-run: %d %s", r.code, r.stderr)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tip-cli/tip-cli/internal/cmd/auth"
 	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/sandbox/awsemu"
 	"github.com/tip-cli/tip-cli/internal/store"
 	"github.com/tip-cli/tip-cli/internal/store/storetest"
 	"github.com/tip-cli/tip-cli/internal/testkit"
@@ -137,7 +138,7 @@ func TestSharedSignInConcurrentProfiles(t *testing.T) {
 			} else if refreshes != exchanges {
 				t.Errorf("IdP refreshes = %d, want exactly one per exchange (%d)", refreshes, exchanges)
 			}
-			if n := awsAfter[sandbox.ReplayRefusedCount]; n != 0 {
+			if n := awsAfter[awsemu.ReplayRefusedCount]; n != 0 {
 				t.Errorf("replayed assertions refused = %d, want 0", n)
 			}
 			checkSharedStatusAndLogout(t, k)
