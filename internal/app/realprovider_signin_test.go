@@ -41,6 +41,9 @@ func TestRealProviderSharedSignIn(t *testing.T) {
 	for _, p := range sharedProfiles[1:] {
 		c.run("first exchange of "+p, 1, append([]string{"--profile", p}, get...)...)
 	}
+	// diag reads the sign-in's tokens, and its live check refreshes them
+	// under the sign-in's lock and ledger.
+	c.run("diag live check", 1, "--profile", "stage", "diag")
 	for _, p := range sharedProfiles {
 		expireProfileSessions(t, k, p)
 	}

@@ -74,6 +74,22 @@ func (f *Factory) DeleteSecrets(ctx context.Context, profile string) (string, er
 	return st.Name(), nil
 }
 
+// ReadBundle reads the bundle of profile (configured as p): with the IdP
+// part of its shared sign-in, if it names one, in place of its own. For
+// the commands that show or diagnose the stored sign-in (status, diag);
+// the session manager does the same under the sign-in's lock.
+func ReadBundle(ctx context.Context, st store.Store, profile string, p *config.Profile) (*store.Bundle, error) {
+	b, err := st.Get(ctx, profile)
+	if err != nil || p == nil || p.SignIn == "" {
+		return b, err
+	}
+	sb, err := st.Get(ctx, store.SignInKey(p.SignIn))
+	if err != nil {
+		return nil, err
+	}
+	return store.JoinSignIn(sb, b), nil
+}
+
 // Logout removes the secrets of the selected profile's sign-in: the
 // profile's own, or, on a shared sign-in, the sign-in's tokens and ledger
 // and the cached credentials of every profile on it (they all refresh with

@@ -79,7 +79,7 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	if err != nil {
 		return err
 	}
-	b, err := readStatusBundle(ctx, st, f.ProfileName, p.SignIn)
+	b, err := cmdutil.ReadBundle(ctx, st, f.ProfileName, p)
 	if err != nil {
 		return fmt.Errorf("read cached credentials: %w", err)
 	}
@@ -95,20 +95,6 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 		return cmdutil.WriteJSON(f.IOStreams.Out, s)
 	}
 	return writeStatus(f.IOStreams.Out, s)
-}
-
-// readStatusBundle reads the profile's bundle, with the IdP part of its
-// shared sign-in (if it names one) in place of its own.
-func readStatusBundle(ctx context.Context, st store.Store, profile, signIn string) (*store.Bundle, error) {
-	b, err := st.Get(ctx, profile)
-	if err != nil || signIn == "" {
-		return b, err
-	}
-	sb, err := st.Get(ctx, store.SignInKey(signIn))
-	if err != nil {
-		return nil, err
-	}
-	return store.JoinSignIn(sb, b), nil
 }
 
 func buildStatus(profile, provider, issuer, backend string, b *store.Bundle, now time.Time, pol credproc.Policy) *Status {

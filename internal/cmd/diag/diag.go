@@ -142,7 +142,7 @@ func loadToken(ctx context.Context, f *cmdutil.Factory, opts *DiagOptions, p *co
 	if p != nil {
 		st, err := f.Store()
 		if err == nil {
-			b, err = st.Get(ctx, f.ProfileName)
+			b, err = cmdutil.ReadBundle(ctx, st, f.ProfileName, p) // with a shared sign-in's tokens
 		}
 		readErr = err
 	}
