@@ -138,6 +138,8 @@ func TestSharedSignInConcurrentProfiles(t *testing.T) {
 			} else if refreshes != exchanges {
 				t.Errorf("IdP refreshes = %d, want exactly one per exchange (%d)", refreshes, exchanges)
 			}
+			t.Logf("%d profiles x %d callers on one sign-in: browser sign-ins=%d, exchanges=%d, IdP refreshes=%d, replays refused=%d",
+				len(sharedProfiles), perProfile, idpAfter["authorize"], exchanges, refreshes, awsAfter[awsemu.ReplayRefusedCount])
 			if n := awsAfter[awsemu.ReplayRefusedCount]; n != 0 {
 				t.Errorf("replayed assertions refused = %d, want 0", n)
 			}
