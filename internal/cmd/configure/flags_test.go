@@ -20,6 +20,7 @@ func TestIdPFlags(t *testing.T) {
 		{"provider and config", []string{"--provider", "okta", "--config", `{"okta_url":"https://x.okta.com"}`},
 			configure.IdPOptions{Provider: "okta", Config: `{"okta_url":"https://x.okta.com"}`}},
 		{"config file", []string{"--config", "./work.json"}, configure.IdPOptions{Config: "./work.json"}},
+		{"shared sign-in", []string{"--sign-in", "corp", "--config", "./prod.json"}, configure.IdPOptions{SignIn: "corp", Config: "./prod.json"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

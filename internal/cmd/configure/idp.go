@@ -57,6 +57,11 @@ saved configuration untouched.`,
 }
 
 func idpRun(_ context.Context, opts *IdPOptions) error {
+	if opts.SignIn != "" {
+		if err := config.ValidateSignInName(opts.SignIn); err != nil {
+			return cmdutil.FlagErrorf("--sign-in: %v", err)
+		}
+	}
 	if opts.Config == "" {
 		return promptRun(opts)
 	}
