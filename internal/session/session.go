@@ -15,6 +15,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/credproc"
 	"github.com/tip-cli/tip-cli/internal/exchange"
 	"github.com/tip-cli/tip-cli/internal/store"
+	"github.com/tip-cli/tip-cli/internal/warm"
 )
 
 // Refresher refreshes IdP tokens (idp.Client).
@@ -76,7 +77,7 @@ func (m *Manager) Credentials(ctx context.Context, scope exchange.Scope, force b
 		if err != nil {
 			return nil, fmt.Errorf("read cached credentials: %w", err)
 		}
-		if c := b.Session(key); m.Policy.FreshCredentials(m.now(), c) {
+		if c := warm.Session(b, key, m.Policy, m.now()); c != nil {
 			m.log().Debug("serving cached credentials", "profile", m.Profile, "scope", key, "expiration", c.Expiration)
 			return c, nil
 		}
@@ -84,7 +85,7 @@ func (m *Manager) Credentials(ctx context.Context, scope exchange.Scope, force b
 	m.log().Debug("cached credentials missing or due for refresh", "profile", m.Profile, "scope", key, "force", force)
 	var out *store.Credentials
 	err := m.locked(ctx, func(b *store.Bundle) (bool, error) {
-		if c := b.Session(key); !force && m.Policy.FreshCredentials(m.now(), c) {
+		if c := warm.Session(b, key, m.Policy, m.now()); !force && c != nil {
 			m.log().Debug("another process refreshed while we waited for the lock", "profile", m.Profile)
 			out = c // another process refreshed while we waited
 			return false, nil
@@ -144,7 +145,7 @@ func (m *Manager) Update(ctx context.Context, fn func(b *store.Bundle) (changed 
 // SessionLocked returns fresh credentials for scope from inside Update,
 // refreshing them into b when needed.
 func (m *Manager) SessionLocked(ctx context.Context, b *store.Bundle, scope exchange.Scope) (*store.Credentials, error) {
-	if c := b.Session(scope.Key()); m.Policy.FreshCredentials(m.now(), c) {
+	if c := warm.Session(b, scope.Key(), m.Policy, m.now()); c != nil {
 		return c, nil
 	}
 	return m.exchange(ctx, b, scope)

@@ -12,8 +12,10 @@ import (
 	"github.com/tip-cli/tip-cli/internal/credproc"
 	"github.com/tip-cli/tip-cli/internal/exchange"
 	"github.com/tip-cli/tip-cli/internal/s3ag"
+	"github.com/tip-cli/tip-cli/internal/s3ag/dataaccess"
 	"github.com/tip-cli/tip-cli/internal/session"
 	"github.com/tip-cli/tip-cli/internal/store"
+	"github.com/tip-cli/tip-cli/internal/warm"
 )
 
 // GetDataAccessOptions are the options of `s3ag get-data-access`.
@@ -73,27 +75,7 @@ from the cache while valid. Use it in ~/.aws/config:
 // reaches the network. The account may stay empty until the session's
 // account is known.
 func (o *GetDataAccessOptions) Request() (s3ag.Request, error) {
-	uri, err := s3ag.ParseURI(o.Target)
-	if err != nil {
-		return s3ag.Request{}, err
-	}
-	req := s3ag.Request{Target: uri, DurationSeconds: o.DurationSeconds, AccountID: o.AccountID}
-	if req.Permission, err = s3ag.ParsePermission(o.Permission); err != nil {
-		return req, err
-	}
-	if req.Privilege, err = s3ag.ParsePrivilege(o.Privilege); err != nil {
-		return req, err
-	}
-	if req.TargetType, err = s3ag.ParseTargetType(o.TargetType, uri); err != nil {
-		return req, err
-	}
-	if d := o.DurationSeconds; d != 0 && (d < s3ag.MinDurationSeconds || d > s3ag.MaxDurationSeconds) {
-		return req, fmt.Errorf("invalid --duration-seconds %d: must be %d-%d", d, s3ag.MinDurationSeconds, s3ag.MaxDurationSeconds)
-	}
-	if o.AccountID != "" {
-		return req, config.ValidateAccountID(o.AccountID)
-	}
-	return req, nil
+	return s3ag.ParseRequest(o.Target, o.Permission, o.Privilege, o.TargetType, o.AccountID, o.DurationSeconds)
 }
 
 func getDataAccessRun(ctx context.Context, opts *GetDataAccessOptions) error {
@@ -149,11 +131,7 @@ func GrantCredentials(ctx context.Context, f *cmdutil.Factory, p *config.Profile
 }
 
 func lookup(m *session.Manager, b *store.Bundle, req s3ag.Request) *store.Grant {
-	if b == nil {
-		return nil
-	}
-	now := m.Now()
-	return s3ag.Lookup(b.Grants, req, now, func(c *store.Credentials) bool { return m.Policy.FreshCredentials(now, c) })
+	return warm.Grant(b, req, m.Policy, m.Now())
 }
 
 // fetch calls GetDataAccess signed by the identity-enhanced session. The
@@ -176,7 +154,7 @@ func fetch(ctx context.Context, f *cmdutil.Factory, p *config.Profile, sess *sto
 	cfg.Credentials = aws.NewCredentialsCache(aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 		return aws.Credentials{AccessKeyID: sess.AccessKeyID, SecretAccessKey: sess.SecretAccessKey, SessionToken: sess.SessionToken, CanExpire: true, Expires: sess.Expiration}, nil
 	}))
-	client := s3ag.NewClient(cfg, "")
+	client := dataaccess.NewClient(cfg, "")
 	client.Now = f.Now
 	return client.GetDataAccess(ctx, req)
 }

@@ -1,0 +1,53 @@
+// Package warm decides what the cached credential path may serve: which
+// stored session or S3 Access Grants credentials are fresh enough, and the
+// floor below which credentials are never handed out. tip-cli's session
+// manager and the lean credential_process binary both decide through here,
+// so the two can never disagree about serving from the cache. It is free of
+// the AWS SDK, cobra and oidc on purpose: the lean binary links it.
+package warm
+
+import (
+	"time"
+
+	"github.com/tip-cli/tip-cli/internal/credproc"
+	"github.com/tip-cli/tip-cli/internal/s3ag"
+	"github.com/tip-cli/tip-cli/internal/store"
+)
+
+// Floor is the least validity credentials printed by get-iam-credentials
+// must have left: a consumer could not use less before it expires.
+const Floor = time.Minute
+
+// Session returns the cached identity-enhanced credentials for the scope
+// key when policy still serves them at now, else nil (b may be nil).
+func Session(b *store.Bundle, key string, policy credproc.Policy, now time.Time) *store.Credentials {
+	if c := b.Session(key); policy.FreshCredentials(now, c) {
+		return c
+	}
+	return nil
+}
+
+// TooSoon reports whether c expires within Floor of now.
+func TooSoon(c *store.Credentials, now time.Time) bool {
+	return c.Expiration.Before(now.Add(Floor))
+}
+
+// Printable returns the cached session for key that get-iam-credentials
+// would print at now without any network call: fresh per policy and not
+// TooSoon. nil means the full command must run.
+func Printable(b *store.Bundle, key string, policy credproc.Policy, now time.Time) *store.Credentials {
+	c := Session(b, key, policy, now)
+	if c == nil || TooSoon(c, now) {
+		return nil
+	}
+	return c
+}
+
+// Grant returns the cached S3 Access Grants credentials that serve req at
+// now (see s3ag.Lookup), fresh per policy, or nil (b may be nil).
+func Grant(b *store.Bundle, req s3ag.Request, policy credproc.Policy, now time.Time) *store.Grant {
+	if b == nil {
+		return nil
+	}
+	return s3ag.Lookup(b.Grants, req, now, func(c *store.Credentials) bool { return policy.FreshCredentials(now, c) })
+}
