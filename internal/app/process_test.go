@@ -35,7 +35,7 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	}
 	if os.Getenv("TIP_CLI_TEST_MAIN") == "1" {
-		os.Exit(Main(BuildInfo{Version: "test"}))
+		os.Exit(testMain())
 	}
 	os.Exit(m.Run())
 }
@@ -78,7 +78,11 @@ func runProcs(t *testing.T, k *testkit.Kit, n int, args ...string) []procResult 
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := procEnv(t, k)
+	return runExe(exe, procEnv(t, k), n, args...)
+}
+
+// runExe starts n processes of exe at once and waits for all.
+func runExe(exe string, env []string, n int, args ...string) []procResult {
 	results := make([]procResult, n)
 	var wg sync.WaitGroup
 	start := make(chan struct{})
