@@ -275,3 +275,53 @@ func TestLeanBinaryMissRefreshesOnce(t *testing.T) {
 		t.Errorf("warm call served %q, want the refreshed key", r.stdout)
 	}
 }
+
+// TestConfigureAWSProfileWritesLeanBinary: with tip-credential-process
+// installed next to tip-cli, credential_process names it (same arguments);
+// without it, tip-cli itself. Both lines work from the AWS CLI's view: the
+// written line runs and prints credentials.
+func TestConfigureAWSProfileWritesLeanBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts real processes")
+	}
+	bins := installBinaries(t)
+	_, env := parityKit(t, bins)
+	awsCfg := filepath.Join(t.TempDir(), "config")
+	env = append(env, "AWS_CONFIG_FILE="+awsCfg)
+	for _, args := range [][]string{{"configure", "aws-profile", "tip"}, {"--profile", "work", "configure", "aws-profile", "tip-data", "--s3ag", "s3://tip-sandbox-data/analysts/q1/", "--permission", "readwrite"}} {
+		if r := runExe(bins.full, env, 1, args...)[0]; r.code != 0 {
+			t.Fatalf("%q: %d %s", args, r.code, r.stderr)
+		}
+	}
+	data, err := os.ReadFile(awsCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"[profile tip]\ncredential_process = " + bins.lean + " auth get-iam-credentials\n",
+		"[profile tip-data]\ncredential_process = " + bins.lean + " --profile work s3ag get-data-access s3://tip-sandbox-data/analysts/q1/ --permission READWRITE\n",
+	} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("AWS config lacks %q:\n%s", want, data)
+		}
+	}
+	// The written line, run as the AWS CLI would, is served by the lean binary.
+	line := strings.Fields(strings.SplitN(strings.SplitN(string(data), "credential_process = ", 2)[1], "\n", 2)[0])
+	bins.handoffs(t)
+	r := runExe(line[0], env, 1, line[1:]...)[0]
+	if r.code != 0 || bins.handoffs(t) != 0 {
+		t.Errorf("credential_process line: exit %d, stderr %s", r.code, r.stderr)
+	}
+	decodeProcess(t, r.stdout)
+
+	if err := os.Remove(bins.lean); err != nil {
+		t.Fatal(err)
+	}
+	if r := runExe(bins.full, env, 1, "configure", "aws-profile", "tip")[0]; r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	data, _ = os.ReadFile(awsCfg)
+	if want := "credential_process = " + bins.full + " auth get-iam-credentials\n"; !strings.Contains(string(data), want) {
+		t.Errorf("without the lean binary, AWS config lacks %q:\n%s", want, data)
+	}
+}

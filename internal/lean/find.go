@@ -43,3 +43,24 @@ func sameFile(a, b string) bool {
 	fb, err := os.Stat(b)
 	return err == nil && os.SameFile(fa, fb)
 }
+
+// Beside returns the lean binary installed next to the tip-cli at tipCLI
+// (next to the path as given, else next to its symlink target), or "" when
+// there is none. `configure aws-profile` writes it into credential_process.
+func Beside(tipCLI, goos string) string {
+	name := Prog
+	if goos == "windows" {
+		name += ".exe"
+	}
+	dirs := []string{filepath.Dir(tipCLI)}
+	if resolved, err := filepath.EvalSymlinks(tipCLI); err == nil {
+		dirs = append(dirs, filepath.Dir(resolved))
+	}
+	for _, dir := range dirs {
+		p := filepath.Join(dir, name)
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+			return p
+		}
+	}
+	return ""
+}
