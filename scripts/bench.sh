@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Benchmarks of issue #3: the warm-cache `tip-cli auth get-iam-credentials`
-# as a whole process (file store, and keyring store when a Secret Service
-# can be started), against a minimal Go program built the same way (the
-# floor); then 16 concurrent callers on an expired session, counting the
+# Benchmarks of issues #3 and #17: the warm-cache `tip-cli auth
+# get-iam-credentials` and the lean `tip-credential-process auth
+# get-iam-credentials` as whole processes, interleaved in one run with a
+# minimal Go program built the same way (the floor), file store, plus both
+# with the keyring store when a Secret Service can be started; then 16 concurrent callers on an expired session, counting the
 # refresh chains. Runs against `tip-cli demo serve` on loopback.
 #
 # Usage: scripts/bench.sh [--quick] [--runs N]
@@ -45,6 +46,13 @@ measure() {
 			tail -1 "$BENCH_TMP/rss1" >>"$rss"
 		done
 	fi
+	summarise "$name"
+}
+
+# summarise NAME: appends "NAME runs median_ms p90_ms peak_rss_kb" from
+# $BENCH_TMP/NAME.us (wall times) and NAME.kb (peak RSS) to results.
+summarise() {
+	local name=$1 times=$BENCH_TMP/$1.us rss=$BENCH_TMP/$1.kb
 	awk -v name="$name" -v rssfile="$rss" '
 		{ a[NR] = $1 }
 		END {
@@ -55,6 +63,43 @@ measure() {
 			while ((getline v < rssfile) > 0) if (v + 0 > peak) peak = v + 0
 			printf "%s %d %.2f %.2f %d\n", name, n, med / 1000, a[p] / 1000, peak
 		}' < <(sort -n "$times") >>"$BENCH_TMP/results"
+}
+
+# measure_interleaved RUNS NAME=CMD...: like measure, for several variants
+# in one run: each round runs every variant once, the order rotating, so a
+# change of machine load hits all of them alike (#17). CMD is split on
+# spaces (the paths here have none).
+measure_interleaved() {
+	local runs=$1 round i j n s e spec
+	shift
+	local names=() cmds=()
+	for spec in "$@"; do
+		names+=("${spec%%=*}")
+		cmds+=("${spec#*=}")
+		: >"$BENCH_TMP/${spec%%=*}.us"
+		: >"$BENCH_TMP/${spec%%=*}.kb"
+	done
+	n=${#names[@]}
+	for ((i = 0; i < n; i++)); do
+		# shellcheck disable=SC2086 # word splitting of CMD is intended
+		${cmds[$i]} >/dev/null 2>"$BENCH_TMP/err" || { cat "$BENCH_TMP/err" >&2; echo "bench: ${names[$i]} failed" >&2; return 1; }
+	done
+	for ((round = 0; round < runs; round++)); do
+		for ((j = 0; j < n; j++)); do
+			i=$(((round + j) % n))
+			s=$EPOCHREALTIME
+			# shellcheck disable=SC2086
+			${cmds[$i]} >/dev/null 2>"$BENCH_TMP/err" || { cat "$BENCH_TMP/err" >&2; echo "bench: ${names[$i]} failed" >&2; return 1; }
+			e=$EPOCHREALTIME
+			echo $((${e/./} - ${s/./})) >>"$BENCH_TMP/${names[$i]}.us"
+			if [[ -x /usr/bin/time ]]; then
+				# shellcheck disable=SC2086
+				/usr/bin/time -f %M -o "$BENCH_TMP/rss1" ${cmds[$i]} >/dev/null 2>/dev/null
+				tail -1 "$BENCH_TMP/rss1" >>"$BENCH_TMP/${names[$i]}.kb"
+			fi
+		done
+	done
+	for ((i = 0; i < n; i++)); do summarise "${names[$i]}"; done
 }
 
 # sign_in HOME_DIR: configure the sandbox profile in a fresh $AWS_TIP_CLI,
@@ -77,6 +122,7 @@ keyring_inner() {
 		return 0
 	fi
 	measure tip-cli-keyring "$RUNS" "$TIP" auth get-iam-credentials --non-interactive
+	measure lean-keyring "$RUNS" "$LEAN" auth get-iam-credentials --non-interactive
 }
 
 if [[ ${1:-} == --keyring-inner ]]; then
@@ -110,18 +156,19 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-echo "--- building tip-cli and the floor (CGO_ENABLED=0 -trimpath -ldflags '-s -w')"
-for pkg in cmd/tip-cli scripts/benchfloor; do
+echo "--- building tip-cli, tip-credential-process and the floor (CGO_ENABLED=0 -trimpath -ldflags '-s -w')"
+for pkg in cmd/tip-cli cmd/tip-credential-process scripts/benchfloor; do
 	(cd "$ROOT" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$BENCH_TMP/bin/" "./$pkg")
 done
 TIP=$BENCH_TMP/bin/tip-cli
 FLOOR=$BENCH_TMP/bin/benchfloor
+LEAN=$BENCH_TMP/bin/tip-credential-process
 
 # Only this script's settings apply (no ambient credentials, profiles, CAs).
 while read -r v; do unset "$v"; done < <(compgen -e | grep -E '^(AWS_|TIP_CLI_)')
 export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true
 export TIP_CLI_STORE=file
-export BENCH_TMP TIP RUNS
+export BENCH_TMP TIP LEAN RUNS
 
 echo "--- starting the sandbox (tip-cli demo serve)"
 mkdir -p "$BENCH_TMP/sb"
@@ -136,9 +183,10 @@ done
 source "$BENCH_TMP/sb/env"
 
 echo "--- warm-cache runs: $RUNS per variant"
-measure floor "$RUNS" "$FLOOR"
 sign_in "$BENCH_TMP/home-file"
-measure tip-cli-file "$RUNS" "$TIP" auth get-iam-credentials --non-interactive
+measure_interleaved "$RUNS" floor="$FLOOR" \
+	lean-file="$LEAN auth get-iam-credentials --non-interactive" \
+	tip-cli-file="$TIP auth get-iam-credentials --non-interactive"
 if $QUICK; then
 	echo "    keyring variant skipped (--quick)"
 elif command -v dbus-run-session >/dev/null && command -v gnome-keyring-daemon >/dev/null; then
@@ -155,7 +203,7 @@ fi
 # Concurrency: age the file-store bundle so that the IdP token and the
 # session read as expired, then start 16 callers at once. Single flight
 # means one refresh chain: all 16 print the same new credentials.
-echo "--- concurrency: $CONCURRENCY processes on an expired session"
+echo "--- concurrency: $CONCURRENCY tip-credential-process callers on an expired session (each hands off to tip-cli)"
 export AWS_TIP_CLI=$BENCH_TMP/home-file
 before=$("$TIP" auth get-iam-credentials --non-interactive | grep -o '"AccessKeyId":"[^"]*"')
 python3 - "$AWS_TIP_CLI/secrets/default.json" <<'EOF'
@@ -178,7 +226,7 @@ os.replace(tmp, path)
 EOF
 pids=()
 for ((i = 0; i < CONCURRENCY; i++)); do
-	"$TIP" auth get-iam-credentials --non-interactive >"$BENCH_TMP/conc.$i.out" 2>"$BENCH_TMP/conc.$i.err" &
+	"$LEAN" auth get-iam-credentials --non-interactive >"$BENCH_TMP/conc.$i.out" 2>"$BENCH_TMP/conc.$i.err" &
 	pids+=($!)
 done
 failures=0
