@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,7 +30,10 @@ func TestMain(m *testing.M) {
 	if len(os.Args) > 2 && os.Args[1] == "--tip-fake-browser" {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if err := sandbox.FakeBrowser(ctx, nil, os.Args[len(os.Args)-1]); err != nil {
+		// Cookies: a real IdP (oidc-provider) ties its interaction to them.
+		jar, _ := cookiejar.New(nil)
+		client := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+		if err := sandbox.FakeBrowser(ctx, client, os.Args[len(os.Args)-1]); err != nil {
 			fmt.Fprintln(os.Stderr, "fake browser:", err)
 			os.Exit(1)
 		}
@@ -135,7 +140,12 @@ func accessKeys(t *testing.T, results []procResult) map[string]int {
 // session of the profile look expired.
 func expiredSession(t *testing.T) *testkit.Kit {
 	t.Helper()
-	k := testkit.New(t, sandbox.EnvOptions{})
+	return expiredSessionWith(t, sandbox.EnvOptions{})
+}
+
+func expiredSessionWith(t *testing.T, opts sandbox.EnvOptions) *testkit.Kit {
+	t.Helper()
+	k := testkit.New(t, opts)
 	k.Configure(t, "default")
 	if r := runProcs(t, k, 1, "auth", "--timeout", "30s"); r[0].code != 0 {
 		t.Fatalf("sign-in: %s", r[0].stderr)

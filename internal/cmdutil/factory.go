@@ -23,6 +23,9 @@ type Factory struct {
 	// Environ is the whole environment (exec passes it to the child).
 	Environ func() []string
 	Now     func() time.Time
+	// Sleep waits d or until ctx ends; nil means a real timer. Tests with a
+	// settable clock advance it instead.
+	Sleep func(ctx context.Context, d time.Duration) error
 
 	// ProfileName is set from --profile / TIP_CLI_PROFILE by the root command.
 	ProfileName string

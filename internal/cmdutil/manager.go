@@ -75,6 +75,7 @@ func (f *Factory) Manager(p *config.Profile, o SignInOptions) (*session.Manager,
 		},
 		Policy: policy,
 		Now:    f.Now,
+		Sleep:  f.Sleep,
 		Log:    f.Logger(),
 	}
 	if !o.NonInteractive {

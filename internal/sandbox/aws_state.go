@@ -105,11 +105,12 @@ func (a *AWS) identityContext(ctx string) (awsIdentityContext, bool) {
 }
 
 // useAssertion marks a CreateTokenWithIAM assertion as used; false when it
-// already was.
+// already was, counted in Counts as "CreateTokenWithIAM:replay".
 func (a *AWS) useAssertion(key string, exp time.Time) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if _, used := a.assertions[key]; used {
+		a.counts[ReplayRefusedCount]++
 		return false
 	}
 	now := a.now()
@@ -121,6 +122,10 @@ func (a *AWS) useAssertion(key string, exp time.Time) bool {
 	a.assertions[key] = exp
 	return true
 }
+
+// ReplayRefusedCount is the Counts key of CreateTokenWithIAM calls refused
+// because their assertion was already used.
+const ReplayRefusedCount = "CreateTokenWithIAM:replay"
 
 // awsISO formats an XML timestamp.
 func awsISO(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }

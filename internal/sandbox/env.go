@@ -18,6 +18,8 @@ type EnvOptions struct {
 	DeviceInterval time.Duration
 	// IDTokenTTL is the IdP ID token lifetime (default 1 h).
 	IDTokenTTL time.Duration
+	// NoJTI makes the IdP issue ID tokens without jti (IdPOptions.NoJTI).
+	NoJTI bool
 }
 
 // Env is a running sandbox: a loopback OIDC provider and the AWS services
@@ -44,7 +46,7 @@ func DefaultGrants() []GrantRule {
 
 // Start starts the IdP and the AWS emulation on loopback.
 func Start(o EnvOptions) (*Env, error) {
-	idp, err := NewIdP(IdPOptions{Now: o.Now, Addr: o.IdPAddr, DeviceInterval: o.DeviceInterval, IDTokenTTL: o.IDTokenTTL})
+	idp, err := NewIdP(IdPOptions{Now: o.Now, Addr: o.IdPAddr, DeviceInterval: o.DeviceInterval, IDTokenTTL: o.IDTokenTTL, NoJTI: o.NoJTI})
 	if err != nil {
 		return nil, fmt.Errorf("start sandbox IdP: %w", err)
 	}

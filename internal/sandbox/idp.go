@@ -55,6 +55,11 @@ type IdPOptions struct {
 	DeviceInterval time.Duration
 	// Key signs ID tokens; default a fresh 2048-bit RSA key.
 	Key *rsa.PrivateKey
+	// NoJTI issues ID tokens the way the certified oidc-provider does: no
+	// jti claim, and a refresh repeats the sign-in's nonce. Two tokens of
+	// one grant issued within one second of the IdP clock (iat), the
+	// sign-in's included, are then byte-identical.
+	NoJTI bool
 }
 
 // IdP is a loopback OpenID Connect provider. All methods are safe for
@@ -66,6 +71,7 @@ type IdP struct {
 	ttl      time.Duration
 	interval time.Duration
 	key      *rsa.PrivateKey
+	noJTI    bool
 	kid      string
 	signer   jose.Signer
 	issuer   string
@@ -122,6 +128,7 @@ func idpFromOptions(opts IdPOptions) (*IdP, error) {
 		ttl:      opts.IDTokenTTL,
 		interval: opts.DeviceInterval,
 		key:      opts.Key,
+		noJTI:    opts.NoJTI,
 		counts:   map[string]int{},
 		codes:    map[string]*idpCode{},
 		families: map[string]*idpFamily{},

@@ -76,7 +76,9 @@ func (i *IdP) idTokenClaims(g idpGrant, now time.Time) map[string]any {
 		"iat":            now.Unix(),
 		"exp":            now.Add(i.ttl).Unix(),
 		"auth_time":      g.authTime.Unix(),
-		"jti":            idpRandom(16),
+	}
+	if !i.noJTI {
+		c["jti"] = idpRandom(16)
 	}
 	if g.nonce != "" {
 		c["nonce"] = g.nonce

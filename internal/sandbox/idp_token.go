@@ -174,7 +174,9 @@ func (i *IdP) refreshGrant(clientID string, form url.Values) (map[string]any, er
 		return nil, &idpAuthError{"invalid_grant", "refresh token was revoked"}
 	}
 	g := f.grant
-	g.nonce = ""
+	if !i.noJTI {
+		g.nonce = ""
+	}
 	if s := form.Get("scope"); s != "" {
 		scopes, err := idpParseScopes(s)
 		if err != nil {

@@ -2,7 +2,8 @@
 // are fresh (no lock, no network, one store read), otherwise through one
 // refresh chain per profile however many processes ask at once — a
 // cross-process lock around "re-read cache → refresh IdP token → exchange →
-// save", with waiters served from the cache the winner wrote.
+// save", with waiters served from the cache the winner wrote. No ID token
+// is presented to CreateTokenWithIAM twice: see ledger.go.
 package session
 
 import (
@@ -46,6 +47,9 @@ type Manager struct {
 	RefreshRejected func(err error) bool
 	Policy          credproc.Policy
 	Now             func() time.Time
+	// Sleep waits d or until ctx ends (default a timer); the assertion
+	// ledger uses it to wait for the IdP's next second.
+	Sleep func(ctx context.Context, d time.Duration) error
 	// Log receives --debug events; never a token or secret.
 	Log *slog.Logger
 }
@@ -58,14 +62,19 @@ type LoginRequiredError struct {
 }
 
 func (e *LoginRequiredError) Error() string {
-	cmd := "tip-cli auth"
-	if e.Profile != "" && e.Profile != "default" {
-		cmd = "tip-cli --profile " + e.Profile + " auth"
-	}
+	cmd := e.command()
 	if e.Reason != "" {
 		return fmt.Sprintf("not signed in (%s): run `%s`", e.Reason, cmd)
 	}
 	return fmt.Sprintf("not signed in: run `%s`", cmd)
+}
+
+// command is the sign-in command for the profile.
+func (e *LoginRequiredError) command() string {
+	if e.Profile != "" && e.Profile != "default" {
+		return "tip-cli --profile " + e.Profile + " auth"
+	}
+	return "tip-cli auth"
 }
 
 // Credentials returns identity-enhanced credentials for scope, from the
@@ -111,10 +120,13 @@ func (m *Manager) SignInAndExchange(ctx context.Context) (*store.Tokens, *store.
 		if err != nil {
 			return false, err
 		}
-		tokens = t
 		b.IdP, b.Sessions, b.Grants = t, nil, nil // a new identity invalidates every cached session
-		if err := m.Store.Put(ctx, m.Profile, b); err != nil {
-			return false, fmt.Errorf("save sign-in: %w", err)
+		// reserve saves the sign-in (with its ledger entry) before the
+		// exchange presents it.
+		t, err = m.reserve(ctx, b, t)
+		tokens = t
+		if err != nil {
+			return false, err
 		}
 		creds, err = m.exchangeWith(ctx, b, t.IDToken, exchange.Scope{})
 		return creds != nil, err
@@ -124,14 +136,15 @@ func (m *Manager) SignInAndExchange(ctx context.Context) (*store.Tokens, *store.
 
 // RefreshTokens forces an IdP token refresh (or a sign-in when allowed)
 // and saves the result. The returned ID token has never been used as an
-// assertion, so callers may run a one-off exchange with it (console
-// --role-arn, diag's live check).
+// assertion and is recorded in the ledger as presented, so callers may run
+// one exchange with it (console --role-arn, diag's live check) and no
+// other path will present it again.
 func (m *Manager) RefreshTokens(ctx context.Context) (*store.Tokens, error) {
 	var out *store.Tokens
 	err := m.locked(ctx, func(b *store.Bundle) (bool, error) {
 		t, err := m.freshIDToken(ctx, b)
 		out = t
-		return false, err // freshIDToken saved already
+		return false, err // freshIDToken saved already (tokens and ledger)
 	})
 	return out, err
 }
@@ -186,7 +199,13 @@ func (m *Manager) exchange(ctx context.Context, b *store.Bundle, scope exchange.
 	return m.exchangeWith(ctx, b, t.IDToken, scope)
 }
 
+// exchangeWith presents idToken, which reserve must have recorded in b's
+// ledger and saved (so a crash after CreateTokenWithIAM cannot lead to a
+// second presentation).
 func (m *Manager) exchangeWith(ctx context.Context, b *store.Bundle, idToken string, scope exchange.Scope) (*store.Credentials, error) {
+	if b.PresentedEntry(idToken, m.now()) == nil {
+		return nil, errors.New("internal error: an ID token not recorded in the assertion ledger was about to be presented")
+	}
 	ex, err := m.Exchanger(ctx)
 	if err != nil {
 		return nil, err
@@ -200,18 +219,26 @@ func (m *Manager) exchangeWith(ctx context.Context, b *store.Bundle, idToken str
 	return c, nil
 }
 
-// freshIDToken returns an ID token never yet used as an assertion (Identity
-// Center accepts each once): refreshed, or from a new sign-in. A rotated
-// refresh token is saved before anything else happens, because the old one
-// is dead and presenting it again may revoke the whole grant.
+// freshIDToken returns an ID token never yet presented as an assertion
+// (Identity Center accepts each once), refreshed or from a new sign-in, and
+// already recorded in the ledger and saved (see reserve).
 func (m *Manager) freshIDToken(ctx context.Context, b *store.Bundle) (*store.Tokens, error) {
+	t, err := m.newTokens(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	return m.reserve(ctx, b, t)
+}
+
+// newTokens refreshes b's IdP tokens, or signs in when there is no usable
+// refresh token and sign-in is allowed, and puts them into b. The caller
+// saves b at once (reserve does): a rotated refresh token replaces a dead
+// one, and presenting the old one again may revoke the whole grant.
+func (m *Manager) newTokens(ctx context.Context, b *store.Bundle) (*store.Tokens, error) {
 	if b.IdP != nil && b.IdP.RefreshToken != "" {
 		t, err := m.refresh(ctx, b.IdP.RefreshToken)
 		if err == nil {
 			b.IdP = t
-			if err := m.Store.Put(ctx, m.Profile, b); err != nil {
-				return nil, fmt.Errorf("save refreshed tokens: %w", err)
-			}
 			return t, nil
 		}
 		if m.RefreshRejected == nil || !m.RefreshRejected(err) {
@@ -230,9 +257,6 @@ func (m *Manager) freshIDToken(ctx context.Context, b *store.Bundle) (*store.Tok
 		return nil, err
 	}
 	b.IdP, b.Sessions, b.Grants = t, nil, nil
-	if err := m.Store.Put(ctx, m.Profile, b); err != nil {
-		return nil, fmt.Errorf("save sign-in: %w", err)
-	}
 	return t, nil
 }
 
@@ -255,6 +279,20 @@ func (m *Manager) log() *slog.Logger {
 		return slog.New(slog.DiscardHandler)
 	}
 	return m.Log
+}
+
+func (m *Manager) sleep(ctx context.Context, d time.Duration) error {
+	if m.Sleep != nil {
+		return m.Sleep(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func (m *Manager) now() time.Time {

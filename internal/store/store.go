@@ -35,6 +35,9 @@ type Bundle struct {
 	Sessions map[string]*Credentials `json:"sessions,omitempty"`
 	// Grants are S3 Access Grants credentials (#4).
 	Grants []*Grant `json:"grants,omitempty"`
+	// Presented is the assertion ledger: digests of the ID tokens already
+	// presented to CreateTokenWithIAM (see ledger.go).
+	Presented []Presented `json:"presented,omitempty"`
 }
 
 // Tokens are the IdP's OAuth 2.0 / OIDC tokens.

@@ -3,10 +3,16 @@
 // is for STS. Test use only: keys and cookie secrets are random per start
 // and everything lives in memory.
 //
-//   node server.mjs [PORT]     (or PORT=...; 0 or nothing = a free port)
+//   node server.mjs [PORT] [--okta]   (or PORT=...; 0 or nothing = a free port)
 //
 // Listens on 127.0.0.1 only; issuer http://127.0.0.1:PORT. Prints one line
-// "ready http://127.0.0.1:PORT" on stdout once it answers.
+// "ready ISSUER" on stdout once it answers. With --okta it is laid out like
+// an Okta custom authorization server: issuer http://127.0.0.1:PORT/oauth2/default
+// and Okta's endpoint paths (/v1/authorize, /v1/token, /v1/keys, ...).
+//
+// Its ID tokens carry no jti (oidc-provider never adds one) and a refresh
+// repeats the sign-in's nonce, so two ID tokens of one grant issued within
+// one second are byte-identical: the case tip-cli's assertion ledger handles.
 //
 // One public native client, tip-cli-test: PKCE S256 (required for
 // token_endpoint_auth_method none), any loopback port on
@@ -28,7 +34,21 @@ const ACCOUNT = {
 };
 const INTERACTION_PREFIX = '/interaction/';
 
-function config() {
+// Okta custom authorization server layout (--okta).
+const OKTA_MOUNT = '/oauth2/default';
+const OKTA_ROUTES = {
+  authorization: '/v1/authorize',
+  token: '/v1/token',
+  jwks: '/v1/keys',
+  userinfo: '/v1/userinfo',
+  revocation: '/v1/revoke',
+  introspection: '/v1/introspect',
+  end_session: '/v1/logout',
+  device_authorization: '/v1/device/authorize',
+  code_verification: '/v1/device',
+};
+
+function config(mount) {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   return {
     clients: [{
@@ -61,7 +81,8 @@ function config() {
       deviceFlow: { enabled: true },
       revocation: { enabled: true },
     },
-    interactions: { url: (ctx, interaction) => `${INTERACTION_PREFIX}${interaction.uid}` },
+    interactions: { url: (ctx, interaction) => `${mount}${INTERACTION_PREFIX}${interaction.uid}` },
+    ...(mount ? { routes: OKTA_ROUTES } : {}),
     // OpenID Connect Core §11: oidc-provider drops offline_access unless the
     // request has prompt=consent, which tip-cli does not send. Okta, Entra
     // ID and Keycloak issue refresh tokens without it; so does this server,
@@ -101,9 +122,22 @@ async function finishInteraction(provider, req, res) {
   }, { mergeWithLastSubmission: false });
 }
 
-function handler(provider) {
+// handler serves the provider under mount ('' or OKTA_MOUNT). A mounted
+// provider sees the path without the mount and finds the mount in
+// req.originalUrl, as under express's app.use(mount, ...).
+function handler(provider, mount) {
   const callback = provider.callback();
   return (req, res) => {
+    if (mount) {
+      if (req.url !== mount && !req.url.startsWith(`${mount}/`) && !req.url.startsWith(`${mount}?`)) {
+        res.statusCode = 404;
+        res.end();
+        return;
+      }
+      req.originalUrl = req.url;
+      req.url = req.url.slice(mount.length) || '/';
+      if (req.url.startsWith('?')) req.url = `/${req.url}`;
+    }
     if (req.method !== 'GET' || !req.url.startsWith(INTERACTION_PREFIX)) {
       callback(req, res);
       return;
@@ -117,9 +151,12 @@ function handler(provider) {
 }
 
 async function main() {
-  const port = Number(process.argv[2] ?? process.env.PORT ?? 0);
+  const args = process.argv.slice(2);
+  const mount = args.includes('--okta') ? OKTA_MOUNT : '';
+  const portArg = args.find((a) => a !== '--okta');
+  const port = Number(portArg ?? process.env.PORT ?? 0);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`bad port ${process.argv[2] ?? process.env.PORT}`);
+    throw new Error(`bad port ${portArg ?? process.env.PORT}`);
   }
   let serve = (req, res) => { res.statusCode = 503; res.end(); };
   const server = createServer((req, res) => serve(req, res));
@@ -127,10 +164,10 @@ async function main() {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', resolve);
   });
-  const issuer = `http://127.0.0.1:${server.address().port}`;
-  const provider = new Provider(issuer, config());
+  const issuer = `http://127.0.0.1:${server.address().port}${mount}`;
+  const provider = new Provider(issuer, config(mount));
   provider.on('server_error', (ctx, err) => console.error('server_error:', err));
-  serve = handler(provider);
+  serve = handler(provider, mount);
   const stop = () => server.close(() => process.exit(0));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

@@ -187,11 +187,10 @@ func liveCheck(ctx context.Context, f *cmdutil.Factory, opts *DiagOptions, p *co
 			}
 			return t.IDToken, nil
 		}
-	case f.Now().Before(b.IdP.Expiry):
-		raw := b.IdP.IDToken
-		fresh = func(context.Context) (string, error) { return raw, nil }
 	default:
-		return nil, "the stored sign-in expired and cannot be refreshed: run `tip-cli auth`"
+		// The stored ID token was presented when it was saved (the
+		// assertion ledger), and Identity Center accepts each once.
+		return nil, "the stored sign-in cannot be refreshed and its ID token was already exchanged: run `tip-cli auth`, or diagnose a new token with -j"
 	}
 	chain, err := f.Chain(ctx, p)
 	if err != nil {
