@@ -66,40 +66,23 @@ summarise() {
 }
 
 # measure_interleaved RUNS NAME=CMD...: like measure, for several variants
-# in one run: each round runs every variant once, the order rotating, so a
-# change of machine load hits all of them alike (#17). CMD is split on
-# spaces (the paths here have none).
+# in one run (scripts/interleave.py: each round runs every variant once, the
+# order rotating, so a change of machine load hits all alike), and also
+# records CPU time and minor faults per run (#17). CMD is split on spaces.
 measure_interleaved() {
-	local runs=$1 round i j n s e spec
+	local runs=$1 spec name
 	shift
-	local names=() cmds=()
+	python3 "$ROOT/scripts/interleave.py" "$runs" "$BENCH_TMP" "$@" || return 1
 	for spec in "$@"; do
-		names+=("${spec%%=*}")
-		cmds+=("${spec#*=}")
-		: >"$BENCH_TMP/${spec%%=*}.us"
-		: >"$BENCH_TMP/${spec%%=*}.kb"
+		name=${spec%%=*}
+		summarise "$name"
+		printf '%s %s %s\n' "$name" "$(median "$BENCH_TMP/$name.cpu")" "$(median "$BENCH_TMP/$name.flt")" >>"$BENCH_TMP/cpu"
 	done
-	n=${#names[@]}
-	for ((i = 0; i < n; i++)); do
-		# shellcheck disable=SC2086 # word splitting of CMD is intended
-		${cmds[$i]} >/dev/null 2>"$BENCH_TMP/err" || { cat "$BENCH_TMP/err" >&2; echo "bench: ${names[$i]} failed" >&2; return 1; }
-	done
-	for ((round = 0; round < runs; round++)); do
-		for ((j = 0; j < n; j++)); do
-			i=$(((round + j) % n))
-			s=$EPOCHREALTIME
-			# shellcheck disable=SC2086
-			${cmds[$i]} >/dev/null 2>"$BENCH_TMP/err" || { cat "$BENCH_TMP/err" >&2; echo "bench: ${names[$i]} failed" >&2; return 1; }
-			e=$EPOCHREALTIME
-			echo $((${e/./} - ${s/./})) >>"$BENCH_TMP/${names[$i]}.us"
-			if [[ -x /usr/bin/time ]]; then
-				# shellcheck disable=SC2086
-				/usr/bin/time -f %M -o "$BENCH_TMP/rss1" ${cmds[$i]} >/dev/null 2>/dev/null
-				tail -1 "$BENCH_TMP/rss1" >>"$BENCH_TMP/${names[$i]}.kb"
-			fi
-		done
-	done
-	for ((i = 0; i < n; i++)); do summarise "${names[$i]}"; done
+}
+
+# median FILE: the median of the integers in FILE, one per line.
+median() {
+	sort -n "$1" | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'
 }
 
 # sign_in HOME_DIR: configure the sandbox profile in a fresh $AWS_TIP_CLI,
@@ -253,5 +236,14 @@ awk '
 			printf "%-18s %5d %10.2f %8.2f %13s %9s\n", f[1], f[2], f[3], f[4], rss, ratio
 		}
 	}' "$BENCH_TMP/results"
+if [[ -s $BENCH_TMP/cpu ]]; then
+	echo "CPU time (user+system, from wait4) and minor faults, medians of the interleaved runs:"
+	awk '$1 == "floor" { floor = $2 } { row[NR] = $0 } END {
+		printf "%-18s %12s %9s %13s\n", "variant", "CPU ms", "x floor", "minor faults"
+		for (i = 1; i <= NR; i++) { split(row[i], f, " ")
+			ratio = (floor > 0) ? sprintf("%.2f", f[2] / floor) : "n/a"
+			printf "%-18s %12.2f %9s %13d\n", f[1], f[2] / 1000, ratio, f[3] }
+	}' "$BENCH_TMP/cpu"
+fi
 echo "concurrency: $CONCURRENCY processes, $distinct distinct credential sets (chains), $failures failures, $stale served the expired credentials"
 [[ $failures == 0 && $distinct == 1 && $stale == 0 ]]

@@ -173,10 +173,10 @@ func (p *Profile) Validate() error {
 	if err := ValidateRoleARN(p.IDEnhancedRoleARN); err != nil {
 		return fmt.Errorf("id_enhanced_role_arn: %w", err)
 	}
-	if p.Region != "" && !regionRE.MatchString(p.Region) {
+	if p.Region != "" && !regionRE().MatchString(p.Region) {
 		return fmt.Errorf("region %q is not an AWS region name", p.Region)
 	}
-	if p.AccountID != "" && !accountRE.MatchString(p.AccountID) {
+	if p.AccountID != "" && !accountRE().MatchString(p.AccountID) {
 		return fmt.Errorf("account_id %q must be 12 digits", p.AccountID)
 	}
 	if err := ValidateRedirectURI(p.Redirect()); err != nil {
@@ -216,7 +216,7 @@ func (p *Profile) validateIdP() error {
 		}
 		// Entra's discovery names its issuer by tenant GUID: a domain or
 		// "common" would fail issuer verification at sign-in, so say so now.
-		if !strings.Contains(p.EntraTenantID, "://") && !tenantRE.MatchString(p.EntraTenantID) {
+		if !strings.Contains(p.EntraTenantID, "://") && !tenantRE().MatchString(p.EntraTenantID) {
 			return fmt.Errorf("entra_tenant_id %q must be the tenant id (a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47), not a domain", p.EntraTenantID)
 		}
 	case ProviderCognito:
@@ -224,7 +224,7 @@ func (p *Profile) validateIdP() error {
 		switch {
 		case p.CognitoPoolID != "":
 			key = "cognito_user_pool_id"
-			if !cognitoPoolRE.MatchString(p.CognitoPoolID) {
+			if !cognitoPoolRE().MatchString(p.CognitoPoolID) {
 				return fmt.Errorf("cognito_user_pool_id %q is not a user pool id (REGION_ID, e.g. us-east-1_AbC123)", p.CognitoPoolID)
 			}
 		case p.CognitoDomain == "":
