@@ -256,15 +256,7 @@ func TestLeanBinaryMissRefreshesOnce(t *testing.T) {
 	} else {
 		t.Logf("%d of %d lean callers handed off to tip-cli", got, n)
 	}
-	idpAfter, awsAfter := k.Env.IdP.Counts(), k.Env.AWS.Counts()
-	if d := idpAfter["token:refresh_token"] - idpBefore["token:refresh_token"]; d != 1 {
-		t.Errorf("IdP refreshes = %d, want 1", d)
-	}
-	for _, op := range []string{"AssumeRoleWithWebIdentity", "CreateTokenWithIAM", "AssumeRole"} {
-		if d := awsAfter[op] - awsBefore[op]; d != 1 {
-			t.Errorf("%s calls = %d, want 1", op, d)
-		}
-	}
+	assertOneChain(t, k, idpBefore, awsBefore)
 	// Warm now: the next lean call serves the refreshed session itself.
 	r := runExe(bins.lean, env, 1, "auth", "get-iam-credentials")[0]
 	if r.code != 0 || bins.handoffs(t) != 0 {

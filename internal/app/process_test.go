@@ -176,6 +176,13 @@ func TestConcurrentProcessesRefreshOnce(t *testing.T) {
 	if len(keys) != 1 {
 		t.Errorf("%d distinct credential sets among %d processes, want 1: %v", len(keys), n, keys)
 	}
+	assertOneChain(t, k, idpBefore, awsBefore)
+}
+
+// assertOneChain checks that exactly one IdP refresh and one exchange
+// chain ran since the counts before.
+func assertOneChain(t *testing.T, k *testkit.Kit, idpBefore, awsBefore map[string]int) {
+	t.Helper()
 	idpAfter, awsAfter := k.Env.IdP.Counts(), k.Env.AWS.Counts()
 	if d := idpAfter["token:refresh_token"] - idpBefore["token:refresh_token"]; d != 1 {
 		t.Errorf("IdP refreshes = %d, want 1", d)
