@@ -150,17 +150,7 @@ func expiredSessionWith(t *testing.T, opts sandbox.EnvOptions) *testkit.Kit {
 	if r := runProcs(t, k, 1, "auth", "--timeout", "30s"); r[0].code != 0 {
 		t.Fatalf("sign-in: %s", r[0].stderr)
 	}
-	ctx := context.Background()
-	b, err := k.Store.Get(ctx, "default")
-	if err != nil || b == nil {
-		t.Fatalf("no cached bundle: %v", err)
-	}
-	for _, c := range b.Sessions {
-		c.Expiration = time.Now().Add(-time.Minute)
-	}
-	if err := k.Store.Put(ctx, "default", b); err != nil {
-		t.Fatal(err)
-	}
+	expireSessions(t, k)
 	return k
 }
 

@@ -90,11 +90,34 @@ func validateSettings(settings []KV) error {
 		if strings.ContainsAny(kv.Value, "\r\n\x00") {
 			return fmt.Errorf("setting %s: value must be a single line", kv.Key)
 		}
+		if err := readersAgree(kv.Value); err != nil {
+			return fmt.Errorf("setting %s: %w", kv.Key, err)
+		}
 		for _, prev := range settings[:i] {
 			if strings.EqualFold(prev.Key, kv.Key) {
 				return fmt.Errorf("setting %s given twice", kv.Key)
 			}
 		}
+	}
+	return nil
+}
+
+// readersAgree refuses a value that botocore (and so the AWS CLI v1 and
+// v2) and the Go SDK would read back differently. botocore's configparser
+// keeps the whole value after trimming white space; the Go SDK also cuts
+// it at the first space or tab followed by # or ; (an inline comment, even
+// inside quotes) and strips one pair of quotes around the whole value.
+func readersAgree(v string) error {
+	if strings.TrimSpace(v) != v {
+		return errors.New("value must not start or end with white space")
+	}
+	for _, c := range []string{" #", " ;", "\t#", "\t;"} {
+		if strings.Contains(v, c) {
+			return fmt.Errorf("value contains %q, where the Go SDK's config reader starts a comment (botocore does not): they would read different values", c)
+		}
+	}
+	if len(v) >= 2 && (v[0] == '\'' || v[0] == '"') && v[len(v)-1] == v[0] {
+		return fmt.Errorf("value is wrapped in %c quotes, which the Go SDK's config reader strips (botocore does not)", v[0])
 	}
 	return nil
 }

@@ -34,19 +34,44 @@ func posixSafe(r rune) bool {
 }
 
 // quotePOSIX quotes s for both shlex.split and sh: single quotes, with an
-// embedded ' written as '"'"'.
+// embedded ' written as '"'"'. A # or ; right after a space or tab is
+// written as '"#"' (outside the single quotes), because the Go SDK's
+// config reader cuts a value at " #", " ;", "\t#" and "\t;" whatever the
+// quoting, while botocore keeps the whole line.
 func quotePOSIX(s string) string {
 	if s != "" && strings.IndexFunc(s, func(r rune) bool { return !posixSafe(r) }) < 0 {
 		return s
 	}
-	return "'" + strings.ReplaceAll(s, "'", `'"'"'`) + "'"
+	var b strings.Builder
+	b.WriteByte('\'')
+	prev := rune(0)
+	for _, r := range s {
+		switch {
+		case r == '\'':
+			b.WriteString(`'"'"'`)
+		case (r == '#' || r == ';') && isLineSpace(prev):
+			b.WriteString(`'"` + string(r) + `"'`)
+		default:
+			b.WriteRune(r)
+		}
+		prev = r
+	}
+	b.WriteByte('\'')
+	return b.String()
 }
+
+// isLineSpace is what the Go SDK's config reader counts as the space
+// before an inline comment.
+func isLineSpace(r rune) bool { return r == ' ' || r == '\t' }
 
 // quoteWindows quotes s per the MSVCRT rules (CommandLineToArgvW) that
 // botocore's Windows splitter implements: backslashes are literal except
-// before a quote, where they are doubled, and " becomes \".
+// before a quote, where they are doubled, and " becomes \". A # or ; right
+// after a space or tab is written outside the quotes ("a "#"b"), and a
+// word starting with one is quoted, for the Go SDK's inline-comment cut
+// (see quotePOSIX).
 func quoteWindows(s string) string {
-	if s != "" && !strings.ContainsAny(s, " \t\"") {
+	if s != "" && !strings.ContainsAny(s, " \t\"") && s[0] != '#' && s[0] != ';' {
 		return s
 	}
 	var b strings.Builder
@@ -54,12 +79,16 @@ func quoteWindows(s string) string {
 	slashes := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		switch c {
-		case '\\':
+		switch {
+		case c == '\\':
 			slashes++
-		case '"':
+		case c == '"':
 			b.WriteString(strings.Repeat(`\`, slashes+1))
 			slashes = 0
+		case (c == '#' || c == ';') && i > 0 && isLineSpace(rune(s[i-1])):
+			b.WriteString(`"` + string(c) + `"`)
+			slashes = 0
+			continue
 		default:
 			slashes = 0
 		}

@@ -26,6 +26,9 @@ func TestQuotePOSIX(t *testing.T) {
 		{"it's", `'it'"'"'s'`},
 		{"", "''"},
 		{"$HOME", "'$HOME'"},
+		{"a #b", `'a '"#"'b'`},
+		{"a\t;b c#d", `'a	'";"'b c#d'`},
+		{"#x", "'#x'"},
 	}
 	for _, tt := range tests {
 		if got := quotePOSIX(tt.in); got != tt.want {
@@ -42,6 +45,10 @@ func TestQuoteWindows(t *testing.T) {
 		{`a\"b`, `"a\\\"b"`},
 		{`dir with space\`, `"dir with space\\"`},
 		{"", `""`},
+		{"a #b", `"a "#"b"`},
+		{`a ;b\`, `"a ";"b\\"`},
+		{"#x", `"#x"`},
+		{";x", `";x"`},
 	}
 	for _, tt := range tests {
 		if got := quoteWindows(tt.in); got != tt.want {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/tip-cli/tip-cli/internal/loopback"
 )
 
 // Provider names accepted by `configure idp --provider`.
@@ -275,7 +277,7 @@ func ValidateIssuerURL(raw string) error {
 	case "https":
 		return nil
 	case "http":
-		if IsLoopbackHost(u.Hostname()) {
+		if loopback.IsHost(u.Hostname()) {
 			return nil
 		}
 		return fmt.Errorf("%q must use https (plain http is allowed only on loopback)", raw)
@@ -287,20 +289,11 @@ func ValidateIssuerURL(raw string) error {
 // only redirects a loopback client (RFC 8252 §7.3) can serve.
 func ValidateRedirectURI(raw string) error {
 	u, err := url.Parse(raw)
-	if err != nil || u.Scheme != "http" || !IsLoopbackHost(u.Hostname()) {
+	if err != nil || u.Scheme != "http" || !loopback.IsHost(u.Hostname()) {
 		return fmt.Errorf("%q must be an http://localhost:PORT/path loopback URL", raw)
 	}
 	if u.Port() == "" {
 		return fmt.Errorf("%q must name a port", raw)
 	}
 	return nil
-}
-
-// IsLoopbackHost reports whether host names the local machine only.
-func IsLoopbackHost(host string) bool {
-	switch host {
-	case "localhost", "::1":
-		return true
-	}
-	return strings.HasPrefix(host, "127.")
 }

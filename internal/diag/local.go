@@ -19,6 +19,12 @@ const (
 	skewFail = 5 * time.Minute
 )
 
+// Titles of the IdP checks.
+const (
+	discTitle = "Identity provider discovery document is reachable"
+	sigTitle  = "ID token signature verifies against the issuer's JWKS"
+)
+
 // Check ids of the local checks.
 const (
 	IDProfile      = "profile"
@@ -152,8 +158,6 @@ func checkAudience(t *JWT, p *config.Profile) Check {
 // the signature (and alg) is judged here: iss, aud and exp have their own
 // checks. tok may be nil.
 func CheckIdP(ctx context.Context, hc *http.Client, issuer string, tok *JWT) []Check {
-	const discTitle = "Identity provider discovery document is reachable"
-	const sigTitle = "ID token signature verifies against the issuer's JWKS"
 	if issuer == "" {
 		return []Check{skip(IDDiscovery, discTitle, "no issuer: needs a profile or a token with iss"), skip(IDJWTSignature, sigTitle, "needs IdP discovery")}
 	}

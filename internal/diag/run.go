@@ -19,6 +19,11 @@ type Options struct {
 	Profile    *config.Profile
 	ProfileErr error
 	Token      Token
+	// FetchTokenIssuer allows, when there is no profile, fetching the
+	// discovery document and JWKS from the token's own iss. The token is
+	// unverified, so by default its issuer is never contacted: a hostile
+	// token must not make diag send requests where it chooses.
+	FetchTokenIssuer bool
 	// ApplicationARN is -a or the profile's application; "" skips the
 	// Identity Center checks.
 	ApplicationARN string
@@ -41,13 +46,7 @@ func Run(ctx context.Context, o Options) *Report {
 	}
 	r := &Report{Checks: []Check{}}
 	r.Add(CheckProfile(o.Profile, o.ProfileErr, o.Token.JWT != nil))
-	issuer := ""
-	if o.Profile != nil {
-		issuer = o.Profile.Issuer()
-	} else if o.Token.JWT != nil {
-		issuer = o.Token.JWT.String("iss")
-	}
-	idpChecks := CheckIdP(ctx, o.HTTPClient, issuer, o.Token.JWT)
+	idpChecks := idpChecks(ctx, o)
 	r.Add(idpChecks[0])
 	r.Add(CheckToken(o.Token, o.Profile, now())...)
 	r.Add(idpChecks[1])
@@ -59,6 +58,32 @@ func Run(ctx context.Context, o Options) *Report {
 		r.Add(SkipLive(o.LiveSkip)...)
 	}
 	return r
+}
+
+// idpChecks runs CheckIdP against the profile's issuer, or without a
+// profile against the token's own iss only when FetchTokenIssuer allows it
+// and that iss passes the same URL rules as a configured issuer.
+func idpChecks(ctx context.Context, o Options) []Check {
+	switch {
+	case o.Profile != nil:
+		return CheckIdP(ctx, o.HTTPClient, o.Profile.Issuer(), o.Token.JWT)
+	case o.Token.JWT == nil:
+		return CheckIdP(ctx, o.HTTPClient, "", nil)
+	}
+	iss := o.Token.JWT.String("iss")
+	if !o.FetchTokenIssuer {
+		return []Check{
+			skip(IDDiscovery, discTitle, "no profile: the unverified token's own issuer is not contacted (pass --fetch-token-issuer to fetch "+iss+"'s discovery document and keys)"),
+			skip(IDJWTSignature, sigTitle, "needs IdP discovery"),
+		}
+	}
+	if err := config.ValidateIssuerURL(iss); err != nil {
+		return []Check{
+			fail(IDDiscovery, discTitle, "the token's iss is not a usable issuer URL: "+err.Error(), "the IdP must set iss to its https issuer URL"),
+			skip(IDJWTSignature, sigTitle, "needs IdP discovery"),
+		}
+	}
+	return CheckIdP(ctx, o.HTTPClient, iss, o.Token.JWT)
 }
 
 func identityCenterChecks(ctx context.Context, o Options) []Check {

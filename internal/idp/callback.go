@@ -13,43 +13,41 @@ import (
 	"github.com/tip-cli/tip-cli/internal/store"
 )
 
-// notCallbackError marks a request to the redirect path that carries
-// neither code nor error: not an authorization response at all (a stray
-// reload or probe). It does not end the sign-in.
-type notCallbackError struct{}
+// strayError marks a request to the redirect path that does not belong to
+// this sign-in: not an authorization response at all (a reload, a probe),
+// or one without this sign-in's state (RFC 6749 §10.12: a stale tab or a
+// forged request). It is answered with a 400 page and does not end the
+// sign-in: only the holder of the state can.
+type strayError struct{ reason string }
 
-func (notCallbackError) Error() string {
-	return "not an authorization response: it has neither code nor error"
-}
+func (e *strayError) Error() string { return e.reason }
 
 // parseCallback reads the query of a loopback redirect (RFC 6749 §4.1.2)
-// and returns the authorization code. The state must equal wantState
-// (compared in constant time); an error= response is a *CallbackError
-// (state may be absent there, as some IdPs omit it on early errors).
-// Parameters may not repeat (RFC 6749 §3.1).
+// and returns the authorization code. Only a response carrying exactly one
+// state equal to wantState (compared in constant time) counts; anything
+// else is a *strayError, including an error= response without the state,
+// so that a stray request cannot abort the sign-in. A response with the
+// right state ends it: error= as a *CallbackError, a repeated parameter
+// (RFC 6749 §3.1) or an empty code as a malformed response.
 func parseCallback(rawQuery, wantState string) (string, error) {
 	q, err := url.ParseQuery(rawQuery)
-	if err != nil {
-		return "", notCallbackError{}
+	switch {
+	case err != nil:
+		return "", &strayError{"not an authorization response: its query does not parse"}
+	case !q.Has("code") && !q.Has("error"):
+		return "", &strayError{"not an authorization response: it has neither code nor error"}
 	}
-	if !q.Has("code") && !q.Has("error") {
-		return "", notCallbackError{}
+	states := q["state"]
+	if wantState == "" || len(states) != 1 || subtle.ConstantTimeCompare([]byte(states[0]), []byte(wantState)) != 1 {
+		return "", &strayError{"the response does not carry this sign-in's state"}
 	}
-	for _, k := range []string{"code", "state", "error", "error_description"} {
+	for _, k := range []string{"code", "error", "error_description"} {
 		if len(q[k]) > 1 {
 			return "", fmt.Errorf("malformed sign-in response: parameter %q is repeated", k)
 		}
 	}
-	state := q.Get("state")
-	stateOK := wantState != "" && subtle.ConstantTimeCompare([]byte(state), []byte(wantState)) == 1
 	if q.Has("error") {
-		if state != "" && !stateOK {
-			return "", &StateMismatchError{}
-		}
 		return "", &CallbackError{Code: q.Get("error"), Description: q.Get("error_description")}
-	}
-	if !stateOK {
-		return "", &StateMismatchError{}
 	}
 	code := q.Get("code")
 	if code == "" {
@@ -65,15 +63,18 @@ type loginResult struct {
 }
 
 // callbackHandler serves the redirect URI's path. The first authorization
-// response (success or failure) completes the login: its code is exchanged
-// and the ID token verified before the result page is written; later ones
-// get a "already finished" page. Any other path is 404.
+// response carrying this sign-in's state (success or failure) completes the
+// login: its code is exchanged and the ID token verified before the result
+// page is written; later ones get an "already finished" page. Stray
+// requests get a 400 page and are counted, and the login keeps waiting.
+// Any other path is 404.
 type callbackHandler struct {
 	ctx      context.Context
 	path     string
 	state    string
 	complete func(ctx context.Context, code string) (*store.Tokens, error)
 	claimed  atomic.Bool
+	refused  atomic.Int64     // stray requests answered with 400
 	result   chan loginResult // buffered, capacity 1
 }
 
@@ -88,9 +89,12 @@ func (h *callbackHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	code, err := parseCallback(r.URL.RawQuery, h.state)
-	var nc notCallbackError
-	if errors.As(err, &nc) {
-		writePage(w, http.StatusBadRequest, "Sign-in failed", "This address only accepts the identity provider's redirect.")
+	var stray *strayError
+	if errors.As(err, &stray) {
+		h.refused.Add(1)
+		writePage(w, http.StatusBadRequest, "Not this sign-in",
+			"This address only accepts the identity provider's redirect for the sign-in in progress: "+
+				stray.reason+". tip-cli is still waiting; finish the sign-in in the newest browser tab.")
 		return
 	}
 	if !h.claimed.CompareAndSwap(false, true) {

@@ -22,22 +22,25 @@ func TestParseCallback(t *testing.T) {
 		name     string
 		query    string
 		wantCode string
-		wantErr  any // nil, *CallbackError, *StateMismatchError, notCallbackError, or a message substring
+		wantErr  any // nil, *CallbackError, *strayError (does not end the sign-in), or a message substring
 	}{
 		{"ok", "code=abc&state=" + wantState, "abc", nil},
 		{"ok with extra params", "code=abc&state=" + wantState + "&session_state=x&iss=y", "abc", nil},
-		{"state mismatch", "code=abc&state=forged", "", &StateMismatchError{}},
-		{"state prefix only", "code=abc&state=" + wantState[:10], "", &StateMismatchError{}},
-		{"state missing", "code=abc", "", &StateMismatchError{}},
+		{"state mismatch", "code=abc&state=forged", "", &strayError{}},
+		{"state prefix only", "code=abc&state=" + wantState[:10], "", &strayError{}},
+		{"state missing", "code=abc", "", &strayError{}},
+		{"state empty", "code=abc&state=", "", &strayError{}},
 		{"idp error", "error=access_denied&error_description=nope&state=" + wantState, "", &CallbackError{"access_denied", "nope"}},
-		{"idp error without state", "error=server_error", "", &CallbackError{Code: "server_error"}},
-		{"idp error with forged state", "error=access_denied&state=forged", "", &StateMismatchError{}},
+		{"idp error without state", "error=access_denied", "", &strayError{}},
+		{"idp error with forged state", "error=access_denied&state=forged", "", &strayError{}},
 		{"empty code", "code=&state=" + wantState, "", "code parameter is empty"},
 		{"repeated code", "code=a&code=b&state=" + wantState, "", `"code" is repeated`},
-		{"repeated state", "code=a&state=" + wantState + "&state=" + wantState, "", `"state" is repeated`},
-		{"no code nor error", "state=" + wantState, "", notCallbackError{}},
-		{"empty", "", "", notCallbackError{}},
-		{"malformed escape", "code=%zz&state=" + wantState, "", notCallbackError{}},
+		{"repeated error", "error=a&error=b&state=" + wantState, "", `"error" is repeated`},
+		{"repeated state", "code=a&state=" + wantState + "&state=" + wantState, "", &strayError{}},
+		{"right and forged state", "code=a&state=forged&state=" + wantState, "", &strayError{}},
+		{"no code nor error", "state=" + wantState, "", &strayError{}},
+		{"empty", "", "", &strayError{}},
+		{"malformed escape", "code=%zz&state=" + wantState, "", &strayError{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -56,15 +59,10 @@ func TestParseCallback(t *testing.T) {
 				if !errors.As(err, &ce) || *ce != *want {
 					t.Errorf("err = %#v, want %#v", err, want)
 				}
-			case *StateMismatchError:
-				var se *StateMismatchError
+			case *strayError:
+				var se *strayError
 				if !errors.As(err, &se) {
-					t.Errorf("err = %v, want *StateMismatchError", err)
-				}
-			case notCallbackError:
-				var nc notCallbackError
-				if !errors.As(err, &nc) {
-					t.Errorf("err = %v, want notCallbackError", err)
+					t.Errorf("err = %v, want *strayError", err)
 				}
 			case string:
 				if err == nil || !strings.Contains(err.Error(), want) {
@@ -77,8 +75,10 @@ func TestParseCallback(t *testing.T) {
 
 // FuzzCallback feeds arbitrary redirect queries to the callback parser: it
 // must never panic, must return a code only for a query carrying exactly
-// the expected state and one non-empty code and no error, and its error
-// messages must be single, control-character-free lines.
+// the expected state and one non-empty code and no error, must treat every
+// query without exactly that one state as stray (it cannot end the
+// sign-in), and its error messages must be single, control-character-free
+// lines.
 func FuzzCallback(f *testing.F) {
 	for _, s := range []string{
 		"code=abc&state=" + wantState,
@@ -99,6 +99,10 @@ func FuzzCallback(f *testing.F) {
 		}
 		if code != "" {
 			t.Fatalf("code %q returned with error %v", code, err)
+		}
+		var stray *strayError
+		if q, perr := url.ParseQuery(raw); perr == nil && !errors.As(err, &stray) && (len(q["state"]) != 1 || q.Get("state") != wantState) {
+			t.Fatalf("%q without this state ends the sign-in: %v", raw, err)
 		}
 		msg := err.Error()
 		if len(msg) > 1000 {
@@ -155,6 +159,9 @@ func TestCallbackHandler(t *testing.T) {
 		{"GET", "/callback/x?code=a&state=" + wantState, 404, "404 page not found"},
 		{"POST", "/callback?code=a&state=" + wantState, 405, "only accepts"},
 		{"GET", "/callback", 400, "only accepts the identity provider"},
+		{"GET", "/callback?error=access_denied", 400, "still waiting"},
+		{"GET", "/callback?error=access_denied&state=forged", 400, "does not carry this sign-in&#39;s state"},
+		{"GET", "/callback?code=a&state=forged", 400, "still waiting"},
 		{"GET", "/callback?code=bad&state=" + wantState, 400, "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;"},
 		{"GET", "/callback?code=good&state=" + wantState, 409, "already finished"},
 	}
@@ -166,6 +173,9 @@ func TestCallbackHandler(t *testing.T) {
 		if strings.Contains(body, "<script>") || strings.Contains(body, secret) {
 			t.Errorf("%s: page leaks unescaped input or a token: %q", s.path, body)
 		}
+	}
+	if n := h.refused.Load(); n != 4 {
+		t.Errorf("refused = %d, want the 4 stray requests", n)
 	}
 	select {
 	case res := <-h.result:

@@ -63,24 +63,25 @@ func (e *DiscoveryError) Error() string {
 // Unwrap returns the underlying error.
 func (e *DiscoveryError) Unwrap() error { return e.Err }
 
-// StateMismatchError means a callback arrived whose state parameter does not
-// belong to this sign-in (RFC 6749 §10.12): a stale browser tab or a forged
-// request. The sign-in is abandoned.
-type StateMismatchError struct{}
-
-func (e *StateMismatchError) Error() string {
-	return "the sign-in response does not belong to this sign-in (state mismatch): " +
-		"run the sign-in again and finish it in the newest browser tab"
-}
-
 // TimeoutError means the browser sign-in did not finish within
 // LoginOptions.Timeout. It matches context.DeadlineExceeded with errors.Is.
+// Refused counts the requests to the callback that were turned away
+// because they did not carry this sign-in's state (a stale tab, a forged
+// request, or an IdP that omits state on errors).
 type TimeoutError struct {
-	After time.Duration
+	After   time.Duration
+	Refused int64
 }
 
 func (e *TimeoutError) Error() string {
-	return fmt.Sprintf("timed out after %s waiting for the browser sign-in", e.After)
+	msg := fmt.Sprintf("timed out after %s waiting for the browser sign-in", e.After)
+	switch {
+	case e.Refused == 1:
+		msg += " (1 callback request without this sign-in's state was refused)"
+	case e.Refused > 1:
+		msg += fmt.Sprintf(" (%d callback requests without this sign-in's state were refused)", e.Refused)
+	}
+	return msg
 }
 
 // Is reports whether target is context.DeadlineExceeded.

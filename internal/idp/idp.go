@@ -11,14 +11,13 @@
 //
 // Endpoints always come from OpenID Connect discovery of the issuer, and
 // every ID token is verified (signature against the issuer's JWKS, iss, aud
-// = client id, exp) before it is returned. The package never prints:
+// = client id, azp, exp, iat) before it is returned. The package never prints:
 // anything a user must see goes through the injected OpenURL and Show
 // functions.
 package idp
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net/http"
@@ -77,6 +76,7 @@ type provider struct {
 	oauth    oauth2.Config
 	verifier *oidc.IDTokenVerifier
 	hc       *http.Client
+	now      func() time.Time
 }
 
 func (c *Client) now() time.Time {
@@ -135,7 +135,8 @@ func (c *Client) discover(ctx context.Context) (*provider, error) {
 			ClientID: c.ClientID,
 			Now:      now,
 		}),
-		hc: hc,
+		hc:  hc,
+		now: now,
 	}, nil
 }
 
@@ -151,15 +152,16 @@ func (p *provider) verify(ctx context.Context, rawIDToken, nonce string) (*Claim
 	if err != nil {
 		return nil, fmt.Errorf("the identity provider's id token failed verification: %w", err)
 	}
-	if nonce != "" && subtle.ConstantTimeCompare([]byte(tok.Nonce), []byte(nonce)) != 1 {
-		return nil, errors.New("the identity provider's id token failed verification: nonce does not match this sign-in")
-	}
 	var extra struct {
 		Email string `json:"email"`
 		Name  string `json:"name"`
+		AZP   string `json:"azp"`
 	}
 	if err := tok.Claims(&extra); err != nil {
 		return nil, fmt.Errorf("read id token claims: %w", err)
+	}
+	if err := checkClaims(p.oauth.ClientID, tok.Audience, extra.AZP, tok.IssuedAt, p.now(), nonce, tok.Nonce); err != nil {
+		return nil, fmt.Errorf("the identity provider's id token failed verification: %w", err)
 	}
 	return &Claims{
 		Issuer:   tok.Issuer,
@@ -173,8 +175,9 @@ func (p *provider) verify(ctx context.Context, rawIDToken, nonce string) (*Claim
 }
 
 // Verify discovers the issuer and verifies rawIDToken: signature against the
-// issuer's JWKS, iss, aud = ClientID, exp against Now, and the nonce unless
-// nonce is "".
+// issuer's JWKS, iss, aud containing ClientID (and azp = ClientID when
+// present or when aud has several values), exp against Now, iat at most
+// MaxClockSkew ahead of Now, and the nonce unless nonce is "".
 func (c *Client) Verify(ctx context.Context, rawIDToken, nonce string) (*Claims, error) {
 	p, err := c.discover(ctx)
 	if err != nil {

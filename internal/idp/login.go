@@ -41,8 +41,12 @@ type LoginOptions struct {
 // its nonce) before returning. The callback server is shut down before
 // Login returns, so Login can run again at once on the same port.
 //
+// Only a callback carrying this sign-in's state ends it (see
+// parseCallback); any other request to the callback is refused and Login
+// keeps waiting until the timeout.
+//
 // Errors: *DiscoveryError, *CallbackError (error= from the IdP),
-// *StateMismatchError, *TimeoutError, or the context's error wrapped.
+// *TimeoutError, or the context's error wrapped.
 func (c *Client) Login(ctx context.Context, o LoginOptions) (*store.Tokens, error) {
 	if o.OpenURL == nil {
 		return nil, errors.New("sign-in: no way to open the browser (OpenURL is nil)")
@@ -97,7 +101,7 @@ func serve(ctx context.Context, lns []net.Listener, h *callbackHandler, open fun
 		default:
 		}
 		if ctx.Err() != nil {
-			return nil, stopped(ctx)
+			return nil, h.stopped(ctx)
 		}
 		return nil, fmt.Errorf("open the browser for sign-in: %w", err)
 	}
@@ -105,8 +109,19 @@ func serve(ctx context.Context, lns []net.Listener, h *callbackHandler, open fun
 	case res := <-h.result:
 		return finish(ctx, res)
 	case <-ctx.Done():
-		return nil, stopped(ctx)
+		return nil, h.stopped(ctx)
 	}
+}
+
+// stopped is the error for a login context that ended while waiting: a
+// timeout says how many stray callbacks were refused meanwhile.
+func (h *callbackHandler) stopped(ctx context.Context) error {
+	err := stopped(ctx)
+	var te *TimeoutError
+	if errors.As(err, &te) {
+		return &TimeoutError{After: te.After, Refused: h.refused.Load()}
+	}
+	return err
 }
 
 // finish returns the callback's outcome; a failure caused by the login

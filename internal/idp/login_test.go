@@ -56,24 +56,28 @@ func TestLogin(t *testing.T) {
 		check func(t *testing.T, idp *sandbox.IdP, err error)
 	}{
 		{
-			name: "state mismatch",
+			name: "state mismatch keeps waiting",
 			setup: func(_ *sandbox.IdP, _ *Client, o *LoginOptions, _ context.CancelFunc) {
 				var page string
 				open := tamperingBrowser(&page)
+				o.Timeout = 500 * time.Millisecond
 				o.OpenURL = func(ctx context.Context, u string) error {
 					if err := open(ctx, u); err != nil {
 						return err
 					}
-					if !strings.Contains(page, "state mismatch") {
-						return fmt.Errorf("callback page does not mention the state mismatch: %q", page)
+					if !strings.Contains(page, "still waiting") {
+						return fmt.Errorf("callback page does not say the sign-in goes on: %q", page)
 					}
 					return nil
 				}
 			},
 			check: func(t *testing.T, idp *sandbox.IdP, err error) {
-				var se *StateMismatchError
-				if !errors.As(err, &se) {
-					t.Fatalf("err = %v, want *StateMismatchError", err)
+				var te *TimeoutError
+				if !errors.As(err, &te) || te.Refused != 1 {
+					t.Fatalf("err = %#v, want *TimeoutError with 1 refused callback", err)
+				}
+				if want := "timed out after 500ms waiting for the browser sign-in (1 callback request without this sign-in's state was refused)"; err.Error() != want {
+					t.Errorf("message = %q, want %q", err, want)
 				}
 				if n := idp.Counts()["token:authorization_code"]; n != 0 {
 					t.Errorf("code exchanged %d times despite the state mismatch", n)
@@ -349,5 +353,38 @@ func TestLoginPortInUse(t *testing.T) {
 	}
 	if opened {
 		t.Error("browser opened although the callback port could not be bound")
+	}
+}
+
+// TestLoginSurvivesStrayCallbacks sends what another local program could
+// send to the callback before the real redirect arrives: an IdP error
+// without state, one with a forged state, a code with a forged state and
+// a bare request. Each gets a 400 page; the sign-in then completes.
+func TestLoginSurvivesStrayCallbacks(t *testing.T) {
+	t.Parallel()
+	idp := newSandbox(t, sandbox.IdPOptions{Now: testNow})
+	c := newClient(idp, testNow)
+	open := func(ctx context.Context, u string) error {
+		cb := redirectOf(t, u)
+		for _, q := range []string{"error=access_denied", "error=access_denied&state=forged", "code=x&state=forged", ""} {
+			stray := *cb
+			stray.RawQuery = q
+			resp, err := http.Get(stray.String())
+			if err != nil {
+				return err
+			}
+			_ = resp.Body.Close()
+			if resp.StatusCode != http.StatusBadRequest {
+				return fmt.Errorf("stray %q: status %d, want 400", q, resp.StatusCode)
+			}
+		}
+		return sandbox.FakeBrowser(ctx, nil, u)
+	}
+	toks, err := c.Login(t.Context(), LoginOptions{OpenURL: open, Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatalf("login after stray callbacks: %v", err)
+	}
+	if toks.Subject != "00u-alice" {
+		t.Errorf("subject = %q", toks.Subject)
 	}
 }

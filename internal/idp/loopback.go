@@ -7,7 +7,10 @@ import (
 	"net"
 	"net/url"
 	"strconv"
+	"strings"
 	"syscall"
+
+	"github.com/tip-cli/tip-cli/internal/loopback"
 )
 
 // wsaeAddrInUse is Windows' WSAEADDRINUSE, which syscall.EADDRINUSE does not match.
@@ -23,8 +26,7 @@ func parseRedirect(raw string) (*url.URL, error) {
 	if u.Scheme != "http" || u.User != nil || u.Fragment != "" {
 		return nil, fmt.Errorf("redirect uri %q must look like http://localhost:PORT/path", raw)
 	}
-	host := u.Hostname()
-	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+	if !loopback.IsHost(u.Hostname()) {
 		return nil, fmt.Errorf("redirect uri %q must use localhost, 127.0.0.1 or [::1]: tip-cli only listens on loopback", raw)
 	}
 	if p, err := strconv.Atoi(u.Port()); err != nil || p < 0 || p > 65535 {
@@ -52,7 +54,7 @@ func callbackPath(u *url.URL) string {
 func listenLoopback(ctx context.Context, u *url.URL) ([]net.Listener, *url.URL, error) {
 	var lc net.ListenConfig
 	host, port := u.Hostname(), u.Port()
-	if host != "localhost" {
+	if !strings.EqualFold(host, "localhost") {
 		network := "tcp6"
 		if net.ParseIP(host).To4() != nil {
 			network = "tcp4"

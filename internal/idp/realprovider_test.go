@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"testing"
 	"time"
@@ -188,4 +189,37 @@ func TestRealProviderRefreshRotation(t *testing.T) {
 
 	_, err = c.Refresh(ctx, "not-a-refresh-token")
 	wantInvalidGrant(t, "Refresh with an unknown refresh token", err)
+}
+
+// TestRealProviderStrayCallbacks: requests without the sign-in's state
+// arriving at the callback before the provider's real redirect do not end
+// the sign-in; the provider's redirect then completes it.
+func TestRealProviderStrayCallbacks(t *testing.T) {
+	issuer := realProviderIssuer(t)
+	c := realProviderClient(issuer, "http://127.0.0.1:0/callback")
+	browse := cookieBrowser(t)
+	open := func(ctx context.Context, authURL string) error {
+		au, err := url.Parse(authURL)
+		if err != nil {
+			return err
+		}
+		for _, q := range []string{"error=access_denied", "error=access_denied&state=forged", "code=x&state=forged"} {
+			resp, err := http.Get(au.Query().Get("redirect_uri") + "?" + q)
+			if err != nil {
+				return err
+			}
+			_ = resp.Body.Close()
+			if resp.StatusCode != http.StatusBadRequest {
+				return fmt.Errorf("stray %q: HTTP %d, want 400", q, resp.StatusCode)
+			}
+		}
+		return browse(ctx, authURL)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	tok, err := c.Login(ctx, idp.LoginOptions{OpenURL: open, Timeout: 20 * time.Second})
+	if err != nil {
+		t.Fatalf("Login after stray callbacks: %v", err)
+	}
+	checkAlice(t, c, tok)
 }

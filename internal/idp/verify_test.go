@@ -29,6 +29,7 @@ func TestVerify(t *testing.T) {
 		token   func(t *testing.T) string
 		nonce   string
 		wantErr string
+		wantIAT time.Time // zero: testNow()
 	}{
 		{name: "valid, nonce not checked", token: mint(nil)},
 		{name: "valid with nonce", token: mint(func(m map[string]any) { m["nonce"] = "n-123" }), nonce: "n-123"},
@@ -37,7 +38,21 @@ func TestVerify(t *testing.T) {
 		{name: "nonce missing", token: mint(nil), nonce: "n-123", wantErr: "nonce does not match"},
 		{name: "wrong audience", token: mint(func(m map[string]any) { m["aud"] = "another-client" }),
 			wantErr: `expected audience "tip-cli-sandbox"`},
-		{name: "audience list with client id", token: mint(func(m map[string]any) { m["aud"] = []string{"x", "tip-cli-sandbox"} })},
+		{name: "audience list with client id and azp", token: mint(func(m map[string]any) {
+			m["aud"], m["azp"] = []string{"x", "tip-cli-sandbox"}, "tip-cli-sandbox"
+		})},
+		{name: "audience list without azp", token: mint(func(m map[string]any) { m["aud"] = []string{"x", "tip-cli-sandbox"} }),
+			wantErr: "has 2 audiences and no azp claim"},
+		{name: "audience list, azp another client", token: mint(func(m map[string]any) {
+			m["aud"], m["azp"] = []string{"x", "tip-cli-sandbox"}, "x"
+		}), wantErr: `issued to another client (azp "x"`},
+		{name: "single audience, azp another client", token: mint(func(m map[string]any) { m["azp"] = "x" }),
+			wantErr: `issued to another client (azp "x"`},
+		{name: "single audience, azp ours", token: mint(func(m map[string]any) { m["azp"] = "tip-cli-sandbox" })},
+		{name: "iat within the skew", token: mint(func(m map[string]any) { m["iat"] = testNow().Add(MaxClockSkew).Unix() }),
+			wantIAT: testNow().Add(MaxClockSkew)},
+		{name: "iat beyond the skew", token: mint(func(m map[string]any) { m["iat"] = testNow().Add(MaxClockSkew + time.Second).Unix() }),
+			wantErr: "iat 2030-01-02T03:09:06Z is 5m1s in the future, more than the 5m0s clock skew allowed"},
 		{name: "expired", token: mint(func(m map[string]any) { m["exp"] = testNow().Add(-time.Second).Unix() }),
 			wantErr: "token is expired"},
 		{name: "wrong issuer", token: mint(func(m map[string]any) { m["iss"] = other.Issuer() }),
@@ -69,6 +84,9 @@ func TestVerify(t *testing.T) {
 			}
 			want := Claims{Issuer: idp.Issuer(), Subject: "00u-alice", Email: "alice@example.com", Name: "Alice Example",
 				Expiry: testNow().Add(time.Hour), IssuedAt: testNow()}
+			if !tt.wantIAT.IsZero() {
+				want.IssuedAt = tt.wantIAT
+			}
 			if cl.Issuer != want.Issuer || cl.Subject != want.Subject || cl.Email != want.Email || cl.Name != want.Name ||
 				!cl.Expiry.Equal(want.Expiry) || !cl.IssuedAt.Equal(want.IssuedAt) || len(cl.Audience) == 0 {
 				t.Errorf("claims = %+v, want %+v", cl, want)

@@ -22,10 +22,13 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/tip-cli/tip-cli/internal/loopback"
 )
 
 // User is an identity the simulated IdP can sign in.
@@ -81,6 +84,7 @@ type IdP struct {
 	mu       sync.Mutex
 	current  User
 	denyNext string
+	shape    func(claims map[string]any) // ShapeIDTokens; nil for plain tokens
 	counts   map[string]int
 	codes    map[string]*idpCode
 	families map[string]*idpFamily
@@ -200,14 +204,13 @@ func idpListen(addr string) (net.Listener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new idp: listen address %q: %w", addr, err)
 	}
-	if host == "localhost" {
-		host = "127.0.0.1"
-	}
-	ip := net.ParseIP(host)
-	if ip == nil || !ip.IsLoopback() {
+	if !loopback.IsHost(host) {
 		return nil, fmt.Errorf("new idp: listen address %q is not loopback", addr)
 	}
-	ln, err := net.Listen("tcp", net.JoinHostPort(ip.String(), port))
+	if strings.EqualFold(host, "localhost") {
+		host = "127.0.0.1"
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, port))
 	if err != nil {
 		return nil, fmt.Errorf("new idp: listen on %s: %w", addr, err)
 	}

@@ -104,7 +104,11 @@ func (i *IdP) sign(claims map[string]any) (string, error) {
 // new grant family. The caller holds i.mu.
 func (i *IdP) issueLocked(g idpGrant, family string) (map[string]any, string, error) {
 	now := i.now()
-	idToken, err := i.sign(i.idTokenClaims(g, now))
+	claims := i.idTokenClaims(g, now)
+	if i.shape != nil {
+		i.shape(claims)
+	}
+	idToken, err := i.sign(claims)
 	if err != nil {
 		return nil, "", fmt.Errorf("issue tokens: %w", err)
 	}

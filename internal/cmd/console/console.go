@@ -47,6 +47,11 @@ for 15 minutes, so treat it as a secret.`,
 			if err := opts.Policies.Validate(); err != nil {
 				return &cmdutil.FlagError{Err: err}
 			}
+			if opts.Destination != "" {
+				if err := console.ValidateDestination(opts.Destination); err != nil {
+					return cmdutil.FlagErrorf("--destination: %w", err)
+				}
+			}
 			if opts.RoleARN != "" {
 				if err := config.ValidateRoleARN(opts.RoleARN); err != nil {
 					return cmdutil.FlagErrorf("--role-arn: %v", err)
@@ -64,7 +69,7 @@ for 15 minutes, so treat it as a secret.`,
 			return run(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Destination, "destination", "", "console URL to open (default: the console home of the profile's partition)")
+	cmd.Flags().StringVar(&opts.Destination, "destination", "", "https console URL to open, under aws.amazon.com, amazonaws-us-gov.com or amazonaws.cn (default: the console home of the profile's partition)")
 	cmd.Flags().BoolVar(&opts.Print, "print", false, "print the sign-in URL on stdout instead of opening a browser")
 	cmd.Flags().DurationVar(&opts.Duration, "duration", 0, "session length with --role-arn (15m-1h)")
 	cmd.Flags().StringVar(&opts.RoleARN, "role-arn", "", "sign in with this role, assumed by the OIDC role session, instead of the identity-enhanced session")

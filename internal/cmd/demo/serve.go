@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"path/filepath"
 	"strings"
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
 	"github.com/tip-cli/tip-cli/internal/config"
+	"github.com/tip-cli/tip-cli/internal/loopback"
 	"github.com/tip-cli/tip-cli/internal/sandbox"
 )
 
@@ -53,7 +55,7 @@ redirects can act as the browser (BROWSER="curl -fsSL -o /dev/null").`,
 
 func serveRun(ctx context.Context, opts *ServeOptions) error {
 	for _, a := range []string{opts.IdPAddr, opts.AWSAddr} {
-		if host, _, ok := strings.Cut(a, ":"); !ok || !config.IsLoopbackHost(host) {
+		if host, _, err := net.SplitHostPort(a); err != nil || !loopback.IsHost(host) {
 			return cmdutil.FlagErrorf("address %q must be a loopback host:port", a)
 		}
 	}

@@ -29,6 +29,9 @@ type DiagOptions struct {
 	ApplicationARN string
 	Output         string
 	NoLive         bool
+	// FetchTokenIssuer lets diag fetch discovery and keys from the -j
+	// token's own iss when there is no profile (off: the token is unverified).
+	FetchTokenIssuer bool
 	// AdminConfig loads the AWS configuration that signs the Identity
 	// Center reads: region and endpoints as the Factory loads them, with
 	// the user's own (administrator) credentials rather than tip-cli's.
@@ -46,7 +49,10 @@ signature), the IAM Identity Center application, its trusted token issuer,
 the identity store user, assignments and access scopes, then runs the
 exchange chain live one step at a time (skip with --no-live).
 
-Without -j the signed-in profile's ID token is used. Reading the Identity
+Without -j the signed-in profile's ID token is used. A -j token is treated
+as hostile: it is checked against the profile's issuer, and without a
+profile its own iss is contacted only with --fetch-token-issuer; text taken
+from it is shown with control characters escaped. Reading the Identity
 Center configuration needs AWS credentials of your own (AWS_PROFILE or the
 usual environment variables) allowed the sso:Describe*/Get*/List* and
 identitystore:GetUserId/DescribeUser actions; a check that lacks a
@@ -69,6 +75,8 @@ permission is reported as "could not check".`,
 	cmd.Flags().StringVarP(&opts.ApplicationARN, "application-arn", "a", "", "Identity Center application ARN (default: the profile's)")
 	cmdutil.AddOutputFlag(cmd, &opts.Output)
 	cmd.Flags().BoolVar(&opts.NoLive, "no-live", false, "do not run the exchange chain live")
+	cmd.Flags().BoolVar(&opts.FetchTokenIssuer, "fetch-token-issuer", false,
+		"without a profile, fetch the discovery document and keys from the -j token's own iss (the token is unverified)")
 	opts.AdminConfig = func(ctx context.Context, region string) (aws.Config, error) { return adminConfig(ctx, f, region) }
 	return cmd
 }
@@ -98,7 +106,7 @@ func diagRun(ctx context.Context, opts *DiagOptions) error {
 		p = nil
 	}
 	tok, bundle := loadToken(ctx, f, opts, p)
-	do := diag.Options{Profile: p, ProfileErr: perr, Token: tok, HTTPClient: f.HTTPClient(), Now: f.Now}
+	do := diag.Options{Profile: p, ProfileErr: perr, Token: tok, FetchTokenIssuer: opts.FetchTokenIssuer, HTTPClient: f.HTTPClient(), Now: f.Now}
 	do.ApplicationARN = opts.ApplicationARN
 	if do.ApplicationARN == "" && p != nil {
 		do.ApplicationARN = p.TokenExchangeApplicationARN

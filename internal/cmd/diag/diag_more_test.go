@@ -60,7 +60,7 @@ func TestDiagTokenScenarios(t *testing.T) {
 
 func TestDiagWithoutProfile(t *testing.T) {
 	f := start(t, sandbox.IdentityCenterConfig{}, false)
-	rep, r := f.report(t, "-j", f.mint(t, nil), "-a", f.k.Env.AWS.ApplicationARN())
+	rep, r := f.report(t, "--fetch-token-issuer", "-j", f.mint(t, nil), "-a", f.k.Env.AWS.ApplicationARN())
 	if r.code != 0 {
 		t.Fatalf("code %d: %s\n%s", r.code, r.stderr, r.stdout)
 	}
@@ -88,7 +88,7 @@ func TestDiagWithoutProfile(t *testing.T) {
 func TestDiagUnreachableIdP(t *testing.T) {
 	f := start(t, sandbox.IdentityCenterConfig{}, false)
 	tok := f.mint(t, func(c map[string]any) { c["iss"] = "http://127.0.0.1:1" })
-	rep, r := f.report(t, "--no-live", "-j", tok)
+	rep, r := f.report(t, "--no-live", "--fetch-token-issuer", "-j", tok)
 	if c, _ := status(rep, diag.IDDiscovery); c.Status != diag.StatusFail || !strings.Contains(c.Hint, "http://127.0.0.1:1/.well-known/openid-configuration") {
 		t.Errorf("discovery = %+v", c)
 	}

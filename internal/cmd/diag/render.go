@@ -9,7 +9,8 @@ import (
 	"github.com/tip-cli/tip-cli/internal/diag"
 )
 
-// render writes the report in one write: text or JSON.
+// render writes the report in one write: text or JSON, with no control or
+// format character raw (see visible.go).
 func render(w io.Writer, format string, r *diag.Report) error {
 	var buf bytes.Buffer
 	if format == "json" {
@@ -19,9 +20,10 @@ func render(w io.Writer, format string, r *diag.Report) error {
 		if err := enc.Encode(r); err != nil {
 			return fmt.Errorf("encode report: %w", err)
 		}
-	} else {
-		writeText(&buf, r)
+		_, err := w.Write(escapeJSON(buf.Bytes()))
+		return err
 	}
+	writeText(&buf, r)
 	_, err := w.Write(buf.Bytes())
 	return err
 }
@@ -31,6 +33,7 @@ func render(w io.Writer, format string, r *diag.Report) error {
 // test summary ("N passed, N failed").
 func writeText(w io.Writer, r *diag.Report) {
 	for _, c := range r.Checks {
+		c.Title, c.Detail, c.Hint = visible(c.Title), visible(c.Detail), visible(c.Hint)
 		switch c.Status {
 		case diag.StatusPass:
 			fmt.Fprintf(w, "✓ %s\n", c.Title)
