@@ -150,10 +150,10 @@ func TestLeanBinaryAnswersAsTipCLI(t *testing.T) {
 		{name: "other command", args: []string{"auth", "status"}},
 		{name: "scoped session not cached", args: append(iam, "--policy-arn", "arn:aws:iam::aws:policy/PowerUserAccess", "--non-interactive"), setup: dropIdP(k)},
 		{name: "grant not cached", args: append(s3, "s3://other-bucket/x", "--non-interactive"), setup: dropIdP(k)},
-		{name: "expired session", args: append(iam, "--non-interactive"), setup: expireSessions(k, -time.Minute, true)},
-		{name: "inside the skew", args: append(iam, "--non-interactive"), setup: expireSessions(k, 50*time.Second, true)},
-		{name: "under the 15 minute margin", args: append(iam, "--non-interactive"), setup: expireSessions(k, 14*time.Minute, true)},
-		{name: "short margin serves 14 minutes", args: append(iam, "--refresh-margin", "5m"), setup: expireSessions(k, 14*time.Minute, false), served: true},
+		{name: "expired session", args: append(iam, "--non-interactive"), setup: ageSessions(k, -time.Minute, true)},
+		{name: "inside the skew", args: append(iam, "--non-interactive"), setup: ageSessions(k, 50*time.Second, true)},
+		{name: "under the 15 minute margin", args: append(iam, "--non-interactive"), setup: ageSessions(k, 14*time.Minute, true)},
+		{name: "short margin serves 14 minutes", args: append(iam, "--refresh-margin", "5m"), setup: ageSessions(k, 14*time.Minute, false), served: true},
 		{name: "corrupt store", args: append(iam, "--non-interactive"), setup: corruptStore(k)},
 		{name: "corrupt config", args: iam, setup: func(t *testing.T) { writeFile(t, filepath.Join(k.Dir, "config.json"), "{") }},
 	}
@@ -192,9 +192,9 @@ func dropIdP(k *testkit.Kit) func(*testing.T) {
 	}
 }
 
-// expireSessions makes every cached session of the default profile expire
+// ageSessions makes every cached session of the default profile expire
 // left from now, minted an hour ago; noIdP also drops the IdP tokens.
-func expireSessions(k *testkit.Kit, left time.Duration, noIdP bool) func(*testing.T) {
+func ageSessions(k *testkit.Kit, left time.Duration, noIdP bool) func(*testing.T) {
 	return func(t *testing.T) {
 		editBundle(t, k, func(b *store.Bundle) {
 			for _, c := range b.Sessions {
