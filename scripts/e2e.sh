@@ -223,6 +223,94 @@ if [[ -r /etc/ssl/certs/ca-certificates.crt ]]; then
 	fi
 fi
 
+# --- (g) tip-cli serve: the credential endpoint for long-running clients ------
+SERVE2_PID=
+stop_serve() {
+	[[ -n $SERVE2_PID ]] && kill -0 "$SERVE2_PID" 2>/dev/null && kill "$SERVE2_PID" 2>/dev/null
+	wait "$SERVE2_PID" 2>/dev/null
+}
+trap 'stop_serve; cleanup' EXIT
+sport=$(free_port)
+"$TIP" serve --listen "127.0.0.1:$sport" --token-file "$TMP/serve.token" >"$TMP/serve.exports" 2>"$TMP/serve2.log" &
+SERVE2_PID=$!
+for _ in $(seq 1 300); do
+	grep -q AWS_CONTAINER_CREDENTIALS_FULL_URI "$TMP/serve.exports" 2>/dev/null && break
+	kill -0 "$SERVE2_PID" 2>/dev/null || break
+	sleep 0.1
+done
+url=$(sed -n 's/^export AWS_CONTAINER_CREDENTIALS_FULL_URI=//p' "$TMP/serve.exports")
+token=$(cat "$TMP/serve.token" 2>/dev/null)
+if [[ $url == "http://127.0.0.1:$sport/credentials" && ${#token} -ge 43 ]] && [[ $(stat -c %a "$TMP/serve.token") == 600 ]]; then
+	pass "(g) serve printed the exports (token file 0600, ${#token} characters)"
+else
+	fail "(g) serve exports: url '$url', token file $(stat -c %a "$TMP/serve.token" 2>/dev/null)"
+	show "$TMP/serve2.log"
+fi
+# code ARGS...: the HTTP status curl gets from the endpoint.
+code() { curl -s -o /dev/null -w '%{http_code}' "$@" "$url"; }
+for c in "no token:401:" "wrong token:401:-H Authorization:wrong" \
+	"foreign Host:403:-H Host:rebind.example:$sport -H Authorization:$token" \
+	"Origin header:403:-H Origin:https://evil.example -H Authorization:$token" \
+	"the token:200:-H Authorization:$token"; do
+	IFS=: read -r what want args <<<"$c"
+	# shellcheck disable=SC2086
+	got=$(code $args)
+	if [[ $got == "$want" ]]; then
+		pass "(g) serve answers a request with $what: $got"
+	else
+		fail "(g) serve answered a request with $what: $got, want $want"
+	fi
+done
+# The token file needs a recent SDK (botocore reads it, the AWS CLI 2.9
+# bundled by Debian does not): the AWS CLI gets the token variable.
+if arn=$( (. "$TMP/serve.exports"; export AWS_CONTAINER_AUTHORIZATION_TOKEN=$token; unset AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
+	timeout 60 "$AWS2" sts get-caller-identity "${EP[@]}" --output text --query Arn 2>"$TMP/err")) &&
+	[[ $arn == *"$ENHANCED_ROLE"* ]]; then
+	pass "(g) AWS CLI v2 through serve (container credentials provider, token variable): $arn"
+else
+	fail "(g) AWS CLI v2 through serve: got '${arn:-}'"
+	show "$TMP/err"
+fi
+if arn=$( (. "$TMP/serve.exports"; timeout 60 python3 -c 'import boto3; print(boto3.client("sts").get_caller_identity()["Arn"])' 2>"$TMP/err")) &&
+	[[ $arn == *"$ENHANCED_ROLE"* ]]; then
+	pass "(g) boto3 with the eval'd exports (token file): $arn"
+else
+	fail "(g) boto3 through serve: got '${arn:-}'"
+	show "$TMP/err"
+fi
+if grep -q "$token" "$TMP/serve2.log" || grep -q 'SecretAccessKey\|ASIA' "$TMP/serve2.log"; then
+	fail "(g) the serve request log holds a secret"
+elif grep -q 'reason=ForeignHost' "$TMP/serve2.log" && grep -q 'msg="request served"' "$TMP/serve2.log"; then
+	pass "(g) serve logged every request on stderr without a secret"
+else
+	fail "(g) serve log lacks the request lines"
+	show "$TMP/serve2.log"
+fi
+kill -TERM "$SERVE2_PID"
+wait "$SERVE2_PID"
+rc=$?
+SERVE2_PID=
+if [[ $rc == 0 ]] && ! curl -s -o /dev/null "http://127.0.0.1:$sport/" && [[ ! -e $TMP/serve.token ]]; then
+	pass "(g) serve under SIGTERM exits 0, leaves no listener and removes the token file"
+else
+	fail "(g) serve under SIGTERM: exit $rc, listener $(curl -s -o /dev/null -w %{http_code} "http://127.0.0.1:$sport/"), token file $(ls "$TMP/serve.token" 2>/dev/null)"
+	show "$TMP/serve2.log"
+fi
+
+# eval "$( (tip-cli serve &) 2>>LOG)" returns once the exports are out:
+# serve closes stdout (no `timeout` wrapper here: it would hold stdout open).
+s=$SECONDS
+eval "$( ("$TIP" serve &) 2>>"$TMP/serve3.log")"
+if ((SECONDS - s < 15)) && [[ -n ${TIP_CLI_SERVE_PID:-} ]] &&
+	arn=$(timeout 60 "$AWS2" sts get-caller-identity "${EP[@]}" --output text --query Arn 2>"$TMP/err") && [[ $arn == *"$ENHANCED_ROLE"* ]]; then
+	pass "(g) eval \"\$(tip-cli serve &)\" returned in $((SECONDS - s))s and the AWS CLI uses it: $arn"
+else
+	fail "(g) eval \"\$(tip-cli serve &)\": took $((SECONDS - s))s, pid '${TIP_CLI_SERVE_PID:-}', arn '${arn:-}'"
+	show "$TMP/err"
+fi
+[[ -n ${TIP_CLI_SERVE_PID:-} ]] && kill "$TIP_CLI_SERVE_PID" 2>/dev/null
+unset AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_AUTHORIZATION_TOKEN TIP_CLI_SERVE_PID
+
 # --- optional: AWS CLI v1 (the pyenv one) with the cached session ------------
 v1=$(command -v aws || true)
 if [[ -n $v1 && $v1 != "$AWS2" ]] && "$v1" --version 2>&1 | grep -q '^aws-cli/1'; then

@@ -77,6 +77,7 @@ func (f *Factory) Manager(p *config.Profile, o SignInOptions) (*session.Manager,
 		Now:    f.Now,
 		Sleep:  f.Sleep,
 		Log:    f.Logger(),
+		Grants: f.grantSource(p),
 	}
 	if !o.NonInteractive {
 		m.SignIn = f.signIn(p, o)

@@ -25,13 +25,32 @@ func removed() []string {
 		"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
 		"AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_CREDENTIAL_EXPIRATION",
 		"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN", "AWS_ROLE_SESSION_NAME",
+		// A relative URI wins over a full one in every SDK; a stale token
+		// file would override the token we pass.
+		"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+		"AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
 	}
 }
 
 // Environ returns base with ambient AWS credential settings removed and c
 // (and region, when set) added.
 func Environ(base []string, c *store.Credentials, region string) []string {
-	out := make([]string, 0, len(base)+6)
+	return with(base, credproc.EnvVars(c), region)
+}
+
+// ServerEnviron returns base with ambient AWS credential settings removed
+// and the container credentials provider pointed at a credential server:
+// no static key, so the child's SDK refreshes from url by itself.
+func ServerEnviron(base []string, url, token, region string) []string {
+	return with(base, [][2]string{
+		{"AWS_CONTAINER_CREDENTIALS_FULL_URI", url},
+		{"AWS_CONTAINER_AUTHORIZATION_TOKEN", token},
+	}, region)
+}
+
+// with returns base without the removed variables, plus vars and region.
+func with(base []string, vars [][2]string, region string) []string {
+	out := make([]string, 0, len(base)+len(vars)+2)
 	for _, kv := range base {
 		name, _, _ := strings.Cut(kv, "=")
 		if isRemoved(name) || (region != "" && (name == "AWS_REGION" || name == "AWS_DEFAULT_REGION")) {
@@ -39,7 +58,7 @@ func Environ(base []string, c *store.Credentials, region string) []string {
 		}
 		out = append(out, kv)
 	}
-	for _, kv := range credproc.EnvVars(c) {
+	for _, kv := range vars {
 		out = append(out, kv[0]+"="+kv[1])
 	}
 	if region != "" {
@@ -47,6 +66,9 @@ func Environ(base []string, c *store.Credentials, region string) []string {
 	}
 	return out
 }
+
+// RemovedNames lists the variables exec removes.
+func RemovedNames() []string { return removed() }
 
 func isRemoved(name string) bool {
 	for _, r := range removed() {

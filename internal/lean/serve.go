@@ -56,7 +56,8 @@ func serve(ctx context.Context, d *Deps) (code int, served bool) {
 		}
 		creds = warm.Printable(b, sc.Key(), policy, now)
 	case kindS3AG:
-		req, err := s3ag.ParseRequest(r.target, r.permission, r.privilege, r.targetType, r.accountID, r.durationSeconds)
+		req, err := s3ag.ParseRequest(s3ag.Input{Target: r.target, Permission: r.permission, Privilege: r.privilege,
+			TargetType: r.targetType, AccountID: r.accountID, DurationSeconds: r.durationSeconds})
 		if err != nil {
 			return 0, false
 		}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/tip-cli/tip-cli/internal/config"
 	"github.com/tip-cli/tip-cli/internal/store"
 )
 
@@ -198,32 +197,4 @@ func sameKey(a, b *store.Grant) bool {
 		return false
 	}
 	return Privilege(a.Privilege) != PrivilegeMinimal || a.Requested == b.Requested
-}
-
-// ParseRequest builds a Request from get-data-access's flag values and
-// checks them locally, so malformed input never reaches the network. The
-// account may stay empty until the session's account is known. tip-cli and
-// the lean credential_process binary both parse through here.
-func ParseRequest(target, permission, privilege, targetType, accountID string, durationSeconds int32) (Request, error) {
-	uri, err := ParseURI(target)
-	if err != nil {
-		return Request{}, err
-	}
-	req := Request{Target: uri, DurationSeconds: durationSeconds, AccountID: accountID}
-	if req.Permission, err = ParsePermission(permission); err != nil {
-		return req, err
-	}
-	if req.Privilege, err = ParsePrivilege(privilege); err != nil {
-		return req, err
-	}
-	if req.TargetType, err = ParseTargetType(targetType, uri); err != nil {
-		return req, err
-	}
-	if d := durationSeconds; d != 0 && (d < MinDurationSeconds || d > MaxDurationSeconds) {
-		return req, fmt.Errorf("invalid --duration-seconds %d: must be %d-%d", d, MinDurationSeconds, MaxDurationSeconds)
-	}
-	if accountID != "" {
-		return req, config.ValidateAccountID(accountID)
-	}
-	return req, nil
 }

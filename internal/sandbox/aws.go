@@ -58,6 +58,11 @@ type AWSOptions struct {
 	Addr string
 	// Key signs the Identity Center idToken; default a fresh 2048-bit RSA key.
 	Key *rsa.PrivateKey
+	// SessionLifetime, when set, is the lifetime of every identity-enhanced
+	// and S3 Access Grants session issued, whatever was asked: real STS
+	// never issues less than 900 s, and tests of refreshing clients need
+	// sessions that expire within seconds.
+	SessionLifetime time.Duration
 }
 
 // Principal is the identity behind credentials the emulator issued.
@@ -184,6 +189,14 @@ func awsDefaults(opts AWSOptions) AWSOptions {
 		opts.Addr = "127.0.0.1:0"
 	}
 	return opts
+}
+
+// lifetime returns d, or the configured SessionLifetime when set.
+func (a *AWS) lifetime(d time.Duration) time.Duration {
+	if a.opts.SessionLifetime > 0 {
+		return a.opts.SessionLifetime
+	}
+	return d
 }
 
 // URL is the base endpoint of every emulated service, http://127.0.0.1:PORT.

@@ -18,6 +18,9 @@ type EnvOptions struct {
 	DeviceInterval time.Duration
 	// IDTokenTTL is the IdP ID token lifetime (default 1 h).
 	IDTokenTTL time.Duration
+	// SessionLifetime shortens identity-enhanced and S3 Access Grants
+	// sessions (AWSOptions.SessionLifetime).
+	SessionLifetime time.Duration
 	// NoJTI makes the IdP issue ID tokens without jti (IdPOptions.NoJTI).
 	NoJTI bool
 }
@@ -63,6 +66,8 @@ func Start(o EnvOptions) (*Env, error) {
 		Groups:    map[string][]string{AliceUserID: {"data-analysts"}},
 		Grants:    grants,
 		Addr:      o.AWSAddr,
+
+		SessionLifetime: o.SessionLifetime,
 	})
 	if err != nil {
 		idp.Close()

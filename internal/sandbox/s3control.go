@@ -91,7 +91,7 @@ func (a *AWS) s3cGetDataAccess(account string, q url.Values, caller *Principal) 
 		SessionName:    session,
 		Kind:           "s3ag",
 		UserID:         caller.UserID,
-		Expiration:     a.now().Add(req.duration),
+		Expiration:     a.now().Add(a.lifetime(req.duration)),
 	})
 	return s3cDataAccessResult{
 		Xmlns:              s3cXMLNS,

@@ -198,6 +198,7 @@ func (a *AWS) stsAssumeRole(_ context.Context, form url.Values, caller *Principa
 			return nil, apiErr
 		}
 		p.Kind, p.UserID = "id-enhanced", userID
+		p.Expiration = a.now().Add(a.lifetime(req.duration))
 	case a.PlainRoleARN():
 		if len(req.contexts) > 0 {
 			return nil, awsErr(http.StatusForbidden, "AccessDenied", "User: %s is not authorized to perform: sts:SetContext on resource: %s", caller.AssumedRoleARN, req.roleARN)

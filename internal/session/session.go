@@ -52,6 +52,8 @@ type Manager struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Log receives --debug events; never a token or secret.
 	Log *slog.Logger
+	// Grants reaches S3 Access Grants (grants.go).
+	Grants GrantSource
 }
 
 // LoginRequiredError means no usable IdP session exists and the command
@@ -147,21 +149,6 @@ func (m *Manager) RefreshTokens(ctx context.Context) (*store.Tokens, error) {
 		return false, err // freshIDToken saved already (tokens and ledger)
 	})
 	return out, err
-}
-
-// Update runs fn on the profile's bundle under the lock and saves it when
-// fn reports a change. It is how other packages (s3ag) share the lock.
-func (m *Manager) Update(ctx context.Context, fn func(b *store.Bundle) (changed bool, err error)) error {
-	return m.locked(ctx, fn)
-}
-
-// SessionLocked returns fresh credentials for scope from inside Update,
-// refreshing them into b when needed.
-func (m *Manager) SessionLocked(ctx context.Context, b *store.Bundle, scope exchange.Scope) (*store.Credentials, error) {
-	if c := warm.Session(b, scope.Key(), m.Policy, m.now()); c != nil {
-		return c, nil
-	}
-	return m.exchange(ctx, b, scope)
 }
 
 // locked runs fn with the profile lock held on a freshly read bundle and

@@ -56,7 +56,7 @@ func TestGrant(t *testing.T) {
 		Credentials: &store.Credentials{AccessKeyID: "S", Expiration: t0.Add(10 * time.Minute), MintedAt: t0.Add(-50 * time.Minute)}}
 	b := &store.Bundle{Grants: []*store.Grant{g, stale}}
 	req := func(uri, perm string) s3ag.Request {
-		r, err := s3ag.ParseRequest(uri, perm, "Default", "", "", 0)
+		r, err := s3ag.ParseRequest(s3ag.Input{Target: uri, Permission: perm})
 		if err != nil {
 			t.Fatal(err)
 		}

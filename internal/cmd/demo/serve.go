@@ -7,6 +7,7 @@ import (
 	"net"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -23,6 +24,9 @@ type ServeOptions struct {
 	IdPAddr     string
 	AWSAddr     string
 	RedirectURI string
+	// SessionLifetime shortens the sandbox's identity-enhanced and S3
+	// Access Grants sessions (refresh tests and benchmarks).
+	SessionLifetime time.Duration
 }
 
 func newCmdServe(f *cmdutil.Factory) *cobra.Command {
@@ -49,6 +53,7 @@ redirects can act as the browser (BROWSER="curl -fsSL -o /dev/null").`,
 	cmd.Flags().StringVar(&opts.OutDir, "out", "", "directory to write profile.json and env into")
 	cmd.Flags().StringVar(&opts.IdPAddr, "idp-addr", "127.0.0.1:0", "loopback address of the sandbox IdP")
 	cmd.Flags().StringVar(&opts.AWSAddr, "aws-addr", "127.0.0.1:0", "loopback address of the AWS emulation")
+	cmd.Flags().DurationVar(&opts.SessionLifetime, "session-lifetime", 0, "lifetime of identity-enhanced and S3 Access Grants sessions (default: as requested, 1h)")
 	cmd.Flags().StringVar(&opts.RedirectURI, "redirect-uri", "", "redirect URI for the written profile (default "+config.DefaultRedirectURI+")")
 	return cmd
 }
@@ -59,7 +64,7 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 			return cmdutil.FlagErrorf("address %q must be a loopback host:port", a)
 		}
 	}
-	env, err := sandbox.Start(sandbox.EnvOptions{IdPAddr: opts.IdPAddr, AWSAddr: opts.AWSAddr})
+	env, err := sandbox.Start(sandbox.EnvOptions{IdPAddr: opts.IdPAddr, AWSAddr: opts.AWSAddr, SessionLifetime: opts.SessionLifetime})
 	if err != nil {
 		return err
 	}

@@ -1,26 +1,28 @@
 // Package exec implements `tip-cli exec`: run a command with
-// identity-enhanced (or S3 Access Grants) credentials in its environment.
+// identity-enhanced (or S3 Access Grants) credentials in its environment,
+// as static keys or, with --server, from a local credential endpoint the
+// command's SDK refreshes from by itself.
 package exec
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 
 	"github.com/spf13/cobra"
 
-	s3agcmd "github.com/tip-cli/tip-cli/internal/cmd/s3ag"
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
+	"github.com/tip-cli/tip-cli/internal/credserver"
 	"github.com/tip-cli/tip-cli/internal/execenv"
-	"github.com/tip-cli/tip-cli/internal/store"
 )
 
 // Options are the options of `tip-cli exec`.
 type Options struct {
-	F          *cmdutil.Factory
-	S3AG       string
-	Permission string
-	Policies   cmdutil.PolicyFlags
-	SignIn     cmdutil.SignInOptions
-	Command    []string
+	F       *cmdutil.Factory
+	Source  cmdutil.SourceFlags
+	Server  bool
+	SignIn  cmdutil.SignInOptions
+	Command []string
 }
 
 // NewCmdExec returns `tip-cli exec`.
@@ -32,20 +34,25 @@ func NewCmdExec(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 		Long: `Run COMMAND with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
 AWS_CREDENTIAL_EXPIRATION and the profile's region set, and AWS_PROFILE and
 other ambient credential settings removed. Standard streams and signals pass
-through; tip-cli exits with COMMAND's exit status.`,
+through; tip-cli exits with COMMAND's exit status.
+
+With --server, COMMAND gets no static keys: a credential endpoint on a random
+loopback port runs for COMMAND's lifetime and COMMAND gets
+AWS_CONTAINER_CREDENTIALS_FULL_URI and AWS_CONTAINER_AUTHORIZATION_TOKEN,
+which every AWS SDK and the AWS CLI read. They fetch again before expiry, so
+COMMAND may run for longer than the one-hour limit of an identity-enhanced
+session.`,
 		Example: `  tip-cli exec -- aws athena list-work-groups
-  tip-cli exec --s3ag s3://bucket/team/ --permission READWRITE -- aws s3 ls s3://bucket/team/`,
+  tip-cli exec --s3ag s3://bucket/team/ --permission READWRITE -- aws s3 ls s3://bucket/team/
+  tip-cli exec --server -- jupyter lab`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cmd.ArgsLenAtDash() != 0 {
 				return cmdutil.FlagErrorf("put the command after --: tip-cli exec [flags] -- COMMAND [ARGS...]")
 			}
 			opts.Command = args
-			if err := opts.Policies.Validate(); err != nil {
-				return &cmdutil.FlagError{Err: err}
-			}
-			if opts.S3AG != "" && (opts.Policies.Policy != "" || len(opts.Policies.PolicyARNs) > 0) {
-				return cmdutil.FlagErrorf("--s3ag cannot be combined with session policies")
+			if err := opts.Source.Validate(); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -53,42 +60,55 @@ through; tip-cli exits with COMMAND's exit status.`,
 			return run(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.S3AG, "s3ag", "", "use S3 Access Grants credentials for this S3 URI instead")
-	cmd.Flags().StringVar(&opts.Permission, "permission", "READ", "S3 Access Grants permission with --s3ag: READ, WRITE or READWRITE")
+	opts.Source.Register(cmd)
+	cmd.Flags().BoolVar(&opts.Server, "server", false, "serve refreshing credentials to COMMAND from a loopback endpoint instead of static keys")
 	cmdutil.AddNonInteractiveFlag(cmd, &opts.SignIn)
-	opts.Policies.Register(cmd)
 	return cmd
 }
 
 func run(ctx context.Context, opts *Options) error {
+	if opts.Server {
+		return runServer(ctx, opts)
+	}
 	f := opts.F
 	p, m, err := f.ProfileManager(opts.SignIn)
 	if err != nil {
 		return err
 	}
-	var creds *store.Credentials
-	if opts.S3AG != "" {
-		gda := s3agcmd.GetDataAccessOptions{Target: opts.S3AG, Permission: opts.Permission, Privilege: "Default"}
-		req, err := gda.Request()
-		if err != nil {
-			return &cmdutil.FlagError{Err: err}
-		}
-		g, err := s3agcmd.GrantCredentials(ctx, f, p, m, req, false)
-		if err != nil {
-			return err
-		}
-		creds = g.Credentials
-	} else {
-		scope, err := opts.Policies.Scope(p)
-		if err != nil {
-			return err
-		}
-		if creds, err = m.Credentials(ctx, scope, false); err != nil {
-			return err
-		}
+	fetch, err := opts.Source.Source(p, m)
+	if err != nil {
+		return err
 	}
-	env := execenv.Environ(f.Environ(), creds, p.Region)
-	ios := f.IOStreams
+	creds, err := fetch(ctx)
+	if err != nil {
+		return err
+	}
+	return runChild(ctx, opts, execenv.Environ(f.Environ(), creds, p.Region))
+}
+
+// runServer runs COMMAND with a credential server for its lifetime. The
+// request log goes to stderr with --debug only: COMMAND's stderr is the
+// user's.
+func runServer(ctx context.Context, opts *Options) error {
+	f := opts.F
+	p, cfg, err := f.CredentialServer(ctx, &opts.Source, opts.SignIn, f.Logger().With(slog.String("component", "credential-server")))
+	if err != nil {
+		return err
+	}
+	ln, err := credserver.Listen("127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	sctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	served := make(chan error, 1)
+	go func() { served <- credserver.Serve(sctx, ln, cfg) }()
+	err = runChild(ctx, opts, execenv.ServerEnviron(f.Environ(), credserver.URL(ln), cfg.Token, p.Region))
+	stop()
+	return errors.Join(err, <-served)
+}
+
+func runChild(ctx context.Context, opts *Options, env []string) error {
+	ios := opts.F.IOStreams
 	code, err := execenv.Run(ctx, opts.Command[0], opts.Command[1:], env, execenv.Stdio{In: ios.In, Out: ios.Out, Err: ios.ErrOut})
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/cmd/diag"
 	execcmd "github.com/tip-cli/tip-cli/internal/cmd/exec"
 	"github.com/tip-cli/tip-cli/internal/cmd/s3ag"
+	"github.com/tip-cli/tip-cli/internal/cmd/serve"
 	"github.com/tip-cli/tip-cli/internal/cmd/version"
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
 	"github.com/tip-cli/tip-cli/internal/config"
@@ -49,6 +50,7 @@ through IAM Identity Center trusted identity propagation.`,
 		diag.NewCmdDiag(f, nil),
 		execcmd.NewCmdExec(f, nil),
 		s3ag.NewCmdS3AG(f),
+		serve.NewCmdServe(f, nil),
 		version.NewCmdVersion(f, info),
 	)
 	cmdutil.MarkArgErrors(cmd)

@@ -32,26 +32,13 @@ func NewCmdClearCredentials(f *cmdutil.Factory, runF func(context.Context, *Clea
 
 func clearRun(ctx context.Context, opts *ClearOptions) error {
 	f := opts.F
-	st, err := f.Store()
+	m, err := f.CacheManager()
 	if err != nil {
 		return err
 	}
-	unlock, err := f.Lock(ctx, f.ProfileName, cmdutil.DefaultLoginTimeout)
+	n, err := m.ClearGrants(ctx)
 	if err != nil {
 		return err
-	}
-	defer unlock()
-	b, err := st.Get(ctx, f.ProfileName)
-	if err != nil {
-		return fmt.Errorf("read cached credentials: %w", err)
-	}
-	n := 0
-	if b != nil && len(b.Grants) > 0 {
-		n = len(b.Grants)
-		b.Grants = nil
-		if err := st.Put(ctx, f.ProfileName, b); err != nil {
-			return fmt.Errorf("save credentials: %w", err)
-		}
 	}
 	fmt.Fprintf(f.IOStreams.ErrOut, "✓ Cleared %d cached S3 Access Grants credential(s) for profile %s\n", n, f.ProfileName)
 	return nil

@@ -1,0 +1,66 @@
+package cmdutil
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/tip-cli/tip-cli/internal/config"
+	"github.com/tip-cli/tip-cli/internal/credproc"
+	"github.com/tip-cli/tip-cli/internal/s3ag"
+	"github.com/tip-cli/tip-cli/internal/s3ag/dataaccess"
+	"github.com/tip-cli/tip-cli/internal/session"
+	"github.com/tip-cli/tip-cli/internal/store"
+)
+
+// grantSource wires session.Manager.Grant to the S3 Control client for a
+// profile; the client is built only when a grant must be fetched.
+func (f *Factory) grantSource(p *config.Profile) session.GrantSource {
+	return session.GrantSource{
+		AccountID: p.AccountID,
+		Fetcher: func(context.Context) (session.GrantFetcher, error) {
+			return grantFetcher{f: f, region: p.Region}, nil
+		},
+	}
+}
+
+// grantFetcher calls GetDataAccess signed by the session it is given.
+type grantFetcher struct {
+	f      *Factory
+	region string
+}
+
+// GetDataAccess implements session.GrantFetcher.
+func (g grantFetcher) GetDataAccess(ctx context.Context, sess *store.Credentials, req s3ag.Request) (*store.Grant, error) {
+	cfg, err := g.f.AWSConfig(ctx, g.region)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Credentials = aws.NewCredentialsCache(aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+		return aws.Credentials{AccessKeyID: sess.AccessKeyID, SecretAccessKey: sess.SecretAccessKey, SessionToken: sess.SessionToken, CanExpire: true, Expires: sess.Expiration}, nil
+	}))
+	client := dataaccess.NewClient(cfg, "")
+	client.Now = g.f.Now
+	return client.GetDataAccess(ctx, req)
+}
+
+// CacheManager wires a session.Manager for cache-only operations (listing,
+// clearing) on the selected profile: store and lock, no IdP, no AWS, and no
+// profile configuration needed, so a removed profile's cache can still be
+// cleared.
+func (f *Factory) CacheManager() (*session.Manager, error) {
+	st, err := f.Store()
+	if err != nil {
+		return nil, err
+	}
+	return &session.Manager{
+		Profile: f.ProfileName,
+		Store:   st,
+		Lock: func(ctx context.Context, profile string) (func(), error) {
+			return f.Lock(ctx, profile, DefaultLoginTimeout)
+		},
+		Policy: credproc.DefaultPolicy(),
+		Now:    f.Now,
+		Log:    f.Logger(),
+	}, nil
+}
