@@ -221,7 +221,7 @@ PORT=$(free_port)
 (
 	. "$SB/broker.env"
 	exec "$BROKER" serve --listen "127.0.0.1:$PORT" --broker-id "$BROKER_ID" \
-		--sts-endpoint "$AWS_URL" --db "$TMP/reg.db"
+		--sts-endpoint "$AWS_URL" --db "$TMP/reg.db" --insecure-allow-private-jwks
 ) 2>"$TMP/serve.log" &
 PIDS+=($!)
 wait_for "$TMP/serve.log" '^tip-broker: serving ' "${PIDS[-1]}" "tip-broker serve"

@@ -6,7 +6,7 @@ import (
 	"os"
 
 	"github.com/tip-cli/tip-cli/internal/brokerapp"
-	buildinfo "github.com/tip-cli/tip-cli/internal/cmd/version"
+	"github.com/tip-cli/tip-cli/internal/cmdbase"
 )
 
 // Set at build time with -ldflags "-X main.version=… -X main.commit=… -X main.date=…".
@@ -17,5 +17,5 @@ var (
 )
 
 func main() {
-	os.Exit(brokerapp.Main(buildinfo.Info{Version: version, Commit: commit, Date: date}))
+	os.Exit(brokerapp.Main(cmdbase.BuildInfo{Version: version, Commit: commit, Date: date}))
 }

@@ -6,14 +6,13 @@ package app
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/tip-cli/tip-cli/internal/cmd/root"
+	"github.com/tip-cli/tip-cli/internal/cmdbase"
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
 	"github.com/tip-cli/tip-cli/internal/iostreams"
 	"github.com/tip-cli/tip-cli/internal/session"
@@ -47,41 +46,13 @@ func Run(ctx context.Context, f *cmdutil.Factory, info BuildInfo, args []string)
 }
 
 // Report prints err as one line "prog: message" on w (stderr) and returns
-// its exit code. tip-broker's entry point shares it.
+// its exit code; "not signed in" exits with ExitAuth.
 func Report(w io.Writer, prog string, err error, cancelled bool) int {
-	var codeErr *cmdutil.ExitCodeError
-	if errors.As(err, &codeErr) {
-		return codeErr.Code
-	}
-	if errors.Is(err, cmdutil.SilentError) {
-		return cmdutil.ExitError
-	}
-	if cancelled || errors.Is(err, context.Canceled) {
-		fmt.Fprintln(w, prog+": cancelled")
-		return cmdutil.ExitCancelled
-	}
-	fmt.Fprintln(w, prog+": "+oneLine(err.Error()))
-	var flagErr *cmdutil.FlagError
-	var loginErr *session.LoginRequiredError
-	switch {
-	case errors.As(err, &flagErr), isCobraUsage(err):
-		fmt.Fprintf(w, "Run '%s --help' for usage.\n", prog)
-		return cmdutil.ExitUsage
-	case errors.As(err, &loginErr):
-		return cmdutil.ExitAuth
-	}
-	return cmdutil.ExitError
-}
-
-// isCobraUsage recognises cobra's unknown-command and required-flag errors,
-// the usage errors cobra returns as plain errors before any command runs.
-func isCobraUsage(err error) bool {
-	msg := err.Error()
-	return strings.HasPrefix(msg, "unknown command ") || strings.HasPrefix(msg, "required flag(s) ")
-}
-
-// oneLine keeps error output to a single line (wrapped errors joined by
-// errors.Join contain newlines).
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", "; ")), " ")
+	return cmdbase.Report(w, prog, err, cancelled, func(err error) int {
+		var loginErr *session.LoginRequiredError
+		if errors.As(err, &loginErr) {
+			return cmdutil.ExitAuth
+		}
+		return 0
+	})
 }

@@ -16,6 +16,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/pkg/browser"
 
+	"github.com/tip-cli/tip-cli/internal/cmdbase"
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
 	"github.com/tip-cli/tip-cli/internal/config"
 	"github.com/tip-cli/tip-cli/internal/iostreams"
@@ -75,31 +76,9 @@ func newFactory(ios *iostreams.IOStreams) *cmdutil.Factory {
 // (environment, shared config, AWS_ENDPOINT_URL*) but with anonymous
 // credentials: ambient credentials never sign a tip-cli call.
 func loadAWSConfig(ctx context.Context, region string) (aws.Config, error) {
-	return LoadAWSConfig(ctx, region, `set "region" in the tip-cli profile or AWS_REGION`,
+	return cmdbase.LoadAWSConfig(ctx, region, `set "region" in the tip-cli profile or AWS_REGION`,
 		awshttp.NewBuildableClient().WithTimeout(60*time.Second),
 		awsconfig.WithCredentialsProvider(aws.AnonymousCredentials{}))
-}
-
-// LoadAWSConfig loads the SDK configuration the usual way with client as
-// the HTTP client, region (when not empty) and opts; without a region it
-// fails with regionHint. tip-broker shares it.
-//
-// The HTTP client must be the SDK's buildable client: AWS_CA_BUNDLE and
-// ca_bundle can only be applied to it.
-func LoadAWSConfig(ctx context.Context, region, regionHint string, client *awshttp.BuildableClient,
-	opts ...func(*awsconfig.LoadOptions) error) (aws.Config, error) {
-	opts = append(opts, awsconfig.WithHTTPClient(client))
-	if region != "" {
-		opts = append(opts, awsconfig.WithRegion(region))
-	}
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
-	}
-	if cfg.Region == "" {
-		return aws.Config{}, fmt.Errorf("no AWS region: %s", regionHint)
-	}
-	return cfg, nil
 }
 
 // openBrowser runs $BROWSER URL when BROWSER is set (a %s in it is replaced

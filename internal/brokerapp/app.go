@@ -14,11 +14,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 
-	"github.com/tip-cli/tip-cli/internal/app"
 	"github.com/tip-cli/tip-cli/internal/broker/deploy"
 	"github.com/tip-cli/tip-cli/internal/cmd/broker"
-	"github.com/tip-cli/tip-cli/internal/cmd/version"
-	"github.com/tip-cli/tip-cli/internal/cmdutil"
+	"github.com/tip-cli/tip-cli/internal/cmdbase"
 	"github.com/tip-cli/tip-cli/internal/iostreams"
 )
 
@@ -26,7 +24,7 @@ import (
 // code. Started by Lambda as bootstrap with no arguments (the runtime API
 // is set, and the template also sets TIP_BROKER_MODE=lambda), it runs the
 // Lambda mode.
-func Main(info version.Info) int {
+func Main(info cmdbase.BuildInfo) int {
 	d := &broker.Deps{
 		IOStreams: iostreams.System(),
 		Getenv:    os.Getenv,
@@ -43,16 +41,16 @@ func Main(info version.Info) int {
 }
 
 // Run executes one tip-broker command line and returns the exit code.
-func Run(ctx context.Context, d *broker.Deps, info version.Info, args []string) int {
+func Run(ctx context.Context, d *broker.Deps, info cmdbase.BuildInfo, args []string) int {
 	cmd := broker.NewCmdRoot(d, info)
 	cmd.SetArgs(args)
 	cmd.SetIn(d.IOStreams.In)
 	cmd.SetOut(d.IOStreams.Out)
 	cmd.SetErr(d.IOStreams.ErrOut)
 	if err := cmd.ExecuteContext(ctx); err != nil {
-		return app.Report(d.IOStreams.ErrOut, "tip-broker", err, ctx.Err() != nil)
+		return cmdbase.Report(d.IOStreams.ErrOut, "tip-broker", err, ctx.Err() != nil, nil)
 	}
-	return cmdutil.ExitOK
+	return cmdbase.ExitOK
 }
 
 // loadAWSConfig loads the SDK configuration the usual way, ambient
@@ -63,5 +61,5 @@ func Run(ctx context.Context, d *broker.Deps, info version.Info, args []string) 
 func loadAWSConfig(ctx context.Context, region string) (aws.Config, error) {
 	client := awshttp.NewBuildableClient().WithTimeout(30 * time.Second).
 		WithTransportOptions(func(tr *http.Transport) { tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 512, 256 })
-	return app.LoadAWSConfig(ctx, region, "pass --region or set AWS_REGION", client)
+	return cmdbase.LoadAWSConfig(ctx, region, "pass --region or set AWS_REGION", client)
 }

@@ -18,7 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/tip-cli/tip-cli/internal/broker/server"
-	buildinfo "github.com/tip-cli/tip-cli/internal/cmd/version"
+	"github.com/tip-cli/tip-cli/internal/cmdbase"
 	"github.com/tip-cli/tip-cli/internal/sandbox"
 )
 
@@ -26,7 +26,7 @@ import (
 // process tests run the real entry point with no build step.
 func TestMain(m *testing.M) {
 	if os.Getenv("TIP_BROKER_TEST_MAIN") == "1" {
-		os.Exit(Main(buildinfo.Info{Version: "test"}))
+		os.Exit(Main(cmdbase.BuildInfo{Version: "test"}))
 	}
 	os.Exit(m.Run())
 }
@@ -131,7 +131,7 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 	defer sc.Close()
 	db := filepath.Join(t.TempDir(), "reg.db")
-	serveArgs := []string{"--broker-id", "broker.test", "--sts-endpoint", sc.AWS.URL(), "--db", db, "--log-format", "text"}
+	serveArgs := []string{"--broker-id", "broker.test", "--sts-endpoint", sc.AWS.URL(), "--db", db, "--log-format", "text", "--insecure-allow-private-jwks"}
 	url, srv, _ := startServe(t, brokerEnv(t, sc, sc.BrokerCredentials(time.Hour)), serveArgs...)
 	app := brokerEnv(t, sc, sc.AppCredentials(time.Hour), "TIP_BROKER_ENDPOINT="+url, "TIP_BROKER_ID=broker.test")
 
@@ -140,6 +140,7 @@ func TestServeEndToEnd(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, `"RoleArn": "arn:aws:iam::123456789012:role/tenant-app"`) {
 		t.Fatalf("register: %+v", r)
 	}
+	confusedDeputy(t, sc, brokerEnv(t, sc, sc.OtherAppCredentials(time.Hour), "TIP_BROKER_ENDPOINT="+url, "TIP_BROKER_ID=broker.test"))
 	yellow, _ := sc.TenantToken("alice", "Yellow")
 	r = run(t, app, yellow, "credentials", "--jwt", "-")
 	var creds server.Credentials
@@ -240,7 +241,7 @@ func TestMotoLambdaEndToEnd(t *testing.T) {
 	}
 	fn := exec.Command(exe)
 	fn.Env = brokerEnv(t, sc, sc.BrokerCredentials(time.Hour),
-		"AWS_LAMBDA_RUNTIME_API="+gw.RuntimeAPI(), "TIP_BROKER_TABLE="+table, "AWS_ENDPOINT_URL_DYNAMODB="+motoURL)
+		"AWS_LAMBDA_RUNTIME_API="+gw.RuntimeAPI(), "TIP_BROKER_TABLE="+table, "AWS_ENDPOINT_URL_DYNAMODB="+motoURL, "TIP_BROKER_INSECURE_ALLOW_PRIVATE_JWKS=true")
 	var fnLog bytes.Buffer
 	fn.Stderr = &fnLog
 	if err := fn.Start(); err != nil {
@@ -254,6 +255,7 @@ func TestMotoLambdaEndToEnd(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("register: %+v\nfunction log:\n%s", r, fnLog.String())
 	}
+	confusedDeputy(t, sc, brokerEnv(t, sc, sc.OtherAppCredentials(time.Hour), "TIP_BROKER_ENDPOINT="+gw.URL()), "--auth", "sigv4")
 	for tenant, other := range map[string]string{"Yellow": "Blue", "Blue": "Yellow"} {
 		tok, _ := sc.TenantToken("user", tenant)
 		r = run(t, app, tok, "credentials", "--auth", "sigv4", "--jwt", "-")
@@ -279,5 +281,27 @@ func TestMotoLambdaEndToEnd(t *testing.T) {
 	}
 	if !strings.Contains(fnLog.String(), `"path":"/credentials"`) || strings.Contains(fnLog.String(), "eyJ") {
 		t.Fatalf("function access log missing or leaking a token:\n%s", fnLog.String())
+	}
+}
+
+// confusedDeputy is issue 13's attack through the real binary: a second
+// application (env mallory, extra flags args) registers the first one's
+// access role with its own JWKS. The broker refuses, STS assumed nothing
+// for it, and its credentials request finds no registration.
+func confusedDeputy(t *testing.T, sc *sandbox.BrokerScenario, mallory []string, args ...string) {
+	t.Helper()
+	before := sc.AWS.Counts()["AssumeRole"]
+	r := run(t, mallory, "", append([]string{"register", "--access-role-name", sandbox.BrokerAccessRole, "--session-tag-key", sandbox.BrokerTagKey,
+		"--jwt-claim-name", sandbox.BrokerTagKey, "--jwks-url", sc.Other.JWKSURL()}, args...)...)
+	if r.code != 1 || r.stdout != "" || !strings.Contains(r.stderr, "AssumeRoleDenied") || !strings.Contains(r.stderr, "sts:ExternalId") {
+		t.Fatalf("confused deputy registration: %+v", r)
+	}
+	// Two probes, both refused by the trust policy's ExternalId condition.
+	if n := sc.AWS.Counts()["AssumeRole"] - before; n != 2 {
+		t.Fatalf("AssumeRole calls for the attempt = %d, want the 2 refused probes", n)
+	}
+	tok, _ := sc.Other.Mint(map[string]any{"sub": "mallory", sandbox.BrokerTagKey: "Yellow"})
+	if r := run(t, mallory, tok, append([]string{"credentials", "--jwt", "-"}, args...)...); r.code != 1 || !strings.Contains(r.stderr, "NotRegistered") {
+		t.Fatalf("mallory's credentials: %+v", r)
 	}
 }

@@ -4,54 +4,33 @@
 package cmdutil
 
 import (
-	"errors"
-	"fmt"
-
 	"github.com/spf13/cobra"
+
+	"github.com/tip-cli/tip-cli/internal/cmdbase"
 )
 
-// Exit codes.
+// Exit codes (shared with tip-broker through cmdbase).
 const (
-	ExitOK        = 0
-	ExitError     = 1
-	ExitUsage     = 2
-	ExitAuth      = 4 // not signed in / sign-in failed
-	ExitCancelled = 130
+	ExitOK        = cmdbase.ExitOK
+	ExitError     = cmdbase.ExitError
+	ExitUsage     = cmdbase.ExitUsage
+	ExitAuth      = cmdbase.ExitAuth
+	ExitCancelled = cmdbase.ExitCancelled
 )
 
 // FlagError is a usage error: bad flags or arguments. It exits with ExitUsage.
-type FlagError struct{ Err error }
+type FlagError = cmdbase.FlagError
 
-func (e *FlagError) Error() string { return e.Err.Error() }
-func (e *FlagError) Unwrap() error { return e.Err }
-
-// FlagErrorf builds a FlagError.
-func FlagErrorf(format string, args ...any) error {
-	return &FlagError{Err: fmt.Errorf(format, args...)}
-}
+// ExitCodeError carries a child process's exit status (exec).
+type ExitCodeError = cmdbase.ExitCodeError
 
 // SilentError exits non-zero without printing: the command already
 // reported (e.g. diag printed a failing report).
-var SilentError = errors.New("silent error")
+var SilentError = cmdbase.SilentError
 
-// ExitCodeError carries a child process's exit status (exec).
-type ExitCodeError struct{ Code int }
-
-func (e *ExitCodeError) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
+// FlagErrorf builds a FlagError.
+func FlagErrorf(format string, args ...any) error { return cmdbase.FlagErrorf(format, args...) }
 
 // MarkArgErrors makes every command's positional-argument errors usage
-// errors, so the entry point can tell them from failures without matching
-// text.
-func MarkArgErrors(cmd *cobra.Command) {
-	if args := cmd.Args; args != nil {
-		cmd.Args = func(c *cobra.Command, a []string) error {
-			if err := args(c, a); err != nil {
-				return &FlagError{Err: err}
-			}
-			return nil
-		}
-	}
-	for _, sub := range cmd.Commands() {
-		MarkArgErrors(sub)
-	}
-}
+// errors (see cmdbase.MarkArgErrors).
+func MarkArgErrors(cmd *cobra.Command) { cmdbase.MarkArgErrors(cmd) }

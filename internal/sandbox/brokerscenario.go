@@ -21,6 +21,10 @@ const (
 	BrokerAppRoleName = "tenant-app"
 	BrokerOtherApp    = "other-app"
 	BrokerAccessRole  = "tenant-access"
+	// BrokerUnboundRole is an access role written for the original sample:
+	// it trusts the broker role without requiring sts:ExternalId, so any
+	// application could have it assumed (the broker refuses to register it).
+	BrokerUnboundRole = "tenant-access-unbound"
 	BrokerBucket      = "tenant-data"
 	BrokerTagKey      = "TenantID"
 )
@@ -35,7 +39,8 @@ type BrokerScenarioOptions struct {
 
 // BrokerScenario is the broker's world on loopback: the AWS emulation with
 // the broker's service role, the application's role and its access role
-// (trusting the broker role with sts:TagSession, reading
+// (trusting the broker role with sts:TagSession when sts:ExternalId is the
+// application's role ARN, reading
 // tenant-data/${aws:PrincipalTag/TenantID}/*), one object per tenant, and
 // two token issuers: the application's and another application's.
 type BrokerScenario struct {
@@ -61,11 +66,19 @@ func StartBrokerScenario(o BrokerScenarioOptions) (*BrokerScenario, error) {
 		app.Close()
 		return nil, err
 	}
+	tenantPrefix := []string{"arn:aws:s3:::" + BrokerBucket + "/${aws:PrincipalTag/" + BrokerTagKey + "}/*"}
 	a.AddRole(RoleSpec{
 		Name:            BrokerAccessRole,
 		TrustedRoleARNs: []string{a.roleARN(BrokerRoleName)},
 		AllowTagSession: true,
-		S3Resources:     []string{"arn:aws:s3:::" + BrokerBucket + "/${aws:PrincipalTag/" + BrokerTagKey + "}/*"},
+		ExternalID:      a.roleARN(BrokerAppRoleName),
+		S3Resources:     tenantPrefix,
+	})
+	a.AddRole(RoleSpec{
+		Name:            BrokerUnboundRole,
+		TrustedRoleARNs: []string{a.roleARN(BrokerRoleName)},
+		AllowTagSession: true,
+		S3Resources:     tenantPrefix,
 	})
 	for _, tenant := range []string{"Yellow", "Blue"} {
 		a.PutObject(BrokerBucket, tenant+"/report.csv", fmt.Appendf(nil, "tenant,%s\n", tenant))

@@ -22,6 +22,10 @@ type RoleSpec struct {
 	// AllowTagSession says the trust policy also grants sts:TagSession,
 	// which STS requires when the request carries session tags.
 	AllowTagSession bool
+	// ExternalID, when set, is the trust policy's condition
+	// StringEquals sts:ExternalId: AssumeRole without exactly this
+	// ExternalId is denied.
+	ExternalID string
 	// S3Resources are IAM resource patterns allowed s3:GetObject; they may
 	// use the wildcards * and ? and the policy variable
 	// ${aws:PrincipalTag/<Key>}, e.g.
@@ -89,7 +93,7 @@ func (a *AWS) stsAssumeAddedRole(req stsRequest, spec RoleSpec, caller *Principa
 	deny := func(action string) *awsAPIError {
 		return awsErr(http.StatusForbidden, "AccessDenied", "User: %s is not authorized to perform: %s on resource: %s", caller.AssumedRoleARN, action, req.roleARN)
 	}
-	if !slices.Contains(spec.TrustedRoleARNs, caller.RoleARN) {
+	if !slices.Contains(spec.TrustedRoleARNs, caller.RoleARN) || spec.ExternalID != "" && req.externalID != spec.ExternalID {
 		return nil, deny("sts:AssumeRole")
 	}
 	if len(req.contexts) > 0 {

@@ -35,10 +35,12 @@ func stsValidation(format string, args ...any) *awsAPIError {
 // stsRequest holds the parameters shared by the AssumeRole* operations.
 type stsRequest struct {
 	roleARN, session string
-	duration         time.Duration
-	policy           string
-	policyARNs       []string
-	contexts         []map[string]string
+	// externalID is ExternalId ("" when absent), validated as STS does.
+	externalID string
+	duration   time.Duration
+	policy     string
+	policyARNs []string
+	contexts   []map[string]string
 	// tags are the session tags in request order; transitive the
 	// TransitiveTagKeys (both validated by stsParseTags).
 	tags       []stsTag
@@ -54,6 +56,12 @@ func stsParseRequest(form url.Values, maxDuration int, durationHint string) (sts
 	}
 	if !stsValidSessionName(req.session) {
 		return req, stsValidation("1 validation error detected: Value '%s' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]* and have length between 2 and 64", req.session)
+	}
+	if _, set := form["ExternalId"]; set {
+		req.externalID = form.Get("ExternalId")
+		if !stsValidExternalID(req.externalID) {
+			return req, stsValidation("1 validation error detected: Value '%s' at 'externalId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]* and have length between 2 and 1224", req.externalID)
+		}
 	}
 	secs := 3600
 	if d := form.Get("DurationSeconds"); d != "" {
@@ -303,4 +311,18 @@ func stsScalarMembers(form url.Values, name string) ([]string, *awsAPIError) {
 		out = append(out, v)
 	}
 	return out, nil
+}
+
+// stsValidExternalID is STS's rule for ExternalId: 2–1224 characters of
+// [\w+=,.@:/-].
+func stsValidExternalID(s string) bool {
+	if len(s) < 2 || len(s) > 1224 {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("+=,.@:/-", r)) {
+			return false
+		}
+	}
+	return true
 }

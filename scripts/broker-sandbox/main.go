@@ -81,8 +81,10 @@ func outputs(sc *sandbox.BrokerScenario, gw *sandbox.APIGateway, motoURL string)
 		broker += exportLine("AWS_ENDPOINT_URL_DYNAMODB", motoURL)
 	}
 	files := map[string]string{
-		"broker.env":    broker,
-		"lambda.env":    exportLine("AWS_LAMBDA_RUNTIME_API", gw.RuntimeAPI()),
+		"broker.env": broker,
+		// The sandbox's issuers listen on loopback: the lab JWKS policy.
+		"lambda.env": exportLine("AWS_LAMBDA_RUNTIME_API", gw.RuntimeAPI()) +
+			exportLine("TIP_BROKER_INSECURE_ALLOW_PRIVATE_JWKS", "true"),
 		"app.env":       envFile(sc.AppCredentials(credsTTL), region, stsURL),
 		"other-app.env": envFile(sc.OtherAppCredentials(credsTTL), region, stsURL),
 	}

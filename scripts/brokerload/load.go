@@ -264,7 +264,8 @@ func startBroker(path string, sc *sandbox.BrokerScenario, dir string) (*broker, 
 		return nil, fmt.Errorf("broker log: %w", err)
 	}
 	cmd := exec.Command(path, "serve", "--listen", "127.0.0.1:0", "--broker-id", brokerID,
-		"--sts-endpoint", sc.AWS.URL(), "--db", filepath.Join(dir, "registrations.db"), "--rate", "0", "--log-format", "json")
+		"--sts-endpoint", sc.AWS.URL(), "--db", filepath.Join(dir, "registrations.db"), "--rate", "0", "--source-rate", "0",
+		"--insecure-allow-private-jwks", "--log-format", "json")
 	cmd.Env = brokerEnv(sc)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

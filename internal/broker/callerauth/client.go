@@ -38,10 +38,12 @@ const (
 
 // PresignCallerIdentity presigns `GET <stsEndpoint>/?Action=GetCallerIdentity`
 // (SigV4 query signing, X-Amz-Expires=60, signing name "sts") with the extra
-// signed headers X-Tip-Broker-Id: brokerID and X-Tip-Broker-Nonce: a fresh
-// random nonce, and returns the Authorization header value
+// signed headers X-Tip-Broker-Id: brokerID, X-Tip-Broker-Nonce: a fresh
+// random nonce, and the headers of bind (the broker request it authorises),
+// and returns the Authorization header value
 // "TIP-Broker-STS <base64url(presigned URL)>.<nonce>". Nothing is sent.
-func PresignCallerIdentity(ctx context.Context, creds aws.CredentialsProvider, stsEndpoint, region, brokerID string, now time.Time) (string, error) {
+func PresignCallerIdentity(ctx context.Context, creds aws.CredentialsProvider, stsEndpoint, region, brokerID string,
+	bind Binding, now time.Time) (string, error) {
 	if err := checkBrokerID(brokerID); err != nil {
 		return "", err
 	}
@@ -63,6 +65,7 @@ func PresignCallerIdentity(ctx context.Context, creds aws.CredentialsProvider, s
 	}
 	req.Header.Set(HeaderBrokerID, brokerID)
 	req.Header.Set(HeaderNonce, nonce)
+	bind.set(req.Header)
 	c, err := retrieve(ctx, creds)
 	if err != nil {
 		return "", fmt.Errorf("presign caller identity: %w", err)

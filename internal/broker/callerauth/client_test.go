@@ -18,7 +18,7 @@ import (
 func TestPresignCallerIdentityShape(t *testing.T) {
 	c := aws.Credentials{AccessKeyID: "ASIAEXAMPLE", SecretAccessKey: "secret", SessionToken: "tok/en+="}
 	at := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
-	h, err := PresignCallerIdentity(context.Background(), static(c), "https://STS.eu-west-1.amazonaws.com/", "eu-west-1", "broker-1", at)
+	h, err := PresignCallerIdentity(context.Background(), static(c), "https://STS.eu-west-1.amazonaws.com/", "eu-west-1", "broker-1", testBind, at)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +28,7 @@ func TestPresignCallerIdentityShape(t *testing.T) {
 		"Action": "GetCallerIdentity", "Version": "2011-06-15", "X-Amz-Expires": "60",
 		"X-Amz-Algorithm": "AWS4-HMAC-SHA256", "X-Amz-Date": "20300102T030405Z",
 		"X-Amz-Credential":    "ASIAEXAMPLE/20300102/eu-west-1/sts/aws4_request",
-		"X-Amz-SignedHeaders": "host;x-tip-broker-id;x-tip-broker-nonce", "X-Amz-Security-Token": "tok/en+=",
+		"X-Amz-SignedHeaders": "host;x-tip-broker-body-sha256;x-tip-broker-id;x-tip-broker-method;x-tip-broker-nonce;x-tip-broker-path;x-tip-broker-query-sha256", "X-Amz-Security-Token": "tok/en+=",
 	}
 	for k, v := range want {
 		if q.Get(k) != v {
@@ -66,7 +66,7 @@ func TestPresignCallerIdentityRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if h, err := PresignCallerIdentity(context.Background(), tt.creds, tt.endpoint, tt.region, tt.broker, time.Now()); err == nil {
+			if h, err := PresignCallerIdentity(context.Background(), tt.creds, tt.endpoint, tt.region, tt.broker, testBind, time.Now()); err == nil {
 				t.Fatalf("PresignCallerIdentity = %q, want an error", h)
 			}
 		})

@@ -84,7 +84,7 @@ func (f *fixture) verifier(t *testing.T, broker string, mutate func(*VerifierOpt
 // presign returns the Authorization value PresignCallerIdentity builds.
 func (f *fixture) presign(t *testing.T, broker string, at time.Time) string {
 	t.Helper()
-	h, err := PresignCallerIdentity(context.Background(), static(f.creds), f.aws.URL(), "us-east-1", broker, at)
+	h, err := PresignCallerIdentity(context.Background(), static(f.creds), f.aws.URL(), "us-east-1", broker, testBind, at)
 	if err != nil {
 		t.Fatalf("PresignCallerIdentity: %v", err)
 	}
@@ -99,7 +99,12 @@ func presignRaw(t *testing.T, c aws.Credentials, endpoint, query string, header 
 	if err != nil {
 		t.Fatal(err)
 	}
+	testBind.set(req.Header)
 	for k, v := range header {
+		if v == "" {
+			req.Header.Del(k)
+			continue
+		}
 		req.Header.Set(k, v)
 	}
 	signed, _, err := v4.NewSigner().PresignHTTP(context.Background(), c, req, emptySHA256, "sts", "us-east-1", at)
@@ -112,6 +117,9 @@ func presignRaw(t *testing.T, c aws.Credentials, endpoint, query string, header 
 	}
 	return encodeURL(signed, nonce)
 }
+
+// testBind is the broker request the tests' presigned requests authorise.
+var testBind = Binding{Method: "GET", Path: "/applications"}
 
 // testNonce is a well-formed nonce for hand-built requests.
 const testNonce = "0123456789abcdef0123456789abcdef"

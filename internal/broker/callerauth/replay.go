@@ -2,46 +2,78 @@ package callerauth
 
 import (
 	"container/heap"
+	"errors"
 	"sync"
 	"time"
 )
 
-// replayCache remembers presigned-request signatures until they are stale.
-// It holds at most limit entries: expired ones are dropped first, then, when
-// still full, the one closest to expiry (so a flood of junk signatures can
-// neither grow memory nor lock legitimate callers out).
+// Replay cache outcomes of reserve.
+var (
+	errReplayed = errors.New("presigned request already used")
+	// ErrBusy is wrapped when the replay cache is full of unexpired
+	// verified signatures (HTTP 503): the broker refuses new callers rather
+	// than forget a signature a replay could reuse.
+	ErrBusy = errors.New("replay cache full")
+)
+
+// replayCache remembers the signatures of presigned requests STS verified,
+// until they are stale. A signature is first reserved (so two concurrent
+// uses of one header cannot both pass), then either confirmed once STS
+// accepted it or released when STS refused it: junk that STS never
+// verified never stays, and an unexpired entry is never evicted. When full
+// of unexpired entries it refuses (ErrBusy) instead.
 type replayCache struct {
 	mu      sync.Mutex
 	limit   int
+	pending map[string]time.Time
 	seen    map[string]time.Time
 	byTime  expiryHeap
-	evicted int // live entries dropped because the cache was full
 }
 
 func newReplayCache(limit int) *replayCache {
-	return &replayCache{limit: limit, seen: map[string]time.Time{}}
+	return &replayCache{limit: limit, pending: map[string]time.Time{}, seen: map[string]time.Time{}}
 }
 
-// use records key until exp and reports false when key is already
-// recorded and not expired at now.
-func (c *replayCache) use(key string, exp, now time.Time) bool {
+// reserve claims key (valid until exp) at now; it fails with errReplayed
+// when key is reserved or remembered, and ErrBusy when the cache is full.
+func (c *replayCache) reserve(key string, exp, now time.Time) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.dropExpired(now)
 	if _, dup := c.seen[key]; dup {
-		return false
+		return errReplayed
 	}
-	for len(c.seen) >= c.limit && c.byTime.Len() > 0 {
-		e := heap.Pop(&c.byTime).(expiryEntry)
-		delete(c.seen, e.key)
-		c.evicted++
+	if _, dup := c.pending[key]; dup {
+		return errReplayed
 	}
-	c.seen[key] = exp
-	heap.Push(&c.byTime, expiryEntry{key: key, exp: exp})
-	return true
+	if len(c.seen)+len(c.pending) >= c.limit {
+		return ErrBusy
+	}
+	c.pending[key] = exp
+	return nil
 }
 
-// dropExpired removes entries whose expiry is not after now.
+// confirm remembers a reserved key until its expiry.
+func (c *replayCache) confirm(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	exp, ok := c.pending[key]
+	if !ok {
+		return
+	}
+	delete(c.pending, key)
+	c.seen[key] = exp
+	heap.Push(&c.byTime, expiryEntry{key: key, exp: exp})
+}
+
+// release forgets a reserved key STS did not verify.
+func (c *replayCache) release(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.pending, key)
+}
+
+// dropExpired removes remembered entries whose expiry is not after now.
 func (c *replayCache) dropExpired(now time.Time) {
 	for c.byTime.Len() > 0 && !c.byTime[0].exp.After(now) {
 		e := heap.Pop(&c.byTime).(expiryEntry)
@@ -49,11 +81,11 @@ func (c *replayCache) dropExpired(now time.Time) {
 	}
 }
 
-// size returns the number of remembered entries.
+// size returns the number of remembered and reserved entries.
 func (c *replayCache) size() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.seen)
+	return len(c.seen) + len(c.pending)
 }
 
 // expiryEntry is one remembered signature.

@@ -23,14 +23,15 @@ type stsAnswer struct {
 
 // callSTS sends the presigned request to STS with this broker's id and
 // returns the caller ARN STS reported. The nonce header is the caller's, as
-// signed; the broker id header is this broker's own.
-func (v *Verifier) callSTS(ctx context.Context, target, nonce string) (string, error) {
+// signed; the broker id and binding headers are this broker's own view.
+func (v *Verifier) callSTS(ctx context.Context, target, nonce string, bind Binding) (string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
 		return "", fmt.Errorf("%w: build sts request: %w", ErrUpstream, stripURL(err))
 	}
 	req.Header.Set(HeaderBrokerID, v.brokerID)
 	req.Header.Set(HeaderNonce, nonce)
+	bind.set(req.Header)
 	resp, err := v.client.Do(req)
 	if err != nil {
 		return "", fmt.Errorf("%w: call sts: %w", ErrUpstream, stripURL(err))

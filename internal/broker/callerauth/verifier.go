@@ -53,7 +53,14 @@ type VerifierOptions struct {
 	// cache entries live that long.
 	Window time.Duration
 	// ReplayCacheSize bounds the replay cache (default DefaultReplayCacheSize).
+	// It holds only signatures STS verified, each for at most Window; when
+	// full, new callers get ErrBusy until entries expire.
 	ReplayCacheSize int
+	// AllowedAccounts, when not empty, are the only AWS accounts whose
+	// roles may call; AllowedRoles, when not empty, the only role ARNs
+	// (arn:<partition>:iam::<account>:role/<name>). Others fail with
+	// ErrNotAllowed after STS has identified them.
+	AllowedAccounts, AllowedRoles []string
 }
 
 // Verifier authenticates callers by their presigned GetCallerIdentity
@@ -66,6 +73,8 @@ type Verifier struct {
 	now       func() time.Time
 	window    time.Duration
 	replay    *replayCache
+	accounts  []string
+	roles     []string
 }
 
 // NewVerifier validates o and returns a Verifier.
@@ -108,6 +117,8 @@ func NewVerifier(o VerifierOptions) (*Verifier, error) {
 		now:       o.Now,
 		window:    o.Window,
 		replay:    newReplayCache(o.ReplayCacheSize),
+		accounts:  slices.Clone(o.AllowedAccounts),
+		roles:     slices.Clone(o.AllowedRoles),
 	}, nil
 }
 
@@ -122,24 +133,49 @@ type presigned struct {
 	replayUntil time.Time
 }
 
+// ErrNotAllowed is wrapped when the caller's account or role is not on the
+// allow-list (HTTP 403).
+var ErrNotAllowed = errors.New("caller not allowed")
+
 // Authenticate checks the presigned request in authorization locally
-// (cheapest first, no network), consumes its signature in the replay cache,
-// then sends it to STS with X-Tip-Broker-Id set to this broker's id and
-// returns the role behind the answer. Errors wrap ErrUnauthenticated,
-// ErrUpstream or (for a non-role caller) ErrNotRole.
-func (v *Verifier) Authenticate(ctx context.Context, authorization string) (Caller, error) {
+// (cheapest first, no network), reserves its signature in the replay
+// cache, then sends it to STS with this broker's id and the headers of
+// bind, the request it arrived with, and returns the role behind the
+// answer. Errors wrap ErrUnauthenticated, ErrUpstream, ErrBusy,
+// ErrNotAllowed or (for a non-role caller) ErrNotRole.
+func (v *Verifier) Authenticate(ctx context.Context, authorization string, bind Binding) (Caller, error) {
 	p, err := v.check(authorization, v.now())
 	if err != nil {
 		return Caller{}, fmt.Errorf("%w: %w", ErrUnauthenticated, err)
 	}
-	if !v.replay.use(p.signature, p.replayUntil, v.now()) {
-		return Caller{}, fmt.Errorf("%w: presigned request already used", ErrUnauthenticated)
+	switch err := v.replay.reserve(p.signature, p.replayUntil, v.now()); {
+	case errors.Is(err, ErrBusy):
+		return Caller{}, err
+	case err != nil:
+		return Caller{}, fmt.Errorf("%w: %w", ErrUnauthenticated, err)
 	}
-	arn, err := v.callSTS(ctx, p.target, p.nonce)
+	arn, err := v.callSTS(ctx, p.target, p.nonce, bind)
+	if err != nil {
+		v.replay.release(p.signature)
+		return Caller{}, err
+	}
+	v.replay.confirm(p.signature)
+	c, err := CallerFromARN(arn)
 	if err != nil {
 		return Caller{}, err
 	}
-	return CallerFromARN(arn)
+	return c, v.allowed(c)
+}
+
+// allowed applies the account and role allow-lists.
+func (v *Verifier) allowed(c Caller) error {
+	if len(v.accounts) > 0 && !slices.Contains(v.accounts, c.AccountID) {
+		return fmt.Errorf("%w: account %s is not allowed to use this broker", ErrNotAllowed, c.AccountID)
+	}
+	if len(v.roles) > 0 && !slices.Contains(v.roles, c.RoleARN) {
+		return fmt.Errorf("%w: role %s is not allowed to use this broker", ErrNotAllowed, c.RoleARN)
+	}
+	return nil
 }
 
 // check runs every local check on the Authorization header value.
@@ -233,7 +269,7 @@ func (v *Verifier) checkSigning(q url.Values, now time.Time) (time.Time, time.Du
 		return time.Time{}, 0, fmt.Errorf("X-Amz-Algorithm must be %s", sigv4Algorithm)
 	}
 	signed := strings.Split(q.Get("X-Amz-SignedHeaders"), ";")
-	for _, h := range []string{"host", strings.ToLower(HeaderBrokerID), strings.ToLower(HeaderNonce)} {
+	for _, h := range signedHeaders() {
 		if !slices.Contains(signed, h) {
 			return time.Time{}, 0, fmt.Errorf("X-Amz-SignedHeaders must include %s", h)
 		}

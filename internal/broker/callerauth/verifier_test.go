@@ -17,7 +17,7 @@ import (
 func TestAuthenticateHappyPath(t *testing.T) {
 	f := newFixture(t)
 	v := f.verifier(t, brokerA, nil)
-	got, err := v.Authenticate(context.Background(), f.presign(t, brokerA, f.clock.Now()))
+	got, err := v.Authenticate(context.Background(), f.presign(t, brokerA, f.clock.Now()), testBind)
 	if err != nil {
 		t.Fatalf("Authenticate: %v", err)
 	}
@@ -41,10 +41,10 @@ func TestAuthenticateReplay(t *testing.T) {
 	f := newFixture(t)
 	v := f.verifier(t, brokerA, nil)
 	h := f.presign(t, brokerA, f.clock.Now())
-	if _, err := v.Authenticate(context.Background(), h); err != nil {
+	if _, err := v.Authenticate(context.Background(), h, testBind); err != nil {
 		t.Fatalf("first use: %v", err)
 	}
-	_, err := v.Authenticate(context.Background(), h)
+	_, err := v.Authenticate(context.Background(), h, testBind)
 	if !errors.Is(err, ErrUnauthenticated) || !strings.Contains(err.Error(), "already used") {
 		t.Fatalf("replay: err = %v, want ErrUnauthenticated already used", err)
 	}
@@ -61,7 +61,7 @@ func TestAuthenticateSameSecond(t *testing.T) {
 	at := f.clock.Now()
 	first, second := f.presign(t, brokerA, at), f.presign(t, brokerA, at)
 	for i, h := range []string{first, second} {
-		if _, err := v.Authenticate(context.Background(), h); err != nil {
+		if _, err := v.Authenticate(context.Background(), h, testBind); err != nil {
 			t.Fatalf("request %d: %v", i, err)
 		}
 	}
@@ -80,7 +80,7 @@ func TestAuthenticateReplayRace(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, errs[i] = v.Authenticate(context.Background(), h)
+			_, errs[i] = v.Authenticate(context.Background(), h, testBind)
 		}()
 	}
 	wg.Wait()
@@ -207,7 +207,7 @@ func runRefusal(t *testing.T, f *fixture, tt refusal) {
 	h := tt.header(t, f)
 	v := f.verifier(t, brokerA, tt.options)
 	calls := f.aws.Counts()["GetCallerIdentity"]
-	_, err := v.Authenticate(context.Background(), h)
+	_, err := v.Authenticate(context.Background(), h, testBind)
 	if !errors.Is(err, tt.want) {
 		t.Fatalf("err = %v, want %v", err, tt.want)
 	}
@@ -241,11 +241,11 @@ func TestAuthenticateUpstream(t *testing.T) {
 	for name, endpoint := range map[string]string{"down": downURL, "redirect": redirect.URL, "garbage": garbage.URL} {
 		t.Run(name, func(t *testing.T) {
 			v := f.verifier(t, brokerA, func(o *VerifierOptions) { o.STSEndpoints = []string{endpoint} })
-			h, err := PresignCallerIdentity(context.Background(), static(f.creds), endpoint, "us-east-1", brokerA, f.clock.Now())
+			h, err := PresignCallerIdentity(context.Background(), static(f.creds), endpoint, "us-east-1", brokerA, testBind, f.clock.Now())
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = v.Authenticate(context.Background(), h)
+			_, err = v.Authenticate(context.Background(), h, testBind)
 			if !errors.Is(err, ErrUpstream) || errors.Is(err, ErrUnauthenticated) {
 				t.Fatalf("err = %v, want ErrUpstream only", err)
 			}
@@ -263,15 +263,15 @@ func TestAuthenticateReplayAfterWindow(t *testing.T) {
 	f := newFixture(t)
 	v := f.verifier(t, brokerA, nil)
 	h := f.presign(t, brokerA, f.clock.Now())
-	if _, err := v.Authenticate(context.Background(), h); err != nil {
+	if _, err := v.Authenticate(context.Background(), h, testBind); err != nil {
 		t.Fatal(err)
 	}
 	f.clock.Advance(DefaultWindow + time.Second)
-	_, err := v.Authenticate(context.Background(), h)
+	_, err := v.Authenticate(context.Background(), h, testBind)
 	if !errors.Is(err, ErrUnauthenticated) || !strings.Contains(err.Error(), "older than") {
 		t.Fatalf("err = %v, want stale", err)
 	}
-	if _, err := v.Authenticate(context.Background(), f.presign(t, brokerA, f.clock.Now())); err != nil {
+	if _, err := v.Authenticate(context.Background(), f.presign(t, brokerA, f.clock.Now()), testBind); err != nil {
 		t.Fatalf("fresh request after the window: %v", err)
 	}
 	if n := v.replay.size(); n != 1 {
@@ -281,24 +281,25 @@ func TestAuthenticateReplayAfterWindow(t *testing.T) {
 
 // TestReplayAfterPresignExpiry: the replay cache forgets a signature once
 // the presigned URL has expired (60 s + 1 min of skew), well inside the
-// 5-minute window; a replay then passes the local checks and STS refuses it.
+// 5-minute window; a replay then passes the local checks and STS refuses it,
+// so it is not remembered either.
 func TestReplayAfterPresignExpiry(t *testing.T) {
 	f := newFixture(t)
 	v := f.verifier(t, brokerA, nil)
 	h := f.presign(t, brokerA, f.clock.Now())
-	if _, err := v.Authenticate(context.Background(), h); err != nil {
+	if _, err := v.Authenticate(context.Background(), h, testBind); err != nil {
 		t.Fatal(err)
 	}
 	f.clock.Advance(3 * time.Minute)
-	_, err := v.Authenticate(context.Background(), h)
+	_, err := v.Authenticate(context.Background(), h, testBind)
 	if !errors.Is(err, ErrUnauthenticated) || !strings.Contains(err.Error(), "SignatureDoesNotMatch") {
 		t.Fatalf("err = %v, want STS to refuse the expired presign", err)
 	}
 	if n := f.aws.Counts()["GetCallerIdentity"]; n != 2 {
 		t.Fatalf("STS calls = %d, want 2", n)
 	}
-	if n := v.replay.size(); n != 1 {
-		t.Fatalf("replay cache holds %d entries, want only the replayed one", n)
+	if n := v.replay.size(); n != 0 {
+		t.Fatalf("replay cache holds %d entries, want none (expired, and STS refused the replay)", n)
 	}
 }
 

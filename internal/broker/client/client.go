@@ -146,7 +146,7 @@ func (c *Client) newRequest(ctx context.Context, method, path string, query url.
 		err = callerauth.SignAPIGateway(ctx, req, body, c.Signer, c.Region, now())
 	case AuthSTS:
 		var h string
-		h, err = callerauth.PresignCallerIdentity(ctx, c.Signer, c.STSEndpoint, c.Region, c.BrokerID, now())
+		h, err = callerauth.PresignCallerIdentity(ctx, c.Signer, c.STSEndpoint, c.Region, c.BrokerID, callerauth.BindingOf(req, body), now())
 		req.Header.Set("Authorization", h)
 	default:
 		err = fmt.Errorf("unknown auth %q", c.Auth)

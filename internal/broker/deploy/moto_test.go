@@ -168,13 +168,20 @@ func checkMotoOutputs(t *testing.T, out map[string]string) {
 	if err := json.Unmarshal([]byte(out[OutputAccessRoleTrustPolicy]), &trust); err != nil {
 		t.Fatalf("AccessRoleTrustPolicy output %q: %v", out[OutputAccessRoleTrustPolicy], err)
 	}
-	want, _ := json.Marshal(AccessRoleTrustPolicy(roleARN))
+	account := strings.Split(roleARN, ":")[4]
+	want, _ := json.Marshal(AccessRoleTrustPolicy(roleARN, "arn:aws:iam::"+account+":role/APPLICATION-ROLE-NAME"))
 	if got, _ := json.Marshal(trust); !bytes.Equal(got, want) {
 		t.Errorf("AccessRoleTrustPolicy output = %s, want %s", got, want)
 	}
-	// moto leaves ${BrokerStage} unresolved (see motoSkips); AWS gives /prod.
-	if !regexp.MustCompile(`^https://[a-z0-9]+\.execute-api\.us-east-1\.amazonaws\.com/(prod|\$\{BrokerStage\})$`).MatchString(out[OutputEndpoint]) {
+	// The stage is named literally, so moto (which skips the Stage) resolves it too.
+	if !regexp.MustCompile(`^https://[a-z0-9]+\.execute-api\.us-east-1\.amazonaws\.com/prod$`).MatchString(out[OutputEndpoint]) {
 		t.Errorf("Endpoint = %q", out[OutputEndpoint])
+	}
+	if out[OutputAPIEndpoint] != out[OutputEndpoint]+"/" {
+		t.Errorf("APIEndpoint = %q, want Endpoint + /", out[OutputAPIEndpoint])
+	}
+	if name := out[OutputServiceRoleName]; name == "" || !strings.HasSuffix(roleARN, ":role/"+name) {
+		t.Errorf("ServiceRoleName = %q, BrokerRoleArn %q", name, roleARN)
 	}
 }
 

@@ -75,8 +75,11 @@ func restAPI(allowedAccounts []string) RestAPIProperties {
 // AccessRoleTrustPolicy returns the trust policy (an IAM policy document
 // as JSON-ready data) an application attaches to its access role so that
 // the broker role brokerRoleARN (the BrokerRoleArn output) may assume it
-// with a session tag.
-func AccessRoleTrustPolicy(brokerRoleARN string) map[string]any {
+// with a session tag, on behalf of the application applicationRoleARN
+// only: the broker sends the application's role ARN as sts:ExternalId
+// and the condition makes STS refuse any other value, so no other
+// application can have this role assumed (the confused deputy).
+func AccessRoleTrustPolicy(brokerRoleARN, applicationRoleARN string) map[string]any {
 	return map[string]any{
 		"Version": cfn.PolicyVersion,
 		"Statement": []any{map[string]any{
@@ -84,6 +87,7 @@ func AccessRoleTrustPolicy(brokerRoleARN string) map[string]any {
 			"Effect":    "Allow",
 			"Principal": map[string]any{"AWS": brokerRoleARN},
 			"Action":    accessRoleActions(),
+			"Condition": map[string]any{"StringEquals": map[string]any{"sts:ExternalId": applicationRoleARN}},
 		}},
 	}
 }

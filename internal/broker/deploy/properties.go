@@ -134,3 +134,11 @@ type MethodSetting struct {
 	ThrottlingBurstLimit int     `yaml:"ThrottlingBurstLimit" json:"ThrottlingBurstLimit"`
 	ThrottlingRateLimit  float64 `yaml:"ThrottlingRateLimit" json:"ThrottlingRateLimit"`
 }
+
+// LogGroupProperties is an AWS::Logs::LogGroup: the function's log group,
+// created by the stack so that it has a retention (Lambda's own would
+// keep logs forever).
+type LogGroupProperties struct {
+	LogGroupName    any `json:"LogGroupName" yaml:"LogGroupName"`
+	RetentionInDays int `json:"RetentionInDays" yaml:"RetentionInDays"`
+}

@@ -99,9 +99,17 @@ func checkRole(t *testing.T, role any, accounts []string) {
 func checkOutputs(t *testing.T, m map[string]any, o Options) {
 	t.Helper()
 	out := m["Outputs"]
-	wantEP := cfntest.Sub("https://${BrokerApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${BrokerStage}")
-	if !reflect.DeepEqual(cfntest.Get(t, out, "Endpoint", "Value"), wantEP) {
+	stage := o.Stage
+	if stage == "" {
+		stage = DefaultStage
+	}
+	wantEP := "https://${BrokerApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/" + stage
+	if !reflect.DeepEqual(cfntest.Get(t, out, "Endpoint", "Value"), cfntest.Sub(wantEP)) {
 		t.Errorf("Endpoint = %v", cfntest.Get(t, out, "Endpoint", "Value"))
+	}
+	if !reflect.DeepEqual(cfntest.Get(t, out, "APIEndpoint", "Value"), cfntest.Sub(wantEP+"/")) ||
+		!reflect.DeepEqual(cfntest.Get(t, out, "ServiceRoleName", "Value"), cfntest.Ref(LogicalBrokerRole)) {
+		t.Errorf("sample outputs = %v / %v", cfntest.Get(t, out, "APIEndpoint"), cfntest.Get(t, out, "ServiceRoleName"))
 	}
 	if !reflect.DeepEqual(cfntest.Get(t, out, "BrokerRoleArn", "Value"), cfntest.GetAtt(LogicalBrokerRole, "Arn")) ||
 		!reflect.DeepEqual(cfntest.Get(t, out, "TableName", "Value"), cfntest.Ref(LogicalTable)) {
@@ -136,12 +144,13 @@ func checkOutputs(t *testing.T, m map[string]any, o Options) {
 
 func TestAccessRolePolicies(t *testing.T) {
 	const broker = "arn:aws:iam::123456789012:role/stack-BrokerRole-ABC"
-	b, err := json.Marshal(AccessRoleTrustPolicy(broker))
+	const app = "arn:aws:iam::123456789012:role/tenant-app"
+	b, err := json.Marshal(AccessRoleTrustPolicy(broker, app))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"Statement":[{"Action":["sts:AssumeRole","sts:TagSession"],"Effect":"Allow","Principal":{"AWS":"` +
-		broker + `"},"Sid":"TipBroker"}],"Version":"2012-10-17"}`
+	want := `{"Statement":[{"Action":["sts:AssumeRole","sts:TagSession"],"Condition":{"StringEquals":{"sts:ExternalId":"` + app +
+		`"}},"Effect":"Allow","Principal":{"AWS":"` + broker + `"},"Sid":"TipBroker"}],"Version":"2012-10-17"}`
 	if string(b) != want {
 		t.Errorf("trust policy = %s\nwant %s", b, want)
 	}
@@ -154,9 +163,9 @@ func TestAccessRolePolicies(t *testing.T) {
 		t.Errorf("example policy = %s\nwant %s", b, want)
 	}
 	// Each call returns fresh data: editing one result leaves the next.
-	p := AccessRoleTrustPolicy(broker)
+	p := AccessRoleTrustPolicy(broker, app)
 	p["Statement"].([]any)[0].(map[string]any)["Action"].([]string)[0] = "iam:PassRole"
-	if got := AccessRoleTrustPolicy(broker)["Statement"].([]any)[0].(map[string]any)["Action"].([]string)[0]; got != "sts:AssumeRole" {
+	if got := AccessRoleTrustPolicy(broker, app)["Statement"].([]any)[0].(map[string]any)["Action"].([]string)[0]; got != "sts:AssumeRole" {
 		t.Errorf("trust policies share state: %s", got)
 	}
 }

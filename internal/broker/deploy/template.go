@@ -28,6 +28,7 @@ const (
 	LogicalRestAPI              = "BrokerApi"
 	LogicalApplicationsResource = "ApplicationsResource"
 	LogicalCredentialsResource  = "CredentialsResource"
+	LogicalHealthResource       = "HealthResource"
 	LogicalStage                = "BrokerStage"
 	// LogicalDeploymentPrefix starts the deployment's logical id; a hash
 	// of the API definition follows, so that a template whose methods
@@ -42,6 +43,15 @@ const (
 	OutputBrokerRoleArn         = "BrokerRoleArn"
 	OutputTableName             = "TableName"
 	OutputAccessRoleTrustPolicy = "AccessRoleTrustPolicy"
+	// OutputAPIEndpoint and OutputServiceRoleName are the original
+	// sample's output names; APIEndpoint ends in "/" so that the sample's
+	// "${endpoint}applications" is the right URL.
+	OutputAPIEndpoint     = "APIEndpoint"
+	OutputServiceRoleName = "ServiceRoleName"
+
+	LogicalLogGroup = "BrokerLogGroup"
+	// LogRetentionDays keeps the access log for a quarter.
+	LogRetentionDays = 90
 )
 
 // Environment of the Lambda function and the registry table's key.
@@ -65,6 +75,7 @@ func routes() []route {
 		{"ApplicationsPostMethod", LogicalApplicationsResource, "POST"},
 		{"ApplicationsDeleteMethod", LogicalApplicationsResource, "DELETE"},
 		{"CredentialsGetMethod", LogicalCredentialsResource, "GET"},
+		{"HealthGetMethod", LogicalHealthResource, "GET"},
 	}
 }
 
@@ -88,9 +99,14 @@ func Template(o Options) (*cfn.Template, error) {
 		tbl,
 		named(LogicalBrokerRole, "AWS::IAM::Role", brokerRole(o.AllowedAccountIDs)),
 		named(LogicalFunction, "AWS::Lambda::Function", function(o)),
+		named(LogicalLogGroup, "AWS::Logs::LogGroup", LogGroupProperties{
+			LogGroupName:    cfn.Sub{Sub: "/aws/lambda/${" + LogicalFunction + "}"},
+			RetentionInDays: LogRetentionDays,
+		}),
 		named(LogicalRestAPI, "AWS::ApiGateway::RestApi", restAPI(o.AllowedAccountIDs)),
 		named(LogicalApplicationsResource, "AWS::ApiGateway::Resource", apiResource("applications")),
 		named(LogicalCredentialsResource, "AWS::ApiGateway::Resource", apiResource("credentials")),
+		named(LogicalHealthResource, "AWS::ApiGateway::Resource", apiResource("health")),
 	}
 	var methodIDs []string
 	for _, r := range routes() {
@@ -114,7 +130,7 @@ func Template(o Options) (*cfn.Template, error) {
 			SourceArn:    cfn.Sub{Sub: "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${" + LogicalRestAPI + "}/*/*/*"},
 		}),
 	)
-	d.Outputs, err = outputs()
+	d.Outputs, err = outputs(o.Stage)
 	if err != nil {
 		return nil, err
 	}
@@ -183,12 +199,19 @@ func apiResource(pathPart string) APIResourceProperties {
 	}
 }
 
+// method is one API method: AWS_IAM authorization everywhere except the
+// health check, which load balancers and uptime probes call unsigned and
+// which answers nothing but {"status":"ok"}.
 func method(r route) MethodProperties {
+	auth := "AWS_IAM"
+	if r.resource == LogicalHealthResource {
+		auth = "NONE"
+	}
 	return MethodProperties{
 		RestAPIID:         cfn.Ref{Ref: LogicalRestAPI},
 		ResourceID:        cfn.Ref{Ref: r.resource},
 		HTTPMethod:        r.method,
-		AuthorizationType: "AWS_IAM",
+		AuthorizationType: auth,
 		Integration: Integration{
 			Type:                  "AWS_PROXY",
 			IntegrationHTTPMethod: "POST",
@@ -231,22 +254,32 @@ func deploymentLogicalID(res cfn.Resources) (string, error) {
 	return LogicalDeploymentPrefix + hex.EncodeToString(sum[:5]), nil
 }
 
-func outputs() (cfn.Outputs, error) {
-	trust, err := json.Marshal(AccessRoleTrustPolicy("${" + LogicalBrokerRole + ".Arn}"))
+// outputs names the stage literally in the endpoint (not ${BrokerStage}):
+// the value is the same, and emulations that skip the Stage resource
+// (moto) still resolve it.
+func outputs(stage string) (cfn.Outputs, error) {
+	trust, err := json.Marshal(AccessRoleTrustPolicy("${"+LogicalBrokerRole+".Arn}",
+		"arn:${AWS::Partition}:iam::${AWS::AccountId}:role/APPLICATION-ROLE-NAME"))
 	if err != nil {
 		return nil, fmt.Errorf("encode access role trust policy: %w", err)
 	}
+	endpoint := "https://${" + LogicalRestAPI + "}.execute-api.${AWS::Region}.${AWS::URLSuffix}/" + stage
 	return cfn.Outputs{
 		{Name: OutputEndpoint, Output: cfn.Output{Description: "tip-broker endpoint (--endpoint of the tip-broker client commands)",
-			Value: cfn.Sub{Sub: "https://${" + LogicalRestAPI + "}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${" + LogicalStage + "}"}}},
+			Value: cfn.Sub{Sub: endpoint}}},
+		{Name: OutputAPIEndpoint, Output: cfn.Output{Description: "the endpoint with a trailing /, as the original sample names it",
+			Value: cfn.Sub{Sub: endpoint + "/"}}},
+		{Name: OutputServiceRoleName, Output: cfn.Output{Description: "the broker service role's name, as the original sample names it",
+			Value: cfn.Ref{Ref: LogicalBrokerRole}}},
 		{Name: OutputBrokerRoleArn, Output: cfn.Output{Description: "the broker service role: the principal access role trust policies must allow",
 			Value: cfn.NewGetAtt(LogicalBrokerRole, "Arn")}},
 		{Name: OutputTableName, Output: cfn.Output{Description: "DynamoDB table of application registrations",
 			Value: cfn.Ref{Ref: LogicalTable}}},
 		{Name: OutputAccessRoleTrustPolicy, Output: cfn.Output{
-			Description: "Trust policy for each application's access role: Principal AWS = BrokerRoleArn, " +
-				"Action sts:AssumeRole and sts:TagSession. This trust policy, not the broker role's own policy, " +
-				"decides which roles the broker can assume.",
+			Description: "Trust policy for each application's access role (replace APPLICATION-ROLE-NAME with the " +
+				"application's role): Principal AWS = BrokerRoleArn, Action sts:AssumeRole and sts:TagSession, " +
+				"only with sts:ExternalId = the application's role ARN. This trust policy, not the broker role's own " +
+				"policy, decides which roles the broker can assume and for whom; the broker refuses to register a role without the condition.",
 			Value: cfn.Sub{Sub: string(trust)}}},
 	}, nil
 }

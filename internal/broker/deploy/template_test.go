@@ -72,8 +72,12 @@ func TestMethods(t *testing.T) {
 		var routes []string
 		for _, id := range ofType(res, "AWS::ApiGateway::Method") {
 			p := cfntest.Get(t, res, id, "Properties")
-			if cfntest.Get(t, p, "AuthorizationType") != "AWS_IAM" {
-				t.Errorf("%s AuthorizationType = %v, want AWS_IAM", id, cfntest.Get(t, p, "AuthorizationType"))
+			wantAuth := "AWS_IAM" // every method but the unsigned health check
+			if id == "HealthGetMethod" {
+				wantAuth = "NONE"
+			}
+			if cfntest.Get(t, p, "AuthorizationType") != wantAuth {
+				t.Errorf("%s AuthorizationType = %v, want %s", id, cfntest.Get(t, p, "AuthorizationType"), wantAuth)
 			}
 			in := cfntest.Get(t, p, "Integration")
 			if cfntest.Get(t, in, "Type") != "AWS_PROXY" || cfntest.Get(t, in, "IntegrationHttpMethod") != "POST" {
@@ -90,7 +94,7 @@ func TestMethods(t *testing.T) {
 			routes = append(routes, cfntest.Get(t, p, "HttpMethod").(string)+" /"+cfntest.Get(t, res, resID, "Properties", "PathPart").(string))
 		}
 		slices.Sort(routes)
-		want := []string{"DELETE /applications", "GET /applications", "GET /credentials", "POST /applications"}
+		want := []string{"DELETE /applications", "GET /applications", "GET /credentials", "GET /health", "POST /applications"}
 		if !slices.Equal(routes, want) {
 			t.Errorf("routes = %v, want %v", routes, want)
 		}

@@ -20,6 +20,10 @@ type entry struct {
 	lastErr   error      // error of the last fetch, nil if it succeeded
 	fetches   int        // HTTP fetches started
 	call      *fetchCall // the fetch in flight, if any
+	// kidTokens is the unknown-kid refetch bucket (RefetchBurst deep,
+	// refilled one per RefetchInterval), as of kidAt.
+	kidTokens float64
+	kidAt     time.Time
 }
 
 // fetchCall is one in-flight fetch shared by every caller that needs it.
@@ -45,13 +49,16 @@ func (v *Verifier) Stats(jwksURL string) Stats {
 }
 
 // keySet returns the keys for url, fetching when the cache is cold or past
-// its TTL, or when unknownKid asks for a refetch and the last fetch is at
-// least RefetchInterval old. Concurrent callers share one fetch. A failed
+// its TTL, or at once when unknownKid asks for a refetch (a rotated key)
+// and the URL's refetch bucket has a token left. Concurrent callers share one fetch. A failed
 // refresh keeps serving the stale set; stale is then the fetch error. An
 // error is returned only when no set is available.
-func (v *Verifier) keySet(ctx context.Context, url string, unknownKid bool) (keys []jose.JSONWebKey, stale, err error) {
+//
+// fetched reports that this call waited for a fetch, so the set is as new
+// as it gets: an unknown kid in it needs no second fetch.
+func (v *Verifier) keySet(ctx context.Context, url string, unknownKid bool) (keys []jose.JSONWebKey, fetched bool, stale, err error) {
 	if err := ctx.Err(); err != nil {
-		return nil, nil, fmt.Errorf("%w: %w", ErrJWKSUnavailable, err)
+		return nil, false, nil, fmt.Errorf("%w: %w", ErrJWKSUnavailable, err)
 	}
 	v.mu.Lock()
 	now := v.now()
@@ -61,7 +68,7 @@ func (v *Verifier) keySet(ctx context.Context, url string, unknownKid bool) (key
 		if !v.needFetchLocked(e, now, unknownKid) {
 			keys, stale = e.keys, e.lastErr
 			v.mu.Unlock()
-			return keys, stale, nil
+			return keys, false, stale, nil
 		}
 		c = &fetchCall{done: make(chan struct{})}
 		e.call, e.attempt = c, now
@@ -73,15 +80,15 @@ func (v *Verifier) keySet(ctx context.Context, url string, unknownKid bool) (key
 	select {
 	case <-c.done:
 	case <-ctx.Done():
-		return nil, nil, fmt.Errorf("%w: %w", ErrJWKSUnavailable, ctx.Err())
+		return nil, false, nil, fmt.Errorf("%w: %w", ErrJWKSUnavailable, ctx.Err())
 	}
 	v.mu.Lock()
 	keys = e.keys
 	v.mu.Unlock()
 	if keys == nil {
-		return nil, nil, c.err
+		return nil, true, nil, c.err
 	}
-	return keys, c.err, nil
+	return keys, true, c.err, nil
 }
 
 // needFetchLocked decides whether e must be fetched now. The caller holds v.mu.
@@ -90,12 +97,29 @@ func (v *Verifier) needFetchLocked(e *entry, now time.Time, unknownKid bool) boo
 	case e.keys == nil:
 		return true
 	case unknownKid:
-		return now.Sub(e.attempt) >= v.refetch
+		return v.takeKidToken(e, now)
 	case now.Sub(e.fetchedAt) >= v.ttl:
 		// After a failed refresh, wait RefetchInterval before retrying.
 		return e.lastErr == nil || now.Sub(e.attempt) >= v.refetch
 	}
 	return false
+}
+
+// takeKidToken takes one unknown-kid refetch from e's bucket. The caller
+// holds v.mu.
+func (v *Verifier) takeKidToken(e *entry, now time.Time) bool {
+	if e.kidAt.IsZero() {
+		e.kidTokens, e.kidAt = float64(v.burst), now
+	}
+	if d := now.Sub(e.kidAt); d > 0 {
+		e.kidTokens = min(float64(v.burst), e.kidTokens+d.Seconds()/v.refetch.Seconds())
+		e.kidAt = now
+	}
+	if e.kidTokens < 1 {
+		return false
+	}
+	e.kidTokens--
+	return true
 }
 
 // runFetch performs c's fetch for e and publishes the result.

@@ -6,75 +6,84 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 
 	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/tip-cli/tip-cli/internal/loopback"
 )
 
 // maxJWKSURLLen bounds a JWKS URL.
 const maxJWKSURLLen = 2048
 
-// CheckJWKSURL accepts an absolute https URL, or an http URL whose host is
-// loopback (127.0.0.0/8, ::1 or localhost), of at most 2048 characters,
-// without user info or fragment. Registration and every fetch (including
-// redirects) apply it.
-func CheckJWKSURL(raw string) error {
+// CheckJWKSURL accepts an absolute https URL of at most 2048 characters,
+// without user info or fragment, whose host is not an address the policy
+// refuses: loopback, private, unique-local, link-local, metadata,
+// multicast or reserved IP literals and the name localhost. With
+// allowPrivate (labs, the sandbox) loopback and private addresses pass,
+// and http is accepted for loopback hosts. Registration and every fetch
+// (including redirects) apply it; names are checked again at dial time.
+func CheckJWKSURL(raw string, allowPrivate bool) error {
+	u, err := parseJWKSURL(raw)
+	if err != nil {
+		return err
+	}
+	host := u.Hostname()
+	if strings.EqualFold(host, "localhost") && !allowPrivate {
+		return fmt.Errorf("%w: localhost (allowed only with --insecure-allow-private-jwks)", errAddressRefused)
+	}
+	if a, err := netip.ParseAddr(host); err == nil {
+		if err := checkAddr(a, allowPrivate); err != nil {
+			return err
+		}
+	}
+	switch {
+	case u.Scheme == "https":
+		return nil
+	case u.Scheme == "http" && allowPrivate && loopback.IsHost(host):
+		return nil
+	}
+	return errors.New("jwks url must be https (http only for loopback with --insecure-allow-private-jwks)")
+}
+
+// parseJWKSURL checks the URL's form.
+func parseJWKSURL(raw string) (*url.URL, error) {
 	if raw == "" {
-		return errors.New("jwks url is empty")
+		return nil, errors.New("jwks url is empty")
 	}
 	if len(raw) > maxJWKSURLLen {
-		return fmt.Errorf("jwks url longer than %d characters", maxJWKSURLLen)
+		return nil, fmt.Errorf("jwks url longer than %d characters", maxJWKSURLLen)
 	}
 	if strings.Contains(raw, "#") {
-		return errors.New("jwks url must not have a fragment")
+		return nil, errors.New("jwks url must not have a fragment")
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return errors.New("jwks url does not parse")
+		return nil, errors.New("jwks url does not parse")
 	}
 	if u.User != nil {
-		return errors.New("jwks url must not have user info")
+		return nil, errors.New("jwks url must not have user info")
 	}
 	if u.Opaque != "" || u.Hostname() == "" {
-		return errors.New("jwks url must be absolute with a host")
+		return nil, errors.New("jwks url must be absolute with a host")
 	}
-	switch u.Scheme {
-	case "https":
-		return nil
-	case "http":
-		if isLoopbackHost(u.Hostname()) {
-			return nil
-		}
-		return errors.New("jwks url must be https (http only for loopback)")
-	}
-	return errors.New("jwks url must be https (http only for loopback)")
+	return u, nil
 }
 
-// isLoopbackHost reports whether host is localhost or a loopback IP.
-func isLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-// safeClient returns a copy of c (or a default client) whose redirects
-// must pass CheckJWKSURL and never go from https to http.
-func safeClient(c *http.Client) *http.Client {
-	if c == nil {
-		c = &http.Client{Timeout: defaultHTTPTimeout}
-	}
-	cp := *c
-	prev := c.CheckRedirect
+// safeClient returns a copy of c (or a default client) that dials only
+// addresses the policy allows and whose redirects must pass CheckJWKSURL
+// and never go from https to http.
+func safeClient(c *http.Client, lookup LookupFunc, allowPrivate bool) *http.Client {
+	cp := *policyClient(c, lookup, allowPrivate)
+	prev := cp.CheckRedirect
 	cp.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if len(via) >= maxRedirects {
 			return errors.New("too many redirects")
 		}
-		if err := CheckJWKSURL(req.URL.String()); err != nil {
+		if err := CheckJWKSURL(req.URL.String(), allowPrivate); err != nil {
 			return fmt.Errorf("redirect refused: %w", err)
 		}
 		for _, r := range via {
@@ -93,7 +102,7 @@ func safeClient(c *http.Client) *http.Client {
 // fetch GETs the JWK Set at rawURL and returns its usable public keys.
 // Every error wraps ErrJWKSUnavailable.
 func (v *Verifier) fetch(ctx context.Context, rawURL string) ([]jose.JSONWebKey, error) {
-	if err := CheckJWKSURL(rawURL); err != nil {
+	if err := CheckJWKSURL(rawURL, v.allowPrivate); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrJWKSUnavailable, err)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)

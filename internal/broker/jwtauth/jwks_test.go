@@ -117,35 +117,51 @@ func TestRedirects(t *testing.T) {
 }
 
 func TestCheckJWKSURL(t *testing.T) {
+	// strict is the default policy, lab the --insecure-allow-private-jwks one.
 	tests := []struct {
-		url string
-		ok  bool
+		url         string
+		strict, lab bool
 	}{
-		{"https://login.example.com/.well-known/jwks.json", true},
-		{"https://10.0.0.1:8443/jwks", true},
-		{"http://127.0.0.1:8080/jwks", true},
-		{"http://127.9.9.9/jwks", true},
-		{"http://[::1]:8080/jwks", true},
-		{"http://localhost:8080/jwks", true},
-		{"http://LOCALHOST/jwks", true},
-		{"http://example.com/jwks", false},
-		{"http://169.254.169.254/latest/meta-data", false},
-		{"http://10.0.0.1/jwks", false},
-		{"http://localhost.example.com/jwks", false},
-		{"http://127.0.0.1.nip.io/jwks", false},
-		{"ftp://example.com/jwks", false},
-		{"file:///etc/passwd", false},
-		{"https://user:pw@example.com/jwks", false},
-		{"https://example.com/jwks#frag", false},
-		{"https://example.com/jwks#", false},
-		{"//example.com/jwks", false},
-		{"/jwks", false},
-		{"https:///jwks", false},
-		{"https:example.com", false},
-		{"", false},
-		{"https://example.com/" + strings.Repeat("a", 2048), false},
-		{"https://example.com/" + strings.Repeat("a", 2048-20), true},
-		{"https://exa mple.com/", false},
+		{"https://login.example.com/.well-known/jwks.json", true, true},
+		{"https://203.0.113.7/jwks", true, true},
+		{"https://10.0.0.1:8443/jwks", false, true},
+		{"https://172.16.3.4/jwks", false, true},
+		{"https://192.168.1.1/jwks", false, true},
+		{"https://100.64.0.1/jwks", false, true},
+		{"https://[fd12::1]/jwks", false, true},
+		{"https://127.0.0.1:8443/jwks", false, true},
+		{"https://[::ffff:127.0.0.1]/jwks", false, true},
+		{"https://localhost/jwks", false, true},
+		{"http://127.0.0.1:8080/jwks", false, true},
+		{"http://127.9.9.9/jwks", false, true},
+		{"http://[::1]:8080/jwks", false, true},
+		{"http://localhost:8080/jwks", false, true},
+		{"http://LOCALHOST/jwks", false, true},
+		{"https://169.254.169.254/latest/meta-data", false, false},
+		{"http://169.254.169.254/latest/meta-data", false, false},
+		{"https://[fd00:ec2::254]/latest/meta-data", false, false},
+		{"https://[fe80::1]/jwks", false, false},
+		{"https://0.0.0.0/jwks", false, false},
+		{"https://[::]/jwks", false, false},
+		{"https://224.0.0.1/jwks", false, false},
+		{"https://[64:ff9b::a9fe:a9fe]/jwks", false, false},
+		{"http://example.com/jwks", false, false},
+		{"http://10.0.0.1/jwks", false, false},
+		{"http://localhost.example.com/jwks", false, false},
+		{"http://127.0.0.1.nip.io/jwks", false, false},
+		{"ftp://example.com/jwks", false, false},
+		{"file:///etc/passwd", false, false},
+		{"https://user:pw@example.com/jwks", false, false},
+		{"https://example.com/jwks#frag", false, false},
+		{"https://example.com/jwks#", false, false},
+		{"//example.com/jwks", false, false},
+		{"/jwks", false, false},
+		{"https:///jwks", false, false},
+		{"https:example.com", false, false},
+		{"", false, false},
+		{"https://example.com/" + strings.Repeat("a", 2048), false, false},
+		{"https://example.com/" + strings.Repeat("a", 2048-20), true, true},
+		{"https://exa mple.com/", false, false},
 	}
 	for _, tt := range tests {
 		name := tt.url
@@ -153,9 +169,11 @@ func TestCheckJWKSURL(t *testing.T) {
 			name = name[:60]
 		}
 		t.Run(name, func(t *testing.T) {
-			err := jwtauth.CheckJWKSURL(tt.url)
-			if (err == nil) != tt.ok {
-				t.Errorf("CheckJWKSURL(%q) = %v, want ok %v", tt.url, err, tt.ok)
+			if err := jwtauth.CheckJWKSURL(tt.url, false); (err == nil) != tt.strict {
+				t.Errorf("CheckJWKSURL(%q, strict) = %v, want ok %v", tt.url, err, tt.strict)
+			}
+			if err := jwtauth.CheckJWKSURL(tt.url, true); (err == nil) != tt.lab {
+				t.Errorf("CheckJWKSURL(%q, lab) = %v, want ok %v", tt.url, err, tt.lab)
 			}
 		})
 	}

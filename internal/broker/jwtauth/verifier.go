@@ -40,6 +40,7 @@ var ErrJWKSUnavailable = errors.New("jwks unavailable")
 const (
 	DefaultTTL             = 15 * time.Minute
 	DefaultRefetchInterval = time.Minute
+	DefaultRefetchBurst    = 3
 	DefaultSkew            = 60 * time.Second
 	DefaultMaxTokenBytes   = 8192
 	DefaultMaxJWKSBytes    = 256 << 10
@@ -63,8 +64,9 @@ type Options struct {
 	Now func() time.Time
 	// TTL is how long a fetched key set is used before a refetch; default 15 min.
 	TTL time.Duration
-	// RefetchInterval is the minimum time between two fetches of one URL
-	// triggered by an unknown kid (or retried after a failure); default 1 min.
+	// RefetchInterval is the minimum time between two retries of a failed
+	// fetch of one URL, and the refill time of one unknown-kid refetch
+	// (see RefetchBurst); default 1 min.
 	RefetchInterval time.Duration
 	// Skew is the leeway for exp, nbf and iat; default 60 s.
 	Skew time.Duration
@@ -76,6 +78,16 @@ type Options struct {
 	MaxTokenBytes int
 	// MaxJWKSBytes bounds a key set document; default 256 KiB.
 	MaxJWKSBytes int
+	// InsecureAllowPrivateNetworks lets JWKS URLs reach loopback and
+	// private addresses (and use http on loopback): for labs and the
+	// sandbox only, since any registered application could otherwise make
+	// the broker probe its own network.
+	InsecureAllowPrivateNetworks bool
+	// Lookup resolves JWKS host names (default net.DefaultResolver).
+	Lookup LookupFunc
+	// RefetchBurst is how many unknown-kid refetches of one URL may happen
+	// at once (default 3); one more is allowed per RefetchInterval.
+	RefetchBurst int
 }
 
 // Verifier verifies JWTs against per-URL cached JWK Sets. It is safe for
@@ -92,12 +104,15 @@ type Verifier struct {
 	mu        sync.Mutex
 	entries   map[string]*entry
 	fetchTime time.Duration // upper bound of one fetch, detached from callers
+	// allowPrivate is Options.InsecureAllowPrivateNetworks.
+	allowPrivate bool
+	burst        int
 }
 
 // NewVerifier returns a Verifier with defaults applied to o.
 func NewVerifier(o Options) *Verifier {
 	v := &Verifier{
-		client:    safeClient(o.HTTPClient),
+		client:    safeClient(o.HTTPClient, o.Lookup, o.InsecureAllowPrivateNetworks),
 		now:       o.Now,
 		ttl:       positive(o.TTL, DefaultTTL),
 		refetch:   positive(o.RefetchInterval, DefaultRefetchInterval),
@@ -106,6 +121,12 @@ func NewVerifier(o Options) *Verifier {
 		maxJWKS:   o.MaxJWKSBytes,
 		entries:   map[string]*entry{},
 		fetchTime: 30 * time.Second,
+
+		allowPrivate: o.InsecureAllowPrivateNetworks,
+		burst:        o.RefetchBurst,
+	}
+	if v.burst <= 0 {
+		v.burst = DefaultRefetchBurst
 	}
 	if v.now == nil {
 		v.now = time.Now
@@ -167,7 +188,7 @@ func (v *Verifier) Verify(ctx context.Context, token string, e Expect) (map[stri
 	if len(v.algs) == 0 {
 		return nil, fmt.Errorf("%w: no signature algorithm allowed", ErrInvalidToken)
 	}
-	if err := CheckJWKSURL(e.JWKSetURL); err != nil {
+	if err := CheckJWKSURL(e.JWKSetURL, v.allowPrivate); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrJWKSUnavailable, err)
 	}
 	jws, err := jose.ParseSignedCompact(token, v.algs)
@@ -195,14 +216,18 @@ func (v *Verifier) Verify(ctx context.Context, token string, e Expect) (map[stri
 // verifySignature finds the key for h (refetching once on an unknown kid)
 // and verifies the signature, returning the payload.
 func (v *Verifier) verifySignature(ctx context.Context, jws *jose.JSONWebSignature, h jose.Header, url string) ([]byte, error) {
-	keys, _, err := v.keySet(ctx, url, false)
+	keys, fetched, stale, err := v.keySet(ctx, url, false)
 	if err != nil {
 		return nil, err
 	}
 	cands, err := selectKeys(keys, h.KeyID, h.Algorithm)
-	if errors.Is(err, errUnknownKey) {
-		var stale error
-		keys, stale, err = v.keySet(ctx, url, true)
+	if errors.Is(err, errUnknownKey) && fetched && stale != nil {
+		// This request's own fetch failed: the key may be in the set we
+		// cannot fetch (a transient failure, not a bad token).
+		return nil, stale
+	}
+	if errors.Is(err, errUnknownKey) && !fetched {
+		keys, _, stale, err = v.keySet(ctx, url, true)
 		if err != nil {
 			return nil, err
 		}

@@ -3,6 +3,9 @@ package server
 import (
 	"encoding/json"
 	"fmt"
+	"math"
+	"net/http"
+	"time"
 )
 
 // APIError is an error answer: {"error": Code, "message": Message}. Messages
@@ -29,5 +32,12 @@ func errorResponse(e *APIError) Response {
 		Error   string `json:"error"`
 		Message string `json:"message"`
 	}{e.Code, e.Message}) // two strings always marshal
-	return Response{Status: e.Status, Body: b}
+	return Response{Status: e.Status, Code: e.Code, Body: b}
+}
+
+// tooManyRequests is a 429 with Retry-After rounded up to whole seconds.
+func tooManyRequests(wait time.Duration, message string) Response {
+	r := errorResponse(apiError(http.StatusTooManyRequests, "TooManyRequests", "%s", message))
+	r.Header = map[string]string{"Retry-After": fmt.Sprint(max(1, int(math.Ceil(wait.Seconds()))))}
+	return r
 }

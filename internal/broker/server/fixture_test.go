@@ -71,10 +71,12 @@ func newFixture(t *testing.T, store registry.Store) *fixture {
 			t.Logf("broker log:\n%s", logs.String())
 		}
 	})
-	tokens := jwtauth.NewVerifier(jwtauth.Options{})
+	// The sandbox's issuers listen on loopback: the lab policy.
+	tokens := jwtauth.NewVerifier(jwtauth.Options{InsecureAllowPrivateNetworks: true})
 	f := &fixture{
-		sc:     sc,
-		svc:    &server.Service{Store: store, Tokens: tokens, STS: stsClient, Log: slog.New(slog.NewJSONHandler(logs, nil))},
+		sc: sc,
+		svc: &server.Service{Store: store, Tokens: tokens, STS: stsClient, Log: slog.New(slog.NewJSONHandler(logs, nil)),
+			AllowPrivateJWKS: true},
 		app:    callerOf(t, sc.AppCredentials(time.Hour), sc),
 		other:  callerOf(t, sc.OtherAppCredentials(time.Hour), sc),
 		logs:   logs,

@@ -29,10 +29,25 @@ type Credentials struct {
 	Expiration      string `json:"Expiration"`
 }
 
+// registration is the POST /applications body: an Application, whose
+// access role may also be named AccessPrincipalRoleName as in the newer
+// version of the original sample.
+type registration struct {
+	registry.Application
+	AccessPrincipalRoleName string `json:"AccessPrincipalRoleName"`
+}
+
 func (s *Service) register(ctx context.Context, req Request) (int, any, *APIError) {
-	var app registry.Application
-	if err := decodeStrict(req.Body, &app); err != nil {
+	var body registration
+	if err := decodeStrict(req.Body, &body); err != nil {
 		return 0, nil, apiError(http.StatusBadRequest, "InvalidRequest", "invalid registration body: %v", err)
+	}
+	app := body.Application
+	if p := body.AccessPrincipalRoleName; p != "" {
+		if app.AccessRoleName != "" && app.AccessRoleName != p {
+			return 0, nil, apiError(http.StatusBadRequest, "InvalidRequest", "AccessRoleName and AccessPrincipalRoleName name different roles")
+		}
+		app.AccessRoleName = p
 	}
 	if app.RoleARN != "" || !app.CreatedAt.IsZero() {
 		return 0, nil, apiError(http.StatusBadRequest, "InvalidRequest", "RoleArn and CreatedAt are set by the broker")
@@ -41,8 +56,11 @@ func (s *Service) register(ctx context.Context, req Request) (int, any, *APIErro
 	if err := app.Validate(); err != nil {
 		return 0, nil, apiError(http.StatusBadRequest, "InvalidRequest", "%v", err)
 	}
-	if err := jwtauth.CheckJWKSURL(app.JWKSetURL); err != nil {
+	if err := jwtauth.CheckJWKSURL(app.JWKSetURL, s.AllowPrivateJWKS); err != nil {
 		return 0, nil, apiError(http.StatusBadRequest, "InvalidRequest", "JWKSetURL: %v", err)
+	}
+	if apiErr := s.checkBinding(ctx, req.Caller, accessRoleARN(req, app)); apiErr != nil {
+		return 0, nil, apiErr
 	}
 	replaced, err := s.Store.Put(ctx, app)
 	if err != nil {
@@ -93,7 +111,13 @@ func (s *Service) credentials(ctx context.Context, req Request) (int, any, *APIE
 	case errors.Is(err, jwtauth.ErrInvalidToken):
 		return 0, nil, apiError(http.StatusForbidden, "InvalidToken", "%v", err)
 	case err != nil:
-		return 0, nil, apiError(http.StatusBadGateway, "JWKSUnavailable", "cannot verify the token: %v", err)
+		// The detail (status, connection error, address) stays in the log:
+		// echoed, it would let an application scan the broker's network.
+		if s.Log != nil {
+			s.Log.Warn("jwks unavailable", "request_id", req.RequestID, "application", req.Caller.RoleARN, "error", err)
+		}
+		return 0, nil, apiError(http.StatusBadGateway, "JWKSUnavailable",
+			"cannot fetch the JWKS at the registered JWKSetURL (request %s; details in the broker log)", req.RequestID)
 	}
 	value, apiErr := tagValue(claims, app.JWTClaimName)
 	if apiErr != nil {
@@ -102,6 +126,7 @@ func (s *Service) credentials(ctx context.Context, req Request) (int, any, *APIE
 	out, err := s.STS.AssumeRole(ctx, &sts.AssumeRoleInput{
 		RoleArn:         aws.String(accessRoleARN(req, app)),
 		RoleSessionName: aws.String(sessionName(claims)),
+		ExternalId:      aws.String(ExternalID(req.Caller)),
 		DurationSeconds: aws.Int32(int32(s.duration().Seconds())),
 		Tags:            []ststypes.Tag{{Key: aws.String(app.SessionTagKey), Value: aws.String(value)}},
 	})
@@ -186,7 +211,7 @@ func (s *Service) stsError(roleARN string, err error) *APIError {
 	switch code := ae.ErrorCode(); {
 	case code == "AccessDenied":
 		return apiError(http.StatusForbidden, "AssumeRoleDenied",
-			"STS refused to assume %s: its trust policy must allow the broker role sts:AssumeRole and sts:TagSession", roleARN)
+			"STS refused to assume %s: its trust policy must allow the broker role sts:AssumeRole and sts:TagSession with sts:ExternalId set to the application's role ARN", roleARN)
 	case strings.Contains(code, "Throttl"):
 		return apiError(http.StatusTooManyRequests, "Throttled", "STS is throttling the broker; retry later")
 	case code == "ValidationError", code == "MalformedPolicyDocument", code == "PackedPolicyTooLarge":

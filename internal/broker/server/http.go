@@ -6,55 +6,87 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"net"
 	"net/http"
+	"time"
 
 	"github.com/tip-cli/tip-cli/internal/broker/callerauth"
 )
 
 // Authenticator identifies the caller of a standalone-server request from
-// its Authorization header (a *callerauth.Verifier).
+// its Authorization header, bound to the request (a *callerauth.Verifier).
 type Authenticator interface {
-	Authenticate(ctx context.Context, authorization string) (callerauth.Caller, error)
+	Authenticate(ctx context.Context, authorization string, bind callerauth.Binding) (callerauth.Caller, error)
 }
 
 // HTTPHandler serves the broker API over HTTP(S) for the standalone server.
 type HTTPHandler struct {
 	Service *Service
 	Auth    Authenticator
+	// Sources limits each client address before anything else, in
+	// particular before the outbound STS call of caller authentication;
+	// nil means no limit.
+	Sources *Limiter
 }
 
 func (h *HTTPHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	requestID := newRequestID()
+	start := h.Service.now()
+	req := Request{Method: r.Method, Path: r.URL.Path, RequestID: newRequestID(), Source: sourceAddr(r)}
+	if req.Path == HealthPath {
+		h.answer(w, req, health(r.Method), start)
+		return
+	}
+	if h.Sources != nil {
+		if wait, ok := h.Sources.Allow(req.Source, start); !ok {
+			h.answer(w, req, tooManyRequests(wait, "rate limit exceeded for this source address"), start)
+			return
+		}
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
-		h.fail(w, r, requestID, apiError(http.StatusRequestEntityTooLarge, "RequestTooLarge", "request body is larger than %d bytes", MaxBodyBytes))
+		h.answer(w, req, errorResponse(apiError(http.StatusRequestEntityTooLarge, "RequestTooLarge", "request body is larger than %d bytes", MaxBodyBytes)), start)
 		return
 	}
-	caller, err := h.Auth.Authenticate(r.Context(), r.Header.Get("Authorization"))
+	caller, err := h.Auth.Authenticate(r.Context(), r.Header.Get("Authorization"), callerauth.BindingOf(r, body))
 	if err != nil {
-		h.fail(w, r, requestID, authError(err))
+		h.answer(w, req, authError(err), start)
 		return
 	}
-	resp := h.Service.Handle(r.Context(), Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(),
-		Body: body, Caller: caller, RequestID: requestID})
-	writeResponse(w, requestID, resp)
+	req.Query, req.Body, req.Caller = r.URL.Query(), body, caller
+	writeResponse(w, req.RequestID, h.Service.Handle(r.Context(), req))
 }
 
-// fail answers a request refused before it reached the Service.
-func (h *HTTPHandler) fail(w http.ResponseWriter, r *http.Request, requestID string, e *APIError) {
-	h.Service.logAccess(r.Method, r.URL.Path, requestID, "", e.Status, 0)
-	writeResponse(w, requestID, errorResponse(e))
+// answer writes and logs a response made before Service.Handle.
+func (h *HTTPHandler) answer(w http.ResponseWriter, req Request, resp Response, start time.Time) {
+	h.Service.logAccess(req, resp, start)
+	writeResponse(w, req.RequestID, resp)
+}
+
+// sourceAddr is the client's IP address; a proxy's X-Forwarded-For is
+// not trusted (any client could set it to dodge the source limit).
+func sourceAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // authError maps a caller-authentication failure to its answer.
-func authError(err error) *APIError {
+func authError(err error) Response {
 	switch {
 	case errors.Is(err, callerauth.ErrNotRole):
-		return apiError(http.StatusForbidden, "CallerNotRole", "%v", err)
+		return errorResponse(apiError(http.StatusForbidden, "CallerNotRole", "%v", err))
+	case errors.Is(err, callerauth.ErrNotAllowed):
+		return errorResponse(apiError(http.StatusForbidden, "CallerNotAllowed", "%v", err))
+	case errors.Is(err, callerauth.ErrBusy):
+		r := errorResponse(apiError(http.StatusServiceUnavailable, "ServiceUnavailable", "the broker is at capacity; retry later"))
+		r.Header = map[string]string{"Retry-After": "5"}
+		return r
 	case errors.Is(err, callerauth.ErrUpstream):
-		return apiError(http.StatusBadGateway, "UpstreamError", "cannot verify the caller with STS")
+		return errorResponse(apiError(http.StatusBadGateway, "UpstreamError", "cannot verify the caller with STS"))
 	default:
-		return apiError(http.StatusUnauthorized, "Unauthenticated", "%v", err)
+		return errorResponse(apiError(http.StatusUnauthorized, "Unauthenticated", "%v", err))
 	}
 }
 

@@ -7,9 +7,7 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"log/slog"
-	"math"
 	"net/http"
 	"net/url"
 	"time"
@@ -47,6 +45,9 @@ type Service struct {
 	// Log receives one access line per request; nil discards.
 	Log *slog.Logger
 	Now func() time.Time
+	// AllowPrivateJWKS accepts JWKS URLs on loopback and private addresses
+	// at registration (the verifier must allow them too): labs only.
+	AllowPrivateJWKS bool
 	// Duration of the issued credentials (default and maximum 1 h: the
 	// broker's own session makes every AssumeRole a role chain).
 	Duration time.Duration
@@ -59,29 +60,43 @@ type Request struct {
 	Body         []byte
 	Caller       callerauth.Caller
 	RequestID    string
+	// Source is the client address the transport saw (for the log).
+	Source string
 }
 
-// Response is a JSON answer. Header carries extras such as Retry-After.
+// Response is a JSON answer. Header carries extras such as Retry-After;
+// Code is the error code of an error answer (for the access log).
 type Response struct {
 	Status int
 	Header map[string]string
 	Body   []byte
+	Code   string
 }
 
 // Handle routes req and writes its access log line.
 func (s *Service) Handle(ctx context.Context, req Request) Response {
 	start := s.now()
 	resp := s.route(ctx, req)
-	s.logAccess(req.Method, req.Path, req.RequestID, req.Caller.RoleARN, resp.Status, s.now().Sub(start))
+	s.logAccess(req, resp, start)
 	return resp
+}
+
+// HealthPath answers GET without authentication and without detail, for
+// load balancers and uptime checks.
+const HealthPath = "/health"
+
+// health is the answer on HealthPath: 200 for GET (and HEAD), else 405.
+func health(method string) Response {
+	if method != http.MethodGet && method != http.MethodHead {
+		return errorResponse(apiError(http.StatusMethodNotAllowed, "MethodNotAllowed", "method %s is not allowed on %s", method, HealthPath))
+	}
+	return Response{Status: http.StatusOK, Body: []byte(`{"status":"ok"}`)}
 }
 
 func (s *Service) route(ctx context.Context, req Request) Response {
 	if s.Limiter != nil {
 		if wait, ok := s.Limiter.Allow(req.Caller.RoleARN, s.now()); !ok {
-			r := errorResponse(apiError(http.StatusTooManyRequests, "TooManyRequests", "rate limit exceeded for this caller"))
-			r.Header = map[string]string{"Retry-After": fmt.Sprint(max(1, int(math.Ceil(wait.Seconds()))))}
-			return r
+			return tooManyRequests(wait, "rate limit exceeded for this caller")
 		}
 	}
 	var (
@@ -122,13 +137,17 @@ func (s *Service) now() time.Time {
 	return time.Now()
 }
 
-// logAccess writes one line without the query string: it carries the JWT.
-func (s *Service) logAccess(method, path, requestID, caller string, status int, d time.Duration) {
+// logAccess writes one line for req answered by resp, without the query
+// string (it carries the JWT), tokens or credentials: the application
+// (the caller's role, the registration key), the caller's session ARN, the
+// source address, the outcome code ("" on success) and the latency.
+func (s *Service) logAccess(req Request, resp Response, start time.Time) {
 	if s.Log == nil {
 		return
 	}
-	s.Log.Info("request", "method", method, "path", path, "status", status,
-		"caller", caller, "request_id", requestID, "duration_ms", float64(d.Microseconds())/1000)
+	s.Log.Info("request", "request_id", req.RequestID, "method", req.Method, "path", req.Path,
+		"status", resp.Status, "code", resp.Code, "application", req.Caller.RoleARN, "caller", req.Caller.ARN,
+		"source", req.Source, "duration_ms", float64(s.now().Sub(start).Microseconds())/1000)
 }
 
 func jsonResponse(status int, v any) Response {

@@ -221,22 +221,82 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
-// TestTrustRefused: a registered access role that does not trust the broker
-// is STS's AccessDenied, answered 403.
+// TestTrustRefused: an access role that does not trust the broker is
+// refused at registration; one that trusts it without sts:TagSession
+// registers (the probes carry no tags) and its credentials are STS's
+// AccessDenied, answered 403.
 func TestTrustRefused(t *testing.T) {
 	f := newFixture(t, registry.NewMemory())
-	f.sc.AWS.AddRole(sandbox.RoleSpec{Name: "untrusting", TrustedRoleARNs: []string{"arn:aws:iam::123456789012:role/someone-else"}, AllowTagSession: true})
-	f.sc.AWS.AddRole(sandbox.RoleSpec{Name: "no-tag-session", TrustedRoleARNs: []string{"arn:aws:iam::123456789012:role/" + sandbox.BrokerRoleName}})
-	for _, role := range []string{"untrusting", "no-tag-session"} {
-		reg := f.registration()
-		reg.AccessRoleName = role
-		if r := f.do(t, f.app, "POST", "/applications", nil, reg); r.Status/100 != 2 {
-			t.Fatalf("register: %d %s", r.Status, r.Body)
-		}
-		tok, _ := f.sc.TenantToken("alice", "Yellow")
-		if r, _ := f.credentials(t, f.app, tok); r.Status != 403 || errorCode(t, r) != "AssumeRoleDenied" {
-			t.Fatalf("%s: got %d %s", role, r.Status, r.Body)
-		}
+	f.sc.AWS.AddRole(sandbox.RoleSpec{Name: "untrusting", TrustedRoleARNs: []string{"arn:aws:iam::123456789012:role/someone-else"},
+		AllowTagSession: true, ExternalID: f.app.RoleARN})
+	f.sc.AWS.AddRole(sandbox.RoleSpec{Name: "no-tag-session", TrustedRoleARNs: []string{"arn:aws:iam::123456789012:role/" + sandbox.BrokerRoleName},
+		ExternalID: f.app.RoleARN})
+	reg := f.registration()
+	reg.AccessRoleName = "untrusting"
+	if r := f.do(t, f.app, "POST", "/applications", nil, reg); r.Status != 403 || errorCode(t, r) != "AssumeRoleDenied" {
+		t.Fatalf("untrusting role registered: %d %s", r.Status, r.Body)
+	}
+	reg.AccessRoleName = "no-tag-session"
+	if r := f.do(t, f.app, "POST", "/applications", nil, reg); r.Status != 201 {
+		t.Fatalf("register: %d %s", r.Status, r.Body)
+	}
+	tok, _ := f.sc.TenantToken("alice", "Yellow")
+	if r, _ := f.credentials(t, f.app, tok); r.Status != 403 || errorCode(t, r) != "AssumeRoleDenied" {
+		t.Fatalf("no-tag-session: got %d %s", r.Status, r.Body)
+	}
+}
+
+// TestUnboundTrustPolicyRefused: an access role written for the original
+// sample (trusting the broker without sts:ExternalId) is refused with a
+// message naming the condition to add, and nothing is stored.
+func TestUnboundTrustPolicyRefused(t *testing.T) {
+	f := newFixture(t, registry.NewMemory())
+	reg := f.registration()
+	reg.AccessRoleName = sandbox.BrokerUnboundRole
+	r := f.do(t, f.app, "POST", "/applications", nil, reg)
+	if r.Status != 400 || errorCode(t, r) != "AccessRoleNotBound" || !strings.Contains(string(r.Body), "sts:ExternalId") ||
+		!strings.Contains(string(r.Body), f.app.RoleARN) {
+		t.Fatalf("unbound role: %d %s", r.Status, r.Body)
+	}
+	if r := f.do(t, f.app, "GET", "/applications", nil, nil); r.Status != 404 {
+		t.Fatalf("refused registration stored: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestConfusedDeputy is the attack of issue 13: a second application
+// (other-app, same account) registers the first application's access role
+// with its own JWKS and asks for credentials with its own JWT. The
+// registration is refused; and even a registration planted in the store
+// (made before the upgrade, say) yields no session: STS sees other-app's
+// ExternalId, which tenant-access's trust policy does not accept.
+func TestConfusedDeputy(t *testing.T) {
+	store := registry.NewMemory()
+	f := newFixture(t, store)
+	f.register(t)
+	evil := registry.Application{AccessRoleName: sandbox.BrokerAccessRole, SessionTagKey: sandbox.BrokerTagKey,
+		JWTClaimName: sandbox.BrokerTagKey, JWKSetURL: f.sc.Other.JWKSURL()}
+	if r := f.do(t, f.other, "POST", "/applications", nil, evil); r.Status != 403 || errorCode(t, r) != "AssumeRoleDenied" {
+		t.Fatalf("mallory registered the victim's access role: %d %s", r.Status, r.Body)
+	}
+	evil.RoleARN, evil.CreatedAt = f.other.RoleARN, time.Now()
+	if _, err := store.Put(context.Background(), evil); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := f.sc.Other.Mint(map[string]any{"sub": "mallory", sandbox.BrokerTagKey: "Yellow"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := f.sc.AWS.Counts()["AssumeRole"]
+	if r, _ := f.credentials(t, f.other, tok); r.Status != 403 || errorCode(t, r) != "AssumeRoleDenied" {
+		t.Fatalf("mallory got credentials: %d %s", r.Status, r.Body)
+	}
+	if n := f.sc.AWS.Counts()["AssumeRole"] - before; n != 1 {
+		t.Fatalf("AssumeRole calls = %d, want the one STS denied", n)
+	}
+	// The victim still gets its own tenant's data.
+	yellow, _ := f.sc.TenantToken("alice", "Yellow")
+	if r, _ := f.credentials(t, f.app, yellow); r.Status != 200 {
+		t.Fatalf("victim: %d %s", r.Status, r.Body)
 	}
 }
 

@@ -34,7 +34,8 @@ func TestHTTPCallerAuth(t *testing.T) {
 	creds := f.sc.AppCredentials(time.Hour)
 	provider := credentials.NewStaticCredentialsProvider(creds.AccessKeyID, creds.SecretAccessKey, creds.SessionToken)
 	presign := func(at time.Time) string {
-		h, err := callerauth.PresignCallerIdentity(context.Background(), provider, f.sc.AWS.URL(), f.sc.AWS.Region(), "broker.test", at)
+		h, err := callerauth.PresignCallerIdentity(context.Background(), provider, f.sc.AWS.URL(), f.sc.AWS.Region(), "broker.test",
+			callerauth.Binding{Method: "GET", Path: "/applications"}, at)
 		if err != nil {
 			t.Fatal(err)
 		}

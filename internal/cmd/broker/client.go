@@ -15,7 +15,8 @@ import (
 	"github.com/tip-cli/tip-cli/internal/broker/client"
 	"github.com/tip-cli/tip-cli/internal/broker/registry"
 	"github.com/tip-cli/tip-cli/internal/broker/server"
-	"github.com/tip-cli/tip-cli/internal/cmdutil"
+	"github.com/tip-cli/tip-cli/internal/cmdbase"
+	"github.com/tip-cli/tip-cli/internal/loopback"
 )
 
 // clientOptions are the connection flags of the client commands.
@@ -37,11 +38,11 @@ func (o *clientOptions) client(ctx context.Context, d *Deps) (*client.Client, er
 	u, err := url.Parse(o.endpoint)
 	switch {
 	case o.endpoint == "":
-		return nil, cmdutil.FlagErrorf("--endpoint is required (or set TIP_BROKER_ENDPOINT)")
+		return nil, cmdbase.FlagErrorf("--endpoint is required (or set TIP_BROKER_ENDPOINT)")
 	case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "":
-		return nil, cmdutil.FlagErrorf("--endpoint must be an http(s) URL, got %q", o.endpoint)
-	case u.Scheme == "http" && !isLoopback(u.Hostname()):
-		return nil, cmdutil.FlagErrorf("--endpoint must use https unless it is a loopback address")
+		return nil, cmdbase.FlagErrorf("--endpoint must be an http(s) URL, got %q", o.endpoint)
+	case u.Scheme == "http" && !loopback.IsHost(u.Hostname()):
+		return nil, cmdbase.FlagErrorf("--endpoint must use https unless it is a loopback address")
 	}
 	auth := client.Auth(o.auth)
 	switch o.auth {
@@ -49,10 +50,10 @@ func (o *clientOptions) client(ctx context.Context, d *Deps) (*client.Client, er
 		auth = client.DetectAuth(o.endpoint)
 	case string(client.AuthSigV4), string(client.AuthSTS):
 	default:
-		return nil, cmdutil.FlagErrorf("--auth must be auto, sigv4 or sts, got %q", o.auth)
+		return nil, cmdbase.FlagErrorf("--auth must be auto, sigv4 or sts, got %q", o.auth)
 	}
 	if auth == client.AuthSTS && o.brokerID == "" {
-		return nil, cmdutil.FlagErrorf("--broker-id is required with sts authentication (or set TIP_BROKER_ID)")
+		return nil, cmdbase.FlagErrorf("--broker-id is required with sts authentication (or set TIP_BROKER_ID)")
 	}
 	cfg, err := d.AWSConfig(ctx, o.region)
 	if err != nil {
@@ -156,7 +157,7 @@ credential_process format.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if output != "json" && output != "credential-process" {
-				return cmdutil.FlagErrorf("--output must be json or credential-process, got %q", output)
+				return cmdbase.FlagErrorf("--output must be json or credential-process, got %q", output)
 			}
 			token, err := readToken(jwt, d.IOStreams.In)
 			if err != nil {
@@ -196,7 +197,7 @@ func readToken(flag string, stdin io.Reader) (string, error) {
 	}
 	token := strings.TrimSpace(string(b))
 	if token == "" {
-		return "", cmdutil.FlagErrorf("--jwt -: stdin is empty")
+		return "", cmdbase.FlagErrorf("--jwt -: stdin is empty")
 	}
 	return token, nil
 }

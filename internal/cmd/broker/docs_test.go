@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tip-cli/tip-cli/internal/cmd/cmddocs"
-	"github.com/tip-cli/tip-cli/internal/cmd/version"
+	"github.com/tip-cli/tip-cli/internal/cmdbase"
 	"github.com/tip-cli/tip-cli/internal/iostreams"
 )
 
@@ -22,7 +22,7 @@ var repoDir = filepath.Join("..", "..", "..")
 // what construction needs.
 func newDocsRoot() *cobra.Command {
 	ios, _, _, _ := iostreams.Test()
-	return NewCmdRoot(&Deps{IOStreams: ios, Getenv: func(string) string { return "" }}, version.Info{Version: "dev"})
+	return NewCmdRoot(&Deps{IOStreams: ios, Getenv: func(string) string { return "" }}, cmdbase.BuildInfo{Version: "dev"})
 }
 
 func renderBrokerReference(t *testing.T) string {

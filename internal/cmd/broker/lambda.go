@@ -9,11 +9,16 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tip-cli/tip-cli/internal/broker/registry"
-	"github.com/tip-cli/tip-cli/internal/cmdutil"
+	"github.com/tip-cli/tip-cli/internal/cmdbase"
 )
 
 // RuntimeAPIEnv is set by AWS Lambda (and by the sandbox's emulation of it).
 const RuntimeAPIEnv = "AWS_LAMBDA_RUNTIME_API"
+
+// InsecurePrivateJWKSEnv=true is --insecure-allow-private-jwks for the
+// Lambda mode, which Lambda starts without arguments (the sandbox sets it:
+// its issuers listen on loopback).
+const InsecurePrivateJWKSEnv = "TIP_BROKER_INSECURE_ALLOW_PRIVATE_JWKS"
 
 func newCmdLambda(d *Deps) *cobra.Command {
 	o := &serviceFlags{}
@@ -25,12 +30,16 @@ func newCmdLambda(d *Deps) *cobra.Command {
 API Gateway REST API with AWS_IAM authorization. API Gateway verifies each
 caller's SigV4 signature; the caller's role comes from the request context.
 Registrations are kept in the DynamoDB table named by --table or
-TIP_BROKER_TABLE. The binary runs this mode by itself when Lambda starts it
+TIP_BROKER_TABLE; TIP_BROKER_INSECURE_ALLOW_PRIVATE_JWKS=true is
+--insecure-allow-private-jwks. The binary runs this mode by itself when Lambda starts it
 as 'bootstrap' with no arguments.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if table == "" {
 				table = d.Getenv("TIP_BROKER_TABLE")
+			}
+			if d.Getenv(InsecurePrivateJWKSEnv) == "true" {
+				o.allowPrivateJWKS = true
 			}
 			return runLambda(cmd.Context(), d, o, table)
 		},
@@ -45,7 +54,7 @@ func runLambda(ctx context.Context, d *Deps, o *serviceFlags, table string) erro
 		return err
 	}
 	if table == "" {
-		return cmdutil.FlagErrorf("no registrations table: set TIP_BROKER_TABLE or --table")
+		return cmdbase.FlagErrorf("no registrations table: set TIP_BROKER_TABLE or --table")
 	}
 	if d.Getenv(RuntimeAPIEnv) == "" {
 		return fmt.Errorf("%s is not set: 'tip-broker lambda' runs inside AWS Lambda; use 'tip-broker serve' elsewhere", RuntimeAPIEnv)
@@ -55,6 +64,6 @@ func runLambda(ctx context.Context, d *Deps, o *serviceFlags, table string) erro
 		return err
 	}
 	svc := o.newService(d, cfg, registry.NewDynamoDB(dynamodb.NewFromConfig(cfg), table))
-	lambda.StartWithOptions(svc.HandleAPIGateway, lambda.WithContext(ctx))
+	lambda.StartWithOptions(svc.HandleLambdaEvent, lambda.WithContext(ctx))
 	return nil // StartWithOptions only returns by exiting the process
 }

@@ -11,8 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
-	"github.com/tip-cli/tip-cli/internal/cmd/version"
-	"github.com/tip-cli/tip-cli/internal/cmdutil"
+	"github.com/tip-cli/tip-cli/internal/cmdbase"
 	"github.com/tip-cli/tip-cli/internal/iostreams"
 )
 
@@ -27,7 +26,7 @@ type Deps struct {
 }
 
 // NewCmdRoot returns tip-broker's root command.
-func NewCmdRoot(d *Deps, info version.Info) *cobra.Command {
+func NewCmdRoot(d *Deps, info cmdbase.BuildInfo) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "tip-broker <command>",
 		Short: "IAM session broker: tenant-scoped AWS credentials for a user's JWT",
@@ -43,7 +42,7 @@ a standalone HTTPS server ('tip-broker serve'). Applications call it with
 		SilenceUsage:  true,
 		Version:       info.Version,
 	}
-	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cmdutil.FlagError{Err: err} })
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cmdbase.FlagError{Err: err} })
 	cmd.SetVersionTemplate(versionLine(info) + "\n")
 	cmd.AddCommand(
 		newCmdServe(d),
@@ -63,10 +62,10 @@ a standalone HTTPS server ('tip-broker serve'). Applications call it with
 			},
 		},
 	)
-	cmdutil.MarkArgErrors(cmd)
+	cmdbase.MarkArgErrors(cmd)
 	return cmd
 }
 
-func versionLine(i version.Info) string {
-	return fmt.Sprintf("tip-broker %s (commit %s, built %s)", i.Version, i.Commit, i.Date)
+func versionLine(i cmdbase.BuildInfo) string {
+	return cmdbase.FormatVersion("tip-broker", i)
 }

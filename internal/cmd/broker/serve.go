@@ -11,13 +11,16 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 
 	"github.com/tip-cli/tip-cli/internal/broker/callerauth"
 	"github.com/tip-cli/tip-cli/internal/broker/registry"
 	"github.com/tip-cli/tip-cli/internal/broker/server"
-	"github.com/tip-cli/tip-cli/internal/cmdutil"
+	"github.com/tip-cli/tip-cli/internal/cmdbase"
+	"github.com/tip-cli/tip-cli/internal/loopback"
 )
 
 type serveOptions struct {
@@ -27,6 +30,11 @@ type serveOptions struct {
 	stsEndpoints            []string
 	store, db, table        string
 	createTable             bool
+	sourceRate              float64
+	sourceBurst             int
+	allowAccounts           []string
+	allowRoles              []string
+	allowAnyAccount         bool
 }
 
 func newCmdServe(d *Deps) *cobra.Command {
@@ -56,6 +64,11 @@ URLs. Registrations live in an embedded bbolt file (--db) or a DynamoDB table
 	fs.StringVar(&o.db, "db", "", "bbolt file (default $XDG_STATE_HOME/tip-broker/registrations.db)")
 	fs.StringVar(&o.table, "table", "", "DynamoDB table name (--store dynamodb)")
 	fs.BoolVar(&o.createTable, "create-table", false, "create the DynamoDB table if it does not exist")
+	fs.Float64Var(&o.sourceRate, "source-rate", 20, "requests per second allowed per client address, checked before any STS call (0 disables)")
+	fs.IntVar(&o.sourceBurst, "source-burst", 40, "requests a client address may send at once")
+	fs.StringSliceVar(&o.allowAccounts, "allow-account", nil, "AWS accounts whose roles may call (default: the broker's own account)")
+	fs.StringSliceVar(&o.allowRoles, "allow-role", nil, "role ARNs that may call (default: any role of an allowed account)")
+	fs.BoolVar(&o.allowAnyAccount, "allow-any-account", false, "let roles of every AWS account call (each still reaches only its own account's roles)")
 	return cmd
 }
 
@@ -65,32 +78,58 @@ func (o *serveOptions) validate() error {
 	}
 	switch {
 	case o.brokerID == "":
-		return cmdutil.FlagErrorf("--broker-id is required: callers bind their presigned requests to it")
+		return cmdbase.FlagErrorf("--broker-id is required: callers bind their presigned requests to it")
 	case (o.tlsCert == "") != (o.tlsKey == ""):
-		return cmdutil.FlagErrorf("--tls-cert and --tls-key go together")
+		return cmdbase.FlagErrorf("--tls-cert and --tls-key go together")
 	case o.store != "bolt" && o.store != "dynamodb":
-		return cmdutil.FlagErrorf("--store must be bolt or dynamodb, got %q", o.store)
+		return cmdbase.FlagErrorf("--store must be bolt or dynamodb, got %q", o.store)
 	case o.store == "dynamodb" && o.table == "":
-		return cmdutil.FlagErrorf("--store dynamodb needs --table")
+		return cmdbase.FlagErrorf("--store dynamodb needs --table")
 	case o.store == "bolt" && (o.table != "" || o.createTable):
-		return cmdutil.FlagErrorf("--table and --create-table need --store dynamodb")
+		return cmdbase.FlagErrorf("--table and --create-table need --store dynamodb")
+	case o.sourceRate < 0 || (o.sourceRate > 0 && o.sourceBurst < 1):
+		return cmdbase.FlagErrorf("--source-rate must be ≥ 0 and --source-burst ≥ 1")
+	case o.allowAnyAccount && len(o.allowAccounts) > 0:
+		return cmdbase.FlagErrorf("--allow-any-account and --allow-account exclude each other")
+	}
+	for _, a := range o.allowAccounts {
+		if !isAccountID(a) {
+			return cmdbase.FlagErrorf("--allow-account %q is not a 12-digit account id", a)
+		}
 	}
 	host, _, err := net.SplitHostPort(o.listen)
 	if err != nil {
-		return cmdutil.FlagErrorf("--listen: %v", err)
+		return cmdbase.FlagErrorf("--listen: %v", err)
 	}
-	if o.tlsCert == "" && !isLoopback(host) {
-		return cmdutil.FlagErrorf("--tls-cert and --tls-key are required unless --listen is a loopback address")
+	if o.tlsCert == "" && !loopback.IsHost(host) {
+		return cmdbase.FlagErrorf("--tls-cert and --tls-key are required unless --listen is a loopback address")
 	}
 	return nil
 }
 
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
+func isAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
 	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// allowedAccounts is --allow-account, by default the broker's own account
+// (one GetCallerIdentity at start), or none for --allow-any-account.
+func (o *serveOptions) allowedAccounts(ctx context.Context, cfg aws.Config) ([]string, error) {
+	if o.allowAnyAccount || len(o.allowAccounts) > 0 {
+		return o.allowAccounts, nil
+	}
+	out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return nil, fmt.Errorf("look up the broker's own account (or pass --allow-account): %w", err)
+	}
+	return []string{aws.ToString(out.Account)}, nil
 }
 
 func runServe(ctx context.Context, d *Deps, o *serveOptions) error {
@@ -110,12 +149,20 @@ func runServe(ctx context.Context, d *Deps, o *serveOptions) error {
 	if len(endpoints) == 0 {
 		endpoints = callerauth.DefaultSTSEndpoints(cfg.Region)
 	}
-	auth, err := callerauth.NewVerifier(callerauth.VerifierOptions{BrokerID: o.brokerID, STSEndpoints: endpoints, Now: d.Now,
-		HTTPClient: &http.Client{Timeout: 5 * time.Second, Transport: pooledTransport()}})
+	accounts, err := o.allowedAccounts(ctx, cfg)
 	if err != nil {
-		return cmdutil.FlagErrorf("--sts-endpoint: %v", err)
+		return err
+	}
+	auth, err := callerauth.NewVerifier(callerauth.VerifierOptions{BrokerID: o.brokerID, STSEndpoints: endpoints, Now: d.Now,
+		HTTPClient:      &http.Client{Timeout: 5 * time.Second, Transport: pooledTransport()},
+		AllowedAccounts: accounts, AllowedRoles: o.allowRoles})
+	if err != nil {
+		return cmdbase.FlagErrorf("--sts-endpoint: %v", err)
 	}
 	handler := &server.HTTPHandler{Service: o.newService(d, cfg, store), Auth: auth}
+	if o.sourceRate > 0 {
+		handler.Sources = server.NewLimiter(o.sourceRate, o.sourceBurst)
+	}
 	return listenAndServe(ctx, d, o, handler, where)
 }
 

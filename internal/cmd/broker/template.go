@@ -4,7 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tip-cli/tip-cli/internal/broker/deploy"
-	"github.com/tip-cli/tip-cli/internal/cmdutil"
+	"github.com/tip-cli/tip-cli/internal/cmdbase"
 )
 
 func newCmdTemplate(d *Deps) *cobra.Command {
@@ -22,11 +22,11 @@ sts:TagSession.`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			if format != "yaml" && format != "json" {
-				return cmdutil.FlagErrorf("--format must be yaml or json, got %q", format)
+				return cmdbase.FlagErrorf("--format must be yaml or json, got %q", format)
 			}
 			t, err := deploy.Template(o)
 			if err != nil {
-				return cmdutil.FlagErrorf("%v", err)
+				return cmdbase.FlagErrorf("%v", err)
 			}
 			out, err := t.YAML()
 			if format == "json" {

@@ -6,16 +6,15 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tip-cli/tip-cli/internal/cmdbase"
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
 )
 
 // Info is stamped into the binary at build time.
-type Info struct{ Version, Commit, Date string }
+type Info = cmdbase.BuildInfo
 
 // Format renders Info on one line.
-func Format(i Info) string {
-	return fmt.Sprintf("tip-cli %s (commit %s, built %s)", i.Version, i.Commit, i.Date)
-}
+func Format(i Info) string { return cmdbase.FormatVersion("tip-cli", i) }
 
 // NewCmdVersion returns `tip-cli version`.
 func NewCmdVersion(f *cmdutil.Factory, info Info) *cobra.Command {
