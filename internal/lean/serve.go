@@ -73,8 +73,10 @@ func serve(ctx context.Context, d *Deps) (code int, served bool) {
 		return 0, false
 	}
 	if err := credproc.Write(d.Stdout, r.format, creds, extra); err != nil {
-		// Worded as tip-cli's app.Report words it: the same write failed.
-		d.Stderr.Write([]byte("tip-cli: " + strings.Join(strings.Fields(err.Error()), " ") + "\n"))
+		// Worded as tip-cli's error report (cmdbase.Report, one line) words
+		// the same failed write; cmdbase itself links the AWS SDK.
+		msg := strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", "; ")), " ")
+		_, _ = d.Stderr.Write([]byte("tip-cli: " + msg + "\n"))
 		return 1, true
 	}
 	return 0, true
