@@ -37,7 +37,9 @@ func warmHome(t *testing.T, now time.Time) (string, *store.Credentials) {
 
 type failingWriter struct{}
 
-func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("write /dev/stdout: no space left\non device") }
+func (failingWriter) Write([]byte) (int, error) {
+	return 0, errors.New("write /dev/stdout: no space left\non device")
+}
 
 func TestServe(t *testing.T) {
 	now := time.Now()
