@@ -2,6 +2,8 @@ package lean
 
 import (
 	"os/exec"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -23,7 +25,8 @@ func TestLeanDependencies(t *testing.T) {
 		"github.com/tip-cli/tip-cli/internal/s3ag/dataaccess",
 	}
 	for _, goos := range []string{"linux", "darwin", "windows"} {
-		cmd := exec.Command("go", "list", "-deps", "github.com/tip-cli/tip-cli/cmd/tip-credential-process")
+		// The go command of the toolchain running the test, PATH or not.
+		cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "list", "-deps", "github.com/tip-cli/tip-cli/cmd/tip-credential-process")
 		cmd.Env = append(cmd.Environ(), "GOOS="+goos, "CGO_ENABLED=0")
 		out, err := cmd.Output()
 		if err != nil {
