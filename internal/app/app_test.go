@@ -51,6 +51,7 @@ func decodeProcess(t *testing.T, s string) processJSON {
 }
 
 func TestSignInThenCachedCredentials(t *testing.T) {
+	t.Parallel()
 	k := testkit.New(t, sandbox.EnvOptions{})
 	k.Configure(t, "default")
 
@@ -99,6 +100,7 @@ func TestSignInThenCachedCredentials(t *testing.T) {
 }
 
 func TestGetCredentialsSignsInWhenNeeded(t *testing.T) {
+	t.Parallel()
 	k := testkit.New(t, sandbox.EnvOptions{})
 	k.Configure(t, "default")
 	r := run(t, k, "auth", "get-iam-credentials", "--format", "env")
@@ -116,6 +118,7 @@ func TestGetCredentialsSignsInWhenNeeded(t *testing.T) {
 }
 
 func TestCredentialFailures(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		setup    func(t *testing.T, k *testkit.Kit)
@@ -249,6 +252,7 @@ func TestCredentialFailures(t *testing.T) {
 }
 
 func TestAWSStepErrorsNameCodeAndHint(t *testing.T) {
+	t.Parallel()
 	k := testkit.New(t, sandbox.EnvOptions{})
 	k.Configure(t, "default")
 	k.Env.AWS.FailNext("AssumeRole", 403, "AccessDenied", "not authorized to perform sts:SetContext")

@@ -25,6 +25,7 @@ func signedIn(t *testing.T) *testkit.Kit {
 }
 
 func TestS3AGGetDataAccessAndCache(t *testing.T) {
+	t.Parallel()
 	k := signedIn(t)
 	r := mustRun(t, k, "s3ag", "get-data-access", "s3://tip-sandbox-data/analysts/q1/report.csv", "--permission", "WRITE", "--format", "json")
 	var doc map[string]any
@@ -73,6 +74,7 @@ func TestS3AGGetDataAccessAndCache(t *testing.T) {
 }
 
 func TestS3AGErrors(t *testing.T) {
+	t.Parallel()
 	k := signedIn(t)
 	before := k.Env.AWS.Counts()["GetDataAccess"]
 	for _, tt := range []struct {
@@ -98,6 +100,7 @@ func TestS3AGErrors(t *testing.T) {
 }
 
 func TestSessionPoliciesScopeTheSession(t *testing.T) {
+	t.Parallel()
 	k := signedIn(t)
 	policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"athena:*","Resource":"*"}]}`
 	arns := []string{"arn:aws:iam::aws:policy/AmazonAthenaFullAccess", "arn:aws:iam::123456789012:policy/team"}
@@ -128,6 +131,7 @@ func TestSessionPoliciesScopeTheSession(t *testing.T) {
 }
 
 func TestExecPassesCredentialsAndExitStatus(t *testing.T) {
+	t.Parallel()
 	k := signedIn(t)
 	k.Vars["AWS_PROFILE"] = "ambient"
 	k.Vars["AWS_ACCESS_KEY_ID"] = "AKIAAMBIENT"
@@ -153,6 +157,7 @@ func TestExecPassesCredentialsAndExitStatus(t *testing.T) {
 }
 
 func TestConsoleURL(t *testing.T) {
+	t.Parallel()
 	k := signedIn(t)
 	k.Vars["TIP_CLI_FEDERATION_ENDPOINT"] = k.Env.AWS.URL() + "/federation"
 	r := mustRun(t, k, "console", "--print", "--destination", "https://console.aws.amazon.com/athena/home")
@@ -188,6 +193,7 @@ func TestConsoleURL(t *testing.T) {
 }
 
 func TestStatusAndLogout(t *testing.T) {
+	t.Parallel()
 	k := signedIn(t)
 	r := mustRun(t, k, "auth", "status", "-o", "json")
 	var s map[string]any
@@ -213,6 +219,7 @@ func TestStatusAndLogout(t *testing.T) {
 }
 
 func TestVersionAndCompletion(t *testing.T) {
+	t.Parallel()
 	k := testkit.New(t, sandbox.EnvOptions{})
 	if r := mustRun(t, k, "version"); !strings.Contains(r.stdout, "tip-cli test") {
 		t.Errorf("version: %s", r.stdout)
@@ -228,6 +235,7 @@ func TestVersionAndCompletion(t *testing.T) {
 }
 
 func TestDebugLogNeverContainsSecrets(t *testing.T) {
+	t.Parallel()
 	k := testkit.New(t, sandbox.EnvOptions{})
 	k.Configure(t, "default")
 	var stderr strings.Builder
@@ -294,6 +302,7 @@ func (a *approver) Write(p []byte) (int, error) {
 }
 
 func TestDeviceFlowSignIn(t *testing.T) {
+	t.Parallel()
 	k := testkit.New(t, sandbox.EnvOptions{DeviceInterval: time.Second})
 	k.Configure(t, "default")
 	ap := &approver{idp: k.Env.IdP}

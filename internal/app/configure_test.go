@@ -19,6 +19,7 @@ const goodOkta = `{"okta_url":"https://example.okta.com/oauth2/default","okta_cl
 "id_enhanced_role_arn":"arn:aws:iam::123456789012:role/tip-id-enhanced","region":"eu-west-1"}`
 
 func TestConfigureIdP(t *testing.T) {
+	t.Parallel()
 	bad := func(from, to string) string { return strings.Replace(goodOkta, from, to, 1) }
 	tests := []struct {
 		name     string
@@ -65,6 +66,7 @@ func TestConfigureIdP(t *testing.T) {
 }
 
 func TestConfigureIdPPrompts(t *testing.T) {
+	t.Parallel()
 	k := testkit.New(t, sandbox.EnvOptions{})
 	k.F.IOStreams.SetTTY(true, false, false)
 	answers := strings.Join([]string{
@@ -114,6 +116,7 @@ func TestConfigureIdPPrompts(t *testing.T) {
 }
 
 func TestConfigureAWSProfile(t *testing.T) {
+	t.Parallel()
 	k := testkit.New(t, sandbox.EnvOptions{})
 	k.Configure(t, "default")
 	awsCfg := filepath.Join(t.TempDir(), "config")
@@ -151,6 +154,7 @@ func TestConfigureAWSProfile(t *testing.T) {
 }
 
 func TestConfigureListShowDelete(t *testing.T) {
+	t.Parallel()
 	k := testkit.New(t, sandbox.EnvOptions{})
 	k.Configure(t, "default")
 	k.Configure(t, "work")
@@ -172,6 +176,7 @@ func TestConfigureListShowDelete(t *testing.T) {
 }
 
 func TestGenerateCFNTemplateErrors(t *testing.T) {
+	t.Parallel()
 	k := testkit.New(t, sandbox.EnvOptions{})
 	for _, args := range [][]string{
 		{"configure", "generate-cfn-template"},

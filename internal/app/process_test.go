@@ -155,6 +155,7 @@ func expiredSessionWith(t *testing.T, opts sandbox.EnvOptions) *testkit.Kit {
 }
 
 func TestConcurrentProcessesRefreshOnce(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts real processes")
 	}
@@ -185,6 +186,7 @@ func assertOneChain(t *testing.T, k *testkit.Kit, idpBefore, awsBefore map[strin
 }
 
 func TestConcurrentSignInOpensOneBrowser(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts real processes")
 	}
@@ -201,6 +203,7 @@ func TestConcurrentSignInOpensOneBrowser(t *testing.T) {
 }
 
 func TestNoSecretsInFilesWithKeyring(t *testing.T) {
+	t.Parallel()
 	// With a keyring store, the config directory must hold no token or
 	// secret: only config.json and the lock files.
 	k := testkit.New(t, sandbox.EnvOptions{})
@@ -244,6 +247,7 @@ func walkFiles(dir string, fn func(path string, data []byte)) error {
 }
 
 func TestKilledMidSignInLeavesUsableStore(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts real processes")
 	}
@@ -299,6 +303,7 @@ func (b *syncBuffer) String() string {
 }
 
 func TestKilledMidChainNextCallSucceeds(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts real processes")
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/broker/server"
 	"github.com/tip-cli/tip-cli/internal/cmdbase"
 	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/testkey"
 )
 
 // The test binary doubles as tip-broker (TIP_BROKER_TEST_MAIN=1), so the
@@ -125,7 +126,7 @@ func (l *lockedWriter) Write(p []byte) (int, error) { return l.w.Write(p) }
 // broker with its own role, the application's client commands with the
 // application's role, callers authenticated by presigned GetCallerIdentity.
 func TestServeEndToEnd(t *testing.T) {
-	sc, err := sandbox.StartBrokerScenario(sandbox.BrokerScenarioOptions{})
+	sc, err := sandbox.StartBrokerScenario(sandbox.BrokerScenarioOptions{Key: testkey.RSA(t), OtherKey: testkey.Other(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +221,7 @@ func TestMotoLambdaEndToEnd(t *testing.T) {
 	if motoURL == "" {
 		t.Skip("set TIP_CLI_TEST_MOTO_URL to a running moto_server to test the Lambda mode with DynamoDB")
 	}
-	sc, err := sandbox.StartBrokerScenario(sandbox.BrokerScenarioOptions{})
+	sc, err := sandbox.StartBrokerScenario(sandbox.BrokerScenarioOptions{Key: testkey.RSA(t), OtherKey: testkey.Other(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

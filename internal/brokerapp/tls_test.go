@@ -16,13 +16,14 @@ import (
 	"time"
 
 	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/testkey"
 )
 
 // TestServeTLS: with --tls-cert/--tls-key the server speaks HTTPS only, and
 // a client that trusts the certificate (SSL_CERT_FILE) gets through to the
 // broker's own answer.
 func TestServeTLS(t *testing.T) {
-	sc, err := sandbox.StartBrokerScenario(sandbox.BrokerScenarioOptions{})
+	sc, err := sandbox.StartBrokerScenario(sandbox.BrokerScenarioOptions{Key: testkey.RSA(t), OtherKey: testkey.Other(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

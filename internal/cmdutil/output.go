@@ -8,17 +8,13 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/tip-cli/tip-cli/internal/config"
+	"github.com/tip-cli/tip-cli/internal/credproc"
 	"github.com/tip-cli/tip-cli/internal/session"
 	"github.com/tip-cli/tip-cli/internal/store"
 )
 
-// ValidateOutput checks an --output value (text or json).
-func ValidateOutput(o string) error {
-	if o != "text" && o != "json" {
-		return FlagErrorf("invalid --output %q: want text or json", o)
-	}
-	return nil
-}
+// ValidateOutput checks an --output value (OutputFormats).
+func ValidateOutput(o string) error { return ValidateChoice("output", o, OutputFormats()) }
 
 // WriteJSON writes v as indented JSON in one write (stdout is an API).
 func WriteJSON(w io.Writer, v any) error {
@@ -78,9 +74,15 @@ func (f *Factory) DeleteSecrets(ctx context.Context, profile string) (string, er
 	return st.Name(), nil
 }
 
-// AddOutputFlag registers --output/-o (text or json), checked by ValidateOutput.
+// AddOutputFlag registers --output/-o (OutputFormats), checked by ValidateOutput.
 func AddOutputFlag(cmd *cobra.Command, output *string) {
-	cmd.Flags().StringVarP(output, "output", "o", "text", "output format: text or json")
+	AddChoiceFlag(cmd, output, "output", "o", "text", "output format", OutputFormats())
+}
+
+// AddCredentialFormatFlag registers --format (credproc.Formats) for the
+// commands whose stdout is credentials; credproc.ValidateFormat checks it.
+func AddCredentialFormatFlag(cmd *cobra.Command, format *string) {
+	AddChoiceFlag(cmd, format, "format", "", credproc.FormatProcess, "output format", credproc.Formats)
 }
 
 // AddNonInteractiveFlag registers --non-interactive for commands that may

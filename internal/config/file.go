@@ -117,24 +117,8 @@ func ParseProfileJSON(data []byte, provider string) (*Profile, error) {
 	default:
 		p.Provider = inferProvider(&p)
 	}
-	if p.Provider == "entra" || p.Provider == "entraid" || p.Provider == "azure" {
-		p.Provider = ProviderEntraID
-	}
+	p.Provider = canonicalProvider(p.Provider)
 	return &p, nil
-}
-
-func inferProvider(p *Profile) string {
-	switch {
-	case p.OktaURL != "":
-		return ProviderOkta
-	case p.EntraTenantID != "":
-		return ProviderEntraID
-	case p.CognitoDomain != "":
-		return ProviderCognito
-	case p.IssuerURL != "":
-		return ProviderOIDC
-	}
-	return ""
 }
 
 // Profile returns the named profile or a *NotConfiguredError.

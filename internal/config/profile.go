@@ -11,17 +11,6 @@ import (
 	"github.com/tip-cli/tip-cli/internal/loopback"
 )
 
-// Provider names accepted by `configure idp --provider`.
-const (
-	ProviderOkta    = "okta"
-	ProviderEntraID = "entra-id"
-	ProviderCognito = "cognito"
-	ProviderOIDC    = "oidc"
-)
-
-// Providers lists the supported identity provider presets in display order.
-var Providers = []string{ProviderOkta, ProviderEntraID, ProviderCognito, ProviderOIDC}
-
 // DefaultRedirectURI is what users register with their IdP application.
 const DefaultRedirectURI = "http://localhost:8090/callback"
 
@@ -65,50 +54,14 @@ type Profile struct {
 	SessionPolicyARNs []string `json:"session_policy_arns,omitempty"`
 }
 
-// Issuer returns the OIDC issuer URL the profile's preset resolves to.
-// Okta: the org or authorization-server URL as given; Entra ID: the v2.0
-// tenant issuer; Cognito: the user pool's issuer
-// https://cognito-idp.<region>.amazonaws.com/<pool id> when
-// cognito_user_pool_id is set, else cognito_domain taken as the issuer.
-func (p *Profile) Issuer() string {
-	switch p.Provider {
-	case ProviderOkta:
-		return strings.TrimRight(p.OktaURL, "/")
-	case ProviderEntraID:
-		if strings.HasPrefix(p.EntraTenantID, "http://") || strings.HasPrefix(p.EntraTenantID, "https://") {
-			return strings.TrimRight(p.EntraTenantID, "/")
-		}
-		return "https://login.microsoftonline.com/" + p.EntraTenantID + "/v2.0"
-	case ProviderCognito:
-		if p.CognitoPoolID != "" {
-			region, _, _ := strings.Cut(p.CognitoPoolID, "_")
-			return "https://cognito-idp." + region + ".amazonaws.com/" + p.CognitoPoolID
-		}
-		d := strings.TrimRight(p.CognitoDomain, "/")
-		if !strings.Contains(d, "://") {
-			d = "https://" + d
-		}
-		return d
-	default:
-		return strings.TrimRight(p.IssuerURL, "/")
-	}
-}
+// Issuer returns the OIDC issuer URL the profile's preset derives from its
+// keys (see Presets).
+func (p *Profile) Issuer() string { return PresetFor(p.Provider).issuer(p) }
 
-// Client returns the OAuth client id for the profile's preset.
+// Client returns the OAuth client id: the preset's own key, else client_id.
 func (p *Profile) Client() string {
-	switch p.Provider {
-	case ProviderOkta:
-		if p.OktaClientID != "" {
-			return p.OktaClientID
-		}
-	case ProviderEntraID:
-		if p.EntraClientID != "" {
-			return p.EntraClientID
-		}
-	case ProviderCognito:
-		if p.CognitoClient != "" {
-			return p.CognitoClient
-		}
+	if c := *PresetFor(p.Provider).ClientField(p); c != "" {
+		return c
 	}
 	return p.ClientID
 }
@@ -120,12 +73,7 @@ func (p *Profile) OAuthScopes() []string {
 	if len(p.Scopes) > 0 {
 		return withOpenID(p.Scopes)
 	}
-	switch p.Provider {
-	case ProviderCognito:
-		return []string{"openid", "email", "profile"}
-	default:
-		return []string{"openid", "email", "profile", "offline_access"}
-	}
+	return PresetFor(p.Provider).Scopes
 }
 
 func withOpenID(scopes []string) []string {
@@ -156,12 +104,11 @@ func (p *Profile) SignInFlow() string {
 // Validate checks every field a sign-in and exchange will rely on. It never
 // touches the network.
 func (p *Profile) Validate() error {
-	switch p.Provider {
-	case ProviderOkta, ProviderEntraID, ProviderCognito, ProviderOIDC:
-	case "":
-		return fmt.Errorf("provider is required (one of %s)", strings.Join(Providers, ", "))
-	default:
-		return fmt.Errorf("unknown provider %q (want one of %s)", p.Provider, strings.Join(Providers, ", "))
+	if _, ok := LookupPreset(p.Provider); !ok {
+		if p.Provider == "" {
+			return fmt.Errorf("provider is required (one of %s)", strings.Join(ProviderNames(), ", "))
+		}
+		return fmt.Errorf("unknown provider %q (want one of %s)", p.Provider, strings.Join(ProviderNames(), ", "))
 	}
 	if err := p.validateIdP(); err != nil {
 		return err
@@ -204,63 +151,22 @@ func (p *Profile) Validate() error {
 }
 
 func (p *Profile) validateIdP() error {
-	var key string
-	switch p.Provider {
-	case ProviderOkta:
-		key = "okta_url"
-		if p.OktaURL == "" {
-			return fmt.Errorf("okta_url is required for provider okta")
-		}
-	case ProviderEntraID:
-		key = "entra_tenant_id"
-		if p.EntraTenantID == "" {
-			return fmt.Errorf("entra_tenant_id is required for provider entra-id")
-		}
-		// Entra's discovery names its issuer by tenant GUID: a domain or
-		// "common" would fail issuer verification at sign-in, so say so now.
-		if !strings.Contains(p.EntraTenantID, "://") && !tenantRE().MatchString(p.EntraTenantID) {
-			return fmt.Errorf("entra_tenant_id %q must be the tenant id (a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47), not a domain", p.EntraTenantID)
-		}
-	case ProviderCognito:
-		key = "cognito_domain"
-		switch {
-		case p.CognitoPoolID != "":
-			key = "cognito_user_pool_id"
-			if !cognitoPoolRE().MatchString(p.CognitoPoolID) {
-				return fmt.Errorf("cognito_user_pool_id %q is not a user pool id (REGION_ID, e.g. us-east-1_AbC123)", p.CognitoPoolID)
-			}
-		case p.CognitoDomain == "":
-			return fmt.Errorf("cognito_user_pool_id (or cognito_domain as the issuer URL) is required for provider cognito")
-		case strings.Contains(p.CognitoDomain, ".amazoncognito.com"):
-			// The hosted UI domain serves no discovery document: the
-			// OIDC issuer is the user pool.
-			return fmt.Errorf("cognito_domain %q is the hosted UI domain; set cognito_user_pool_id (e.g. us-east-1_AbC123): the OIDC issuer is the user pool", p.CognitoDomain)
-		}
-	case ProviderOIDC:
-		key = "issuer_url"
-		if p.IssuerURL == "" {
-			return fmt.Errorf("issuer_url is required for provider oidc")
-		}
+	ps := PresetFor(p.Provider)
+	key, err := ps.validate(p)
+	if err != nil {
+		return err
 	}
 	if err := ValidateIssuerURL(p.Issuer()); err != nil {
 		return fmt.Errorf("%s: %w", key, err)
 	}
 	if strings.TrimSpace(p.Client()) == "" {
-		return fmt.Errorf("client id is required (%s)", clientKey(p.Provider))
+		want := "client_id"
+		if ps.ClientKey != "" {
+			want = ps.ClientKey + " or client_id"
+		}
+		return fmt.Errorf("client id is required (%s)", want)
 	}
 	return nil
-}
-
-func clientKey(provider string) string {
-	switch provider {
-	case ProviderOkta:
-		return "okta_client_id or client_id"
-	case ProviderEntraID:
-		return "entra_client_id or client_id"
-	case ProviderCognito:
-		return "cognito_client_id or client_id"
-	}
-	return "client_id"
 }
 
 // ValidateIssuerURL accepts absolute https URLs, and http only for loopback

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/tip-cli/tip-cli/internal/store"
 )
@@ -13,11 +14,14 @@ type DeviceOptions struct {
 	// Show tells the user where to go and which code to enter
 	// (verificationURIComplete may be ""). It is called once, before polling.
 	Show func(verificationURI, userCode, verificationURIComplete string)
+	// Sleep waits between polls, or returns the context's error; default a
+	// real timer. Tests pass one that moves a test clock.
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 // LoginDevice signs the user in with the device authorization grant
 // (RFC 8628), for machines without a browser. It needs the issuer to
-// advertise device_authorization_endpoint. Polling (golang.org/x/oauth2)
+// advertise device_authorization_endpoint. Polling (pollDevice)
 // waits the announced interval (5 s when absent), adds 5 s on slow_down,
 // keeps waiting on authorization_pending and stops at the code's expiry.
 // The ID token is verified before it is returned.
@@ -48,7 +52,11 @@ func (c *Client) LoginDevice(ctx context.Context, o DeviceOptions) (*store.Token
 		return nil, errors.New("start device sign-in: the identity provider's answer lacks device_code, user_code or verification_uri")
 	}
 	o.Show(da.VerificationURI, da.UserCode, da.VerificationURIComplete)
-	tok, err := p.oauth.DeviceAccessToken(hctx, da)
+	sleep := o.Sleep
+	if sleep == nil {
+		sleep = sleepCtx
+	}
+	tok, err := p.pollDevice(ctx, da, sleep)
 	if err != nil {
 		return nil, deviceError(ctx, err)
 	}

@@ -9,16 +9,19 @@ import (
 	"time"
 
 	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/testclock"
 )
 
-// The device flow polls in real time (x/oauth2), so these tests use the
-// real clock and a 1 s interval.
+// The device flow waits through DeviceOptions.Sleep: the tests of its
+// timing move a test clock the sandbox IdP shares; the others use the real
+// clock and a 1 s interval.
 
 func TestLoginDevice(t *testing.T) {
 	t.Parallel()
-	idp := newSandbox(t, sandbox.IdPOptions{DeviceInterval: time.Second})
-	c := newClient(idp, nil)
-	pr := &pollRecorder{}
+	clock := testclock.New(time.Now())
+	idp := newSandbox(t, sandbox.IdPOptions{Now: clock.Now, DeviceInterval: time.Second})
+	c := newClient(idp, clock.Now)
+	pr := &pollRecorder{now: clock.Now}
 	c.HTTPClient = &http.Client{Timeout: 10 * time.Second, Transport: pr}
 	var shown [3]string
 	show := func(uri, code, complete string) {
@@ -27,7 +30,7 @@ func TestLoginDevice(t *testing.T) {
 			t.Errorf("approve: %v", err)
 		}
 	}
-	toks, err := c.LoginDevice(t.Context(), DeviceOptions{Show: show})
+	toks, err := c.LoginDevice(t.Context(), DeviceOptions{Show: show, Sleep: clockSleep(clock)})
 	if err != nil {
 		t.Fatalf("device login: %v", err)
 	}
@@ -46,10 +49,11 @@ func TestLoginDevice(t *testing.T) {
 // and the next poll must wait the interval plus 5 s (RFC 8628 §3.5).
 func TestLoginDeviceSlowDown(t *testing.T) {
 	t.Parallel()
-	idp := newSandbox(t, sandbox.IdPOptions{DeviceInterval: time.Second})
-	c := newClient(idp, nil)
+	clock := testclock.New(time.Now())
+	idp := newSandbox(t, sandbox.IdPOptions{Now: clock.Now, DeviceInterval: time.Second})
+	c := newClient(idp, clock.Now)
 	var userCode string
-	pr := &pollRecorder{early: true, after: func(errorCode string) {
+	pr := &pollRecorder{early: true, now: clock.Now, after: func(errorCode string) {
 		if errorCode == "slow_down" { // the user approves while the client backs off
 			if err := idp.ApproveDevice(userCode); err != nil {
 				t.Errorf("approve: %v", err)
@@ -58,7 +62,7 @@ func TestLoginDeviceSlowDown(t *testing.T) {
 	}}
 	c.HTTPClient = &http.Client{Timeout: 10 * time.Second, Transport: pr}
 	show := func(_, code, _ string) { userCode = code }
-	if _, err := c.LoginDevice(t.Context(), DeviceOptions{Show: show}); err != nil {
+	if _, err := c.LoginDevice(t.Context(), DeviceOptions{Show: show, Sleep: clockSleep(clock)}); err != nil {
 		t.Fatalf("device login: %v", err)
 	}
 	polls := pr.recorded()

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/testclock"
+	"github.com/tip-cli/tip-cli/internal/testkey"
 )
 
 // testNow is the fixed clock shared by the sandbox IdP and the client.
@@ -25,6 +27,9 @@ func testNow() time.Time { return time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC) }
 // newSandbox starts a sandbox IdP for one test.
 func newSandbox(t *testing.T, opts sandbox.IdPOptions) *sandbox.IdP {
 	t.Helper()
+	if opts.Key == nil {
+		opts.Key = testkey.RSA(t)
+	}
 	idp, err := sandbox.NewIdP(opts)
 	if err != nil {
 		t.Fatalf("start sandbox idp: %v", err)
@@ -50,6 +55,14 @@ func newClient(idp *sandbox.IdP, now func() time.Time) *Client {
 func browser() func(ctx context.Context, authURL string) error {
 	return func(ctx context.Context, authURL string) error {
 		return sandbox.FakeBrowser(ctx, &http.Client{Timeout: 10 * time.Second}, authURL)
+	}
+}
+
+// clockSleep is a DeviceOptions.Sleep that moves clock instead of waiting.
+func clockSleep(clock *testclock.Clock) func(context.Context, time.Duration) error {
+	return func(ctx context.Context, d time.Duration) error {
+		clock.Advance(d)
+		return ctx.Err()
 	}
 }
 
@@ -155,6 +168,8 @@ type pollRecorder struct {
 	early bool
 	// after, if set, runs after each recorded poll with its error code.
 	after func(errorCode string)
+	// now stamps the polls; default time.Now.
+	now   func() time.Time
 	mu    sync.Mutex
 	polls []poll
 }
@@ -190,6 +205,9 @@ func (pr *pollRecorder) send(req *http.Request, body []byte) (*http.Response, er
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
 	at := time.Now()
+	if pr.now != nil {
+		at = pr.now()
+	}
 	resp, err := http.DefaultTransport.RoundTrip(r)
 	if err != nil {
 		return nil, err

@@ -191,6 +191,34 @@ func TestRealProviderRefreshRotation(t *testing.T) {
 	wantInvalidGrant(t, "Refresh with an unknown refresh token", err)
 }
 
+// TestRealProviderDevicePolling polls the provider's token endpoint with a
+// device code nobody approves: the provider must answer
+// authorization_pending (not invalid_request or invalid_client) to the
+// request pollDevice builds, and the poller must keep waiting the announced
+// interval until the context ends.
+func TestRealProviderDevicePolling(t *testing.T) {
+	issuer := realProviderIssuer(t)
+	c := realProviderClient(issuer, "http://127.0.0.1:0/callback")
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var sleeps []time.Duration
+	sleep := func(ctx context.Context, d time.Duration) error {
+		sleeps = append(sleeps, d)
+		if len(sleeps) == 3 {
+			cancel()
+		}
+		return ctx.Err()
+	}
+	var userCode string
+	_, err := c.LoginDevice(ctx, idp.DeviceOptions{Show: func(_, code, _ string) { userCode = code }, Sleep: sleep})
+	if userCode == "" || !errors.Is(err, context.Canceled) {
+		t.Fatalf("user code %q, err = %v, want a code and sign-in cancelled after two pending polls", userCode, err)
+	}
+	if len(sleeps) != 3 || sleeps[0] != sleeps[1] || sleeps[0] < time.Second {
+		t.Fatalf("waits = %v, want the announced interval before each of two polls", sleeps)
+	}
+}
+
 // TestRealProviderStrayCallbacks: requests without the sign-in's state
 // arriving at the callback before the provider's real redirect do not end
 // the sign-in; the provider's redirect then completes it.

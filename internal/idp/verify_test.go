@@ -9,12 +9,13 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 
 	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/testkey"
 )
 
 func TestVerify(t *testing.T) {
 	t.Parallel()
 	idp := newSandbox(t, sandbox.IdPOptions{Now: testNow})
-	other := newSandbox(t, sandbox.IdPOptions{Now: testNow})
+	other := newSandbox(t, sandbox.IdPOptions{Now: testNow, Key: testkey.Other(t)}) // a different signing key
 	mint := func(mutate func(map[string]any)) func(t *testing.T) string {
 		return func(t *testing.T) string {
 			tok, err := idp.MintIDToken("alice@example.com", mutate)

@@ -73,6 +73,7 @@ type APIGateway struct {
 	mu          sync.Mutex
 	inflight    map[string]*apigwInvocation
 	invocations int
+	polling     int // runtime polls waiting in serveNext (tests wait for one)
 }
 
 // NewAPIGateway starts the REST API and the Runtime API on two loopback

@@ -144,6 +144,8 @@ func lambdaInvocationPath(rest string) (id, action string, ok bool) {
 
 // serveNext long-polls until an invocation is queued, then hands it over.
 func (g *APIGateway) serveNext(w http.ResponseWriter, r *http.Request) {
+	g.setPolling(+1)
+	defer g.setPolling(-1)
 	select {
 	case inv := <-g.queue:
 		deadline := time.Now().Add(g.opts.Timeout) // the runtime's own clock, not the emulated one
@@ -162,6 +164,12 @@ func (g *APIGateway) serveNext(w http.ResponseWriter, r *http.Request) {
 	case <-g.closed:
 		lambdaWriteError(w, http.StatusInternalServerError, "Runtime.ContainerError", "the execution environment is shutting down")
 	}
+}
+
+func (g *APIGateway) setPolling(delta int) {
+	g.mu.Lock()
+	g.polling += delta
+	g.mu.Unlock()
 }
 
 // serveInvocationResult accepts /response or /error for an invocation.

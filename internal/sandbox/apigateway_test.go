@@ -213,6 +213,7 @@ func apigwEcho(runtimeHeaders chan<- http.Header) apigwFunc {
 }
 
 func TestAPIGatewayProxiesSignedRequest(t *testing.T) {
+	t.Parallel()
 	fx := apigwStart(t, nil)
 	runtimeHeaders := make(chan http.Header, 1)
 	fx.runRuntimes(t, 1, apigwEcho(runtimeHeaders))
@@ -284,6 +285,7 @@ func TestAPIGatewayProxiesSignedRequest(t *testing.T) {
 }
 
 func TestAPIGatewayRoutesResources(t *testing.T) {
+	t.Parallel()
 	fx := apigwStart(t, nil)
 	fx.runRuntimes(t, 1, apigwEcho(nil))
 	creds := fx.roleCreds("App", "s", time.Hour)
@@ -311,6 +313,7 @@ func TestAPIGatewayRoutesResources(t *testing.T) {
 }
 
 func TestAPIGatewayRefusesBeforeIntegration(t *testing.T) {
+	t.Parallel()
 	fx := apigwStart(t, nil)
 	good := fx.roleCreds("App", "s", time.Hour)
 	wrongSecret := good
@@ -380,6 +383,7 @@ func apigwCheckRefusal(t *testing.T, resp *http.Response, b []byte, code, messag
 }
 
 func TestAPIGatewayPayloadQuota(t *testing.T) {
+	t.Parallel()
 	fx := apigwStart(t, nil)
 	resp, b := fx.do(t, apigwCall{method: "POST", path: "/prod/applications", body: strings.Repeat("x", apigwMaxBody+1)})
 	if resp.StatusCode != http.StatusRequestEntityTooLarge {

@@ -17,6 +17,9 @@ import (
 // appStart starts an AppIssuer closed at test end.
 func appStart(t *testing.T, o AppIssuerOptions) *AppIssuer {
 	t.Helper()
+	if o.Key == nil {
+		o.Key = awsTestKey(t, 0)
+	}
 	i, err := NewAppIssuer(o)
 	if err != nil {
 		t.Fatalf("NewAppIssuer: %v", err)
@@ -70,6 +73,7 @@ func appVerify(t *testing.T, tok string, set jose.JSONWebKeySet) (string, map[st
 }
 
 func TestAppIssuerOptions(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		opts    AppIssuerOptions
@@ -83,6 +87,9 @@ func TestAppIssuerOptions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if tt.name != "default" { // "default" generates its own key
+				tt.opts.Key = awsTestKey(t, 0)
+			}
 			i, err := NewAppIssuer(tt.opts)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
@@ -108,6 +115,7 @@ func TestAppIssuerOptions(t *testing.T) {
 }
 
 func TestAppIssuerMintClaims(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 	i := appStart(t, AppIssuerOptions{Now: func() time.Time { return now }})
 	_, set := appGetJWKS(t, i)
@@ -151,6 +159,7 @@ func TestAppIssuerMintClaims(t *testing.T) {
 }
 
 func TestAppIssuerMintWith(t *testing.T) {
+	t.Parallel()
 	i := appStart(t, AppIssuerOptions{})
 	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -188,6 +197,7 @@ func TestAppIssuerMintWith(t *testing.T) {
 }
 
 func TestAppIssuerRotateAndFetches(t *testing.T) {
+	t.Parallel()
 	i := appStart(t, AppIssuerOptions{})
 	old, err := i.Mint(nil)
 	if err != nil {

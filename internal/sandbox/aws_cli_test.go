@@ -15,6 +15,7 @@ import (
 // against botocore: the installed AWS CLI calls GetCallerIdentity with the
 // identity-enhanced credentials. Set TIP_SANDBOX_AWSCLI=1 to run it.
 func TestAWSCLIGetCallerIdentity(t *testing.T) {
+	t.Parallel()
 	if os.Getenv("TIP_SANDBOX_AWSCLI") != "1" {
 		t.Skip("set TIP_SANDBOX_AWSCLI=1 to run against the installed AWS CLI")
 	}

@@ -17,6 +17,7 @@ import (
 )
 
 func TestAWSFullChain(t *testing.T) {
+	t.Parallel()
 	f := awsStart(t, func(o *AWSOptions) {
 		o.Users = map[string]string{"Alice@Example.com": "u-alice"}
 		o.Grants = []GrantRule{{Grantee: "u-alice", Scope: "s3://data/alice/*", Permission: "READWRITE"}}
@@ -128,6 +129,7 @@ func awsCheckIDToken(t *testing.T, a *AWS, raw, ictx string) {
 }
 
 func TestAWSFailNext(t *testing.T) {
+	t.Parallel()
 	f := awsStart(t, nil)
 	ctx := context.Background()
 	oidcCreds := f.webIdentity(t)
@@ -165,6 +167,7 @@ func TestAWSFailNext(t *testing.T) {
 }
 
 func TestAWSDefaultsAndUserID(t *testing.T) {
+	t.Parallel()
 	f := awsStart(t, func(o *AWSOptions) { o.Users = map[string]string{"bob@example.com": "u-bob"} })
 	a := f.aws
 	if a.AccountID() != "123456789012" || a.Region() != "us-east-1" || !strings.HasPrefix(a.URL(), "http://127.0.0.1:") {

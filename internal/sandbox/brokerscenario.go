@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -35,6 +36,9 @@ type BrokerScenarioOptions struct {
 	Now func() time.Time
 	// AWSAddr and IssuerAddr fix the listen addresses (default 127.0.0.1:0).
 	AWSAddr, IssuerAddr string
+	// Key signs for the AWS emulation and the application's issuer,
+	// OtherKey for the other application's; generated when nil.
+	Key, OtherKey *rsa.PrivateKey
 }
 
 // BrokerScenario is the broker's world on loopback: the AWS emulation with
@@ -51,16 +55,16 @@ type BrokerScenario struct {
 
 // StartBrokerScenario starts the scenario's servers.
 func StartBrokerScenario(o BrokerScenarioOptions) (*BrokerScenario, error) {
-	a, err := NewAWS(AWSOptions{Now: o.Now, Addr: o.AWSAddr})
+	a, err := NewAWS(AWSOptions{Now: o.Now, Addr: o.AWSAddr, Key: o.Key})
 	if err != nil {
 		return nil, err
 	}
-	app, err := NewAppIssuer(AppIssuerOptions{Now: o.Now, Addr: o.IssuerAddr})
+	app, err := NewAppIssuer(AppIssuerOptions{Now: o.Now, Addr: o.IssuerAddr, Key: o.Key})
 	if err != nil {
 		a.Close()
 		return nil, err
 	}
-	other, err := NewAppIssuer(AppIssuerOptions{Now: o.Now})
+	other, err := NewAppIssuer(AppIssuerOptions{Now: o.Now, Key: o.OtherKey})
 	if err != nil {
 		a.Close()
 		app.Close()

@@ -12,6 +12,7 @@ import (
 )
 
 func TestFakeBrowser(t *testing.T) {
+	t.Parallel()
 	var hits atomic.Int32
 	callback := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
@@ -69,6 +70,7 @@ func TestFakeBrowser(t *testing.T) {
 }
 
 func TestFakeBrowserHonoursContext(t *testing.T) {
+	t.Parallel()
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		<-r.Context().Done()
 	}))
@@ -85,6 +87,7 @@ func TestFakeBrowserHonoursContext(t *testing.T) {
 }
 
 func TestBrowserText(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"<html><body><h1>Error</h1><p>bad   thing</p></body></html>", "Error bad thing"},
 		{"plain", "plain"},

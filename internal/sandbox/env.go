@@ -1,9 +1,11 @@
 package sandbox
 
 import (
+	"crypto/rsa"
 	"fmt"
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/tip-cli/tip-cli/internal/config"
 )
@@ -18,6 +20,9 @@ type EnvOptions struct {
 	DeviceInterval time.Duration
 	// IDTokenTTL is the IdP ID token lifetime (default 1 h).
 	IDTokenTTL time.Duration
+	// Key signs the IdP's and Identity Center's tokens; generated when nil.
+	// Tests pass one cached key: RSA-2048 generation takes ~130 ms.
+	Key *rsa.PrivateKey
 	// SessionLifetime shortens identity-enhanced and S3 Access Grants
 	// sessions (AWSOptions.SessionLifetime).
 	SessionLifetime time.Duration
@@ -49,7 +54,7 @@ func DefaultGrants() []GrantRule {
 
 // Start starts the IdP and the AWS emulation on loopback.
 func Start(o EnvOptions) (*Env, error) {
-	idp, err := NewIdP(IdPOptions{Now: o.Now, Addr: o.IdPAddr, DeviceInterval: o.DeviceInterval, IDTokenTTL: o.IDTokenTTL, NoJTI: o.NoJTI})
+	idp, err := NewIdP(IdPOptions{Now: o.Now, Addr: o.IdPAddr, DeviceInterval: o.DeviceInterval, IDTokenTTL: o.IDTokenTTL, NoJTI: o.NoJTI, Key: o.Key})
 	if err != nil {
 		return nil, fmt.Errorf("start sandbox IdP: %w", err)
 	}
@@ -66,6 +71,7 @@ func Start(o EnvOptions) (*Env, error) {
 		Groups:    map[string][]string{AliceUserID: {"data-analysts"}},
 		Grants:    grants,
 		Addr:      o.AWSAddr,
+		Key:       o.Key,
 
 		SessionLifetime: o.SessionLifetime,
 	})

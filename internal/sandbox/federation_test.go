@@ -39,6 +39,7 @@ func awsSessionParam(t *testing.T, c aws.Credentials) string {
 }
 
 func TestFederationGetSigninToken(t *testing.T) {
+	t.Parallel()
 	f := awsGrantFixture(t)
 	ctx := context.Background()
 	oidcCreds, enhanced := f.chain(t)
@@ -99,6 +100,7 @@ func TestFederationGetSigninToken(t *testing.T) {
 }
 
 func TestFederationLogin(t *testing.T) {
+	t.Parallel()
 	f := awsStart(t, nil)
 	oidcCreds := f.webIdentity(t)
 	_, body, _ := awsFederation(t, f.aws, url.Values{"Action": {"getSigninToken"}, "Session": {awsSessionParam(t, oidcCreds)}})

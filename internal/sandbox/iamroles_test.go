@@ -76,6 +76,7 @@ func awsMessage(err error) string {
 }
 
 func TestRoleCredentialsIdentity(t *testing.T) {
+	t.Parallel()
 	s := brokerStart(t)
 	out, err := s.sts(s.broker).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
 	if err != nil {
@@ -93,6 +94,7 @@ func TestRoleCredentialsIdentity(t *testing.T) {
 }
 
 func TestAssumeAddedRoleTrust(t *testing.T) {
+	t.Parallel()
 	s := brokerStart(t)
 	strict := s.aws.AddRole(RoleSpec{Name: "no-tags", TrustedRoleARNs: []string{s.brokerARN}})
 	other := s.aws.RoleCredentials("other-app", "app", time.Hour)
@@ -154,6 +156,7 @@ func TestAssumeAddedRoleTrust(t *testing.T) {
 }
 
 func TestAssumeAddedRoleSessionTags(t *testing.T) {
+	t.Parallel()
 	s := brokerStart(t)
 	yellow := s.tenant(t, "Yellow")
 	if got := s.aws.SessionTags(yellow.AccessKeyID); len(got) != 1 || got["TenantID"] != "Yellow" {
@@ -178,6 +181,7 @@ func TestAssumeAddedRoleSessionTags(t *testing.T) {
 }
 
 func TestAssumeAddedRoleTransitiveTags(t *testing.T) {
+	t.Parallel()
 	s := brokerStart(t)
 	hopARN := s.aws.AddRole(RoleSpec{Name: "hop", TrustedRoleARNs: []string{s.brokerARN}, AllowTagSession: true})
 	finalARN := s.aws.AddRole(RoleSpec{Name: "final", TrustedRoleARNs: []string{hopARN}, AllowTagSession: true})
@@ -218,6 +222,7 @@ func TestAssumeAddedRoleTransitiveTags(t *testing.T) {
 }
 
 func TestAssumeRoleTagValidation(t *testing.T) {
+	t.Parallel()
 	s := brokerStart(t)
 	many := func(n int) []ststypes.Tag {
 		var kv []string
@@ -267,6 +272,7 @@ func TestAssumeRoleTagValidation(t *testing.T) {
 }
 
 func TestSTSParseTagsNull(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		form url.Values
@@ -288,6 +294,7 @@ func TestSTSParseTagsNull(t *testing.T) {
 }
 
 func TestIAMResourceMatch(t *testing.T) {
+	t.Parallel()
 	yellow := map[string]string{"TenantID": "Yellow"}
 	tests := []struct {
 		pattern, resource string

@@ -17,6 +17,7 @@ import (
 // emulation) and against the sandbox, and compares what diag relies on.
 // Set TIP_CLI_TEST_MOTO_URL=http://127.0.0.1:PORT (moto_server -p PORT).
 func TestIdentityStoreAgainstMoto(t *testing.T) {
+	t.Parallel()
 	motoURL := os.Getenv("TIP_CLI_TEST_MOTO_URL")
 	if motoURL == "" {
 		t.Skip("TIP_CLI_TEST_MOTO_URL not set (moto_server -H 127.0.0.1 -p PORT)")

@@ -20,6 +20,7 @@ func idsGetUserIDInput(storeID, path, value string) *identitystore.GetUserIdInpu
 }
 
 func TestIdentityStoreUsers(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	tests := []struct {
 		name       string
@@ -77,6 +78,7 @@ func TestIdentityStoreUsers(t *testing.T) {
 }
 
 func TestIdentityStoreWrongStore(t *testing.T) {
+	t.Parallel()
 	f := ssoaStart(t, IdentityCenterConfig{})
 	_, err := f.ids.DescribeUser(context.Background(), &identitystore.DescribeUserInput{IdentityStoreId: aws.String("d-0000000000"), UserId: aws.String("u-alice")})
 	if ssoaCode(err) != "ResourceNotFoundException" {

@@ -23,6 +23,7 @@ func idpAuthorizeQuery(i *IdP) url.Values {
 }
 
 func TestIdPAuthorizeRedirectsErrors(t *testing.T) {
+	t.Parallel()
 	i := idpStart(t, IdPOptions{})
 	tests := []struct {
 		name      string
@@ -77,6 +78,7 @@ func TestIdPAuthorizeRedirectsErrors(t *testing.T) {
 }
 
 func TestIdPAuthorizeNeverRedirectsUnvalidated(t *testing.T) {
+	t.Parallel()
 	i := idpStart(t, IdPOptions{})
 	tests := []struct {
 		name   string
@@ -119,6 +121,7 @@ func TestIdPAuthorizeNeverRedirectsUnvalidated(t *testing.T) {
 }
 
 func TestIdPDenyNextIsConsumedOnlyByValidRequests(t *testing.T) {
+	t.Parallel()
 	i := idpStart(t, IdPOptions{})
 	i.DenyNext("temporarily_unavailable")
 	q := idpAuthorizeQuery(i)

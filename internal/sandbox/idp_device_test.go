@@ -33,6 +33,7 @@ func idpPoll(t *testing.T, i *IdP, deviceCode string) (string, map[string]any) {
 }
 
 func TestIdPDeviceFlowPolling(t *testing.T) {
+	t.Parallel()
 	clock := idpNewClock()
 	i := idpStart(t, IdPOptions{Now: clock.Now, DeviceInterval: time.Second})
 	c := idpNewClient(t, i, clock.Now, "localhost")
@@ -75,6 +76,7 @@ func TestIdPDeviceFlowPolling(t *testing.T) {
 }
 
 func TestIdPDeviceFlowEnds(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		act    func(i *IdP, clock *idpTestClock, userCode string) error
@@ -128,6 +130,7 @@ func idpGetOK(u string) error {
 }
 
 func TestIdPDeviceAuthorizationErrors(t *testing.T) {
+	t.Parallel()
 	i := idpStart(t, IdPOptions{})
 	tests := []struct {
 		name       string
@@ -155,6 +158,7 @@ func TestIdPDeviceAuthorizationErrors(t *testing.T) {
 // TestIdPDeviceAccessTokenRealClient runs x/oauth2's own polling loop
 // against the IdP on the real clock (about two seconds).
 func TestIdPDeviceAccessTokenRealClient(t *testing.T) {
+	t.Parallel()
 	i := idpStart(t, IdPOptions{DeviceInterval: time.Second})
 	c := idpNewClient(t, i, nil, "localhost")
 	da := idpDeviceStart(t, c)

@@ -27,6 +27,9 @@ func idpNewClock() *idpTestClock {
 // idpStart starts an IdP closed at test end.
 func idpStart(t *testing.T, opts IdPOptions) *IdP {
 	t.Helper()
+	if opts.Key == nil {
+		opts.Key = awsTestKey(t, 0)
+	}
 	i, err := NewIdP(opts)
 	if err != nil {
 		t.Fatalf("NewIdP: %v", err)

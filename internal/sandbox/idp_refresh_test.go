@@ -11,6 +11,7 @@ import (
 )
 
 func TestIdPRefreshRotation(t *testing.T) {
+	t.Parallel()
 	clock := idpNewClock()
 	i := idpStart(t, IdPOptions{Now: clock.Now, IDTokenTTL: 10 * time.Minute})
 	c := idpNewClient(t, i, clock.Now, "localhost")
@@ -57,6 +58,7 @@ func TestIdPRefreshRotation(t *testing.T) {
 }
 
 func TestIdPRefreshScope(t *testing.T) {
+	t.Parallel()
 	i := idpStart(t, IdPOptions{})
 	c := idpNewClient(t, i, nil, "127.0.0.1")
 	tests := []struct {
@@ -86,6 +88,7 @@ func TestIdPRefreshScope(t *testing.T) {
 }
 
 func TestIdPRefreshWrongClient(t *testing.T) {
+	t.Parallel()
 	i := idpStart(t, IdPOptions{})
 	c := idpNewClient(t, i, nil, "localhost")
 	tok := c.login(t)
@@ -101,6 +104,7 @@ func TestIdPRefreshWrongClient(t *testing.T) {
 }
 
 func TestIdPRevokeAll(t *testing.T) {
+	t.Parallel()
 	i := idpStart(t, IdPOptions{})
 	c := idpNewClient(t, i, nil, "localhost")
 	a, b := c.login(t), c.login(t)

@@ -17,6 +17,7 @@ import (
 )
 
 func TestIdPAuthorizationCodePKCE(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		host  string
@@ -71,6 +72,7 @@ func TestIdPAuthorizationCodePKCE(t *testing.T) {
 }
 
 func TestIdPCodeExchangeErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		mutate   func(c *idpClient, s *idpSignIn, clock *idpTestClock)
@@ -111,6 +113,7 @@ func TestIdPCodeExchangeErrors(t *testing.T) {
 }
 
 func TestIdPCodeReuseRevokesTokens(t *testing.T) {
+	t.Parallel()
 	i := idpStart(t, IdPOptions{})
 	c := idpNewClient(t, i, nil, "localhost")
 	s := c.signIn(t)
@@ -128,6 +131,7 @@ func TestIdPCodeReuseRevokesTokens(t *testing.T) {
 }
 
 func TestIdPTokenErrorFormat(t *testing.T) {
+	t.Parallel()
 	i := idpStart(t, IdPOptions{})
 	tests := []struct {
 		name       string
@@ -156,6 +160,7 @@ func TestIdPTokenErrorFormat(t *testing.T) {
 }
 
 func TestIdPDenyNextAndSetUser(t *testing.T) {
+	t.Parallel()
 	i := idpStart(t, IdPOptions{Users: []User{
 		{Subject: "00u-alice", Email: "alice@example.com", Name: "Alice"},
 		{Subject: "00u-bob", Email: "bob@example.com", Name: "Bob", Groups: []string{"admins"}},
@@ -182,6 +187,7 @@ func TestIdPDenyNextAndSetUser(t *testing.T) {
 }
 
 func TestIdPMintIDToken(t *testing.T) {
+	t.Parallel()
 	clock := idpNewClock()
 	i := idpStart(t, IdPOptions{Now: clock.Now})
 	p, err := oidc.NewProvider(context.Background(), i.Issuer())
@@ -250,6 +256,7 @@ func TestIdPMintIDToken(t *testing.T) {
 }
 
 func TestIdPDiscoveryAndJWKS(t *testing.T) {
+	t.Parallel()
 	i := idpStart(t, IdPOptions{})
 	resp, err := http.Get(i.Issuer() + "/.well-known/openid-configuration")
 	if err != nil {
@@ -300,6 +307,7 @@ func idpJSONString(v any) string {
 }
 
 func TestNewIdPOptions(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		opts IdPOptions
@@ -310,6 +318,7 @@ func TestNewIdPOptions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			tt.opts.Key = awsTestKey(t, 0) // the refusal must not depend on key generation
 			if i, err := NewIdP(tt.opts); err == nil {
 				i.Close()
 				t.Fatal("NewIdP succeeded")

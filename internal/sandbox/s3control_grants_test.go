@@ -6,6 +6,7 @@ import (
 )
 
 func TestS3CCovers(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		scope, target string
 		object        bool
@@ -44,6 +45,7 @@ func TestS3CCovers(t *testing.T) {
 }
 
 func TestS3CParseErrors(t *testing.T) {
+	t.Parallel()
 	for _, s := range []string{"", "s3://", "s3:///x", "https://b/x", "s3://b*/x", "s3://b/*/x", "s3://b/a**"} {
 		if _, err := s3cParseScope(s); err == nil {
 			t.Errorf("s3cParseScope(%q) accepted", s)
@@ -60,6 +62,7 @@ func TestS3CParseErrors(t *testing.T) {
 }
 
 func TestS3CMatchGrantTies(t *testing.T) {
+	t.Parallel()
 	grants := []GrantRule{
 		{Grantee: "g", Scope: "s3://b/p/*", Permission: "READ"},
 		{Grantee: "u", Scope: "s3://b/p/*", Permission: "READ"},

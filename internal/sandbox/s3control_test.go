@@ -29,6 +29,7 @@ func awsGrantFixture(t *testing.T) *awsFixture {
 }
 
 func TestS3ControlGetDataAccessMatching(t *testing.T) {
+	t.Parallel()
 	f := awsGrantFixture(t)
 	_, enhanced := f.chain(t)
 	client := f.s3c(enhanced)
@@ -97,6 +98,7 @@ func TestS3ControlGetDataAccessMatching(t *testing.T) {
 }
 
 func TestS3ControlGetDataAccessValidation(t *testing.T) {
+	t.Parallel()
 	f := awsGrantFixture(t)
 	oidcCreds, enhanced := f.chain(t)
 	ctx := context.Background()

@@ -75,6 +75,7 @@ type s3ErrorDoc struct {
 }
 
 func TestS3GetObjectTenantIsolation(t *testing.T) {
+	t.Parallel()
 	s := brokerStart(t)
 	yellow, blue := s.tenant(t, "Yellow"), s.tenant(t, "Blue")
 	untagged, err := s.assume(s.broker, &sts.AssumeRoleInput{RoleArn: aws.String(s.accessARN)})
@@ -156,6 +157,7 @@ func TestS3GetObjectTenantIsolation(t *testing.T) {
 }
 
 func TestS3GetObjectHeaders(t *testing.T) {
+	t.Parallel()
 	s := brokerStart(t)
 	yellow := s.tenant(t, "Yellow")
 	for _, method := range []string{http.MethodGet, http.MethodHead} {
@@ -186,6 +188,7 @@ func TestS3GetObjectHeaders(t *testing.T) {
 }
 
 func TestS3GetObjectFailNextAndReplace(t *testing.T) {
+	t.Parallel()
 	s := brokerStart(t)
 	yellow := s.tenant(t, "Yellow")
 	s.aws.FailNext("GetObject", http.StatusServiceUnavailable, "SlowDown", "Please reduce your request rate.")
@@ -222,6 +225,7 @@ func awsCLIv2(ctx context.Context) string {
 // CLI v2 copies the Yellow tenant's object to stdout and is refused the Blue
 // one. Set TIP_CLI_TEST_AWSCLI=1 (or TIP_SANDBOX_AWSCLI=1) to run it.
 func TestAWSCLIS3Copy(t *testing.T) {
+	t.Parallel()
 	if os.Getenv("TIP_CLI_TEST_AWSCLI") != "1" && os.Getenv("TIP_SANDBOX_AWSCLI") != "1" {
 		t.Skip("set TIP_CLI_TEST_AWSCLI=1 to run against the installed AWS CLI v2")
 	}

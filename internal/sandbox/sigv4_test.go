@@ -23,6 +23,7 @@ import (
 )
 
 func TestSigV4Failures(t *testing.T) {
+	t.Parallel()
 	f := awsStart(t, nil)
 	ctx := context.Background()
 	oidcCreds, enhanced := f.chain(t)
@@ -117,6 +118,7 @@ func awsRawSigned(t *testing.T, c aws.Credentials, method, url, body, service st
 }
 
 func TestSigV4ServiceScopeAndBody(t *testing.T) {
+	t.Parallel()
 	f := awsStart(t, nil)
 	oidcCreds := f.webIdentity(t)
 	form := "Action=GetCallerIdentity&Version=2011-06-15"
@@ -163,6 +165,7 @@ func TestSigV4ServiceScopeAndBody(t *testing.T) {
 }
 
 func TestAWSHandleTarget(t *testing.T) {
+	t.Parallel()
 	f := awsStart(t, nil)
 	_, enhanced := f.chain(t)
 	f.aws.HandleTarget("AWSIdentityStore.GetUserId", func(w http.ResponseWriter, _ *http.Request, caller *Principal, body []byte) {

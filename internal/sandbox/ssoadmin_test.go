@@ -29,6 +29,7 @@ func ssoaStart(t *testing.T, cfg IdentityCenterConfig) *ssoaFixture {
 		Audiences: []string{"client-1"},
 		Users:     map[string]string{"alice@example.com": "u-alice"},
 		Groups:    map[string][]string{"u-alice": {"g-analysts"}},
+		Key:       awsTestKey(t, 0),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -57,6 +58,7 @@ func ssoaCode(err error) string {
 }
 
 func TestSSOAdminHealthy(t *testing.T) {
+	t.Parallel()
 	f := ssoaStart(t, IdentityCenterConfig{})
 	ctx := context.Background()
 	app := aws.String(f.aws.ApplicationARN())
@@ -130,6 +132,7 @@ func TestSSOAdminHealthy(t *testing.T) {
 }
 
 func TestSSOAdminMisconfigurations(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	tests := []struct {
 		name  string
@@ -199,6 +202,7 @@ func TestSSOAdminMisconfigurations(t *testing.T) {
 }
 
 func TestSSOAdminRequiresSignature(t *testing.T) {
+	t.Parallel()
 	f := ssoaStart(t, IdentityCenterConfig{})
 	anon := ssoadmin.NewFromConfig(aws.Config{Region: f.aws.Region(), Credentials: aws.AnonymousCredentials{}, BaseEndpoint: aws.String(f.aws.URL()), RetryMaxAttempts: 1})
 	_, err := anon.DescribeApplication(context.Background(), &ssoadmin.DescribeApplicationInput{ApplicationArn: aws.String(f.aws.ApplicationARN())})

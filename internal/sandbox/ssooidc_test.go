@@ -13,6 +13,7 @@ import (
 )
 
 func TestSSOOIDCCreateTokenWithIAMRules(t *testing.T) {
+	t.Parallel()
 	f := awsStart(t, func(o *AWSOptions) { o.Users = map[string]string{"alice@example.com": "u-alice"} })
 	ctx := context.Background()
 	oidcCreds, enhanced := f.chain(t)

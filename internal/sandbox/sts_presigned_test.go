@@ -78,6 +78,7 @@ func editQuery(t *testing.T, u string, mutate func(url.Values)) string {
 }
 
 func TestSTSPresignedGetCallerIdentity(t *testing.T) {
+	t.Parallel()
 	f := awsStart(t, nil)
 	creds := f.webIdentity(t)
 	now := f.clock.Now()
@@ -152,6 +153,7 @@ func TestSTSPresignedGetCallerIdentity(t *testing.T) {
 }
 
 func TestSTSPresignedRecordsAndFails(t *testing.T) {
+	t.Parallel()
 	f := awsStart(t, nil)
 	creds := f.webIdentity(t)
 	u := presignGCI(t, f, creds, "Action=GetCallerIdentity&Version=2011-06-15&X-Amz-Expires=60", f.clock.Now())

@@ -29,6 +29,7 @@ func awsForge(t *testing.T, claims map[string]any) string {
 }
 
 func TestSTSAssumeRoleWithWebIdentityRules(t *testing.T) {
+	t.Parallel()
 	f := awsStart(t, nil)
 	now := f.clock.Now()
 	tests := []struct {
@@ -86,6 +87,7 @@ func TestSTSAssumeRoleWithWebIdentityRules(t *testing.T) {
 }
 
 func TestSTSWebIdentityUnreachableIdP(t *testing.T) {
+	t.Parallel()
 	f := awsStart(t, nil)
 	tok := f.mint(t, nil)
 	a, err := NewAWS(AWSOptions{Now: f.clock.Now, IssuerURL: "http://127.0.0.1:1", Key: awsTestKey(t, 0)})
@@ -102,6 +104,7 @@ func TestSTSWebIdentityUnreachableIdP(t *testing.T) {
 }
 
 func TestSTSAssumeRoleRules(t *testing.T) {
+	t.Parallel()
 	f := awsStart(t, nil)
 	ctx := context.Background()
 	oidcCreds, enhanced := f.chain(t)
@@ -189,6 +192,7 @@ func TestSTSAssumeRoleRules(t *testing.T) {
 }
 
 func TestSTSExpiredContextAndPlainRoleKind(t *testing.T) {
+	t.Parallel()
 	f := awsStart(t, nil)
 	ctx := context.Background()
 	out, err := f.sts(aws.Credentials{}).AssumeRoleWithWebIdentity(ctx, &sts.AssumeRoleWithWebIdentityInput{

@@ -20,6 +20,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/iostreams"
 	"github.com/tip-cli/tip-cli/internal/sandbox"
 	"github.com/tip-cli/tip-cli/internal/store"
+	"github.com/tip-cli/tip-cli/internal/testkey"
 )
 
 // Kit is a test's sandbox and the Factory pointed at it.
@@ -38,6 +39,9 @@ type Kit struct {
 // "default" points at it.
 func New(t testing.TB, opts sandbox.EnvOptions) *Kit {
 	t.Helper()
+	if opts.Key == nil {
+		opts.Key = testkey.RSA(t)
+	}
 	env, err := sandbox.Start(opts)
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/tip-cli/tip-cli/internal/sandbox"
 	"github.com/tip-cli/tip-cli/internal/testclock"
+	"github.com/tip-cli/tip-cli/internal/testkey"
 )
 
 // testClock is the shared settable test clock.
@@ -49,7 +50,7 @@ const (
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	clock := testclock.New(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
-	a, err := sandbox.NewAWS(sandbox.AWSOptions{Now: clock.Now, AccountID: testAccount})
+	a, err := sandbox.NewAWS(sandbox.AWSOptions{Now: clock.Now, AccountID: testAccount, Key: testkey.RSA(t)})
 	if err != nil {
 		t.Fatalf("NewAWS: %v", err)
 	}

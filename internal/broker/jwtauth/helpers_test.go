@@ -16,6 +16,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/broker/jwtauth"
 	"github.com/tip-cli/tip-cli/internal/sandbox"
 	"github.com/tip-cli/tip-cli/internal/testclock"
+	"github.com/tip-cli/tip-cli/internal/testkey"
 )
 
 // testClock is the shared settable test clock.
@@ -28,7 +29,7 @@ func newClock() *testClock {
 // startIssuer starts a sandbox application issuer on clock c.
 func startIssuer(t testing.TB, c *testClock) *sandbox.AppIssuer {
 	t.Helper()
-	i, err := sandbox.NewAppIssuer(sandbox.AppIssuerOptions{Now: c.Now})
+	i, err := sandbox.NewAppIssuer(sandbox.AppIssuerOptions{Now: c.Now, Key: testkey.RSA(t)})
 	if err != nil {
 		t.Fatalf("NewAppIssuer: %v", err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/broker/registry"
 	"github.com/tip-cli/tip-cli/internal/broker/server"
 	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/testkey"
 )
 
 // fixture is the broker core wired to the sandbox scenario: real STS (with
@@ -52,7 +53,7 @@ func (s *syncBuffer) String() string {
 
 func newFixture(t *testing.T, store registry.Store) *fixture {
 	t.Helper()
-	sc, err := sandbox.StartBrokerScenario(sandbox.BrokerScenarioOptions{})
+	sc, err := sandbox.StartBrokerScenario(sandbox.BrokerScenarioOptions{Key: testkey.RSA(t), OtherKey: testkey.Other(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

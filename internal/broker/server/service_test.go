@@ -5,7 +5,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
 	"net/url"
@@ -17,6 +16,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/broker/registry"
 	"github.com/tip-cli/tip-cli/internal/broker/server"
 	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/testkey"
 )
 
 // storeOpeners are the stores every service test runs against; the moto
@@ -126,7 +126,7 @@ func testTenantIsolation(t *testing.T, f *fixture) {
 
 func testRefusedTokens(t *testing.T, f *fixture) {
 	f.register(t)
-	otherKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	otherKey := testkey.Other(t) // the other application's key, not the App's
 	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	claims := func(extra map[string]any) map[string]any {
 		c := map[string]any{"sub": "mallory", sandbox.BrokerTagKey: "Yellow"}

@@ -29,10 +29,10 @@ func NewCmdGetIAMCredentials(f *cmdutil.Factory, runF func(context.Context, *Get
 		Short: "Print identity-enhanced AWS credentials (credential_process)",
 		Long: `Print identity-enhanced AWS credentials as credential_process JSON on stdout.
 
-Cached credentials are served while they have more than the refresh margin
-(15 minutes) left; otherwise the IdP token is refreshed and the exchange chain
-runs once, however many processes ask at the same time. Use it in
-~/.aws/config:
+Cached credentials are served while more than the refresh margin (15
+minutes) plus 1 minute for clock skew remains; otherwise the IdP token is
+refreshed and the exchange chain runs once, however many processes ask at
+the same time. Use it in ~/.aws/config:
 
   [profile tip]
   credential_process = tip-cli auth get-iam-credentials`,
@@ -50,7 +50,7 @@ runs once, however many processes ask at the same time. Use it in
 			return getIAMCredentialsRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Format, "format", credproc.FormatProcess, "output format: process, env or json")
+	cmdutil.AddCredentialFormatFlag(cmd, &opts.Format)
 	cmd.Flags().BoolVar(&opts.Force, "force-refresh", false, "ignore cached credentials and run the exchange again")
 	cmd.Flags().DurationVar(&opts.SignIn.Margin, "refresh-margin", 0, "refresh cached credentials with less than this left (default 15m)")
 	addSignInFlags(cmd, &opts.SignIn, true)

@@ -52,8 +52,8 @@ issuer's jwks_uri host; the certificate used is named on stderr.`,
 			if services != "" {
 				opts.Opts.Services = strings.Split(services, ",")
 			}
-			if opts.Format != "yaml" && opts.Format != "json" {
-				return cmdutil.FlagErrorf("invalid --format %q: want yaml or json", opts.Format)
+			if err := cmdutil.ValidateChoice("format", opts.Format, templateFormats()); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -63,9 +63,12 @@ issuer's jwks_uri host; the certificate used is named on stderr.`,
 	}
 	cmd.Flags().StringVar(&services, "services", "", "policy sets for the identity-enhanced role: "+strings.Join(cfn.ValidServices(), ",")+" (default all)")
 	cmd.Flags().IntVar(&opts.Opts.MaxSessionDuration, "max-session-duration", cfn.DefaultMaxSessionDuration, "identity-enhanced role's maximum session, seconds (3600-43200)")
-	cmd.Flags().StringVar(&opts.Format, "format", "yaml", "template format: yaml or json")
+	cmdutil.AddChoiceFlag(cmd, &opts.Format, "format", "", "yaml", "template format", templateFormats())
 	return cmd
 }
+
+// templateFormats are the values of generate-cfn-template --format.
+func templateFormats() []string { return []string{"yaml", "json"} }
 
 func cfnRun(ctx context.Context, opts *CFNOptions) error {
 	f := opts.F

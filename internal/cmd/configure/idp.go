@@ -26,12 +26,7 @@ func NewCmdIdP(f *cmdutil.Factory, runF func(context.Context, *IdPOptions) error
 	cmd := &cobra.Command{
 		Use:   "idp",
 		Short: "Configure the identity provider and AWS roles of a profile",
-		Long: `Configure a profile from JSON with the original tip-cli's keys:
-
-  token_exchange_application_arn, oidc_role_arn, id_enhanced_role_arn, region,
-  okta_url, okta_client_id | entra_tenant_id, entra_client_id |
-  cognito_user_pool_id, cognito_client_id | issuer_url, client_id, scopes,
-  redirect_uri, prompt, flow (browser|device), session_policy, session_policy_arns
+		Long: "Configure a profile from JSON with the original tip-cli's keys:\n\n" + keysHelp() + `
 
 The profile is validated before it is saved; a failed configure leaves the
 saved configuration untouched.`,
@@ -45,7 +40,7 @@ saved configuration untouched.`,
 			return idpRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Provider, "provider", "", "identity provider: okta, entra-id, cognito or oidc")
+	cmd.Flags().StringVar(&opts.Provider, "provider", "", "identity provider: "+providerChoices())
 	cmd.Flags().StringVar(&opts.Config, "config", "", "profile configuration as JSON or a path to a JSON file")
 	return cmd
 }

@@ -63,13 +63,11 @@ func required(name string) func(string) error {
 func promptProfile(p *prompter, cur config.Profile) (*config.Profile, error) {
 	prof := cur
 	var err error
-	if prof.Provider, err = p.ask("Identity provider ("+strings.Join(config.Providers, ", ")+")", cur.Provider, func(s string) error {
-		for _, ok := range config.Providers {
-			if s == ok {
-				return nil
-			}
+	if prof.Provider, err = p.ask("Identity provider ("+strings.Join(config.ProviderNames(), ", ")+")", cur.Provider, func(s string) error {
+		if _, ok := config.LookupPreset(s); !ok {
+			return fmt.Errorf("unknown provider %q", s)
 		}
-		return fmt.Errorf("unknown provider %q", s)
+		return nil
 	}); err != nil {
 		return nil, err
 	}
@@ -110,20 +108,10 @@ func promptProfile(p *prompter, cur config.Profile) (*config.Profile, error) {
 
 // promptIdP asks for the preset's issuer-like setting and client id.
 func promptIdP(p *prompter, prof *config.Profile) error {
-	var issuer, client *string
-	var label string
-	switch prof.Provider {
-	case config.ProviderOkta:
-		issuer, client, label = &prof.OktaURL, &prof.OktaClientID, "Okta authorization server URL"
-	case config.ProviderEntraID:
-		issuer, client, label = &prof.EntraTenantID, &prof.EntraClientID, "Entra ID tenant id"
-	case config.ProviderCognito:
-		issuer, client, label = &prof.CognitoPoolID, &prof.CognitoClient, "Cognito user pool id (e.g. us-east-1_AbC123)"
-	default:
-		issuer, client, label = &prof.IssuerURL, &prof.ClientID, "OIDC issuer URL"
-	}
+	ps := config.PresetFor(prof.Provider)
+	issuer, client := ps.IssuerField(prof), ps.ClientField(prof)
 	var err error
-	if *issuer, err = p.ask(label, *issuer, func(s string) error {
+	if *issuer, err = p.ask(ps.PromptLabel, *issuer, func(s string) error {
 		if s == "" {
 			return errors.New("a value is required")
 		}

@@ -58,7 +58,7 @@ from the cache while valid. Use it in ~/.aws/config:
 	cmd.Flags().StringVar(&opts.TargetType, "target-type", "", "Object when S3_URI names one object")
 	cmd.Flags().StringVar(&opts.Privilege, "privilege", "Default", "Default (scoped to the grant) or Minimal (scoped to S3_URI)")
 	cmd.Flags().BoolVar(&opts.Force, "force-new-creds", false, "ignore cached credentials")
-	cmd.Flags().StringVar(&opts.Format, "format", credproc.FormatProcess, "output format: process, env or json")
+	cmdutil.AddCredentialFormatFlag(cmd, &opts.Format)
 	cmdutil.AddNonInteractiveFlag(cmd, &opts.SignIn)
 	return cmd
 }

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# testtime.sh [REV...]: wall time of `go test ./... -count=1` with a warm
+# build cache, for the checked-out tree or for each git revision given
+# (exported with git archive into a temporary directory, so the working tree
+# is left alone). The cache is warmed first by building every test binary
+# without running a test, so the figure is running time plus linking, not
+# compiling. Run it on a quiet machine: other load inflates every figure.
+#   scripts/testtime.sh                  # this tree
+#   scripts/testtime.sh c1b131d HEAD     # before / after, same session
+#   RUNS=3 scripts/testtime.sh ...       # best of 3 per tree
+set -euo pipefail
+export LC_ALL=C
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+RUNS=${RUNS:-1}
+
+# measure DIR LABEL: warm the cache, then time the suite RUNS times.
+measure() {
+	local dir=$1 label=$2 best="" i start end secs log
+	log=$(mktemp "${TMPDIR:-/tmp}/testtime.XXXXXX")
+	(cd "$dir" && go test ./... -count=1 -run '^$' >/dev/null)
+	for i in $(seq 1 "$RUNS"); do
+		start=$(date +%s.%N)
+		if ! (cd "$dir" && go test ./... -count=1 >"$log" 2>&1); then
+			grep -E '^(FAIL|---)' "$log" | head -20 >&2
+			echo "testtime: go test failed in $label (log: $log)" >&2
+			exit 1
+		fi
+		end=$(date +%s.%N)
+		secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
+		echo "$label run $i: ${secs}s wall"
+		if [[ -z $best ]] || awk -v a="$secs" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$secs; fi
+	done
+	echo "$label: go test ./... -count=1 (warm cache) ${best}s wall (best of $RUNS)"
+	echo "$label: slowest packages:"
+	awk '$1 == "ok" { sub(/s$/, "", $3); print $3, $2 }' "$log" | sort -rn | head -6 | sed 's/^/  /'
+	rm -f "$log"
+}
+
+if [[ $# -eq 0 ]]; then
+	measure "$ROOT" "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo tree)"
+	exit 0
+fi
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/testtime.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+for rev in "$@"; do
+	short=$(git -C "$ROOT" rev-parse --short "$rev")
+	mkdir -p "$tmp/$short"
+	git -C "$ROOT" archive "$rev" | tar -x -C "$tmp/$short"
+	measure "$tmp/$short" "$short"
+done
