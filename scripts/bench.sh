@@ -3,8 +3,11 @@
 # get-iam-credentials` and the lean `tip-credential-process auth
 # get-iam-credentials` as whole processes, interleaved in one run with a
 # minimal Go program built the same way (the floor), file store, plus both
-# with the keyring store when a Secret Service can be started; then 16 concurrent callers on an expired session, counting the
-# refresh chains. Runs against `tip-cli demo serve` on loopback.
+# with the keyring store when a Secret Service can be started; then 16
+# concurrent lean callers on an expired session, counting the refresh
+# chains. Runs against `tip-cli demo serve` on loopback. Issue #14 adds the
+# keyring reads per warm call (real Secret Service, and each platform's item
+# limit through the counting keyring of the Go tests).
 #
 # Usage: scripts/bench.sh [--quick] [--runs N]
 #   --quick   5 runs, no keyring variant (CI smoke run)
@@ -106,6 +109,9 @@ keyring_inner() {
 	fi
 	measure tip-cli-keyring "$RUNS" "$TIP" auth get-iam-credentials --non-interactive
 	measure lean-keyring "$RUNS" "$LEAN" auth get-iam-credentials --non-interactive
+	# The store's own count of keyring reads for one warm call (real Secret Service).
+	"$TIP" --debug auth get-iam-credentials --non-interactive 2>&1 >/dev/null |
+		sed -n 's/.*msg="store activity" //p' >"$BENCH_TMP/keyring-activity"
 }
 
 if [[ ${1:-} == --keyring-inner ]]; then
@@ -244,6 +250,21 @@ if [[ -s $BENCH_TMP/cpu ]]; then
 			ratio = (floor > 0) ? sprintf("%.2f", f[2] / floor) : "n/a"
 			printf "%-18s %12.2f %9s %13d\n", f[1], f[2] / 1000, ratio, f[3] }
 	}' "$BENCH_TMP/cpu"
+fi
+if [[ -s $BENCH_TMP/keyring-activity ]]; then
+	echo "store activity of one warm call, real Secret Service: $(cat "$BENCH_TMP/keyring-activity")"
+fi
+if ! $QUICK; then
+	# Keyring reads per warm call with each platform's item limit (the counting
+	# keyring of the Go tests: no macOS or Windows keyring on this machine).
+	echo "keyring reads per warm call, per platform item limit (go test -run TestWarmPathReadsTheKeyringOnce):"
+	if (cd "$ROOT" && go test ./internal/app/ -run '^TestWarmPathReadsTheKeyringOnce$' -count=1 -v >"$BENCH_TMP/warmpath.log" 2>&1); then
+		sed -n 's/.*keyring reads per warm call: /    /p' "$BENCH_TMP/warmpath.log"
+	else
+		tail -20 "$BENCH_TMP/warmpath.log" | sed 's/^/    | /'
+		echo "    the keyring-reads test failed" >&2
+		failures=$((failures + 1))
+	fi
 fi
 echo "concurrency: $CONCURRENCY processes, $distinct distinct credential sets (chains), $failures failures, $stale served the expired credentials"
 [[ $failures == 0 && $distinct == 1 && $stale == 0 ]]

@@ -25,10 +25,18 @@ type BuildInfo = root.BuildInfo
 // the exit code.
 func Main(info BuildInfo) int {
 	ios := iostreams.System()
-	f := newFactory(ios)
+	f, storeStats := newFactory(ios)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return Run(ctx, f, info, os.Args[1:])
+	code := Run(ctx, f, info, os.Args[1:])
+	if st, ok := storeStats(); ok {
+		// The store's own count, e.g. 1 keyring read on the warm path;
+		// CI and scripts/bench.sh read this line.
+		f.Logger().Debug("store activity", "backend", st.backend, "keyring_reads", st.KeyringReads,
+			"keyring_writes", st.KeyringWrites, "keyring_deletes", st.KeyringDeletes,
+			"file_reads", st.FileReads, "decryptions", st.Decryptions)
+	}
+	return code
 }
 
 // Run executes one command line with f and returns the exit code.

@@ -23,11 +23,19 @@ import (
 	"github.com/tip-cli/tip-cli/internal/store"
 )
 
+// storeActivity is what the --debug summary reports about the store.
+type storeActivity struct {
+	store.Stats
+	backend string
+}
+
 // newFactory builds the production Factory. Constructors are lazy and
 // memoised so the cached credential path touches only the config file and
-// the store.
-func newFactory(ios *iostreams.IOStreams) *cmdutil.Factory {
-	f := &cmdutil.Factory{
+// the store. storeStats reports the store's counts, and false when the
+// command never opened a store.
+func newFactory(ios *iostreams.IOStreams) (f *cmdutil.Factory, storeStats func() (storeActivity, bool)) {
+	var opened store.Store // set once the lazy Store constructor ran
+	f = &cmdutil.Factory{
 		IOStreams:  ios,
 		Getenv:     os.Getenv,
 		Environ:    os.Environ,
@@ -47,13 +55,15 @@ func newFactory(ios *iostreams.IOStreams) *cmdutil.Factory {
 		if err != nil {
 			return nil, err
 		}
-		return store.Open(store.OpenOptions{
+		st, err := store.Open(store.OpenOptions{
 			Dir:     dir,
 			Backend: f.Getenv("TIP_CLI_STORE"),
 			Getenv:  f.Getenv,
 			GOOS:    runtime.GOOS,
 			Warn:    ios.ErrOut,
 		})
+		opened = st
+		return st, err
 	})
 	f.HTTPClient = sync.OnceValue(func() *http.Client {
 		return &http.Client{Timeout: 60 * time.Second}
@@ -69,7 +79,16 @@ func newFactory(ios *iostreams.IOStreams) *cmdutil.Factory {
 	f.AWSConfig = func(ctx context.Context, region string) (aws.Config, error) {
 		return loadAWSConfig(ctx, region)
 	}
-	return f
+	return f, func() (storeActivity, bool) {
+		if opened == nil {
+			return storeActivity{}, false
+		}
+		a := storeActivity{backend: opened.Name()}
+		if s, ok := opened.(interface{ Stats() store.Stats }); ok {
+			a.Stats = s.Stats()
+		}
+		return a, true
+	}
 }
 
 // loadAWSConfig loads region and endpoint settings the SDK's usual way

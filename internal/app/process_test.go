@@ -16,10 +16,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zalando/go-keyring"
-
 	"github.com/tip-cli/tip-cli/internal/sandbox"
 	"github.com/tip-cli/tip-cli/internal/store"
+	"github.com/tip-cli/tip-cli/internal/store/storetest"
 	"github.com/tip-cli/tip-cli/internal/testkit"
 )
 
@@ -207,8 +206,7 @@ func TestNoSecretsInFilesWithKeyring(t *testing.T) {
 	// With a keyring store, the config directory must hold no token or
 	// secret: only config.json and the lock files.
 	k := testkit.New(t, sandbox.EnvOptions{})
-	keyring.MockInit() // go-keyring's in-memory provider stands in for the OS keyring
-	k.Store = store.NewKeyringStore(runtime.GOOS)
+	k.Store = store.NewKeyringStore(k.Dir, storetest.NewKeyring(store.ItemLimit(runtime.GOOS)))
 	k.Configure(t, "default")
 	if r := run(t, k, "auth", "get-iam-credentials"); r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)

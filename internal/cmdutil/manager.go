@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/tip-cli/tip-cli/internal/config"
@@ -31,9 +32,10 @@ type SignInOptions struct {
 // DefaultLoginTimeout bounds a browser sign-in.
 const DefaultLoginTimeout = idp.DefaultLoginTimeout
 
-// IdPClient builds the OIDC client for a profile.
+// IdPClient builds the OIDC client for a profile, caching the IdP's
+// discovery document and JWKS under the config directory.
 func (f *Factory) IdPClient(p *config.Profile) *idp.Client {
-	return &idp.Client{
+	c := &idp.Client{
 		Issuer:      p.Issuer(),
 		ClientID:    p.Client(),
 		Scopes:      p.OAuthScopes(),
@@ -42,6 +44,10 @@ func (f *Factory) IdPClient(p *config.Profile) *idp.Client {
 		Now:         f.Now,
 		Prompt:      p.Prompt,
 	}
+	if dir, err := f.ConfigDir(); err == nil {
+		c.Metadata = &idp.MetadataCache{Dir: filepath.Join(dir, idp.MetadataCacheDirName), Now: f.Now}
+	}
+	return c
 }
 
 // Manager wires a session.Manager for the selected profile.

@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 )
@@ -16,6 +18,11 @@ const DefaultProfile = "default"
 
 // FileName is the config file inside the config directory.
 const FileName = "config.json"
+
+// MaxFileSize bounds config.json: a real one is a few KB, and reading an
+// unbounded file (a mistaken path, a planted device or huge file) on every
+// credential_process call is refused instead.
+const MaxFileSize = 1 << 20
 
 // File is the whole config.json.
 type File struct {
@@ -50,18 +57,47 @@ func Dir(getenv func(string) string) (string, error) {
 // default profile.
 func Load(dir string) (*File, error) {
 	path := filepath.Join(dir, FileName)
-	data, err := os.ReadFile(path)
+	data, err := readBounded(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return &File{Profiles: map[string]*Profile{}}, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read config: %w", err)
+		return nil, err
 	}
 	f, err := Parse(data)
 	if err != nil {
 		return nil, fmt.Errorf("config file %s is corrupt (fix or remove it): %w", path, err)
 	}
 	return f, nil
+}
+
+// readBounded reads path, refusing anything that is not a regular file of
+// at most MaxFileSize bytes.
+func readBounded(path string) ([]byte, error) {
+	// Stat before opening: opening a FIFO would block.
+	fi, err := os.Stat(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("config file %s is not a regular file", path)
+	}
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	defer fh.Close()
+	data, err := io.ReadAll(io.LimitReader(fh, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("config file %s is larger than %d bytes (1 MiB); it is not a tip-cli config: fix or remove it", path, MaxFileSize)
+	}
+	return data, nil
 }
 
 // Parse decodes config.json in either the profiles form or the legacy flat form.
@@ -141,13 +177,46 @@ func (f *File) Names() []string {
 }
 
 // Save writes the config atomically (temp file + rename, 0600 in a 0700
-// directory) so that a failure never leaves a half-written config.
+// directory) so that a failure never leaves a half-written config. The
+// config directory is created, or tightened, to 0700 (see EnsureDir).
 func Save(dir string, f *File) error {
 	data, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode config: %w", err)
 	}
+	if len(data) > MaxFileSize {
+		return fmt.Errorf("config would be %d bytes, over the 1 MiB limit", len(data))
+	}
+	if err := EnsureDir(dir); err != nil {
+		return err
+	}
 	return WriteFileAtomic(filepath.Join(dir, FileName), append(data, '\n'))
+}
+
+// EnsureDir creates the config directory as 0700, or tightens an existing
+// one that is group- or world-accessible to 0700: it holds the lock files,
+// the secrets directory and the IdP metadata cache. (No-op for modes on
+// Windows, where they do not carry access control.)
+func EnsureDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create config directory %s: %w", dir, err)
+	}
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("config directory %s: %w", dir, err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("config directory %s is not a directory", dir)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return fmt.Errorf("restrict config directory %s to 0700: %w", dir, err)
+		}
+	}
+	return nil
 }
 
 // WriteFileAtomic writes data to path through a temp file in the same

@@ -53,6 +53,9 @@ type Client struct {
 	// Now is the clock for ID token expiry checks and Tokens.IssuedAt;
 	// nil means time.Now.
 	Now func() time.Time
+	// Metadata, when set, caches the discovery document and JWKS on disk
+	// across processes (see MetadataCache); nil fetches both every time.
+	Metadata *MetadataCache
 	// Prompt is the authorization request's prompt parameter (OIDC Core
 	// §3.1.2.1), empty to send none. Strict providers issue a refresh
 	// token for offline_access only with prompt=consent (§11).
@@ -119,6 +122,9 @@ func (c *Client) discover(ctx context.Context) (*provider, error) {
 		return nil, errors.New("no client id is configured for the identity provider")
 	}
 	hc := c.httpClient()
+	if c.Metadata != nil {
+		return c.discoverCached(ctx, hc)
+	}
 	p, err := oidc.NewProvider(oidc.ClientContext(ctx, hc), c.Issuer)
 	if err != nil {
 		return nil, &DiscoveryError{Issuer: c.Issuer, Err: err}

@@ -96,9 +96,10 @@ func loadProfile(dir, name string) (*config.Profile, bool) {
 }
 
 // cachedBundle is the lean binary's only store access: the backend tip-cli
-// would open (same selection, same once-only warning) and one read of the
-// profile's bundle.
-func cachedBundle(ctx context.Context, d *Deps, dir, profile string) (*store.Bundle, error) {
+// would open (same selection, same once-only warning) and the warm path's
+// one read, GetServed: the served part only, never the IdP tokens, exactly
+// what tip-cli's session manager reads before it decides.
+func cachedBundle(ctx context.Context, d *Deps, dir, profile string) (*store.Served, error) {
 	st, err := store.Open(store.OpenOptions{
 		Dir:     dir,
 		Backend: d.Getenv("TIP_CLI_STORE"),
@@ -109,5 +110,5 @@ func cachedBundle(ctx context.Context, d *Deps, dir, profile string) (*store.Bun
 	if err != nil {
 		return nil, err
 	}
-	return st.Get(ctx, profile)
+	return st.GetServed(ctx, profile)
 }

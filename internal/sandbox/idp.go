@@ -58,6 +58,9 @@ type IdPOptions struct {
 	DeviceInterval time.Duration
 	// Key signs ID tokens; default a fresh 2048-bit RSA key.
 	Key *rsa.PrivateKey
+	// MetadataMaxAge is the Cache-Control max-age of the discovery
+	// document and the JWKS; default 24h, negative sends no Cache-Control.
+	MetadataMaxAge time.Duration
 	// NoJTI issues ID tokens the way the certified oidc-provider does: no
 	// jti claim, and a refresh repeats the sign-in's nonce. Two tokens of
 	// one grant issued within one second of the IdP clock (iat), the
@@ -73,6 +76,8 @@ type IdP struct {
 	users    []User
 	ttl      time.Duration
 	interval time.Duration
+	maxAge   time.Duration
+	keyMu    sync.RWMutex // guards key, kid and signer (RotateSigningKey)
 	key      *rsa.PrivateKey
 	noJTI    bool
 	kid      string
@@ -132,6 +137,7 @@ func idpFromOptions(opts IdPOptions) (*IdP, error) {
 		ttl:      opts.IDTokenTTL,
 		interval: opts.DeviceInterval,
 		key:      opts.Key,
+		maxAge:   opts.MetadataMaxAge,
 		noJTI:    opts.NoJTI,
 		counts:   map[string]int{},
 		codes:    map[string]*idpCode{},
@@ -238,7 +244,11 @@ func (i *IdP) Issuer() string { return i.issuer }
 func (i *IdP) ClientID() string { return i.clientID }
 
 // SigningKey is the private key that signs ID tokens.
-func (i *IdP) SigningKey() *rsa.PrivateKey { return i.key }
+func (i *IdP) SigningKey() *rsa.PrivateKey {
+	i.keyMu.RLock()
+	defer i.keyMu.RUnlock()
+	return i.key
+}
 
 // Close stops the server and drops open connections. It is idempotent.
 func (i *IdP) Close() {
@@ -313,6 +323,7 @@ func idpRandom(n int) string {
 // handleDiscovery serves OpenID Connect Discovery 1.0 metadata.
 func (i *IdP) handleDiscovery(w http.ResponseWriter, _ *http.Request) {
 	i.count("discovery")
+	i.cacheControl(w)
 	idpWriteJSON(w, http.StatusOK, map[string]any{
 		"issuer":                                i.issuer,
 		"authorization_endpoint":                i.issuer + "/authorize",
@@ -337,9 +348,13 @@ func (i *IdP) handleDiscovery(w http.ResponseWriter, _ *http.Request) {
 // handleJWKS serves the public signing key (RFC 7517).
 func (i *IdP) handleJWKS(w http.ResponseWriter, _ *http.Request) {
 	i.count("jwks")
-	idpWriteJSON(w, http.StatusOK, jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{
+	i.cacheControl(w)
+	i.keyMu.RLock()
+	set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{
 		Key: &i.key.PublicKey, KeyID: i.kid, Algorithm: string(jose.RS256), Use: "sig",
-	}}})
+	}}}
+	i.keyMu.RUnlock()
+	idpWriteJSON(w, http.StatusOK, set)
 }
 
 // idpScopes lists the scopes the IdP accepts; others are invalid_scope.

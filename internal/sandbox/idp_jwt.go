@@ -92,7 +92,10 @@ func (i *IdP) sign(claims map[string]any) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("encode claims: %w", err)
 	}
-	jws, err := i.signer.Sign(payload)
+	i.keyMu.RLock()
+	signer := i.signer
+	i.keyMu.RUnlock()
+	jws, err := signer.Sign(payload)
 	if err != nil {
 		return "", fmt.Errorf("sign: %w", err)
 	}

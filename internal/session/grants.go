@@ -39,18 +39,19 @@ var ErrNoGrantAccount = errors.New("cannot tell the S3 Access Grants account: pa
 // the grant cached. force skips both cache reads.
 func (m *Manager) Grant(ctx context.Context, req s3ag.Request, force bool) (*store.Grant, error) {
 	if !force {
-		b, err := m.Store.Get(ctx, m.Profile)
+		// The warm path: the served part only, never the IdP tokens.
+		served, err := m.Store.GetServed(ctx, m.Profile)
 		if err != nil {
 			return nil, fmt.Errorf("read cached credentials: %w", err)
 		}
-		if g := m.lookupGrant(b, req); g != nil {
+		if g := m.lookupGrant(served, req); g != nil {
 			m.log().Debug("serving cached grant", "profile", m.Profile, "target", g.Target, "expiration", g.Credentials.Expiration)
 			return g, nil
 		}
 	}
 	var out *store.Grant
 	err := m.locked(ctx, func(b *store.Bundle) (bool, error) {
-		if g := m.lookupGrant(b, req); g != nil && !force {
+		if g := m.lookupGrant(b.ServedPart(), req); g != nil && !force {
 			m.log().Debug("another process fetched the grant while we waited for the lock", "profile", m.Profile)
 			out = g
 			return false, nil
@@ -73,7 +74,7 @@ func (m *Manager) Grant(ctx context.Context, req s3ag.Request, force bool) (*sto
 // lockedSession returns the fresh unscoped session from b, running the
 // chain into b when due; refreshed reports whether b changed.
 func (m *Manager) lockedSession(ctx context.Context, b *store.Bundle) (*store.Credentials, bool, error) {
-	if c := warm.Session(b, exchange.Scope{}.Key(), m.Policy, m.now()); c != nil {
+	if c := warm.Session(b.ServedPart(), exchange.Scope{}.Key(), m.Policy, m.now()); c != nil {
 		return c, false, nil
 	}
 	c, err := m.exchange(ctx, b, exchange.Scope{})
@@ -113,8 +114,8 @@ func (m *Manager) fetchGrant(ctx context.Context, sess *store.Credentials, req s
 // lookupGrant returns the cached grant serving req that is fresh per the
 // manager's expiry policy, or nil. The decision is warm.Grant, which the
 // lean credential_process binary makes too.
-func (m *Manager) lookupGrant(b *store.Bundle, req s3ag.Request) *store.Grant {
-	return warm.Grant(b, req, m.Policy, m.now())
+func (m *Manager) lookupGrant(s *store.Served, req s3ag.Request) *store.Grant {
+	return warm.Grant(s, req, m.Policy, m.now())
 }
 
 // ClearGrants forgets every cached S3 Access Grants credential of the

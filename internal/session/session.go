@@ -84,11 +84,12 @@ func (e *LoginRequiredError) command() string {
 func (m *Manager) Credentials(ctx context.Context, scope exchange.Scope, force bool) (*store.Credentials, error) {
 	key := scope.Key()
 	if !force {
-		b, err := m.Store.Get(ctx, m.Profile)
+		// The warm path: the served part only, never the IdP tokens.
+		served, err := m.Store.GetServed(ctx, m.Profile)
 		if err != nil {
 			return nil, fmt.Errorf("read cached credentials: %w", err)
 		}
-		if c := warm.Session(b, key, m.Policy, m.now()); c != nil {
+		if c := warm.Session(served, key, m.Policy, m.now()); c != nil {
 			m.log().Debug("serving cached credentials", "profile", m.Profile, "scope", key, "expiration", c.Expiration)
 			return c, nil
 		}
@@ -96,7 +97,7 @@ func (m *Manager) Credentials(ctx context.Context, scope exchange.Scope, force b
 	m.log().Debug("cached credentials missing or due for refresh", "profile", m.Profile, "scope", key, "force", force)
 	var out *store.Credentials
 	err := m.locked(ctx, func(b *store.Bundle) (bool, error) {
-		if c := warm.Session(b, key, m.Policy, m.now()); !force && c != nil {
+		if c := warm.Session(b.ServedPart(), key, m.Policy, m.now()); !force && c != nil {
 			m.log().Debug("another process refreshed while we waited for the lock", "profile", m.Profile)
 			out = c // another process refreshed while we waited
 			return false, nil

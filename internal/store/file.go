@@ -5,10 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 )
 
@@ -20,10 +18,6 @@ const SecretsDirName = "secrets"
 // under the usual 255-byte limit and keyring item names under the macOS
 // command-line budget (see DefaultChunkLimit).
 const maxEncodedProfile = 200
-
-// maxFileSize bounds what the file store reads; anything larger is not a
-// bundle tip-cli wrote and reads as absent.
-const maxFileSize = 4 << 20
 
 // fileVersion is the version of the file store's envelope.
 const fileVersion = 1
@@ -63,7 +57,8 @@ func (s *FileStore) Path(profile string) (string, error) {
 }
 
 // Get implements Store. A missing, unreadable-as-JSON, truncated or foreign
-// file reads as absent.
+// file reads as absent; a symbolic link (file or secrets directory) is
+// refused.
 func (s *FileStore) Get(ctx context.Context, profile string) (*Bundle, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -72,19 +67,21 @@ func (s *FileStore) Get(ctx context.Context, profile string) (*Bundle, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
+	data, err := readPrivateFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("file store: read profile %q: %w", profile, err)
+	}
+	if data == nil {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, fmt.Errorf("file store: read profile %q: %w", profile, err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("file store: read profile %q: %w", profile, err)
-	}
 	return decodeFile(data, profile), nil
+}
+
+// GetServed implements Store. The file store has nothing sealed, so this
+// is Get without the IdP part.
+func (s *FileStore) GetServed(ctx context.Context, profile string) (*Served, error) {
+	b, err := s.Get(ctx, profile)
+	return b.ServedPart(), err
 }
 
 // decodeFile parses a file's content, returning nil for anything that is
@@ -121,10 +118,7 @@ func (s *FileStore) Put(ctx context.Context, profile string, b *Bundle) error {
 	if err != nil {
 		return fmt.Errorf("file store: encode profile %q: %w", profile, err)
 	}
-	if err := ensurePrivateDir(filepath.Dir(path)); err != nil {
-		return fmt.Errorf("file store: %w", err)
-	}
-	if err := writeFileAtomic(path, data); err != nil {
+	if err := writePrivateFile(path, data); err != nil {
 		return fmt.Errorf("file store: write profile %q: %w", profile, err)
 	}
 	return nil
@@ -141,65 +135,6 @@ func (s *FileStore) Delete(ctx context.Context, profile string) error {
 	}
 	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("file store: delete profile %q: %w", profile, err)
-	}
-	return nil
-}
-
-// ensurePrivateDir creates dir (and missing parents) as 0700 and tightens
-// dir itself to 0700 if it already existed with a wider mode.
-func ensurePrivateDir(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create %s: %w", dir, err)
-	}
-	if runtime.GOOS == "windows" {
-		return nil
-	}
-	fi, err := os.Stat(dir)
-	if err != nil {
-		return fmt.Errorf("stat %s: %w", dir, err)
-	}
-	if fi.Mode().Perm() != 0o700 {
-		if err := os.Chmod(dir, 0o700); err != nil {
-			return fmt.Errorf("restrict %s: %w", dir, err)
-		}
-	}
-	return nil
-}
-
-// writeFileAtomic writes data to path via a 0600 temporary file in the same
-// directory, fsync and rename, then syncs the directory (best effort).
-func writeFileAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	// CreateTemp already uses 0600; Chmod guards against unusual umask
-	// handling on some file systems.
-	if err = tmp.Chmod(0o600); err != nil && runtime.GOOS != "windows" {
-		return err
-	}
-	if _, err = tmp.Write(data); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	if d, derr := os.Open(dir); derr == nil {
-		_ = d.Sync() // durability of the rename; unsupported on some platforms
-		d.Close()
 	}
 	return nil
 }

@@ -2,132 +2,90 @@ package store
 
 import (
 	"encoding/json"
-	"errors"
+	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+	"unicode/utf16"
+	"unicode/utf8"
 
-	"github.com/zalando/go-keyring"
+	"github.com/tip-cli/tip-cli/internal/store/storetest"
 )
 
-// fakeKeyring is an in-memory keyringAPI that counts calls and can fail
-// on demand, to simulate crashes and unreachable keyrings.
-type fakeKeyring struct {
-	mu                  sync.Mutex
-	items               map[string]string // key: service + "\x00" + user
-	gets, sets, deletes int
-
-	// err, when set, is returned by every call.
-	err error
-	// failSetAt makes the Nth Set (1-based, counted from now) fail, as if
-	// the process died there.
-	failSetAt int
-	// failDeletes makes every Delete fail.
-	failDeletes bool
-	// onGet runs (outside the lock) before each Get.
-	onGet func(user string)
+// newTestKeyring returns a keyring store under a temporary config
+// directory on the fake keyring kr.
+func newTestKeyring(t testing.TB, kr *storetest.Keyring) *KeyringStore {
+	t.Helper()
+	return NewKeyringStore(t.TempDir(), kr)
 }
 
-var errCrash = errors.New("simulated crash")
-
-func newFakeKeyring() *fakeKeyring { return &fakeKeyring{items: map[string]string{}} }
-
-func fkey(service, user string) string { return service + "\x00" + user }
-
-func (f *fakeKeyring) Get(service, user string) (string, error) {
-	f.mu.Lock()
-	hook := f.onGet
-	f.mu.Unlock()
-	if hook != nil {
-		hook(user)
+// writeV1 stores b as format 1 did (the manifest inline when it fits in
+// limit, else chunks of generation gen), for migration tests.
+func writeV1(t testing.TB, kr Keyring, profile string, b *Bundle, limit int, gen uint64) {
+	t.Helper()
+	enc, err := encodeProfile(profile)
+	if err != nil {
+		t.Fatal(err)
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.gets++
-	if f.err != nil {
-		return "", f.err
+	payload, err := encodeBundle(b)
+	if err != nil {
+		t.Fatal(err)
 	}
-	v, ok := f.items[fkey(service, user)]
-	if !ok {
-		return "", keyring.ErrNotFound
+	m := &manifest{Version: manifestVersion, Profile: enc, Gen: gen, Inline: json.RawMessage(payload)}
+	item, _ := json.Marshal(m)
+	if len(item) > limit {
+		chunks := splitPayload(payload, limit)
+		for i, c := range chunks {
+			setItem(t, kr, chunkName(enc, gen, i), c)
+		}
+		m = &manifest{Version: manifestVersion, Profile: enc, Gen: gen, Chunks: len(chunks),
+			Size: len(payload), SHA256: checksum(payload)}
+		item, _ = json.Marshal(m)
 	}
-	return v, nil
+	setItem(t, kr, enc, string(item))
 }
 
-func (f *fakeKeyring) Set(service, user, password string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.sets++
-	if f.err != nil {
-		return f.err
+// setItem stores one item, bypassing the fake's counters and limit.
+func setItem(t testing.TB, kr Keyring, user, v string) {
+	t.Helper()
+	if fake, ok := kr.(*storetest.Keyring); ok {
+		fake.SetItem(KeyringService, user, v)
+		return
 	}
-	if f.failSetAt > 0 {
-		f.failSetAt--
-		if f.failSetAt == 0 {
-			return errCrash
+	if err := kr.Set(KeyringService, user, v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// encodeBundle returns the bundle as ASCII-only JSON (format 1's payload).
+func encodeBundle(b *Bundle) (string, error) {
+	data, err := json.Marshal(b)
+	if err != nil {
+		return "", err
+	}
+	var sb strings.Builder
+	for _, r := range string(data) {
+		switch {
+		case r < utf8.RuneSelf:
+			sb.WriteRune(r)
+		case r > 0xffff:
+			r1, r2 := utf16.EncodeRune(r)
+			fmt.Fprintf(&sb, `\u%04x\u%04x`, r1, r2)
+		default:
+			fmt.Fprintf(&sb, `\u%04x`, r)
 		}
 	}
-	f.items[fkey(service, user)] = password
-	return nil
+	return sb.String(), nil
 }
 
-func (f *fakeKeyring) Delete(service, user string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.deletes++
-	if f.err != nil {
-		return f.err
-	}
-	if f.failDeletes {
-		return errCrash
-	}
-	k := fkey(service, user)
-	if _, ok := f.items[k]; !ok {
-		return keyring.ErrNotFound
-	}
-	delete(f.items, k)
-	return nil
-}
-
-// users returns the stored user names of service.
-func (f *fakeKeyring) users() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+// splitPayload cuts s into pieces of at most limit bytes.
+func splitPayload(s string, limit int) []string {
 	var out []string
-	for k := range f.items {
-		_, u, _ := strings.Cut(k, "\x00")
-		out = append(out, u)
+	for len(s) > limit {
+		out = append(out, s[:limit])
+		s = s[limit:]
 	}
-	return out
-}
-
-func (f *fakeKeyring) counts() (gets, sets, deletes int) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.gets, f.sets, f.deletes
-}
-
-func (f *fakeKeyring) item(user string) string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.items[fkey(KeyringService, user)]
-}
-
-func (f *fakeKeyring) setItem(user, v string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.items[fkey(KeyringService, user)] = v
-}
-
-func (f *fakeKeyring) deleteItem(user string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	delete(f.items, fkey(KeyringService, user))
-}
-
-func newTestKeyring(api keyringAPI, limit int) *KeyringStore {
-	return &KeyringStore{Service: KeyringService, ChunkLimit: limit, api: api}
+	return append(out, s)
 }
 
 var testTime = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)

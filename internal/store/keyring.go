@@ -2,333 +2,285 @@ package store
 
 import (
 	"context"
-	"encoding/json"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
-
-	"github.com/zalando/go-keyring"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
 )
 
-// KeyringService is the service name of every keyring item tip-cli writes.
-const KeyringService = "tip-cli"
+// keyPrefix starts every key item, so a foreign or v1 value under the key's
+// name is never mistaken for a key.
+const keyPrefix = "tip-cli-key-v2:"
 
-// minChunkLimit is the smallest accepted KeyringStore.ChunkLimit: a chunked
-// manifest (about 300 bytes with the longest profile name) must fit.
-const minChunkLimit = 512
+// keyLockTimeout bounds the wait for the key lock, held only while a key is
+// created, a v1 bundle migrated or a profile deleted.
+const keyLockTimeout = 30 * time.Second
 
-// Per-platform item payload limits (bytes of the string handed to
-// go-keyring). See DefaultChunkLimit.
-const (
-	chunkLimitWindows = 2048
-	chunkLimitDarwin  = 2560
-	chunkLimitUnix    = 64 << 10
-)
-
-// DefaultChunkLimit returns the largest item payload KeyringStore writes on
-// goos:
+// KeyringStore is format 2 of the keyring store: envelope encryption.
 //
-//   - windows: 2048. Credential Manager blobs are capped at 2560 bytes and
-//     go-keyring rejects anything longer; 2048 leaves a margin.
-//   - darwin: 2560. go-keyring feeds `security -i` one command line of at
-//     most 4096 bytes holding the service, the account and the password
-//     base64-encoded behind an 18-byte prefix: 2560 bytes become 3434, which
-//     leaves about 600 bytes for the rest (account names are at most ~230).
-//     ~4000 would be rejected with ErrSetDataTooBig.
-//   - others (Secret Service): 64 KiB, so real bundles are one item; the
-//     protocol has no small limit but large items get slow.
-func DefaultChunkLimit(goos string) int {
-	switch goos {
-	case "windows":
-		return chunkLimitWindows
-	case "darwin":
-		return chunkLimitDarwin
-	default:
-		return chunkLimitUnix
-	}
-}
-
-// keyringAPI is the part of go-keyring the store uses; tests inject fakes.
-type keyringAPI interface {
-	Get(service, user string) (string, error)
-	Set(service, user, password string) error
-	Delete(service, user string) error
-}
-
-// goKeyring is the real keyringAPI: the OS keyring through go-keyring.
-type goKeyring struct{}
-
-func (goKeyring) Get(service, user string) (string, error) { return keyring.Get(service, user) }
-func (goKeyring) Set(service, user, password string) error {
-	return keyring.Set(service, user, password)
-}
-func (goKeyring) Delete(service, user string) error { return keyring.Delete(service, user) }
-
-// KeyringStore keeps each profile's bundle in the OS keyring.
+// The OS keyring holds one item per profile, "<profile>#key": a random
+// 256-bit key (about 60 bytes, whatever is cached). The bundle is sealed
+// with it (AES-256-GCM, see seal.go) in <Dir>/secrets/<profile>.sealed
+// (0600, replaced atomically), as two sections: the served part (sessions,
+// grants) and the rest (the IdP tokens). So the warm path (GetServed) is
+// one keyring read, one file read and one decryption, and never decrypts a
+// refresh token; the disk holds only ciphertext.
 //
-// Layout: the item named after the (encoded) profile is a manifest. A bundle
-// that fits in ChunkLimit is stored inline in it, so reading it is one
-// keyring access. A larger one is cut into chunk items
-// "<profile>#<generation>#<i>" and the manifest records the generation,
-// chunk count, size and SHA-256. Put writes the new generation's chunks,
-// then the manifest, then deletes the old generation's chunks, so a crash at
-// any point leaves the old or the new bundle readable. Get verifies size and
-// checksum and reads any torn state as absent.
+// A profile with no key but a format-1 bundle in the keyring (inline or
+// chunked) is migrated on first read: sealed into a file under a new key,
+// then its v1 items are deleted. Key creation, migration and Delete hold
+// the profile's key lock (<Dir>/locks/<profile>#key.lock), never the
+// profile lock callers hold, so there is no lock-order cycle.
 type KeyringStore struct {
+	// Dir is the config directory ($AWS_TIP_CLI).
+	Dir string
 	// Service is the keyring service name (KeyringService).
 	Service string
-	// ChunkLimit is the largest item payload written, in bytes (at least
-	// 512). NewKeyringStore sets DefaultChunkLimit.
-	ChunkLimit int
 
-	api keyringAPI
+	kr Keyring
+	n  counters
 }
 
-// NewKeyringStore returns a KeyringStore on the OS keyring with goos's
-// chunk limit.
-func NewKeyringStore(goos string) *KeyringStore {
-	return &KeyringStore{Service: KeyringService, ChunkLimit: DefaultChunkLimit(goos), api: goKeyring{}}
+// NewKeyringStore returns a KeyringStore sealing files under dir with keys
+// in kr (OSKeyring normally).
+func NewKeyringStore(dir string, kr Keyring) *KeyringStore {
+	return &KeyringStore{Dir: dir, Service: KeyringService, kr: kr}
 }
 
 // Name implements Store.
 func (s *KeyringStore) Name() string { return "keyring" }
 
-// Get implements Store. A small bundle costs one keyring read; a chunked
-// one costs 1 + chunks reads.
+// Stats returns what the store did so far in this process.
+func (s *KeyringStore) Stats() Stats { return s.n.snapshot() }
+
+// Get implements Store: the whole bundle (two decryptions), for the
+// refresh path.
 func (s *KeyringStore) Get(ctx context.Context, profile string) (*Bundle, error) {
-	enc, err := encodeProfile(profile)
+	aead, f, migrated, err := s.load(ctx, profile)
+	if err != nil || f == nil {
+		return migrated, err
+	}
+	s.n.decryptions.Add(2)
+	return openBundle(aead, profile, f), nil
+}
+
+// GetServed implements Store: the warm path's one keyring read, one file
+// read and one decryption.
+func (s *KeyringStore) GetServed(ctx context.Context, profile string) (*Served, error) {
+	aead, f, migrated, err := s.load(ctx, profile)
+	if err != nil || f == nil {
+		return migrated.ServedPart(), err
+	}
+	s.n.decryptions.Add(1)
+	return openServed(aead, profile, f), nil
+}
+
+// load returns profile's sealed file and its key's AEAD. With no key yet
+// it migrates a v1 bundle, if there is one, and returns it as migrated
+// (f nil). Nothing stored reads as all nil.
+func (s *KeyringStore) load(ctx context.Context, profile string) (cipher.AEAD, *sealedFile, *Bundle, error) {
+	enc, path, err := s.paths(profile)
 	if err != nil {
-		return nil, fmt.Errorf("keyring: %w", err)
+		return nil, nil, nil, err
+	}
+	key, err := s.readKey(ctx, enc)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if key == nil {
+		b, err := s.migrate(ctx, profile, enc)
+		return nil, nil, b, err
+	}
+	return s.loadWith(key, path, profile)
+}
+
+// loadWith reads the sealed file at path for a key that exists.
+func (s *KeyringStore) loadWith(key []byte, path, profile string) (cipher.AEAD, *sealedFile, *Bundle, error) {
+	aead, err := newAEAD(key)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("keyring store: %w", err)
+	}
+	s.n.fileReads.Add(1)
+	data, err := readPrivateFile(path)
+	if err != nil || data == nil {
+		return nil, nil, nil, err
+	}
+	return aead, parseSealed(data, profile), nil, nil
+}
+
+// migrate moves a v1 keyring bundle of profile into format 2 and returns
+// it; nil when there is none. The v1 manifest is looked up without the
+// lock (a never-signed-in profile costs one more read); the rest runs
+// under the key lock, re-checking that no other process migrated first.
+func (s *KeyringStore) migrate(ctx context.Context, profile, enc string) (*Bundle, error) {
+	if m, err := s.readManifest(ctx, enc); err != nil || m == nil {
+		return nil, err
+	}
+	var out *Bundle
+	err := s.withKeyLock(ctx, enc, func() error {
+		key, err := s.readKey(ctx, enc)
+		if err != nil {
+			return err
+		}
+		if key != nil { // migrated by another process meanwhile
+			_, path, _ := s.paths(profile)
+			aead, f, _, err := s.loadWith(key, path, profile)
+			if f != nil {
+				out = openBundle(aead, profile, f)
+			}
+			return err
+		}
+		m, err := s.readManifest(ctx, enc)
+		if err != nil || m == nil {
+			return err
+		}
+		b, err := s.readLegacy(ctx, enc, m)
+		if err != nil || b == nil {
+			return err
+		}
+		if err := s.create(ctx, profile, enc, b); err != nil {
+			return fmt.Errorf("migrate keyring bundle of profile %q: %w", profile, err)
+		}
+		out = b
+		return nil
+	})
+	return out, err
+}
+
+// Put implements Store: seal b with the profile's key and replace the file
+// atomically. The first Put of a profile creates the key.
+func (s *KeyringStore) Put(ctx context.Context, profile string, b *Bundle) error {
+	if b == nil {
+		return errors.New("keyring store: nil bundle")
+	}
+	enc, path, err := s.paths(profile)
+	if err != nil {
+		return err
+	}
+	key, err := s.readKey(ctx, enc)
+	if err != nil {
+		return err
+	}
+	if key != nil {
+		return s.write(key, path, profile, b)
+	}
+	return s.withKeyLock(ctx, enc, func() error {
+		key, err := s.readKey(ctx, enc)
+		if err != nil {
+			return err
+		}
+		if key != nil {
+			return s.write(key, path, profile, b)
+		}
+		return s.create(ctx, profile, enc, b)
+	})
+}
+
+// create seals b under a new key, writes the file, then stores the key:
+// the key item is the commit point, so a crash before it leaves the old
+// state (no key) readable. Any v1 items are then obsolete and deleted.
+// The caller holds the key lock.
+func (s *KeyringStore) create(ctx context.Context, profile, enc string, b *Bundle) error {
+	key := make([]byte, keySize)
+	_, _ = rand.Read(key) // crypto/rand.Read never fails (Go 1.24+)
+	_, path, _ := s.paths(profile)
+	if err := s.write(key, path, profile, b); err != nil {
+		return err
+	}
+	if err := s.set(ctx, keyName(enc), keyPrefix+base64.RawURLEncoding.EncodeToString(key)); err != nil {
+		return err
 	}
 	m, err := s.readManifest(ctx, enc)
 	if err != nil || m == nil {
-		return nil, err
+		return nil // best effort: a v1 leftover is never read once the key exists
 	}
-	b, err := s.readBundle(ctx, enc, m)
-	if err != nil || b != nil {
-		return b, err
-	}
-	// Torn read: a concurrent Put may have moved to a new generation and
-	// removed the chunks we were reading. Retry once if it did.
-	m2, err := s.readManifest(ctx, enc)
-	if err != nil || m2 == nil || m2.Gen == m.Gen {
-		return nil, err
-	}
-	return s.readBundle(ctx, enc, m2)
+	_ = s.deleteLegacy(ctx, enc, m)
+	return nil
 }
 
-// readManifest reads and parses the manifest item; nil, nil when it is
-// absent or malformed.
-func (s *KeyringStore) readManifest(ctx context.Context, enc string) (*manifest, error) {
-	raw, found, err := s.get(ctx, enc)
+// write seals b with key into path.
+func (s *KeyringStore) write(key []byte, path, profile string, b *Bundle) error {
+	aead, err := newAEAD(key)
+	if err != nil {
+		return fmt.Errorf("keyring store: %w", err)
+	}
+	data, err := sealBundle(aead, profile, b)
+	if err != nil {
+		return fmt.Errorf("keyring store: profile %q: %w", profile, err)
+	}
+	if err := writePrivateFile(path, data); err != nil {
+		return fmt.Errorf("keyring store: write profile %q: %w", profile, err)
+	}
+	return nil
+}
+
+// Delete implements Store: the v1 items (so nothing is migrated back), the
+// sealed file, then the key. Deleting an absent profile is not an error.
+func (s *KeyringStore) Delete(ctx context.Context, profile string) error {
+	enc, path, err := s.paths(profile)
+	if err != nil {
+		return err
+	}
+	return s.withKeyLock(ctx, enc, func() error {
+		m, err := s.readManifest(ctx, enc)
+		if err != nil {
+			return err
+		}
+		if err := s.deleteLegacy(ctx, enc, m); err != nil {
+			return err
+		}
+		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("keyring store: delete profile %q: %w", profile, err)
+		}
+		return s.del(ctx, keyName(enc))
+	})
+}
+
+// readKey returns the profile's key, or nil when there is none (a
+// malformed item counts as none: what it sealed cannot be opened anyway).
+func (s *KeyringStore) readKey(ctx context.Context, enc string) ([]byte, error) {
+	raw, found, err := s.get(ctx, keyName(enc))
 	if err != nil || !found {
 		return nil, err
 	}
-	return parseManifest(raw, enc), nil
+	b64, ok := strings.CutPrefix(raw, keyPrefix)
+	if !ok {
+		return nil, nil
+	}
+	key, err := base64.RawURLEncoding.DecodeString(b64)
+	if err != nil || len(key) != keySize {
+		return nil, nil
+	}
+	return key, nil
 }
 
-// readBundle returns m's bundle, or nil if any chunk is missing or the
-// result does not match the manifest.
-func (s *KeyringStore) readBundle(ctx context.Context, enc string, m *manifest) (*Bundle, error) {
-	if m.Chunks == 0 {
-		return m.decodeInline(), nil
-	}
-	chunks := make([]string, 0, m.Chunks)
-	size := 0
-	for i := range m.Chunks {
-		c, found, err := s.get(ctx, chunkName(enc, m.Gen, i))
-		if err != nil || !found {
-			return nil, err
-		}
-		size += len(c)
-		if size > m.Size {
-			return nil, nil
-		}
-		chunks = append(chunks, c)
-	}
-	return m.assemble(chunks), nil
-}
+// keyName is the keyring user name of a profile's key. Encoded profile
+// names never contain '#', and v1 chunk names are "<enc>#<n>#<n>".
+func keyName(enc string) string { return enc + "#key" }
 
-// Put implements Store.
-func (s *KeyringStore) Put(ctx context.Context, profile string, b *Bundle) error {
-	if b == nil {
-		return errors.New("keyring: nil bundle")
+// paths returns the encoded profile name and the sealed file's path.
+func (s *KeyringStore) paths(profile string) (enc, path string, err error) {
+	if s.Dir == "" {
+		return "", "", errors.New("keyring store: no config directory")
 	}
-	if s.ChunkLimit < minChunkLimit {
-		return fmt.Errorf("keyring: chunk limit %d is below %d", s.ChunkLimit, minChunkLimit)
-	}
-	enc, err := encodeProfile(profile)
+	enc, err = encodeProfile(profile)
 	if err != nil {
-		return fmt.Errorf("keyring: %w", err)
+		return "", "", fmt.Errorf("keyring store: %w", err)
 	}
-	payload, err := encodeBundle(b)
+	return enc, filepath.Join(s.Dir, SecretsDirName, enc+".sealed"), nil
+}
+
+// withKeyLock runs fn holding the profile's key lock.
+func (s *KeyringStore) withKeyLock(ctx context.Context, enc string, fn func() error) error {
+	unlock, err := lockFile(ctx, filepath.Join(s.Dir, LocksDirName), keyName(enc)+".lock", keyLockTimeout)
 	if err != nil {
-		return fmt.Errorf("keyring: %w", err)
+		return fmt.Errorf("keyring store: %w", err)
 	}
-	old, err := s.readManifest(ctx, enc)
-	if err != nil {
-		return err
-	}
-	gen := uint64(1)
-	if old != nil {
-		gen = old.Gen + 1
-	}
-	item, err := s.writeItems(ctx, enc, gen, payload)
-	if err != nil {
-		return err
-	}
-	if err := s.set(ctx, enc, item); err != nil {
-		return err
-	}
-	if old != nil && old.Chunks > 0 {
-		// Best effort: the new bundle is committed; leftovers are
-		// unreachable and swept by Delete.
-		_ = s.deleteChunks(ctx, enc, old.Gen, old.Chunks)
-	}
-	return nil
-}
-
-// writeItems returns the manifest item for payload, writing chunk items of
-// generation gen first when the payload does not fit inline.
-func (s *KeyringStore) writeItems(ctx context.Context, enc string, gen uint64, payload string) (string, error) {
-	m := &manifest{Version: manifestVersion, Profile: enc, Gen: gen, Inline: json.RawMessage(payload)}
-	item, err := encodeManifest(m)
-	if err != nil {
-		return "", fmt.Errorf("keyring: %w", err)
-	}
-	if len(item) <= s.ChunkLimit {
-		return item, nil
-	}
-	chunks := splitPayload(payload, s.ChunkLimit)
-	if len(chunks) > maxChunks {
-		return "", fmt.Errorf("keyring: bundle too large (%d bytes)", len(payload))
-	}
-	for i, c := range chunks {
-		if err := s.set(ctx, chunkName(enc, gen, i), c); err != nil {
-			return "", err
-		}
-	}
-	m = &manifest{Version: manifestVersion, Profile: enc, Gen: gen,
-		Chunks: len(chunks), Size: len(payload), SHA256: checksum(payload)}
-	return encodeManifest(m)
-}
-
-// Delete implements Store: it removes the chunks of the current generation
-// and any leftovers of the neighbouring ones (from a crash mid-Put), then
-// the manifest. Deleting an absent profile is not an error.
-func (s *KeyringStore) Delete(ctx context.Context, profile string) error {
-	enc, err := encodeProfile(profile)
-	if err != nil {
-		return fmt.Errorf("keyring: %w", err)
-	}
-	m, err := s.readManifest(ctx, enc)
-	if err != nil {
-		return err
-	}
-	if m != nil {
-		if err := s.deleteChunks(ctx, enc, m.Gen, m.Chunks); err != nil {
-			return err
-		}
-		if err := s.deleteChunks(ctx, enc, m.Gen+1, 0); err != nil {
-			return err
-		}
-		if m.Gen > 1 {
-			if err := s.deleteChunks(ctx, enc, m.Gen-1, 0); err != nil {
-				return err
-			}
-		}
-	}
-	return s.del(ctx, enc)
-}
-
-// deleteChunks deletes chunks 0..n-1 of generation gen (missing ones are
-// fine), then any further ones until the first missing.
-func (s *KeyringStore) deleteChunks(ctx context.Context, enc string, gen uint64, n int) error {
-	for i := 0; i < maxChunks; i++ {
-		err := s.rawDelete(ctx, chunkName(enc, gen, i))
-		if errors.Is(err, keyring.ErrNotFound) {
-			if i >= n {
-				return nil
-			}
-			continue
-		}
-		if err != nil {
-			return &backendError{op: "delete", err: err}
-		}
-	}
-	return nil
-}
-
-// get reads one item; found is false when the keyring has no such item.
-func (s *KeyringStore) get(ctx context.Context, user string) (string, bool, error) {
-	val, err := run(ctx, func() (string, error) { return s.api.Get(s.Service, user) })
-	if errors.Is(err, keyring.ErrNotFound) {
-		return "", false, nil
-	}
-	if err != nil {
-		return "", false, &backendError{op: "read", err: err}
-	}
-	return val, true, nil
-}
-
-// set writes one item.
-func (s *KeyringStore) set(ctx context.Context, user, val string) error {
-	_, err := run(ctx, func() (struct{}, error) { return struct{}{}, s.api.Set(s.Service, user, val) })
-	if err != nil {
-		return &backendError{op: "write", err: err}
-	}
-	return nil
-}
-
-// del deletes one item; a missing item is not an error.
-func (s *KeyringStore) del(ctx context.Context, user string) error {
-	err := s.rawDelete(ctx, user)
-	if err != nil && !errors.Is(err, keyring.ErrNotFound) {
-		return &backendError{op: "delete", err: err}
-	}
-	return nil
-}
-
-// rawDelete deletes one item, returning the backend's error unwrapped.
-func (s *KeyringStore) rawDelete(ctx context.Context, user string) error {
-	_, err := run(ctx, func() (struct{}, error) { return struct{}{}, s.api.Delete(s.Service, user) })
-	return err
-}
-
-// backendError is an error reported by the keyring itself (as opposed to a
-// bad profile name or an oversized bundle); the automatic backend falls back
-// to files only on these.
-type backendError struct {
-	op  string
-	err error
-}
-
-func (e *backendError) Error() string { return "keyring: " + e.op + ": " + e.err.Error() }
-func (e *backendError) Unwrap() error { return e.err }
-
-// run calls fn, giving up when ctx ends: keyring calls take no context and
-// may block on an unlock prompt. An abandoned call finishes in the
-// background; its result is discarded.
-func run[T any](ctx context.Context, fn func() (T, error)) (T, error) {
-	var zero T
-	if err := ctx.Err(); err != nil {
-		return zero, err
-	}
-	if ctx.Done() == nil {
-		return fn()
-	}
-	type result struct {
-		v   T
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		v, err := fn()
-		done <- result{v, err}
-	}()
-	select {
-	case r := <-done:
-		return r.v, r.err
-	case <-ctx.Done():
-		return zero, ctx.Err()
-	}
+	defer unlock()
+	return fn()
 }

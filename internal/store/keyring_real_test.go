@@ -7,7 +7,6 @@ import (
 	"errors"
 	"os"
 	"os/exec"
-	"runtime"
 	"testing"
 
 	"github.com/zalando/go-keyring"
@@ -23,16 +22,19 @@ const realKeyringEnv = "TIP_CLI_TEST_KEYRING"
 // realKeyringChildEnv marks the child process that talks to the keyring.
 const realKeyringChildEnv = "TIP_CLI_TEST_KEYRING_CHILD"
 
-// TestKeyringRealSecretService round-trips a 20 KB bundle through the real
-// OS keyring (go-keyring, no mock), inline and chunked, and deletes it. It
-// runs in a child process because other tests swap go-keyring's global
-// provider for its mock.
+// TestKeyringRealSecretService runs the v2 store and the v1 migration
+// against the real OS keyring (go-keyring, no fake). It runs in a child
+// process so that nothing else in the test binary has touched go-keyring.
 func TestKeyringRealSecretService(t *testing.T) {
 	if os.Getenv(realKeyringEnv) != "1" {
 		t.Skipf("set %s=1 to test against the real OS keyring", realKeyringEnv)
 	}
 	if os.Getenv(realKeyringChildEnv) == "1" {
-		realKeyringRoundTrip(t)
+		realKeyringV2(t, randomProfile())
+		for _, limit := range []int{ItemLimit("linux"), ItemLimit("darwin"), ItemLimit("windows")} {
+			realKeyringMigration(t, randomProfile(), limit)
+		}
+		realAutoStore(t, randomProfile())
 		return
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestKeyringRealSecretService$", "-test.v", "-test.count=1")
@@ -44,40 +46,78 @@ func TestKeyringRealSecretService(t *testing.T) {
 	}
 }
 
-func realKeyringRoundTrip(t *testing.T) {
-	ctx := context.Background()
+func randomProfile() string {
 	var rnd [6]byte
 	_, _ = rand.Read(rnd[:])
-	profile := "test-" + hex.EncodeToString(rnd[:])
-	for _, limit := range []int{DefaultChunkLimit(runtime.GOOS), 2048} {
-		s := NewKeyringStore(runtime.GOOS)
-		s.ChunkLimit = limit
-		t.Cleanup(func() { _ = s.Delete(context.Background(), profile) })
-		first, second := bundleWithPayload(t, "r1", 20<<10), bundleWithPayload(t, "r2", 20<<10)
-		for _, want := range []*Bundle{first, second} {
-			if err := s.Put(ctx, profile, want); err != nil {
-				t.Fatalf("limit %d: put: %v", limit, err)
-			}
-			got, err := s.Get(ctx, profile)
-			if err != nil {
-				t.Fatalf("limit %d: get: %v", limit, err)
-			}
-			assertBundle(t, got, want)
+	return "test-" + hex.EncodeToString(rnd[:])
+}
+
+// realKeyringV2: a 20 KB bundle and one with 5 scopes and 20 grants round
+// trip; the keyring holds only the key; the warm read is one keyring read;
+// Delete leaves nothing.
+func realKeyringV2(t *testing.T, profile string) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := NewKeyringStore(dir, OSKeyring())
+	t.Cleanup(func() { _ = s.Delete(context.Background(), profile) })
+	for _, want := range []*Bundle{bundleWithPayload(t, "r1", 20<<10), bigBundle("r2")} {
+		if err := s.Put(ctx, profile, want); err != nil {
+			t.Fatalf("put: %v", err)
 		}
-		if err := s.Delete(ctx, profile); err != nil {
-			t.Fatalf("limit %d: delete: %v", limit, err)
+		warm := NewKeyringStore(dir, OSKeyring())
+		if sv, err := warm.GetServed(ctx, profile); err != nil || sv == nil {
+			t.Fatalf("served: %v, %v", sv, err)
 		}
-		if got, err := s.Get(ctx, profile); got != nil || err != nil {
-			t.Fatalf("limit %d: after delete: %v, %v", limit, got, err)
+		if st := warm.Stats(); st != (Stats{KeyringReads: 1, FileReads: 1, Decryptions: 1}) {
+			t.Errorf("warm read stats %+v", st)
 		}
-		for _, user := range []string{profile, chunkName(profile, 1, 0), chunkName(profile, 2, 0), chunkName(profile, 2, 9)} {
-			if _, err := keyring.Get(KeyringService, user); !errors.Is(err, keyring.ErrNotFound) {
-				t.Errorf("limit %d: item %s survived Delete: %v", limit, user, err)
-			}
+		got, err := s.Get(ctx, profile)
+		if err != nil {
+			t.Fatalf("get: %v", err)
 		}
-		t.Logf("limit %d: 20 KB bundle round-tripped and deleted", limit)
+		assertBundle(t, got, want)
+		assertNoSecretOnDisk(t, dir, secretsOf(want))
+		if _, err := keyring.Get(KeyringService, profile); !errors.Is(err, keyring.ErrNotFound) {
+			t.Errorf("a v1 manifest exists: %v", err)
+		}
 	}
-	realAutoStore(t, profile)
+	if err := s.Delete(ctx, profile); err != nil {
+		t.Fatalf("delete: %v", err)
+	}
+	if _, err := keyring.Get(KeyringService, keyName(profile)); !errors.Is(err, keyring.ErrNotFound) {
+		t.Errorf("key survived Delete: %v", err)
+	}
+	if got, err := s.Get(ctx, profile); got != nil || err != nil {
+		t.Fatalf("after delete: %v, %v", got, err)
+	}
+	t.Logf("v2: bundles round-tripped, warm read = 1 keyring read, deleted")
+}
+
+// realKeyringMigration writes a v1 bundle (chunked below limit) to the real
+// keyring, reads it through v2 and checks the v1 items are gone.
+func realKeyringMigration(t *testing.T, profile string, limit int) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	want := bundleWithPayload(t, "m", 6<<10)
+	writeV1(t, OSKeyring(), profile, want, limit, 1)
+	s := NewKeyringStore(dir, OSKeyring())
+	t.Cleanup(func() { _ = s.Delete(context.Background(), profile) })
+	got, err := s.Get(ctx, profile)
+	if err != nil {
+		t.Fatalf("limit %d: migrate: %v", limit, err)
+	}
+	assertBundle(t, got, want)
+	for _, user := range []string{profile, chunkName(profile, 1, 0), chunkName(profile, 1, 2)} {
+		if _, err := keyring.Get(KeyringService, user); !errors.Is(err, keyring.ErrNotFound) {
+			t.Errorf("limit %d: v1 item %s survived the migration: %v", limit, user, err)
+		}
+	}
+	warm := NewKeyringStore(dir, OSKeyring())
+	if _, err := warm.GetServed(ctx, profile); err != nil || warm.Stats().KeyringReads != 1 {
+		t.Errorf("limit %d: after migration: %v, %+v", limit, err, warm.Stats())
+	}
+	assertNoSecretOnDisk(t, dir, secretsOf(want))
+	t.Logf("limit %d: v1 bundle migrated to v2 and its items deleted", limit)
 }
 
 // realAutoStore checks that the automatic backend picks the working
@@ -102,7 +142,5 @@ func realAutoStore(t *testing.T, profile string) {
 	if s.Name() != "keyring" {
 		t.Errorf("automatic backend %q, want keyring", s.Name())
 	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
-		t.Errorf("files written under the config dir while the keyring works: %v", entries)
-	}
+	assertNoSecretOnDisk(t, dir, secretsOf(want))
 }

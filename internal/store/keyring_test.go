@@ -1,372 +1,387 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
-	"github.com/zalando/go-keyring"
+	"github.com/tip-cli/tip-cli/internal/store/storetest"
 )
 
-func TestKeyringChunkingAroundLimits(t *testing.T) {
-	ctx := context.Background()
-	for _, goos := range []string{"windows", "darwin", "linux"} {
-		limit := DefaultChunkLimit(goos)
-		for _, size := range []int{limit - 1, limit, limit + 1, 3 * limit, 20 << 10} {
-			t.Run(fmt.Sprintf("%s/%d", goos, size), func(t *testing.T) {
-				fake := newFakeKeyring()
-				s := newTestKeyring(fake, limit)
-				want := bundleWithPayload(t, "a", size)
-				if err := s.Put(ctx, "p", want); err != nil {
-					t.Fatal(err)
-				}
-				wantItems := 1 // inline manifest
-				if size+inlineOverhead(t, "p") > limit {
-					wantItems += (size + limit - 1) / limit
-				}
-				users := fake.users()
-				if len(users) != wantItems {
-					t.Errorf("%d items %v, want %d", len(users), users, wantItems)
-				}
-				for _, u := range users {
-					v := fake.item(u)
-					if len(v) > limit {
-						t.Errorf("item %s is %d bytes, limit %d", u, len(v), limit)
-					}
-					if strings.IndexFunc(v, func(r rune) bool { return r >= 0x80 }) >= 0 {
-						t.Errorf("item %s is not ASCII", u)
-					}
-				}
-				got, err := s.Get(ctx, "p")
-				if err != nil {
-					t.Fatal(err)
-				}
-				assertBundle(t, got, want)
-			})
+var platforms = []string{"darwin", "windows", "linux"}
+
+// bigBundle is a bundle with 5 session scopes and 20 grants, larger than
+// every platform's item limit.
+func bigBundle(tag string) *Bundle {
+	b := sampleBundle(tag)
+	for i := 1; i < 5; i++ {
+		c := *b.Session("")
+		c.SecretAccessKey = fmt.Sprintf("sk-%s-%d", tag, i)
+		b.SetSession(fmt.Sprintf("scope-%d", i), &c)
+	}
+	for i := 1; i < 20; i++ {
+		g := *b.Grants[0]
+		g.Target = fmt.Sprintf("s3://bucket/prefix-%d/*", i)
+		b.Grants = append(b.Grants, &g)
+	}
+	return b
+}
+
+// secretsOf lists the secret strings of b, for "not on disk" checks.
+func secretsOf(b *Bundle) []string {
+	out := []string{b.IdP.IDToken, b.IdP.RefreshToken, b.IdP.AccessToken}
+	for _, c := range b.Sessions {
+		out = append(out, c.SecretAccessKey, c.SessionToken)
+	}
+	for _, g := range b.Grants {
+		out = append(out, g.Credentials.SecretAccessKey, g.Credentials.SessionToken)
+	}
+	return out
+}
+
+// assertNoSecretOnDisk fails if any file under dir contains one of secrets.
+func assertNoSecretOnDisk(t *testing.T, dir string, secrets []string) {
+	t.Helper()
+	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		data, _ := os.ReadFile(path)
+		for _, s := range secrets {
+			if bytes.Contains(data, []byte(s)) {
+				t.Errorf("%s holds secret %q", path, s)
+			}
+		}
+		return nil
+	})
+}
+
+// eachPlatformAndSize runs fn for every platform's item limit with a
+// 1-scope bundle and a 5-scope, 20-grant one.
+func eachPlatformAndSize(t *testing.T, fn func(t *testing.T, limit int, b *Bundle)) {
+	for _, goos := range platforms {
+		for name, b := range map[string]*Bundle{"1 scope": sampleBundle("a"), "5 scopes 20 grants": bigBundle("b")} {
+			t.Run(goos+"/"+name, func(t *testing.T) { fn(t, ItemLimit(goos), b) })
 		}
 	}
 }
 
-// inlineOverhead is how many bytes an inline manifest adds to a payload.
-func inlineOverhead(t *testing.T, profile string) int {
-	item, err := encodeManifest(&manifest{Version: manifestVersion, Profile: profile, Gen: 1, Inline: []byte("{}")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(item) - 2
-}
-
-func TestKeyringInlineBoundary(t *testing.T) {
+func TestKeyringLayout(t *testing.T) {
 	ctx := context.Background()
-	const limit = 2048
-	over := inlineOverhead(t, "p")
-	for _, tt := range []struct {
-		payload int
-		items   int
-	}{{limit - over, 1}, {limit - over + 1, 2}} {
-		fake := newFakeKeyring()
-		s := newTestKeyring(fake, limit)
-		want := bundleWithPayload(t, "a", tt.payload)
+	eachPlatformAndSize(t, func(t *testing.T, limit int, want *Bundle) {
+		kr := storetest.NewKeyring(limit)
+		s := newTestKeyring(t, kr)
 		if err := s.Put(ctx, "p", want); err != nil {
 			t.Fatal(err)
 		}
-		if n := len(fake.users()); n != tt.items {
-			t.Errorf("payload %d: %d items, want %d", tt.payload, n, tt.items)
+		users := kr.Users()
+		if !slices.Equal(users, []string{"p#key"}) {
+			t.Fatalf("keyring items %v, want only the key", users)
 		}
+		if n := len(kr.Item(KeyringService, "p#key")); n > 64 {
+			t.Errorf("key item is %d bytes", n)
+		}
+		entries, _ := os.ReadDir(filepath.Join(s.Dir, SecretsDirName))
+		if len(entries) != 1 || entries[0].Name() != "p.sealed" {
+			t.Fatalf("secrets dir holds %v", entries)
+		}
+		if runtime.GOOS != "windows" {
+			fi, _ := entries[0].Info()
+			if fi.Mode().Perm() != 0o600 {
+				t.Errorf("sealed file mode %o", fi.Mode().Perm())
+			}
+		}
+		assertNoSecretOnDisk(t, s.Dir, secretsOf(want))
 		got, err := s.Get(ctx, "p")
 		if err != nil {
 			t.Fatal(err)
 		}
 		assertBundle(t, got, want)
-	}
+	})
 }
 
-func TestKeyringGetCallCount(t *testing.T) {
+func TestKeyringWarmPathCounts(t *testing.T) {
 	ctx := context.Background()
-	for _, tt := range []struct {
-		name     string
-		payload  int
-		wantGets int
-	}{{"small bundle is one read", 1500, 1}, {"chunked bundle", 5000, 1 + 3}} {
-		t.Run(tt.name, func(t *testing.T) {
-			fake := newFakeKeyring()
-			s := newTestKeyring(fake, 2048)
-			if err := s.Put(ctx, "p", bundleWithPayload(t, "a", tt.payload)); err != nil {
-				t.Fatal(err)
-			}
-			before, _, _ := fake.counts()
-			if b, err := s.Get(ctx, "p"); b == nil || err != nil {
-				t.Fatalf("get: %v, %v", b, err)
-			}
-			after, _, _ := fake.counts()
-			if after-before != tt.wantGets {
-				t.Errorf("Get made %d keyring reads, want %d", after-before, tt.wantGets)
-			}
-		})
-	}
+	eachPlatformAndSize(t, func(t *testing.T, limit int, b *Bundle) {
+		kr := storetest.NewKeyring(limit)
+		// A fresh store, as each credential_process call is a new process.
+		s := reopen(t, kr, b)
+		before, _, _ := kr.Counts()
+		served, err := s.GetServed(ctx, "p")
+		if err != nil {
+			t.Fatal(err)
+		}
+		gets, sets, dels := kr.Counts()
+		if gets-before != 1 || sets != 1 || dels != 0 {
+			t.Errorf("GetServed: %d keyring reads (want 1), %d writes, %d deletes", gets-before, sets, dels)
+		}
+		want := Stats{KeyringReads: 1, FileReads: 1, Decryptions: 1}
+		if st := s.Stats(); st != want {
+			t.Errorf("stats %+v, want %+v", st, want)
+		}
+		if got, w := len(served.Sessions), len(b.Sessions); got != w || len(served.Grants) != len(b.Grants) {
+			t.Errorf("served %d sessions %d grants", got, len(served.Grants))
+		}
+	})
 }
 
-// putChunked stores a 3-chunk bundle tagged tag under "p".
-func putChunked(t *testing.T, s *KeyringStore, tag string) *Bundle {
+// reopen stores b under "p" with kr in a new config directory and returns
+// a fresh store on it (zero counters).
+func reopen(t *testing.T, kr *storetest.Keyring, b *Bundle) *KeyringStore {
 	t.Helper()
-	b := bundleWithPayload(t, tag, 3*2048-100)
-	if err := s.Put(context.Background(), "p", b); err != nil {
+	dir := t.TempDir()
+	for _, u := range kr.Users() {
+		kr.DeleteItem(KeyringService, u)
+	}
+	if err := NewKeyringStore(dir, kr).Put(context.Background(), "p", b); err != nil {
 		t.Fatal(err)
 	}
-	return b
+	return NewKeyringStore(dir, kr)
 }
 
-func TestKeyringTornStatesReadAbsent(t *testing.T) {
+func TestKeyringServedNeverOpensSecretSection(t *testing.T) {
+	ctx := context.Background()
+	kr := storetest.NewKeyring(0)
+	s := newTestKeyring(t, kr)
+	want := sampleBundle("a")
+	if err := s.Put(ctx, "p", want); err != nil {
+		t.Fatal(err)
+	}
+	// Damage the secret section: the served part still reads, the whole
+	// bundle reads as absent.
+	rewriteSealed(t, s, "p", func(f *sealedFile) { f.Secret[len(f.Secret)-1] ^= 1 })
+	served, err := s.GetServed(ctx, "p")
+	if err != nil || served == nil {
+		t.Fatalf("served: %v, %v", served, err)
+	}
+	if got := served.Session(""); got == nil || got.SecretAccessKey != want.Session("").SecretAccessKey {
+		t.Errorf("served session %+v", got)
+	}
+	if b, err := s.Get(ctx, "p"); b != nil || err != nil {
+		t.Errorf("whole bundle with a damaged secret section: %v, %v", b != nil, err)
+	}
+}
+
+// rewriteSealed edits profile's sealed file in place.
+func rewriteSealed(t *testing.T, s *KeyringStore, profile string, edit func(f *sealedFile)) {
+	t.Helper()
+	_, path, _ := s.paths(profile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f sealedFile
+	if err := json.Unmarshal(data, &f); err != nil {
+		t.Fatal(err)
+	}
+	edit(&f)
+	data, _ = json.Marshal(f)
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestKeyringTamperedReadsAbsent(t *testing.T) {
+	ctx := context.Background()
 	tests := []struct {
 		name   string
-		damage func(f *fakeKeyring)
+		damage func(t *testing.T, s *KeyringStore, kr *storetest.Keyring)
 	}{
-		{"missing chunk", func(f *fakeKeyring) { f.deleteItem("p#1#1") }},
-		{"missing last chunk", func(f *fakeKeyring) { f.deleteItem("p#1#2") }},
-		{"manifest points at missing generation", func(f *fakeKeyring) {
-			f.setItem("p", strings.Replace(f.item("p"), `"g":1`, `"g":7`, 1))
+		{"another key", func(t *testing.T, s *KeyringStore, kr *storetest.Keyring) {
+			kr.SetItem(KeyringService, "p#key", keyPrefix+strings.Repeat("A", 43))
 		}},
-		{"corrupted chunk", func(f *fakeKeyring) {
-			c := []byte(f.item("p#1#1"))
-			c[10] ^= 1
-			f.setItem("p#1#1", string(c))
+		{"malformed key", func(t *testing.T, s *KeyringStore, kr *storetest.Keyring) {
+			kr.SetItem(KeyringService, "p#key", keyPrefix+"short")
 		}},
-		{"truncated chunk", func(f *fakeKeyring) { f.setItem("p#1#0", f.item("p#1#0")[:100]) }},
-		{"oversized chunk", func(f *fakeKeyring) { f.setItem("p#1#0", f.item("p#1#0")+"xx") }},
-		{"garbage manifest", func(f *fakeKeyring) { f.setItem("p", "not json") }},
-		{"truncated manifest", func(f *fakeKeyring) { f.setItem("p", f.item("p")[:20]) }},
-		{"manifest of other profile", func(f *fakeKeyring) {
-			f.setItem("p", strings.Replace(f.item("p"), `"p":"p"`, `"p":"q"`, 1))
+		{"sections swapped", func(t *testing.T, s *KeyringStore, kr *storetest.Keyring) {
+			rewriteSealed(t, s, "p", func(f *sealedFile) { f.Served, f.Secret = f.Secret, f.Served })
 		}},
-		{"future version", func(f *fakeKeyring) {
-			f.setItem("p", strings.Replace(f.item("p"), `"v":1`, `"v":2`, 1))
+		{"served byte flipped", func(t *testing.T, s *KeyringStore, kr *storetest.Keyring) {
+			rewriteSealed(t, s, "p", func(f *sealedFile) { f.Served[0] ^= 1 })
 		}},
-		{"inline null", func(f *fakeKeyring) { f.setItem("p", `{"v":1,"p":"p","g":1,"b":null}`) }},
-		{"inline and chunks", func(f *fakeKeyring) { f.setItem("p", `{"v":1,"p":"p","g":1,"b":{},"n":1}`) }},
-		{"absurd chunk count", func(f *fakeKeyring) {
-			f.setItem("p", strings.Replace(f.item("p"), `"n":3`, `"n":100000`, 1))
+		{"another version", func(t *testing.T, s *KeyringStore, kr *storetest.Keyring) {
+			rewriteSealed(t, s, "p", func(f *sealedFile) { f.Version = 3 })
+		}},
+		{"another profile's file", func(t *testing.T, s *KeyringStore, kr *storetest.Keyring) {
+			if err := s.Put(ctx, "q", sampleBundle("q")); err != nil {
+				t.Fatal(err)
+			}
+			kr.SetItem(KeyringService, "p#key", kr.Item(KeyringService, "q#key"))
+			_, pp, _ := s.paths("p")
+			_, qp, _ := s.paths("q")
+			if err := os.Rename(qp, pp); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"truncated", func(t *testing.T, s *KeyringStore, kr *storetest.Keyring) {
+			_, path, _ := s.paths("p")
+			data, _ := os.ReadFile(path)
+			_ = os.WriteFile(path, data[:len(data)/2], 0o600)
+		}},
+		{"file removed", func(t *testing.T, s *KeyringStore, kr *storetest.Keyring) {
+			_, path, _ := s.paths("p")
+			_ = os.Remove(path)
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fake := newFakeKeyring()
-			s := newTestKeyring(fake, 2048)
-			putChunked(t, s, "a")
-			tt.damage(fake)
-			got, err := s.Get(context.Background(), "p")
-			if got != nil || err != nil {
-				t.Fatalf("got %v, %v; want absent", got, err)
-			}
-		})
-	}
-}
-
-func TestKeyringCrashDuringPutKeepsOldBundle(t *testing.T) {
-	ctx := context.Background()
-	// The new bundle takes 3 chunk writes then the manifest write (the 4th).
-	for failAt := 1; failAt <= 4; failAt++ {
-		t.Run(fmt.Sprintf("crash at write %d", failAt), func(t *testing.T) {
-			fake := newFakeKeyring()
-			s := newTestKeyring(fake, 2048)
-			old := putChunked(t, s, "old")
-			fake.failSetAt = failAt
-			if err := s.Put(ctx, "p", bundleWithPayload(t, "new", 3*2048-100)); !errors.Is(err, errCrash) {
-				t.Fatalf("put: %v, want crash", err)
-			}
-			got, err := s.Get(ctx, "p")
-			if err != nil {
+			kr := storetest.NewKeyring(0)
+			s := newTestKeyring(t, kr)
+			if err := s.Put(ctx, "p", sampleBundle("a")); err != nil {
 				t.Fatal(err)
 			}
-			assertBundle(t, got, old)
-			// The next Put reuses the crashed generation's names, so
-			// nothing is left behind.
-			repl := putChunked(t, s, "new")
-			got, _ = s.Get(ctx, "p")
-			assertBundle(t, got, repl)
-			if n := len(fake.users()); n != 4 {
-				t.Errorf("%d items after recovery %v, want manifest + 3 chunks", n, fake.users())
+			tt.damage(t, s, kr)
+			b, err := s.Get(ctx, "p")
+			sv, serr := s.GetServed(ctx, "p")
+			if b != nil || err != nil || sv != nil || serr != nil {
+				t.Fatalf("damaged store read as %v/%v, %v/%v; want absent", b != nil, err, sv != nil, serr)
 			}
+			// And it can be written again.
+			want := sampleBundle("new")
+			if err := s.Put(ctx, "p", want); err != nil {
+				t.Fatal(err)
+			}
+			got, _ := s.Get(ctx, "p")
+			assertBundle(t, got, want)
 		})
 	}
 }
 
-func TestKeyringCrashBeforeCleanup(t *testing.T) {
+func TestKeyringBackendErrorsSurface(t *testing.T) {
 	ctx := context.Background()
-	fake := newFakeKeyring()
-	s := newTestKeyring(fake, 2048)
-	putChunked(t, s, "old")
-	fake.failDeletes = true // old generation's chunks survive
-	repl := putChunked(t, s, "new")
-	got, err := s.Get(ctx, "p")
-	if err != nil {
+	kr := storetest.NewKeyring(0)
+	s := newTestKeyring(t, kr)
+	if err := s.Put(ctx, "p", sampleBundle("a")); err != nil {
 		t.Fatal(err)
 	}
-	assertBundle(t, got, repl)
-	fake.failDeletes = false
+	kr.Fail(errors.New("org.freedesktop.Secret.Error.IsLocked"))
+	for name, err := range map[string]error{
+		"get":    func() error { _, err := s.Get(ctx, "p"); return err }(),
+		"served": func() error { _, err := s.GetServed(ctx, "p"); return err }(),
+		"put":    s.Put(ctx, "p", sampleBundle("b")),
+		"delete": s.Delete(ctx, "p"),
+	} {
+		var be *backendError
+		if !errors.As(err, &be) || !strings.Contains(err.Error(), "IsLocked") {
+			t.Errorf("%s: %v, want the keyring's error", name, err)
+		}
+	}
+	if err := s.Put(ctx, "", sampleBundle("a")); err == nil {
+		t.Error("empty profile accepted")
+	}
+	if err := s.Put(ctx, "p", nil); err == nil {
+		t.Error("nil bundle accepted")
+	}
+}
+
+func TestKeyringDeleteRemovesKeyFileAndV1(t *testing.T) {
+	ctx := context.Background()
+	kr := storetest.NewKeyring(2048)
+	s := newTestKeyring(t, kr)
+	if err := s.Put(ctx, "p", sampleBundle("a")); err != nil {
+		t.Fatal(err)
+	}
+	// v1 leftovers (as after a crash between migration and cleanup), and
+	// another profile that must survive.
+	writeV1(t, kr, "p", bigBundle("old"), 2048, 4)
+	kr.SetItem(KeyringService, chunkName("p", 5, 0), "leftover")
+	if err := s.Put(ctx, "other", sampleBundle("o")); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.Delete(ctx, "p"); err != nil {
 		t.Fatal(err)
 	}
-	if u := fake.users(); len(u) != 0 {
-		t.Errorf("Delete left %v", u)
+	if users := kr.Users(); !slices.Equal(users, []string{"other#key"}) {
+		t.Errorf("items after Delete: %v", users)
+	}
+	entries, _ := os.ReadDir(filepath.Join(s.Dir, SecretsDirName))
+	if len(entries) != 1 || entries[0].Name() != "other.sealed" {
+		t.Errorf("secrets dir after Delete: %v", entries)
+	}
+	if b, err := s.Get(ctx, "p"); b != nil || err != nil {
+		t.Errorf("after delete: %v, %v", b != nil, err)
+	}
+	if err := s.Delete(ctx, "p"); err != nil {
+		t.Errorf("deleting an absent profile: %v", err)
 	}
 }
 
-func TestKeyringConcurrentPutDuringGet(t *testing.T) {
+func TestKeyringConcurrentFirstPuts(t *testing.T) {
+	// Many writers racing on a profile with no key yet must agree on one
+	// key: the survivor's file always opens.
 	ctx := context.Background()
-	fake := newFakeKeyring()
-	s := newTestKeyring(fake, 2048)
-	putChunked(t, s, "old")
-	var repl *Bundle
-	fake.onGet = func(user string) {
-		if user == "p#1#1" && repl == nil {
-			// Another process replaces the bundle between our chunk reads.
-			fake.onGet = nil
-			repl = putChunked(t, newTestKeyring(fake, 2048), "new")
-		}
+	kr := storetest.NewKeyring(0)
+	s := newTestKeyring(t, kr)
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			if err := NewKeyringStore(s.Dir, kr).Put(ctx, "p", sampleBundle(fmt.Sprint(i))); err != nil {
+				t.Error(err)
+			}
+		})
 	}
-	got, err := s.Get(ctx, "p")
-	if err != nil {
+	wg.Wait()
+	if b, err := s.Get(ctx, "p"); b == nil || err != nil {
+		t.Fatalf("after racing first Puts: %v, %v", b != nil, err)
+	}
+	if _, sets, _ := kr.Counts(); sets != 1 {
+		t.Errorf("%d key writes, want 1", sets)
+	}
+}
+
+func TestKeyringSymlinkedSecretsDirRefused(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("symbolic links need a privilege on Windows")
+	}
+	ctx := context.Background()
+	kr := storetest.NewKeyring(0)
+	s := newTestKeyring(t, kr)
+	elsewhere := t.TempDir()
+	if err := os.Symlink(elsewhere, filepath.Join(s.Dir, SecretsDirName)); err != nil {
 		t.Fatal(err)
 	}
-	assertBundle(t, got, repl)
-}
-
-func TestKeyringShrinkAndDelete(t *testing.T) {
-	ctx := context.Background()
-	fake := newFakeKeyring()
-	s := newTestKeyring(fake, 2048)
-	putChunked(t, s, "big")
-	small := sampleBundle("small")
-	if err := s.Put(ctx, "p", small); err != nil {
-		t.Fatal(err)
+	err := s.Put(ctx, "p", sampleBundle("a"))
+	if err == nil || !strings.Contains(err.Error(), "symbolic link") {
+		t.Fatalf("put through a symlinked secrets dir: %v", err)
 	}
-	if u := fake.users(); !slices.Equal(u, []string{"p"}) {
-		t.Errorf("after shrinking: items %v, want only the manifest", u)
+	if entries, _ := os.ReadDir(elsewhere); len(entries) != 0 {
+		t.Errorf("wrote through the link: %v", entries)
 	}
-	got, _ := s.Get(ctx, "p")
-	assertBundle(t, got, small)
-	// Profiles whose names look like chunk names stay apart.
-	if err := s.Put(ctx, "p#2#0", sampleBundle("other")); err != nil {
-		t.Fatal(err)
-	}
-	got, _ = s.Get(ctx, "p")
-	assertBundle(t, got, small)
-	for _, p := range []string{"p", "p#2#0", "never-stored"} {
-		if err := s.Delete(ctx, p); err != nil {
-			t.Fatal(err)
+	if _, err := s.GetServed(ctx, "p"); err == nil {
+		// No key was stored (the Put failed before its commit), so the read
+		// stops at the keyring; with a key it must refuse the directory.
+		kr.SetItem(KeyringService, "p#key", keyPrefix+strings.Repeat("A", 43))
+		if _, err := s.GetServed(ctx, "p"); err == nil || !strings.Contains(err.Error(), "symbolic link") {
+			t.Errorf("read through a symlinked secrets dir: %v", err)
 		}
-		if got, err := s.Get(ctx, p); got != nil || err != nil {
-			t.Fatalf("%s after delete: %v, %v", p, got, err)
-		}
-	}
-	if u := fake.users(); len(u) != 0 {
-		t.Errorf("left behind: %v", u)
 	}
 }
 
-func TestKeyringErrors(t *testing.T) {
-	ctx := context.Background()
-	boom := errors.New("secret service exploded")
-	fake := newFakeKeyring()
-	fake.err = boom
-	s := newTestKeyring(fake, 2048)
-	_, gerr := s.Get(ctx, "p")
-	perr := s.Put(ctx, "p", sampleBundle("a"))
-	derr := s.Delete(ctx, "p")
-	for _, err := range []error{gerr, perr, derr} {
-		var be *backendError
-		if !errors.Is(err, boom) || !errors.As(err, &be) || !strings.HasPrefix(err.Error(), "keyring: ") {
-			t.Errorf("error %v: want wrapped backend error with keyring: prefix", err)
-		}
-	}
-
-	ok := newTestKeyring(newFakeKeyring(), 100)
-	if err := ok.Put(ctx, "p", sampleBundle("a")); err == nil {
-		t.Error("chunk limit below minimum: want error")
-	}
-	if err := newTestKeyring(newFakeKeyring(), 2048).Put(ctx, "p", nil); err == nil {
-		t.Error("nil bundle: want error")
-	}
-	if _, err := newTestKeyring(newFakeKeyring(), 2048).Get(ctx, ""); err == nil {
-		t.Error("empty profile: want error")
-	}
-
-	cctx, cancel := context.WithCancel(ctx)
-	cancel()
-	idle := newFakeKeyring()
-	if _, err := newTestKeyring(idle, 2048).Get(cctx, "p"); !errors.Is(err, context.Canceled) {
-		t.Errorf("cancelled get: %v", err)
-	}
-	if g, s, d := idle.counts(); g+s+d != 0 {
-		t.Error("cancelled context still reached the keyring")
-	}
-}
-
-// TestKeyringGoKeyringMock runs the store on go-keyring itself with its
-// in-memory mock provider. MockInit swaps go-keyring's global provider, so
-// this test must not run in parallel with anything using go-keyring (the
-// real Secret Service test runs in a child process for that reason).
-func TestKeyringGoKeyringMock(t *testing.T) {
-	ctx := context.Background()
-	keyring.MockInit()
-	s := NewKeyringStore("windows")
-	for _, size := range []int{1000, 2049, 20 << 10} {
-		want := bundleWithPayload(t, "m", size)
-		if err := s.Put(ctx, "mock", want); err != nil {
-			t.Fatal(err)
-		}
-		got, err := s.Get(ctx, "mock")
-		if err != nil {
-			t.Fatal(err)
-		}
-		assertBundle(t, got, want)
-	}
-	if err := s.Delete(ctx, "mock"); err != nil {
-		t.Fatal(err)
-	}
-	if got, err := s.Get(ctx, "mock"); got != nil || err != nil {
-		t.Fatalf("after delete: %v, %v", got, err)
-	}
-	if _, err := keyring.Get(KeyringService, "mock#3#0"); !errors.Is(err, keyring.ErrNotFound) {
-		t.Errorf("chunk survived Delete: %v", err)
-	}
-
-	keyring.MockInitWithError(errors.New("no keyring"))
-	if _, err := s.Get(ctx, "mock"); err == nil || !strings.Contains(err.Error(), "no keyring") {
-		t.Errorf("want backend error, got %v", err)
-	}
-	keyring.MockInit()
-}
-
-func FuzzKeyringGet(f *testing.F) {
-	full := newFakeKeyring()
-	s := newTestKeyring(full, 2048)
-	b := bundleWithPayload(f, "a", 5000)
-	if err := s.Put(context.Background(), "p", b); err != nil {
+func FuzzParseSealed(f *testing.F) {
+	kr := storetest.NewKeyring(0)
+	s := NewKeyringStore(f.TempDir(), kr)
+	if err := s.Put(context.Background(), "p", sampleBundle("a")); err != nil {
 		f.Fatal(err)
 	}
-	f.Add(full.item("p"), full.item("p#1#0"), full.item("p#1#1"), full.item("p#1#2"))
-	f.Add(`{"v":1,"p":"p","g":1,"b":{"idp":{"id_token":"x"}}}`, "", "", "")
-	f.Fuzz(func(t *testing.T, m, c0, c1, c2 string) {
-		fake := newFakeKeyring()
-		fake.setItem("p", m)
-		for i, c := range []string{c0, c1, c2} {
-			fake.setItem(chunkName("p", 1, i), c)
-		}
-		got, err := newTestKeyring(fake, 2048).Get(context.Background(), "p")
-		if err != nil {
-			t.Fatalf("garbage must read as absent, not fail: %v", err)
-		}
-		mf := parseManifest(m, "p")
-		if got == nil || mf == nil || mf.Chunks == 0 {
-			return
-		}
-		chunks := []string{c0, c1, c2}
-		if mf.Chunks > len(chunks) || checksum(strings.Join(chunks[:mf.Chunks], "")) != mf.SHA256 {
-			t.Fatal("returned a bundle whose chunks do not match the manifest")
+	_, path, _ := s.paths("p")
+	data, _ := os.ReadFile(path)
+	f.Add(data)
+	f.Add([]byte(`{"format":"tip-cli sealed bundle","version":2,"profile":"p","served":"AAAA","secret":"AAAA"}`))
+	key, _ := s.readKey(context.Background(), "p")
+	aead, _ := newAEAD(key)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if sf := parseSealed(data, "p"); sf != nil {
+			_ = openBundle(aead, "p", sf) // must not panic
 		}
 	})
 }

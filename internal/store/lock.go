@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -49,13 +50,32 @@ func Lock(ctx context.Context, dir, profile string, timeout time.Duration) (unlo
 	if dir == "" {
 		return nil, errors.New("lock: no config directory")
 	}
-	locks := filepath.Join(dir, LocksDirName)
-	if err := ensurePrivateDir(locks); err != nil {
-		return nil, fmt.Errorf("lock: %w", err)
+	unlock, err = lockFile(ctx, filepath.Join(dir, LocksDirName), enc+".lock", timeout)
+	var te *lockTimeout
+	if errors.As(err, &te) {
+		return nil, &LockTimeoutError{Profile: profile, Waited: timeout, Path: te.path}
 	}
-	path := filepath.Join(locks, enc+".lock")
-	fl := flock.New(path, flock.SetPermissions(0o600))
+	if err != nil {
+		return nil, fmt.Errorf("lock profile %q: %w", profile, err)
+	}
+	return unlock, nil
+}
 
+// lockTimeout is lockFile's timeout; Lock turns it into *LockTimeoutError.
+type lockTimeout struct{ path string }
+
+func (e *lockTimeout) Error() string { return "timed out waiting for " + e.path }
+
+// lockFile takes an exclusive flock on <locks>/<name> (created 0600 in a
+// 0700 directory that must not be a symbolic link; the file is opened
+// without following a symbolic link, so a planted link cannot make tip-cli
+// create or lock another file).
+func lockFile(ctx context.Context, locks, name string, timeout time.Duration) (func(), error) {
+	if err := ensurePrivateDir(locks); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(locks, name)
+	fl := flock.New(path, flock.SetPermissions(0o600), flock.SetFlag(os.O_CREATE|os.O_RDONLY|oNoFollow))
 	waitCtx := ctx
 	if timeout > 0 {
 		var cancel context.CancelFunc
@@ -67,10 +87,10 @@ func Lock(ctx context.Context, dir, profile string, timeout time.Duration) (unlo
 		return func() { _ = fl.Unlock() }, nil
 	}
 	if ctx.Err() != nil {
-		return nil, fmt.Errorf("lock profile %q: %w", profile, ctx.Err())
+		return nil, ctx.Err()
 	}
 	if waitCtx.Err() != nil {
-		return nil, &LockTimeoutError{Profile: profile, Waited: timeout, Path: path}
+		return nil, &lockTimeout{path: path}
 	}
-	return nil, fmt.Errorf("lock profile %q: %w", profile, err)
+	return nil, symlinkHint(err)
 }

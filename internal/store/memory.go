@@ -56,3 +56,9 @@ func (m *Memory) Delete(_ context.Context, profile string) error {
 	delete(m.items, profile)
 	return nil
 }
+
+// GetServed implements Store (counted as a Get).
+func (m *Memory) GetServed(ctx context.Context, profile string) (*Served, error) {
+	b, err := m.Get(ctx, profile)
+	return b.ServedPart(), err
+}

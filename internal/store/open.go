@@ -20,8 +20,8 @@ const WarnMarkerName = "file-store-warned"
 
 // OpenOptions selects and configures the store backend.
 type OpenOptions struct {
-	// Dir is the config directory ($AWS_TIP_CLI). Required unless Backend
-	// is "keyring".
+	// Dir is the config directory ($AWS_TIP_CLI). Required: the keyring
+	// store seals its files there.
 	Dir string
 	// Backend is TIP_CLI_STORE: "" (automatic), "keyring" or "file".
 	Backend string
@@ -30,6 +30,9 @@ type OpenOptions struct {
 	Getenv func(string) string
 	// GOOS is runtime.GOOS normally; "" means runtime.GOOS.
 	GOOS string
+	// Keyring is the OS keyring; nil means OSKeyring(). Tests inject
+	// storetest.Keyring.
+	Keyring Keyring
 	// Warn receives one warning, the first time (per Dir) the file store is
 	// chosen automatically. nil discards it.
 	Warn io.Writer
@@ -43,8 +46,9 @@ type OpenOptions struct {
 // dbus-daemon per process). With a bus, the returned store uses the keyring
 // and, if the first keyring access fails (Secret Service missing, locked,
 // broken), switches to the file store for the rest of the process, warning
-// once. Once the keyring has answered, its errors are returned: secrets
-// never go to files while a keyring works.
+// once. Once the keyring has answered, its errors are returned: no
+// plaintext secret goes to files while a keyring works (the keyring store's
+// files hold only ciphertext).
 func Open(opts OpenOptions) (Store, error) {
 	return open(opts, runUserDir())
 }
@@ -60,23 +64,21 @@ func open(opts OpenOptions, runDir string) (Store, error) {
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
-	switch opts.Backend {
-	case "keyring":
-		return NewKeyringStore(goos), nil
-	case "file":
-		if opts.Dir == "" {
-			return nil, errors.New("open store: no config directory")
-		}
-		return NewFileStore(opts.Dir), nil
-	case "":
-	default:
-		return nil, fmt.Errorf("open store: unknown TIP_CLI_STORE value %q (want \"keyring\" or \"file\")", opts.Backend)
+	kr := opts.Keyring
+	if kr == nil {
+		kr = OSKeyring()
 	}
-	if goos == "darwin" || goos == "windows" {
-		return NewKeyringStore(goos), nil
+	if opts.Backend != "" && opts.Backend != "keyring" && opts.Backend != "file" {
+		return nil, fmt.Errorf("open store: unknown TIP_CLI_STORE value %q (want \"keyring\" or \"file\")", opts.Backend)
 	}
 	if opts.Dir == "" {
 		return nil, errors.New("open store: no config directory")
+	}
+	switch {
+	case opts.Backend == "keyring", opts.Backend == "" && (goos == "darwin" || goos == "windows"):
+		return NewKeyringStore(opts.Dir, kr), nil
+	case opts.Backend == "file":
+		return NewFileStore(opts.Dir), nil
 	}
 	file := NewFileStore(opts.Dir)
 	if !sessionBusAvailable(getenv, runDir) {
@@ -84,7 +86,7 @@ func open(opts OpenOptions, runDir string) (Store, error) {
 		return file, nil
 	}
 	return &autoStore{
-		keyring: NewKeyringStore(goos),
+		keyring: NewKeyringStore(opts.Dir, kr),
 		file:    file,
 		warn: func(err error) {
 			warnFileStore(opts.Dir, opts.Warn, "OS keyring unreachable ("+err.Error()+")")
@@ -126,14 +128,20 @@ func warnFileStore(dir string, w io.Writer, reason string) {
 		return
 	}
 	marker := filepath.Join(dir, WarnMarkerName)
-	if _, err := os.Stat(marker); err == nil {
+	if _, err := os.Lstat(marker); err == nil {
 		return
 	}
 	fmt.Fprintf(w, "tip-cli: warning: %s; keeping secrets in owner-only files under %s "+
 		"(shown once; TIP_CLI_STORE=keyring|file selects a backend)\n",
 		reason, filepath.Join(dir, SecretsDirName))
-	if err := os.MkdirAll(dir, 0o700); err == nil {
-		_ = os.WriteFile(marker, []byte("the file-store warning has been shown\n"), 0o600)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return
+	}
+	// O_EXCL|O_NOFOLLOW: never write through a planted symbolic link.
+	f, err := os.OpenFile(marker, os.O_WRONLY|os.O_CREATE|os.O_EXCL|oNoFollow, 0o600)
+	if err == nil {
+		_, _ = f.WriteString("the file-store warning has been shown\n")
+		f.Close()
 	}
 }
 
@@ -207,6 +215,22 @@ func (a *autoStore) Get(ctx context.Context, profile string) (*Bundle, error) {
 	}
 	return b, err
 }
+
+// GetServed implements Store.
+func (a *autoStore) GetServed(ctx context.Context, profile string) (*Served, error) {
+	if a.current() == useFile {
+		return a.file.GetServed(ctx, profile)
+	}
+	s, err := a.keyring.GetServed(ctx, profile)
+	if a.fellBack(ctx, err) {
+		return a.file.GetServed(ctx, profile)
+	}
+	return s, err
+}
+
+// Stats implements the store's instrumentation (see Stats): the keyring
+// store's counts, also after a fallback.
+func (a *autoStore) Stats() Stats { return a.keyring.Stats() }
 
 // Put implements Store. After a keyring write it removes any copy the file
 // store kept from an earlier fallback, so no secret lingers in files.

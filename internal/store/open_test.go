@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/zalando/go-keyring"
+
+	"github.com/tip-cli/tip-cli/internal/store/storetest"
 )
 
 func TestOpenSelectsBackend(t *testing.T) {
@@ -30,7 +32,7 @@ func TestOpenSelectsBackend(t *testing.T) {
 	}{
 		{name: "forced file", backend: "file", goos: "darwin", want: "*store.FileStore"},
 		{name: "forced keyring", backend: "keyring", goos: "linux", want: "*store.KeyringStore"},
-		{name: "forced keyring needs no dir", backend: "keyring", goos: "linux", noDir: true, want: "*store.KeyringStore"},
+		{name: "forced keyring needs a dir (sealed files)", backend: "keyring", goos: "linux", noDir: true, want: "error"},
 		{name: "invalid value", backend: "vault", goos: "linux", want: "error"},
 		{name: "uppercase is invalid", backend: "FILE", goos: "linux", want: "error"},
 		{name: "file without dir", backend: "file", goos: "linux", noDir: true, want: "error"},
@@ -116,10 +118,10 @@ func TestOpenWarnsOnce(t *testing.T) {
 	}
 }
 
-func newTestAuto(t *testing.T, fake *fakeKeyring, warn *bytes.Buffer) (*autoStore, string) {
+func newTestAuto(t *testing.T, fake *storetest.Keyring, warn *bytes.Buffer) (*autoStore, string) {
 	dir := t.TempDir()
 	return &autoStore{
-		keyring: newTestKeyring(fake, 2048),
+		keyring: NewKeyringStore(dir, fake),
 		file:    NewFileStore(dir),
 		warn:    func(err error) { warnFileStore(dir, warn, "OS keyring unreachable ("+err.Error()+")") },
 	}, dir
@@ -127,8 +129,8 @@ func newTestAuto(t *testing.T, fake *fakeKeyring, warn *bytes.Buffer) (*autoStor
 
 func TestAutoStoreFallsBackOnFirstUse(t *testing.T) {
 	ctx := context.Background()
-	fake := newFakeKeyring()
-	fake.err = errors.New("org.freedesktop.DBus.Error.ServiceUnknown")
+	fake := storetest.NewKeyring(2048)
+	fake.Fail(errors.New("org.freedesktop.DBus.Error.ServiceUnknown"))
 	var warn bytes.Buffer
 	a, dir := newTestAuto(t, fake, &warn)
 	if a.Name() != "keyring" {
@@ -140,7 +142,7 @@ func TestAutoStoreFallsBackOnFirstUse(t *testing.T) {
 	if a.Name() != "file" {
 		t.Errorf("Name after fallback = %q", a.Name())
 	}
-	calls := func() int { g, s, d := fake.counts(); return g + s + d }
+	calls := func() int { g, s, d := fake.Counts(); return g + s + d }
 	before := calls()
 	want := sampleBundle("a")
 	if err := a.Put(ctx, "p", want); err != nil {
@@ -167,7 +169,7 @@ func TestAutoStoreFallsBackOnFirstUse(t *testing.T) {
 
 func TestAutoStoreNeverWritesFilesWhileKeyringWorks(t *testing.T) {
 	ctx := context.Background()
-	fake := newFakeKeyring()
+	fake := storetest.NewKeyring(2048)
 	var warn bytes.Buffer
 	a, dir := newTestAuto(t, fake, &warn)
 	// A copy left in files by an earlier fallback is removed by the next
@@ -185,7 +187,7 @@ func TestAutoStoreNeverWritesFilesWhileKeyringWorks(t *testing.T) {
 	}
 	assertBundle(t, got, want)
 	// The keyring now fails: the error surfaces, nothing goes to files.
-	fake.err = errors.New("locked")
+	fake.Fail(errors.New("locked"))
 	if err := a.Put(ctx, "p", sampleBundle("secretvalue2")); err == nil {
 		t.Fatal("want keyring error once the keyring has worked")
 	}
@@ -221,8 +223,8 @@ func TestAutoStoreDoesNotFallBackOnDataErrors(t *testing.T) {
 		}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			fake := newFakeKeyring()
-			fake.err = tt.err
+			fake := storetest.NewKeyring(2048)
+			fake.Fail(tt.err)
 			var warn bytes.Buffer
 			a, _ := newTestAuto(t, fake, &warn)
 			if err := a.Put(tt.ctx(), "p", sampleBundle("a")); err == nil {
@@ -237,7 +239,7 @@ func TestAutoStoreDoesNotFallBackOnDataErrors(t *testing.T) {
 
 func TestAutoStoreDeleteRemovesBoth(t *testing.T) {
 	ctx := context.Background()
-	fake := newFakeKeyring()
+	fake := storetest.NewKeyring(2048)
 	a, _ := newTestAuto(t, fake, &bytes.Buffer{})
 	if err := a.keyring.Put(ctx, "p", sampleBundle("k")); err != nil {
 		t.Fatal(err)

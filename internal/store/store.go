@@ -2,9 +2,11 @@
 // credentials, S3 Access Grants credentials) as one bundle per profile, so
 // the cached credential_process path reads a backend exactly once.
 //
-// Backends: the OS keyring (go-keyring, chunked), owner-only files when no
-// keyring is reachable, and memory for tests. A per-profile lock serialises
-// refreshes across processes.
+// Backends: the OS keyring holding one random key per profile with the
+// bundle sealed (AES-256-GCM) in an owner-only file (format v2, see
+// KeyringStore), plain owner-only files when no keyring is reachable, and
+// memory for tests. A per-profile lock serialises refreshes across
+// processes.
 package store
 
 import (
@@ -17,15 +19,23 @@ import (
 // Get returns (nil, nil) when the profile has nothing stored, and also when
 // what is stored cannot be read back whole (a torn or partial item reads as
 // absent, never as garbage).
+//
+// GetServed is the warm path's read: only the served part (sessions and
+// grants), never the IdP tokens. Get and Put move the whole bundle and are
+// for the refresh path, under the profile lock.
 type Store interface {
 	Get(ctx context.Context, profile string) (*Bundle, error)
+	GetServed(ctx context.Context, profile string) (*Served, error)
 	Put(ctx context.Context, profile string, b *Bundle) error
 	Delete(ctx context.Context, profile string) error
 	// Name is the backend name shown by `auth status` ("keyring", "file", "memory").
 	Name() string
 }
 
-// Bundle is everything secret tip-cli keeps for one profile.
+// Bundle is everything secret tip-cli keeps for one profile. Sessions and
+// Grants are the served part (see Served); every other field (the IdP
+// tokens and whatever is added next to them) is sealed apart, so a new
+// field is kept away from the warm path unless it is added to Served.
 type Bundle struct {
 	// IdP holds the tokens from the IdP sign-in.
 	IdP *Tokens `json:"idp,omitempty"`
@@ -98,4 +108,36 @@ func (b *Bundle) SetSession(scope string, c *Credentials) {
 		b.Sessions = map[string]*Credentials{}
 	}
 	b.Sessions[scope] = c
+}
+
+// Served is the part of a bundle the warm path serves: identity-enhanced
+// sessions and S3 Access Grants credentials, never an IdP token.
+type Served struct {
+	Sessions map[string]*Credentials `json:"sessions,omitempty"`
+	Grants   []*Grant                `json:"grants,omitempty"`
+}
+
+// Session returns the cached credentials for scope, or nil.
+func (s *Served) Session(scope string) *Credentials {
+	if s == nil || s.Sessions == nil {
+		return nil
+	}
+	return s.Sessions[scope]
+}
+
+// ServedPart returns the served part of b (sharing its maps and slices),
+// or nil for a nil bundle.
+func (b *Bundle) ServedPart() *Served {
+	if b == nil {
+		return nil
+	}
+	return &Served{Sessions: b.Sessions, Grants: b.Grants}
+}
+
+// withoutServed returns a shallow copy of b without the served part: what
+// the keyring store seals apart from it.
+func (b *Bundle) withoutServed() *Bundle {
+	c := *b
+	c.Sessions, c.Grants = nil, nil
+	return &c
 }

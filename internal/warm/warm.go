@@ -19,9 +19,11 @@ import (
 const Floor = time.Minute
 
 // Session returns the cached identity-enhanced credentials for the scope
-// key when policy still serves them at now, else nil (b may be nil).
-func Session(b *store.Bundle, key string, policy credproc.Policy, now time.Time) *store.Credentials {
-	if c := b.Session(key); policy.FreshCredentials(now, c) {
+// key when policy still serves them at now, else nil. s is the served part
+// of a bundle (Store.GetServed, or Bundle.ServedPart under the lock) and
+// may be nil.
+func Session(s *store.Served, key string, policy credproc.Policy, now time.Time) *store.Credentials {
+	if c := s.Session(key); policy.FreshCredentials(now, c) {
 		return c
 	}
 	return nil
@@ -35,8 +37,8 @@ func TooSoon(c *store.Credentials, now time.Time) bool {
 // Printable returns the cached session for key that get-iam-credentials
 // would print at now without any network call: fresh per policy and not
 // TooSoon. nil means the full command must run.
-func Printable(b *store.Bundle, key string, policy credproc.Policy, now time.Time) *store.Credentials {
-	c := Session(b, key, policy, now)
+func Printable(s *store.Served, key string, policy credproc.Policy, now time.Time) *store.Credentials {
+	c := Session(s, key, policy, now)
 	if c == nil || TooSoon(c, now) {
 		return nil
 	}
@@ -44,10 +46,10 @@ func Printable(b *store.Bundle, key string, policy credproc.Policy, now time.Tim
 }
 
 // Grant returns the cached S3 Access Grants credentials that serve req at
-// now (see s3ag.Lookup), fresh per policy, or nil (b may be nil).
-func Grant(b *store.Bundle, req s3ag.Request, policy credproc.Policy, now time.Time) *store.Grant {
-	if b == nil {
+// now (see s3ag.Lookup), fresh per policy, or nil (s may be nil).
+func Grant(s *store.Served, req s3ag.Request, policy credproc.Policy, now time.Time) *store.Grant {
+	if s == nil {
 		return nil
 	}
-	return s3ag.Lookup(b.Grants, req, now, func(c *store.Credentials) bool { return policy.FreshCredentials(now, c) })
+	return s3ag.Lookup(s.Grants, req, now, func(c *store.Credentials) bool { return policy.FreshCredentials(now, c) })
 }

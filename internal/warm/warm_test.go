@@ -11,10 +11,10 @@ import (
 
 var t0 = time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
 
-func bundle(exp, minted time.Time) *store.Bundle {
+func bundle(exp, minted time.Time) *store.Served {
 	b := &store.Bundle{}
 	b.SetSession("", &store.Credentials{AccessKeyID: "AK", Expiration: exp, MintedAt: minted})
-	return b
+	return b.ServedPart()
 }
 
 func TestPrintable(t *testing.T) {
@@ -22,7 +22,7 @@ func TestPrintable(t *testing.T) {
 	short := credproc.Policy{Margin: time.Nanosecond, Skew: 0}
 	tests := []struct {
 		name   string
-		b      *store.Bundle
+		b      *store.Served
 		key    string
 		policy credproc.Policy
 		want   bool
@@ -54,7 +54,7 @@ func TestGrant(t *testing.T) {
 		Credentials: &store.Credentials{AccessKeyID: "G", Expiration: t0.Add(time.Hour), MintedAt: t0}}
 	stale := &store.Grant{Target: "s3://bkt/*", Permission: "READ", Privilege: "Default",
 		Credentials: &store.Credentials{AccessKeyID: "S", Expiration: t0.Add(10 * time.Minute), MintedAt: t0.Add(-50 * time.Minute)}}
-	b := &store.Bundle{Grants: []*store.Grant{g, stale}}
+	b := &store.Served{Grants: []*store.Grant{g, stale}}
 	req := func(uri, perm string) s3ag.Request {
 		r, err := s3ag.ParseRequest(s3ag.Input{Target: uri, Permission: perm})
 		if err != nil {
@@ -64,7 +64,7 @@ func TestGrant(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		b    *store.Bundle
+		b    *store.Served
 		req  s3ag.Request
 		want string
 	}{

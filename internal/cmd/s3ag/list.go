@@ -59,7 +59,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	b, err := st.Get(ctx, f.ProfileName)
+	b, err := st.GetServed(ctx, f.ProfileName) // no IdP token needed
 	if err != nil {
 		return fmt.Errorf("read cached credentials: %w", err)
 	}
@@ -74,7 +74,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	return writeTable(f.IOStreams.Out, rows)
 }
 
-func cachedGrants(b *store.Bundle, now time.Time, pol credproc.Policy) []CachedGrant {
+func cachedGrants(b *store.Served, now time.Time, pol credproc.Policy) []CachedGrant {
 	rows := []CachedGrant{}
 	if b == nil {
 		return rows

@@ -1,0 +1,196 @@
+package idp
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/testclock"
+	"github.com/tip-cli/tip-cli/internal/testkey"
+)
+
+func TestCacheLifetime(t *testing.T) {
+	for _, tt := range []struct {
+		header []string
+		want   time.Duration
+	}{
+		{nil, MaxMetadataAge},
+		{[]string{"public, max-age=3600"}, time.Hour},
+		{[]string{"max-age=60"}, MinMetadataAge},
+		{[]string{"max-age=0"}, MinMetadataAge},
+		{[]string{"max-age=999999999999"}, MaxMetadataAge},
+		{[]string{"no-store"}, MinMetadataAge},
+		{[]string{"public", "no-cache"}, MinMetadataAge},
+		{[]string{"max-age=-5"}, MinMetadataAge},
+		{[]string{"max-age=abc"}, MinMetadataAge},
+		{[]string{`max-age="7200"`}, 2 * time.Hour},
+		{[]string{"max-age=7200, max-age=600"}, 10 * time.Minute},
+	} {
+		h := http.Header{}
+		for _, v := range tt.header {
+			h.Add("Cache-Control", v)
+		}
+		if got := cacheLifetime(h); got != tt.want {
+			t.Errorf("%q: %s, want %s", tt.header, got, tt.want)
+		}
+	}
+}
+
+// cachedClient is newClient with a metadata cache in dir on clock.
+func cachedClient(idp *sandbox.IdP, dir string, clock func() time.Time) *Client {
+	c := newClient(idp, testNow)
+	c.Metadata = &MetadataCache{Dir: filepath.Join(dir, MetadataCacheDirName), Now: clock}
+	return c
+}
+
+// idpRequests returns how many discovery, JWKS and token requests the IdP
+// served since before.
+func idpRequests(idp *sandbox.IdP, before map[string]int) (discovery, jwks, token int) {
+	now := idp.Counts()
+	tokens := 0
+	for k, v := range now {
+		if len(k) > 6 && k[:6] == "token:" {
+			tokens += v - before[k]
+		}
+	}
+	return now["discovery"] - before["discovery"], now["jwks"] - before["jwks"], tokens
+}
+
+func TestRefreshWithMetadataCacheIsOneIdPRequest(t *testing.T) {
+	t.Parallel()
+	idp := newSandbox(t, sandbox.IdPOptions{Now: testNow, MetadataMaxAge: 2 * time.Hour})
+	dir := t.TempDir()
+	clock := testclock.New(testNow())
+	tok := signIn(t, idp, cachedClient(idp, dir, clock.Now))
+	refresh := func(wantDiscovery, wantJWKS int) {
+		t.Helper()
+		before := idp.Counts()
+		// A new Client per refresh: every credential_process call is a new process.
+		next, err := cachedClient(idp, dir, clock.Now).Refresh(t.Context(), tok.RefreshToken)
+		if err != nil {
+			t.Fatalf("refresh: %v", err)
+		}
+		tok = next
+		d, j, n := idpRequests(idp, before)
+		if d != wantDiscovery || j != wantJWKS || n != 1 {
+			t.Errorf("refresh made %d discovery, %d JWKS, %d token requests; want %d, %d, 1", d, j, n, wantDiscovery, wantJWKS)
+		}
+	}
+	refresh(0, 0) // warm cache: only the token request
+	clock.Advance(time.Hour)
+	refresh(0, 0) // the hourly refresh, within the IdP's max-age
+	clock.Advance(90 * time.Minute)
+	refresh(1, 1) // past max-age: both refetched
+	if err := idp.RotateSigningKey(); err != nil {
+		t.Fatal(err)
+	}
+	refresh(0, 1) // unknown kid: the JWKS is refetched at once
+	refresh(0, 0)
+	fi, err := os.Stat(filepath.Join(dir, MetadataCacheDirName))
+	if err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("cache dir: %v %v", fi, err)
+	}
+}
+
+func TestMetadataCacheBounds(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name    string
+		maxAge  time.Duration
+		advance time.Duration
+		refetch bool
+	}{
+		{"max-age below 5 min is raised to 5 min", time.Second, 4 * time.Minute, false},
+		{"... and expires then", time.Second, 6 * time.Minute, true},
+		{"max-age over 24 h is cut to 24 h", 72 * time.Hour, 23 * time.Hour, false},
+		{"never past 24 h", 72 * time.Hour, 25 * time.Hour, true},
+		{"no Cache-Control: 24 h", -1, 25 * time.Hour, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			idp := newSandbox(t, sandbox.IdPOptions{Now: testNow, MetadataMaxAge: tt.maxAge})
+			dir := t.TempDir()
+			clock := testclock.New(testNow())
+			tok := signIn(t, idp, cachedClient(idp, dir, clock.Now))
+			clock.Advance(tt.advance)
+			before := idp.Counts()
+			if _, err := cachedClient(idp, dir, clock.Now).Refresh(t.Context(), tok.RefreshToken); err != nil {
+				t.Fatal(err)
+			}
+			d, j, _ := idpRequests(idp, before)
+			if got := d == 1 && j == 1; got != tt.refetch || d != j {
+				t.Errorf("discovery %d, JWKS %d requests; want refetch=%v", d, j, tt.refetch)
+			}
+		})
+	}
+}
+
+func TestMetadataCacheRefetchesOnBadSignatureAndIgnoresGarbage(t *testing.T) {
+	t.Parallel()
+	idp := newSandbox(t, sandbox.IdPOptions{Now: testNow})
+	dir := t.TempDir()
+	c := cachedClient(idp, dir, testNow)
+	tok := signIn(t, idp, c)
+	path := c.Metadata.path(idp.Issuer())
+	// A cached JWKS whose key has the right kid but the wrong value (as
+	// after a rotation that kept the kid): verification fails, refetch.
+	// (Sandboxes share test keys now, so the foreign key is testkey.Other.)
+	other := newSandbox(t, sandbox.IdPOptions{Now: testNow, Key: testkey.Other(t)})
+	e := c.Metadata.load(idp.Issuer())
+	var set struct {
+		Keys []map[string]any `json:"keys"`
+	}
+	_ = json.Unmarshal(e.JWKS, &set)
+	kid := set.Keys[0]["kid"]
+	resp, err := http.Get(other.Issuer() + "/jwks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&set)
+	resp.Body.Close()
+	set.Keys[0]["kid"] = kid
+	e.JWKS, _ = json.Marshal(set)
+	c.Metadata.save(e)
+	before := idp.Counts()
+	tok, err = cachedClient(idp, dir, testNow).Refresh(t.Context(), tok.RefreshToken)
+	if err != nil {
+		t.Fatalf("refresh with a stale key under the same kid: %v", err)
+	}
+	if _, j, _ := idpRequests(idp, before); j != 1 {
+		t.Errorf("%d JWKS requests, want 1 refetch", j)
+	}
+	// A corrupt or foreign cache file is ignored.
+	for _, garbage := range []string{"{", `{"issuer":"http://evil.example"}`, ""} {
+		if err := os.WriteFile(path, []byte(garbage), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if tok, err = cachedClient(idp, dir, testNow).Refresh(t.Context(), tok.RefreshToken); err != nil {
+			t.Fatalf("refresh over cache %q: %v", garbage, err)
+		}
+	}
+}
+
+func TestCachedDiscoveryChecksIssuer(t *testing.T) {
+	t.Parallel()
+	idp := newSandbox(t, sandbox.IdPOptions{Now: testNow})
+	c := cachedClient(idp, t.TempDir(), testNow)
+	c.Issuer = idp.Issuer() + "/"
+	if _, err := c.discover(t.Context()); err == nil {
+		t.Fatal("a discovery document for another issuer string was accepted")
+	}
+}
+
+func FuzzParseMetadata(f *testing.F) {
+	f.Add([]byte(`{"issuer":"https://i","discovery":{"issuer":"https://i"},"jwks":{"keys":[]}}`))
+	f.Add([]byte(`{"issuer":"https://i","authorization_endpoint":"a","token_endpoint":"t","jwks_uri":"j"}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if e := parseMetadataEntry(data, "https://i"); e != nil {
+			_ = e.discovery(time.Now())
+			_ = e.jwks("j", time.Now())
+		}
+		_, _ = parseDiscovery(data, "https://i")
+	})
+}

@@ -1,0 +1,152 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+)
+
+// maxFileSize bounds what the store reads from a file; anything larger is
+// not something tip-cli wrote and reads as absent.
+const maxFileSize = 4 << 20
+
+// readPrivateFile returns the content of a file under a directory tip-cli
+// created (secrets/), or nil when it does not exist or is larger than
+// maxFileSize. It refuses a directory or a file that is a symbolic link:
+// another local user who could plant one must not redirect what is read.
+func readPrivateFile(path string) ([]byte, error) {
+	if err := refuseSymlinkDir(filepath.Dir(path)); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|oNoFollow, 0)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, symlinkHint(err))
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if len(data) > maxFileSize {
+		return nil, nil
+	}
+	return data, nil
+}
+
+// writePrivateFile replaces path (0600) atomically, creating its directory
+// as 0700 (and refusing one that is a symbolic link).
+func writePrivateFile(path string, data []byte) error {
+	if err := ensurePrivateDir(filepath.Dir(path)); err != nil {
+		return err
+	}
+	return writeFileAtomic(path, data)
+}
+
+// refuseSymlinkDir returns an error wrapping os.ErrNotExist when dir does
+// not exist, and a clear error when it is a symbolic link or not a
+// directory.
+func refuseSymlinkDir(dir string) error {
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return err
+	}
+	if fi.Mode()&os.ModeSymlink != 0 {
+		return fmt.Errorf("refusing %s: it is a symbolic link (tip-cli keeps secrets and locks only in a real directory; remove the link)", dir)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("refusing %s: not a directory", dir)
+	}
+	return nil
+}
+
+// symlinkHint turns the ELOOP of an O_NOFOLLOW open of a symbolic link
+// into a readable error.
+func symlinkHint(err error) error {
+	if isSymlinkLoop(err) {
+		return fmt.Errorf("it is a symbolic link, refused: %w", err)
+	}
+	return err
+}
+
+// ensurePrivateDir creates dir, a subdirectory of the config directory
+// (locks/, secrets/), and missing parents as 0700, refuses a dir that is a
+// symbolic link, and tightens it and the config directory to 0700 if they
+// existed with a wider mode.
+func ensurePrivateDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	if err := refuseSymlinkDir(dir); err != nil {
+		return err
+	}
+	if err := tightenDir(filepath.Dir(dir)); err != nil {
+		return err
+	}
+	return tightenDir(dir)
+}
+
+// tightenDir sets dir to 0700 unless it is already (no-op on Windows,
+// where modes do not carry access control).
+func tightenDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("stat %s: %w", dir, err)
+	}
+	if fi.Mode().Perm() != 0o700 {
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return fmt.Errorf("restrict %s: %w", dir, err)
+		}
+	}
+	return nil
+}
+
+// writeFileAtomic writes data to path via a 0600 temporary file in the same
+// directory, fsync and rename, then syncs the directory (best effort), so
+// a reader or a process killed at any point sees the old or the new file.
+func writeFileAtomic(path string, data []byte) (err error) {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	// CreateTemp already uses 0600; Chmod guards against unusual umask
+	// handling on some file systems.
+	if err = tmp.Chmod(0o600); err != nil && runtime.GOOS != "windows" {
+		return err
+	}
+	if _, err = tmp.Write(data); err != nil {
+		return err
+	}
+	if err = tmp.Sync(); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	if d, derr := os.Open(dir); derr == nil {
+		_ = d.Sync() // durability of the rename; unsupported on some platforms
+		d.Close()
+	}
+	return nil
+}
