@@ -13,6 +13,7 @@ import (
 
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
 	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/sandbox/idpemu"
 	"github.com/tip-cli/tip-cli/internal/testkit"
 )
 
@@ -287,7 +288,7 @@ func TestDebugLogNeverContainsSecrets(t *testing.T) {
 // approver plays the user of the device flow: it reads the user code tip-cli
 // shows on stderr and approves it at the sandbox IdP.
 type approver struct {
-	idp   *sandbox.IdP
+	idp   *idpemu.IdP
 	codes []string
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
 	"github.com/tip-cli/tip-cli/internal/config"
 	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/sandbox/idpemu"
 	"github.com/tip-cli/tip-cli/internal/testkit"
 )
 
@@ -87,7 +88,7 @@ func TestAuthSurvivesStrayCallbackProcess(t *testing.T) {
 	if err := sendStrays(p.RedirectURI); err != nil {
 		t.Fatal(err)
 	}
-	if err := sandbox.FakeBrowser(ctx, nil, authURL); err != nil {
+	if err := idpemu.FakeBrowser(ctx, nil, authURL); err != nil {
 		t.Fatalf("the real redirect after the strays: %v", err)
 	}
 	if err := cmd.Wait(); err != nil {
@@ -132,9 +133,9 @@ func TestIDTokenAudienceAndIssuedAt(t *testing.T) {
 		shape   func(map[string]any)
 		wantErr string // "" when the token is accepted
 	}{
-		{"several audiences with our azp", sandbox.MultiAudience("tip-cli-sandbox", "https://api.example"), ""},
-		{"several audiences without azp", sandbox.MultiAudience("", "https://api.example"), "has 2 audiences and no azp claim"},
-		{"several audiences, another client's azp", sandbox.MultiAudience("other-client", "other-client"), `issued to another client (azp "other-client"`},
+		{"several audiences with our azp", idpemu.MultiAudience("tip-cli-sandbox", "https://api.example"), ""},
+		{"several audiences without azp", idpemu.MultiAudience("", "https://api.example"), "has 2 audiences and no azp claim"},
+		{"several audiences, another client's azp", idpemu.MultiAudience("other-client", "other-client"), `issued to another client (azp "other-client"`},
 		{"iat a minute ahead", future(time.Minute), ""},
 		{"iat an hour ahead", future(time.Hour), "in the future, more than the 5m0s clock skew allowed"},
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/sandbox/awsemu"
 	"github.com/tip-cli/tip-cli/internal/testclock"
 )
 
@@ -75,7 +76,7 @@ func TestKilledAfterCreateTokenRetryNeverReplays(t *testing.T) {
 	if !moved.Load() || refreshes()-afterKill < 2 {
 		t.Errorf("retry refreshed %d times, want a repeat then a new token", refreshes()-afterKill)
 	}
-	if n := aws.Counts()[sandbox.ReplayRefusedCount]; n != 0 {
+	if n := aws.Counts()[awsemu.ReplayRefusedCount]; n != 0 {
 		t.Errorf("replayed assertions refused = %d, want 0", n)
 	}
 	if n := aws.Counts()["CreateTokenWithIAM"] - exchanges; n != 1 {

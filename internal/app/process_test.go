@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/sandbox/idpemu"
 	"github.com/tip-cli/tip-cli/internal/store"
 	"github.com/tip-cli/tip-cli/internal/store/storetest"
 	"github.com/tip-cli/tip-cli/internal/testkit"
@@ -32,7 +33,7 @@ func TestMain(m *testing.M) {
 		// Cookies: a real IdP (oidc-provider) ties its interaction to them.
 		jar, _ := cookiejar.New(nil)
 		client := &http.Client{Jar: jar, Timeout: 10 * time.Second}
-		if err := sandbox.FakeBrowser(ctx, client, os.Args[len(os.Args)-1]); err != nil {
+		if err := idpemu.FakeBrowser(ctx, client, os.Args[len(os.Args)-1]); err != nil {
 			fmt.Fprintln(os.Stderr, "fake browser:", err)
 			os.Exit(1)
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tip-cli/tip-cli/internal/config"
 	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/sandbox/awsemu"
 	"github.com/tip-cli/tip-cli/internal/store"
 	"github.com/tip-cli/tip-cli/internal/testkit"
 )
@@ -29,7 +30,7 @@ const realProviderClientID = "tip-cli-test" // registered in server.mjs
 // whose profile "default" signs in there (Okta preset).
 func realProviderKit(t *testing.T, issuer string) *testkit.Kit {
 	t.Helper()
-	aws, err := sandbox.NewAWS(sandbox.AWSOptions{
+	aws, err := awsemu.NewAWS(awsemu.AWSOptions{
 		IssuerURL: issuer,
 		Audiences: []string{realProviderClientID},
 		Region:    sandbox.Region,
@@ -41,7 +42,7 @@ func realProviderKit(t *testing.T, issuer string) *testkit.Kit {
 		t.Fatal(err)
 	}
 	t.Cleanup(aws.Close)
-	ic := sandbox.InstallIdentityCenter(aws, sandbox.IdentityCenterConfig{})
+	ic := awsemu.InstallIdentityCenter(aws, awsemu.IdentityCenterConfig{})
 	k := &testkit.Kit{Env: &sandbox.Env{AWS: aws}, Dir: t.TempDir(), Vars: map[string]string{}}
 	k.Store = store.NewFileStore(k.Dir)
 	admin := ic.AdminCredentials()
@@ -157,8 +158,8 @@ func TestRealProviderWholeChain(t *testing.T) {
 	counts := k.Env.AWS.Counts()
 	t.Logf("whole chain against %s: processes passed=%d failed=%d, exchanges (CreateTokenWithIAM)=%d, IdP refreshes=%d, "+
 		"refreshes repeating a presented token=%d, replays refused=%d",
-		issuer, c.passed, c.failed, counts["CreateTokenWithIAM"], c.refreshes, c.repeats, counts[sandbox.ReplayRefusedCount])
-	if n := counts[sandbox.ReplayRefusedCount]; n != 0 {
+		issuer, c.passed, c.failed, counts["CreateTokenWithIAM"], c.refreshes, c.repeats, counts[awsemu.ReplayRefusedCount])
+	if n := counts[awsemu.ReplayRefusedCount]; n != 0 {
 		t.Errorf("replayed assertions refused = %d, want 0", n)
 	}
 }

@@ -19,7 +19,7 @@ import (
 
 	"github.com/tip-cli/tip-cli/internal/broker/server"
 	"github.com/tip-cli/tip-cli/internal/cmdbase"
-	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/sandbox/brokeremu"
 	"github.com/tip-cli/tip-cli/internal/testkey"
 )
 
@@ -34,7 +34,7 @@ func TestMain(m *testing.M) {
 
 // brokerEnv is a child's environment: no ambient AWS settings but creds,
 // the sandbox's STS and the given extras.
-func brokerEnv(t *testing.T, sc *sandbox.BrokerScenario, creds aws.Credentials, extra ...string) []string {
+func brokerEnv(t *testing.T, sc *brokeremu.BrokerScenario, creds aws.Credentials, extra ...string) []string {
 	t.Helper()
 	var env []string
 	for _, kv := range os.Environ() {
@@ -126,7 +126,7 @@ func (l *lockedWriter) Write(p []byte) (int, error) { return l.w.Write(p) }
 // broker with its own role, the application's client commands with the
 // application's role, callers authenticated by presigned GetCallerIdentity.
 func TestServeEndToEnd(t *testing.T) {
-	sc, err := sandbox.StartBrokerScenario(sandbox.BrokerScenarioOptions{Key: testkey.RSA(t), OtherKey: testkey.Other(t)})
+	sc, err := brokeremu.StartBrokerScenario(brokeremu.BrokerScenarioOptions{Key: testkey.RSA(t), OtherKey: testkey.Other(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,8 +136,8 @@ func TestServeEndToEnd(t *testing.T) {
 	url, srv, _ := startServe(t, brokerEnv(t, sc, sc.BrokerCredentials(time.Hour)), serveArgs...)
 	app := brokerEnv(t, sc, sc.AppCredentials(time.Hour), "TIP_BROKER_ENDPOINT="+url, "TIP_BROKER_ID=broker.test")
 
-	r := run(t, app, "", "register", "--access-role-name", sandbox.BrokerAccessRole, "--session-tag-key", sandbox.BrokerTagKey,
-		"--jwt-claim-name", sandbox.BrokerTagKey, "--jwks-url", sc.App.JWKSURL())
+	r := run(t, app, "", "register", "--access-role-name", brokeremu.BrokerAccessRole, "--session-tag-key", brokeremu.BrokerTagKey,
+		"--jwt-claim-name", brokeremu.BrokerTagKey, "--jwks-url", sc.App.JWKSURL())
 	if r.code != 0 || !strings.Contains(r.stdout, `"RoleArn": "arn:aws:iam::123456789012:role/tenant-app"`) {
 		t.Fatalf("register: %+v", r)
 	}
@@ -156,7 +156,7 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 
 	// Failures: one line on stderr, nothing on stdout, non-zero exit.
-	other, _ := sc.Other.Mint(map[string]any{"sub": "m", sandbox.BrokerTagKey: "Blue"})
+	other, _ := sc.Other.Mint(map[string]any{"sub": "m", brokeremu.BrokerTagKey: "Blue"})
 	for name, r := range map[string]result{
 		"other app's token": run(t, app, "", "credentials", "--jwt", other),
 		"wrong broker id":   run(t, app, "", "credentials", "--jwt", yellow, "--broker-id", "another.broker"),
@@ -221,12 +221,12 @@ func TestMotoLambdaEndToEnd(t *testing.T) {
 	if motoURL == "" {
 		t.Skip("set TIP_CLI_TEST_MOTO_URL to a running moto_server to test the Lambda mode with DynamoDB")
 	}
-	sc, err := sandbox.StartBrokerScenario(sandbox.BrokerScenarioOptions{Key: testkey.RSA(t), OtherKey: testkey.Other(t)})
+	sc, err := brokeremu.StartBrokerScenario(brokeremu.BrokerScenarioOptions{Key: testkey.RSA(t), OtherKey: testkey.Other(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer sc.Close()
-	gw, err := sandbox.NewAPIGateway(sandbox.APIGatewayOptions{AWS: sc.AWS, Routes: []string{
+	gw, err := brokeremu.NewAPIGateway(brokeremu.APIGatewayOptions{AWS: sc.AWS, Routes: []string{
 		"GET /applications", "POST /applications", "DELETE /applications", "GET /credentials"}})
 	if err != nil {
 		t.Fatal(err)
@@ -251,8 +251,8 @@ func TestMotoLambdaEndToEnd(t *testing.T) {
 	defer func() { _ = fn.Process.Kill(); _ = fn.Wait() }()
 
 	app := brokerEnv(t, sc, sc.AppCredentials(time.Hour), "TIP_BROKER_ENDPOINT="+gw.URL())
-	r := run(t, app, "", "register", "--auth", "sigv4", "--access-role-name", sandbox.BrokerAccessRole,
-		"--session-tag-key", sandbox.BrokerTagKey, "--jwt-claim-name", sandbox.BrokerTagKey, "--jwks-url", sc.App.JWKSURL())
+	r := run(t, app, "", "register", "--auth", "sigv4", "--access-role-name", brokeremu.BrokerAccessRole,
+		"--session-tag-key", brokeremu.BrokerTagKey, "--jwt-claim-name", brokeremu.BrokerTagKey, "--jwks-url", sc.App.JWKSURL())
 	if r.code != 0 {
 		t.Fatalf("register: %+v\nfunction log:\n%s", r, fnLog.String())
 	}
@@ -289,11 +289,11 @@ func TestMotoLambdaEndToEnd(t *testing.T) {
 // application (env mallory, extra flags args) registers the first one's
 // access role with its own JWKS. The broker refuses, STS assumed nothing
 // for it, and its credentials request finds no registration.
-func confusedDeputy(t *testing.T, sc *sandbox.BrokerScenario, mallory []string, args ...string) {
+func confusedDeputy(t *testing.T, sc *brokeremu.BrokerScenario, mallory []string, args ...string) {
 	t.Helper()
 	before := sc.AWS.Counts()["AssumeRole"]
-	r := run(t, mallory, "", append([]string{"register", "--access-role-name", sandbox.BrokerAccessRole, "--session-tag-key", sandbox.BrokerTagKey,
-		"--jwt-claim-name", sandbox.BrokerTagKey, "--jwks-url", sc.Other.JWKSURL()}, args...)...)
+	r := run(t, mallory, "", append([]string{"register", "--access-role-name", brokeremu.BrokerAccessRole, "--session-tag-key", brokeremu.BrokerTagKey,
+		"--jwt-claim-name", brokeremu.BrokerTagKey, "--jwks-url", sc.Other.JWKSURL()}, args...)...)
 	if r.code != 1 || r.stdout != "" || !strings.Contains(r.stderr, "AssumeRoleDenied") || !strings.Contains(r.stderr, "sts:ExternalId") {
 		t.Fatalf("confused deputy registration: %+v", r)
 	}
@@ -301,7 +301,7 @@ func confusedDeputy(t *testing.T, sc *sandbox.BrokerScenario, mallory []string, 
 	if n := sc.AWS.Counts()["AssumeRole"] - before; n != 2 {
 		t.Fatalf("AssumeRole calls for the attempt = %d, want the 2 refused probes", n)
 	}
-	tok, _ := sc.Other.Mint(map[string]any{"sub": "mallory", sandbox.BrokerTagKey: "Yellow"})
+	tok, _ := sc.Other.Mint(map[string]any{"sub": "mallory", brokeremu.BrokerTagKey: "Yellow"})
 	if r := run(t, mallory, tok, append([]string{"credentials", "--jwt", "-"}, args...)...); r.code != 1 || !strings.Contains(r.stderr, "NotRegistered") {
 		t.Fatalf("mallory's credentials: %+v", r)
 	}

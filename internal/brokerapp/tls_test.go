@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/sandbox/brokeremu"
 	"github.com/tip-cli/tip-cli/internal/testkey"
 )
 
@@ -23,7 +23,7 @@ import (
 // a client that trusts the certificate (SSL_CERT_FILE) gets through to the
 // broker's own answer.
 func TestServeTLS(t *testing.T) {
-	sc, err := sandbox.StartBrokerScenario(sandbox.BrokerScenarioOptions{Key: testkey.RSA(t), OtherKey: testkey.Other(t)})
+	sc, err := brokeremu.StartBrokerScenario(brokeremu.BrokerScenarioOptions{Key: testkey.RSA(t), OtherKey: testkey.Other(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

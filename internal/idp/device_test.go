@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/sandbox/idpemu"
 	"github.com/tip-cli/tip-cli/internal/testclock"
 )
 
@@ -19,7 +19,7 @@ import (
 func TestLoginDevice(t *testing.T) {
 	t.Parallel()
 	clock := testclock.New(time.Now())
-	idp := newSandbox(t, sandbox.IdPOptions{Now: clock.Now, DeviceInterval: time.Second})
+	idp := newSandbox(t, idpemu.IdPOptions{Now: clock.Now, DeviceInterval: time.Second})
 	c := newClient(idp, clock.Now)
 	pr := &pollRecorder{now: clock.Now}
 	c.HTTPClient = &http.Client{Timeout: 10 * time.Second, Transport: pr}
@@ -50,7 +50,7 @@ func TestLoginDevice(t *testing.T) {
 func TestLoginDeviceSlowDown(t *testing.T) {
 	t.Parallel()
 	clock := testclock.New(time.Now())
-	idp := newSandbox(t, sandbox.IdPOptions{Now: clock.Now, DeviceInterval: time.Second})
+	idp := newSandbox(t, idpemu.IdPOptions{Now: clock.Now, DeviceInterval: time.Second})
 	c := newClient(idp, clock.Now)
 	var userCode string
 	pr := &pollRecorder{early: true, now: clock.Now, after: func(errorCode string) {
@@ -78,12 +78,12 @@ func TestLoginDeviceErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name  string
-		setup func(idp *sandbox.IdP, c *Client, cancel context.CancelFunc) func(uri, code, complete string)
+		setup func(idp *idpemu.IdP, c *Client, cancel context.CancelFunc) func(uri, code, complete string)
 		check func(t *testing.T, err error)
 	}{
 		{
 			name: "user denies",
-			setup: func(idp *sandbox.IdP, _ *Client, _ context.CancelFunc) func(string, string, string) {
+			setup: func(idp *idpemu.IdP, _ *Client, _ context.CancelFunc) func(string, string, string) {
 				return func(_, code, _ string) { _ = idp.DenyDevice(code) }
 			},
 			check: func(t *testing.T, err error) {
@@ -96,7 +96,7 @@ func TestLoginDeviceErrors(t *testing.T) {
 		},
 		{
 			name: "ctrl-c while polling",
-			setup: func(_ *sandbox.IdP, _ *Client, cancel context.CancelFunc) func(string, string, string) {
+			setup: func(_ *idpemu.IdP, _ *Client, cancel context.CancelFunc) func(string, string, string) {
 				return func(string, string, string) { time.AfterFunc(100*time.Millisecond, cancel) }
 			},
 			check: func(t *testing.T, err error) {
@@ -107,7 +107,7 @@ func TestLoginDeviceErrors(t *testing.T) {
 		},
 		{
 			name: "code expires",
-			setup: func(_ *sandbox.IdP, c *Client, _ context.CancelFunc) func(string, string, string) {
+			setup: func(_ *idpemu.IdP, c *Client, _ context.CancelFunc) func(string, string, string) {
 				c.HTTPClient = &http.Client{Transport: &rewriter{path: "/device_authorization", edit: func(b map[string]any) {
 					b["expires_in"] = 1
 				}}}
@@ -122,7 +122,7 @@ func TestLoginDeviceErrors(t *testing.T) {
 		},
 		{
 			name: "no device endpoint",
-			setup: func(_ *sandbox.IdP, c *Client, _ context.CancelFunc) func(string, string, string) {
+			setup: func(_ *idpemu.IdP, c *Client, _ context.CancelFunc) func(string, string, string) {
 				c.HTTPClient = &http.Client{Transport: &rewriter{path: "/.well-known/openid-configuration", edit: func(b map[string]any) {
 					delete(b, "device_authorization_endpoint")
 				}}}
@@ -138,7 +138,7 @@ func TestLoginDeviceErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			idp := newSandbox(t, sandbox.IdPOptions{DeviceInterval: time.Second})
+			idp := newSandbox(t, idpemu.IdPOptions{DeviceInterval: time.Second})
 			c := newClient(idp, nil)
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()

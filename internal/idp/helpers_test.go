@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/sandbox/idpemu"
 	"github.com/tip-cli/tip-cli/internal/testclock"
 	"github.com/tip-cli/tip-cli/internal/testkey"
 )
@@ -25,12 +25,12 @@ import (
 func testNow() time.Time { return time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC) }
 
 // newSandbox starts a sandbox IdP for one test.
-func newSandbox(t *testing.T, opts sandbox.IdPOptions) *sandbox.IdP {
+func newSandbox(t *testing.T, opts idpemu.IdPOptions) *idpemu.IdP {
 	t.Helper()
 	if opts.Key == nil {
 		opts.Key = testkey.RSA(t)
 	}
-	idp, err := sandbox.NewIdP(opts)
+	idp, err := idpemu.NewIdP(opts)
 	if err != nil {
 		t.Fatalf("start sandbox idp: %v", err)
 	}
@@ -39,7 +39,7 @@ func newSandbox(t *testing.T, opts sandbox.IdPOptions) *sandbox.IdP {
 }
 
 // newClient returns a client for idp with a free-port loopback redirect.
-func newClient(idp *sandbox.IdP, now func() time.Time) *Client {
+func newClient(idp *idpemu.IdP, now func() time.Time) *Client {
 	return &Client{
 		Issuer:      idp.Issuer(),
 		ClientID:    idp.ClientID(),
@@ -54,7 +54,7 @@ func newClient(idp *sandbox.IdP, now func() time.Time) *Client {
 // browser, with a client of its own.
 func browser() func(ctx context.Context, authURL string) error {
 	return func(ctx context.Context, authURL string) error {
-		return sandbox.FakeBrowser(ctx, &http.Client{Timeout: 10 * time.Second}, authURL)
+		return idpemu.FakeBrowser(ctx, &http.Client{Timeout: 10 * time.Second}, authURL)
 	}
 }
 

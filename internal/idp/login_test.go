@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/sandbox/idpemu"
 )
 
 // tamperingBrowser follows the authorization request by hand and delivers
@@ -52,12 +52,12 @@ func TestLogin(t *testing.T) {
 	closedPort := freePort(t)
 	tests := []struct {
 		name  string
-		setup func(idp *sandbox.IdP, c *Client, o *LoginOptions, cancel context.CancelFunc)
-		check func(t *testing.T, idp *sandbox.IdP, err error)
+		setup func(idp *idpemu.IdP, c *Client, o *LoginOptions, cancel context.CancelFunc)
+		check func(t *testing.T, idp *idpemu.IdP, err error)
 	}{
 		{
 			name: "state mismatch keeps waiting",
-			setup: func(_ *sandbox.IdP, _ *Client, o *LoginOptions, _ context.CancelFunc) {
+			setup: func(_ *idpemu.IdP, _ *Client, o *LoginOptions, _ context.CancelFunc) {
 				var page string
 				open := tamperingBrowser(&page)
 				o.Timeout = 500 * time.Millisecond
@@ -71,7 +71,7 @@ func TestLogin(t *testing.T) {
 					return nil
 				}
 			},
-			check: func(t *testing.T, idp *sandbox.IdP, err error) {
+			check: func(t *testing.T, idp *idpemu.IdP, err error) {
 				var te *TimeoutError
 				if !errors.As(err, &te) || te.Refused != 1 {
 					t.Fatalf("err = %#v, want *TimeoutError with 1 refused callback", err)
@@ -86,10 +86,10 @@ func TestLogin(t *testing.T) {
 		},
 		{
 			name: "idp error access_denied",
-			setup: func(idp *sandbox.IdP, _ *Client, _ *LoginOptions, _ context.CancelFunc) {
+			setup: func(idp *idpemu.IdP, _ *Client, _ *LoginOptions, _ context.CancelFunc) {
 				idp.DenyNext("access_denied")
 			},
-			check: func(t *testing.T, _ *sandbox.IdP, err error) {
+			check: func(t *testing.T, _ *idpemu.IdP, err error) {
 				var ce *CallbackError
 				if !errors.As(err, &ce) || ce.Code != "access_denied" {
 					t.Fatalf("err = %v, want *CallbackError access_denied", err)
@@ -102,10 +102,10 @@ func TestLogin(t *testing.T) {
 		},
 		{
 			name: "idp unreachable",
-			setup: func(_ *sandbox.IdP, c *Client, _ *LoginOptions, _ context.CancelFunc) {
+			setup: func(_ *idpemu.IdP, c *Client, _ *LoginOptions, _ context.CancelFunc) {
 				c.Issuer = fmt.Sprintf("http://127.0.0.1:%d", closedPort)
 			},
-			check: func(t *testing.T, _ *sandbox.IdP, err error) {
+			check: func(t *testing.T, _ *idpemu.IdP, err error) {
 				var de *DiscoveryError
 				if !errors.As(err, &de) {
 					t.Fatalf("err = %v, want *DiscoveryError", err)
@@ -117,11 +117,11 @@ func TestLogin(t *testing.T) {
 		},
 		{
 			name: "timeout",
-			setup: func(_ *sandbox.IdP, _ *Client, o *LoginOptions, _ context.CancelFunc) {
+			setup: func(_ *idpemu.IdP, _ *Client, o *LoginOptions, _ context.CancelFunc) {
 				o.OpenURL = func(context.Context, string) error { return nil } // the user never signs in
 				o.Timeout = 300 * time.Millisecond
 			},
-			check: func(t *testing.T, _ *sandbox.IdP, err error) {
+			check: func(t *testing.T, _ *idpemu.IdP, err error) {
 				var te *TimeoutError
 				if !errors.As(err, &te) || !errors.Is(err, context.DeadlineExceeded) {
 					t.Fatalf("err = %v, want *TimeoutError matching DeadlineExceeded", err)
@@ -133,13 +133,13 @@ func TestLogin(t *testing.T) {
 		},
 		{
 			name: "ctx cancelled (ctrl-c) while waiting",
-			setup: func(_ *sandbox.IdP, _ *Client, o *LoginOptions, cancel context.CancelFunc) {
+			setup: func(_ *idpemu.IdP, _ *Client, o *LoginOptions, cancel context.CancelFunc) {
 				o.OpenURL = func(context.Context, string) error {
 					time.AfterFunc(50*time.Millisecond, cancel)
 					return nil
 				}
 			},
-			check: func(t *testing.T, _ *sandbox.IdP, err error) {
+			check: func(t *testing.T, _ *idpemu.IdP, err error) {
 				if !errors.Is(err, context.Canceled) || !strings.HasPrefix(err.Error(), "sign-in cancelled") {
 					t.Fatalf("err = %v, want sign-in cancelled wrapping context.Canceled", err)
 				}
@@ -147,10 +147,10 @@ func TestLogin(t *testing.T) {
 		},
 		{
 			name: "opener fails",
-			setup: func(_ *sandbox.IdP, _ *Client, o *LoginOptions, _ context.CancelFunc) {
+			setup: func(_ *idpemu.IdP, _ *Client, o *LoginOptions, _ context.CancelFunc) {
 				o.OpenURL = func(context.Context, string) error { return errors.New("no display") }
 			},
-			check: func(t *testing.T, _ *sandbox.IdP, err error) {
+			check: func(t *testing.T, _ *idpemu.IdP, err error) {
 				if err == nil || err.Error() != "open the browser for sign-in: no display" {
 					t.Fatalf("err = %v", err)
 				}
@@ -158,11 +158,11 @@ func TestLogin(t *testing.T) {
 		},
 		{
 			name: "redirect off loopback",
-			setup: func(_ *sandbox.IdP, c *Client, o *LoginOptions, _ context.CancelFunc) {
+			setup: func(_ *idpemu.IdP, c *Client, o *LoginOptions, _ context.CancelFunc) {
 				c.RedirectURI = "http://example.com:8090/callback"
 				o.OpenURL = func(context.Context, string) error { return errors.New("opener must not run") }
 			},
-			check: func(t *testing.T, _ *sandbox.IdP, err error) {
+			check: func(t *testing.T, _ *idpemu.IdP, err error) {
 				if err == nil || !strings.Contains(err.Error(), "must use localhost, 127.0.0.1 or [::1]") {
 					t.Fatalf("err = %v", err)
 				}
@@ -172,7 +172,7 @@ func TestLogin(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			idp := newSandbox(t, sandbox.IdPOptions{Now: testNow})
+			idp := newSandbox(t, idpemu.IdPOptions{Now: testNow})
 			c := newClient(idp, testNow)
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
@@ -189,7 +189,7 @@ func TestLogin(t *testing.T) {
 
 func TestLoginSuccess(t *testing.T) {
 	t.Parallel()
-	idp := newSandbox(t, sandbox.IdPOptions{Now: testNow})
+	idp := newSandbox(t, idpemu.IdPOptions{Now: testNow})
 	c := newClient(idp, testNow)
 	var authURL string
 	open := func(ctx context.Context, u string) error {
@@ -200,7 +200,7 @@ func TestLoginSuccess(t *testing.T) {
 			return fmt.Errorf("callback listener not bound before OpenURL: %w", err)
 		}
 		_ = conn.Close()
-		return sandbox.FakeBrowser(ctx, nil, u)
+		return idpemu.FakeBrowser(ctx, nil, u)
 	}
 	toks, err := c.Login(t.Context(), LoginOptions{OpenURL: open})
 	if err != nil {
@@ -250,34 +250,34 @@ func TestLoginRejectsBadIDToken(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name    string
-		forge   func(idp *sandbox.IdP, orig string, nonce any) (string, error)
+		forge   func(idp *idpemu.IdP, orig string, nonce any) (string, error)
 		wantErr string
 	}{
-		{"wrong signature", func(_ *sandbox.IdP, orig string, _ any) (string, error) {
+		{"wrong signature", func(_ *idpemu.IdP, orig string, _ any) (string, error) {
 			return tamperSignature(orig), nil
 		}, "failed verification: failed to verify signature"},
-		{"wrong audience", func(idp *sandbox.IdP, _ string, nonce any) (string, error) {
+		{"wrong audience", func(idp *idpemu.IdP, _ string, nonce any) (string, error) {
 			return idp.MintIDToken("alice@example.com", func(m map[string]any) { m["nonce"], m["aud"] = nonce, "someone-else" })
 		}, `expected audience "tip-cli-sandbox"`},
-		{"expired", func(idp *sandbox.IdP, _ string, nonce any) (string, error) {
+		{"expired", func(idp *idpemu.IdP, _ string, nonce any) (string, error) {
 			return idp.MintIDToken("alice@example.com", func(m map[string]any) {
 				m["nonce"], m["exp"] = nonce, testNow().Add(-time.Minute).Unix()
 			})
 		}, "token is expired"},
-		{"wrong issuer", func(idp *sandbox.IdP, _ string, nonce any) (string, error) {
+		{"wrong issuer", func(idp *idpemu.IdP, _ string, nonce any) (string, error) {
 			return idp.MintIDToken("alice@example.com", func(m map[string]any) { m["nonce"], m["iss"] = nonce, "https://evil.example" })
 		}, "issued by a different provider"},
-		{"wrong nonce", func(idp *sandbox.IdP, _ string, _ any) (string, error) {
+		{"wrong nonce", func(idp *idpemu.IdP, _ string, _ any) (string, error) {
 			return idp.MintIDToken("alice@example.com", func(m map[string]any) { m["nonce"] = "replayed" })
 		}, "nonce does not match this sign-in"},
-		{"no nonce", func(idp *sandbox.IdP, _ string, _ any) (string, error) {
+		{"no nonce", func(idp *idpemu.IdP, _ string, _ any) (string, error) {
 			return idp.MintIDToken("alice@example.com", nil)
 		}, "nonce does not match this sign-in"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			idp := newSandbox(t, sandbox.IdPOptions{Now: testNow})
+			idp := newSandbox(t, idpemu.IdPOptions{Now: testNow})
 			c := newClient(idp, testNow)
 			var forgeErr error
 			c.HTTPClient = &http.Client{Timeout: 10 * time.Second, Transport: &rewriter{path: "/token", edit: func(b map[string]any) {
@@ -291,7 +291,7 @@ func TestLoginRejectsBadIDToken(t *testing.T) {
 			}}}
 			var page atomic.Value
 			open := func(ctx context.Context, u string) error {
-				err := sandbox.FakeBrowser(ctx, nil, u)
+				err := idpemu.FakeBrowser(ctx, nil, u)
 				page.Store(fmt.Sprint(err))
 				return err
 			}
@@ -314,7 +314,7 @@ func TestLoginRejectsBadIDToken(t *testing.T) {
 // and the port re-bindable at once (SO_REUSEADDR, no TIME_WAIT wait).
 func TestLoginBackToBackSamePort(t *testing.T) {
 	t.Parallel()
-	idp := newSandbox(t, sandbox.IdPOptions{Now: testNow})
+	idp := newSandbox(t, idpemu.IdPOptions{Now: testNow})
 	port := freePort(t)
 	for i := range 3 {
 		c := newClient(idp, testNow)
@@ -337,7 +337,7 @@ func TestLoginBackToBackSamePort(t *testing.T) {
 
 func TestLoginPortInUse(t *testing.T) {
 	t.Parallel()
-	idp := newSandbox(t, sandbox.IdPOptions{Now: testNow})
+	idp := newSandbox(t, idpemu.IdPOptions{Now: testNow})
 	busy, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -362,7 +362,7 @@ func TestLoginPortInUse(t *testing.T) {
 // a bare request. Each gets a 400 page; the sign-in then completes.
 func TestLoginSurvivesStrayCallbacks(t *testing.T) {
 	t.Parallel()
-	idp := newSandbox(t, sandbox.IdPOptions{Now: testNow})
+	idp := newSandbox(t, idpemu.IdPOptions{Now: testNow})
 	c := newClient(idp, testNow)
 	open := func(ctx context.Context, u string) error {
 		cb := redirectOf(t, u)
@@ -378,7 +378,7 @@ func TestLoginSurvivesStrayCallbacks(t *testing.T) {
 				return fmt.Errorf("stray %q: status %d, want 400", q, resp.StatusCode)
 			}
 		}
-		return sandbox.FakeBrowser(ctx, nil, u)
+		return idpemu.FakeBrowser(ctx, nil, u)
 	}
 	toks, err := c.Login(t.Context(), LoginOptions{OpenURL: open, Timeout: 10 * time.Second})
 	if err != nil {

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/sandbox/idpemu"
 	"github.com/tip-cli/tip-cli/internal/testclock"
 	"github.com/tip-cli/tip-cli/internal/testkey"
 )
@@ -41,7 +41,7 @@ func TestCacheLifetime(t *testing.T) {
 }
 
 // cachedClient is newClient with a metadata cache in dir on clock.
-func cachedClient(idp *sandbox.IdP, dir string, clock func() time.Time) *Client {
+func cachedClient(idp *idpemu.IdP, dir string, clock func() time.Time) *Client {
 	c := newClient(idp, testNow)
 	c.Metadata = &MetadataCache{Dir: filepath.Join(dir, MetadataCacheDirName), Now: clock}
 	return c
@@ -49,7 +49,7 @@ func cachedClient(idp *sandbox.IdP, dir string, clock func() time.Time) *Client 
 
 // idpRequests returns how many discovery, JWKS and token requests the IdP
 // served since before.
-func idpRequests(idp *sandbox.IdP, before map[string]int) (discovery, jwks, token int) {
+func idpRequests(idp *idpemu.IdP, before map[string]int) (discovery, jwks, token int) {
 	now := idp.Counts()
 	tokens := 0
 	for k, v := range now {
@@ -62,7 +62,7 @@ func idpRequests(idp *sandbox.IdP, before map[string]int) (discovery, jwks, toke
 
 func TestRefreshWithMetadataCacheIsOneIdPRequest(t *testing.T) {
 	t.Parallel()
-	idp := newSandbox(t, sandbox.IdPOptions{Now: testNow, MetadataMaxAge: 2 * time.Hour})
+	idp := newSandbox(t, idpemu.IdPOptions{Now: testNow, MetadataMaxAge: 2 * time.Hour})
 	dir := t.TempDir()
 	clock := testclock.New(testNow())
 	tok := signIn(t, idp, cachedClient(idp, dir, clock.Now))
@@ -111,7 +111,7 @@ func TestMetadataCacheBounds(t *testing.T) {
 		{"no Cache-Control: 24 h", -1, 25 * time.Hour, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			idp := newSandbox(t, sandbox.IdPOptions{Now: testNow, MetadataMaxAge: tt.maxAge})
+			idp := newSandbox(t, idpemu.IdPOptions{Now: testNow, MetadataMaxAge: tt.maxAge})
 			dir := t.TempDir()
 			clock := testclock.New(testNow())
 			tok := signIn(t, idp, cachedClient(idp, dir, clock.Now))
@@ -130,7 +130,7 @@ func TestMetadataCacheBounds(t *testing.T) {
 
 func TestMetadataCacheRefetchesOnBadSignatureAndIgnoresGarbage(t *testing.T) {
 	t.Parallel()
-	idp := newSandbox(t, sandbox.IdPOptions{Now: testNow})
+	idp := newSandbox(t, idpemu.IdPOptions{Now: testNow})
 	dir := t.TempDir()
 	c := cachedClient(idp, dir, testNow)
 	tok := signIn(t, idp, c)
@@ -138,7 +138,7 @@ func TestMetadataCacheRefetchesOnBadSignatureAndIgnoresGarbage(t *testing.T) {
 	// A cached JWKS whose key has the right kid but the wrong value (as
 	// after a rotation that kept the kid): verification fails, refetch.
 	// (Sandboxes share test keys now, so the foreign key is testkey.Other.)
-	other := newSandbox(t, sandbox.IdPOptions{Now: testNow, Key: testkey.Other(t)})
+	other := newSandbox(t, idpemu.IdPOptions{Now: testNow, Key: testkey.Other(t)})
 	e := c.Metadata.load(idp.Issuer())
 	var set struct {
 		Keys []map[string]any `json:"keys"`
@@ -175,7 +175,7 @@ func TestMetadataCacheRefetchesOnBadSignatureAndIgnoresGarbage(t *testing.T) {
 
 func TestCachedDiscoveryChecksIssuer(t *testing.T) {
 	t.Parallel()
-	idp := newSandbox(t, sandbox.IdPOptions{Now: testNow})
+	idp := newSandbox(t, idpemu.IdPOptions{Now: testNow})
 	c := cachedClient(idp, t.TempDir(), testNow)
 	c.Issuer = idp.Issuer() + "/"
 	if _, err := c.discover(t.Context()); err == nil {

@@ -6,12 +6,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/sandbox/idpemu"
 )
 
 func TestLoginSendsPrompt(t *testing.T) {
 	for _, prompt := range []string{"", "consent"} {
-		idp := newSandbox(t, sandbox.IdPOptions{Now: testNow})
+		idp := newSandbox(t, idpemu.IdPOptions{Now: testNow})
 		c := newClient(idp, testNow)
 		c.Prompt = prompt
 		var sent url.Values

@@ -9,12 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/sandbox/idpemu"
 	"github.com/tip-cli/tip-cli/internal/store"
 )
 
 // signIn returns the tokens of a successful browser sign-in.
-func signIn(t *testing.T, idp *sandbox.IdP, c *Client) *store.Tokens {
+func signIn(t *testing.T, idp *idpemu.IdP, c *Client) *store.Tokens {
 	t.Helper()
 	toks, err := c.Login(t.Context(), LoginOptions{OpenURL: browser(), Timeout: 10 * time.Second})
 	if err != nil {
@@ -36,7 +36,7 @@ func wantRefreshError(t *testing.T, err error, code string) {
 
 func TestRefreshRotation(t *testing.T) {
 	t.Parallel()
-	idp := newSandbox(t, sandbox.IdPOptions{Now: testNow})
+	idp := newSandbox(t, idpemu.IdPOptions{Now: testNow})
 	c := newClient(idp, testNow)
 	first := signIn(t, idp, c)
 
@@ -72,34 +72,34 @@ func TestRefreshErrors(t *testing.T) {
 	closedPort := freePort(t)
 	tests := []struct {
 		name  string
-		setup func(idp *sandbox.IdP, c *Client, rt *string)
+		setup func(idp *idpemu.IdP, c *Client, rt *string)
 		check func(t *testing.T, toks *store.Tokens, err error, rt string)
 	}{
 		{
 			name:  "revoked grant",
-			setup: func(idp *sandbox.IdP, _ *Client, _ *string) { idp.RevokeAll() },
+			setup: func(idp *idpemu.IdP, _ *Client, _ *string) { idp.RevokeAll() },
 			check: func(t *testing.T, _ *store.Tokens, err error, _ string) { wantRefreshError(t, err, "invalid_grant") },
 		},
 		{
 			name:  "unknown refresh token",
-			setup: func(_ *sandbox.IdP, _ *Client, rt *string) { *rt = "not-a-refresh-token" },
+			setup: func(_ *idpemu.IdP, _ *Client, rt *string) { *rt = "not-a-refresh-token" },
 			check: func(t *testing.T, _ *store.Tokens, err error, _ string) { wantRefreshError(t, err, "invalid_grant") },
 		},
 		{
 			name:  "no refresh token stored",
-			setup: func(_ *sandbox.IdP, _ *Client, rt *string) { *rt = "" },
+			setup: func(_ *idpemu.IdP, _ *Client, rt *string) { *rt = "" },
 			check: func(t *testing.T, _ *store.Tokens, err error, _ string) { wantRefreshError(t, err, "no_refresh_token") },
 		},
 		{
 			name: "no id token in the answer",
-			setup: func(_ *sandbox.IdP, c *Client, _ *string) {
+			setup: func(_ *idpemu.IdP, c *Client, _ *string) {
 				c.HTTPClient = &http.Client{Transport: &rewriter{path: "/token", edit: func(b map[string]any) { delete(b, "id_token") }}}
 			},
 			check: func(t *testing.T, _ *store.Tokens, err error, _ string) { wantRefreshError(t, err, "no_id_token") },
 		},
 		{
 			name: "idp does not rotate: the old refresh token is kept",
-			setup: func(_ *sandbox.IdP, c *Client, _ *string) {
+			setup: func(_ *idpemu.IdP, c *Client, _ *string) {
 				c.HTTPClient = &http.Client{Transport: &rewriter{path: "/token", edit: func(b map[string]any) { delete(b, "refresh_token") }}}
 			},
 			check: func(t *testing.T, toks *store.Tokens, err error, rt string) {
@@ -110,7 +110,7 @@ func TestRefreshErrors(t *testing.T) {
 		},
 		{
 			name: "expired id token on refresh",
-			setup: func(idp *sandbox.IdP, c *Client, _ *string) {
+			setup: func(idp *idpemu.IdP, c *Client, _ *string) {
 				c.HTTPClient = &http.Client{Transport: &rewriter{path: "/token", edit: func(b map[string]any) {
 					b["id_token"], _ = idp.MintIDToken("alice@example.com", func(m map[string]any) { m["exp"] = testNow().Add(-time.Second).Unix() })
 				}}}
@@ -123,7 +123,7 @@ func TestRefreshErrors(t *testing.T) {
 		},
 		{
 			name: "issuer unreachable",
-			setup: func(_ *sandbox.IdP, c *Client, _ *string) {
+			setup: func(_ *idpemu.IdP, c *Client, _ *string) {
 				c.Issuer = fmt.Sprintf("http://127.0.0.1:%d", closedPort)
 			},
 			check: func(t *testing.T, _ *store.Tokens, err error, _ string) {
@@ -137,7 +137,7 @@ func TestRefreshErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			idp := newSandbox(t, sandbox.IdPOptions{Now: testNow})
+			idp := newSandbox(t, idpemu.IdPOptions{Now: testNow})
 			c := newClient(idp, testNow)
 			rt := signIn(t, idp, c).RefreshToken
 			tt.setup(idp, c, &rt)
@@ -155,7 +155,7 @@ func TestRefreshErrors(t *testing.T) {
 // never reaches the message.
 func TestRefreshServerError(t *testing.T) {
 	t.Parallel()
-	idp := newSandbox(t, sandbox.IdPOptions{Now: testNow})
+	idp := newSandbox(t, idpemu.IdPOptions{Now: testNow})
 	broken := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "<html>upstream secret-looking body\n</html>", http.StatusBadGateway)
 	}))

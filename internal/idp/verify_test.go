@@ -8,14 +8,14 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 
-	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/sandbox/idpemu"
 	"github.com/tip-cli/tip-cli/internal/testkey"
 )
 
 func TestVerify(t *testing.T) {
 	t.Parallel()
-	idp := newSandbox(t, sandbox.IdPOptions{Now: testNow})
-	other := newSandbox(t, sandbox.IdPOptions{Now: testNow, Key: testkey.Other(t)}) // a different signing key
+	idp := newSandbox(t, idpemu.IdPOptions{Now: testNow})
+	other := newSandbox(t, idpemu.IdPOptions{Now: testNow, Key: testkey.Other(t)}) // a different signing key
 	mint := func(mutate func(map[string]any)) func(t *testing.T) string {
 		return func(t *testing.T) string {
 			tok, err := idp.MintIDToken("alice@example.com", mutate)
@@ -98,7 +98,7 @@ func TestVerify(t *testing.T) {
 
 func TestVerifyExpiredIsTyped(t *testing.T) {
 	t.Parallel()
-	idp := newSandbox(t, sandbox.IdPOptions{Now: testNow})
+	idp := newSandbox(t, idpemu.IdPOptions{Now: testNow})
 	tok, err := idp.MintIDToken("alice@example.com", nil)
 	if err != nil {
 		t.Fatal(err)

@@ -8,12 +8,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/tip-cli/tip-cli/internal/config"
+	"github.com/tip-cli/tip-cli/internal/sandbox/awsemu"
+	"github.com/tip-cli/tip-cli/internal/sandbox/idpemu"
 )
 
 // EnvOptions configures a whole sandbox: IdP plus AWS emulation.
 type EnvOptions struct {
 	Now    func() time.Time
-	Grants []GrantRule
+	Grants []awsemu.GrantRule
 	// IdPAddr and AWSAddr default to 127.0.0.1:0.
 	IdPAddr, AWSAddr string
 	// DeviceInterval is the device flow polling interval (default 5 s).
@@ -24,17 +26,17 @@ type EnvOptions struct {
 	// Tests pass one cached key: RSA-2048 generation takes ~130 ms.
 	Key *rsa.PrivateKey
 	// SessionLifetime shortens identity-enhanced and S3 Access Grants
-	// sessions (AWSOptions.SessionLifetime).
+	// sessions (awsemu.AWSOptions.SessionLifetime).
 	SessionLifetime time.Duration
-	// NoJTI makes the IdP issue ID tokens without jti (IdPOptions.NoJTI).
+	// NoJTI makes the IdP issue ID tokens without jti (idpemu.IdPOptions.NoJTI).
 	NoJTI bool
 }
 
 // Env is a running sandbox: a loopback OIDC provider and the AWS services
 // of the TIP chain trusting it.
 type Env struct {
-	IdP *IdP
-	AWS *AWS
+	IdP *idpemu.IdP
+	AWS *awsemu.AWS
 }
 
 // AliceUserID is the Identity Center user id of the sandbox's default user.
@@ -45,8 +47,8 @@ const Region = "us-east-1"
 
 // DefaultGrants are the S3 Access Grants the demo and end-to-end runs use:
 // alice (by group) may read and write her team prefix and read the bucket.
-func DefaultGrants() []GrantRule {
-	return []GrantRule{
+func DefaultGrants() []awsemu.GrantRule {
+	return []awsemu.GrantRule{
 		{Grantee: "data-analysts", Scope: "s3://tip-sandbox-data/*", Permission: "READ"},
 		{Grantee: "data-analysts", Scope: "s3://tip-sandbox-data/analysts/*", Permission: "READWRITE"},
 	}
@@ -54,7 +56,7 @@ func DefaultGrants() []GrantRule {
 
 // Start starts the IdP and the AWS emulation on loopback.
 func Start(o EnvOptions) (*Env, error) {
-	idp, err := NewIdP(IdPOptions{Now: o.Now, Addr: o.IdPAddr, DeviceInterval: o.DeviceInterval, IDTokenTTL: o.IDTokenTTL, NoJTI: o.NoJTI, Key: o.Key})
+	idp, err := idpemu.NewIdP(idpemu.IdPOptions{Now: o.Now, Addr: o.IdPAddr, DeviceInterval: o.DeviceInterval, IDTokenTTL: o.IDTokenTTL, NoJTI: o.NoJTI, Key: o.Key})
 	if err != nil {
 		return nil, fmt.Errorf("start sandbox IdP: %w", err)
 	}
@@ -62,7 +64,7 @@ func Start(o EnvOptions) (*Env, error) {
 	if grants == nil {
 		grants = DefaultGrants()
 	}
-	awsEmu, err := NewAWS(AWSOptions{
+	awsEmu, err := awsemu.NewAWS(awsemu.AWSOptions{
 		Now:       o.Now,
 		IssuerURL: idp.Issuer(),
 		Audiences: []string{idp.ClientID()},
@@ -79,7 +81,7 @@ func Start(o EnvOptions) (*Env, error) {
 		idp.Close()
 		return nil, fmt.Errorf("start sandbox AWS: %w", err)
 	}
-	InstallIdentityCenter(awsEmu, IdentityCenterConfig{}) // a healthy Identity Center for `diag`
+	awsemu.InstallIdentityCenter(awsEmu, awsemu.IdentityCenterConfig{}) // a healthy Identity Center for `diag`
 	return &Env{IdP: idp, AWS: awsEmu}, nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/config"
 	"github.com/tip-cli/tip-cli/internal/exchange"
 	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/sandbox/awsemu"
 	"github.com/tip-cli/tip-cli/internal/session"
 	"github.com/tip-cli/tip-cli/internal/store"
 	"github.com/tip-cli/tip-cli/internal/testclock"
@@ -63,7 +64,7 @@ func (j *jtiLess) manager(t *testing.T, nonInteractive bool) *session.Manager {
 // noReplays fails the test if the AWS emulation refused any assertion.
 func (j *jtiLess) noReplays(t *testing.T) {
 	t.Helper()
-	if n := j.k.Env.AWS.Counts()[sandbox.ReplayRefusedCount]; n != 0 {
+	if n := j.k.Env.AWS.Counts()[awsemu.ReplayRefusedCount]; n != 0 {
 		t.Errorf("replayed assertions refused = %d, want 0", n)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/config"
 	"github.com/tip-cli/tip-cli/internal/iostreams"
 	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/sandbox/idpemu"
 	"github.com/tip-cli/tip-cli/internal/store"
 	"github.com/tip-cli/tip-cli/internal/testkey"
 )
@@ -75,7 +76,7 @@ func New(t testing.TB, opts sandbox.EnvOptions) *Kit {
 		},
 		Browser: func(ctx context.Context, url string) error {
 			k.Browser.Add(1)
-			go func() { _ = sandbox.FakeBrowser(context.WithoutCancel(ctx), nil, url) }()
+			go func() { _ = idpemu.FakeBrowser(context.WithoutCancel(ctx), nil, url) }()
 			return nil
 		},
 		AWSConfig:  func(context.Context, string) (aws.Config, error) { return env.AWSConfig(), nil },

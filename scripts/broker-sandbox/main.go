@@ -22,7 +22,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
-	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/sandbox/brokeremu"
 )
 
 // credsTTL is the lifetime of the role credentials written to the env files.
@@ -50,12 +50,12 @@ func realMain() int {
 
 // run starts the servers, writes the files and waits for ctx to end.
 func run(ctx context.Context, dir, motoURL string) error {
-	sc, err := sandbox.StartBrokerScenario(sandbox.BrokerScenarioOptions{})
+	sc, err := brokeremu.StartBrokerScenario(brokeremu.BrokerScenarioOptions{})
 	if err != nil {
 		return fmt.Errorf("start the broker scenario: %w", err)
 	}
 	defer sc.Close()
-	gw, err := sandbox.NewAPIGateway(sandbox.APIGatewayOptions{AWS: sc.AWS, Routes: []string{
+	gw, err := brokeremu.NewAPIGateway(brokeremu.APIGatewayOptions{AWS: sc.AWS, Routes: []string{
 		"GET /applications", "POST /applications", "DELETE /applications", "GET /credentials"}})
 	if err != nil {
 		return fmt.Errorf("start the api gateway: %w", err)
@@ -74,7 +74,7 @@ func run(ctx context.Context, dir, motoURL string) error {
 }
 
 // outputs renders every file broker-sandbox writes, by name.
-func outputs(sc *sandbox.BrokerScenario, gw *sandbox.APIGateway, motoURL string) (map[string]string, error) {
+func outputs(sc *brokeremu.BrokerScenario, gw *brokeremu.APIGateway, motoURL string) (map[string]string, error) {
 	region, stsURL := sc.AWS.Region(), sc.AWS.URL()
 	broker := envFile(sc.BrokerCredentials(credsTTL), region, stsURL)
 	if motoURL != "" {
@@ -96,10 +96,10 @@ func outputs(sc *sandbox.BrokerScenario, gw *sandbox.APIGateway, motoURL string)
 		{"yellow.jwt", func() (string, error) { return sc.TenantToken("alice", "Yellow") }},
 		{"blue.jwt", func() (string, error) { return sc.TenantToken("bob", "Blue") }},
 		{"other-app.jwt", func() (string, error) {
-			return sc.Other.Mint(map[string]any{"sub": "mallory", sandbox.BrokerTagKey: "Yellow"})
+			return sc.Other.Mint(map[string]any{"sub": "mallory", brokeremu.BrokerTagKey: "Yellow"})
 		}},
 		{"expired.jwt", func() (string, error) {
-			return sc.App.Mint(map[string]any{"sub": "alice", sandbox.BrokerTagKey: "Yellow",
+			return sc.App.Mint(map[string]any{"sub": "alice", brokeremu.BrokerTagKey: "Yellow",
 				"iat": now.Add(-2 * time.Hour).Unix(), "exp": now.Add(-time.Hour).Unix()})
 		}},
 	}
@@ -115,9 +115,9 @@ func outputs(sc *sandbox.BrokerScenario, gw *sandbox.APIGateway, motoURL string)
 		"jwks_url":    sc.App.JWKSURL(),
 		"apigw_url":   gw.URL(),
 		"runtime_api": gw.RuntimeAPI(),
-		"bucket":      sandbox.BrokerBucket,
-		"tag_key":     sandbox.BrokerTagKey,
-		"access_role": sandbox.BrokerAccessRole,
+		"bucket":      brokeremu.BrokerBucket,
+		"tag_key":     brokeremu.BrokerTagKey,
+		"access_role": brokeremu.BrokerAccessRole,
 	}, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("encode info.json: %w", err)

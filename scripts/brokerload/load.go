@@ -23,7 +23,7 @@ import (
 
 	"github.com/tip-cli/tip-cli/internal/broker/client"
 	"github.com/tip-cli/tip-cli/internal/broker/registry"
-	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/sandbox/brokeremu"
 )
 
 const (
@@ -69,7 +69,7 @@ func loadRun(ctx context.Context, o options) (runResult, error) {
 	if err != nil {
 		return runResult{}, fmt.Errorf("temp dir: %w", err)
 	}
-	sc, err := sandbox.StartBrokerScenario(sandbox.BrokerScenarioOptions{})
+	sc, err := brokeremu.StartBrokerScenario(brokeremu.BrokerScenarioOptions{})
 	if err != nil {
 		os.RemoveAll(dir)
 		return runResult{}, fmt.Errorf("start sandbox: %w", err)
@@ -91,7 +91,7 @@ func loadRun(ctx context.Context, o options) (runResult, error) {
 }
 
 // measure registers the application and runs the rounds against b.
-func measure(ctx context.Context, o options, sc *sandbox.BrokerScenario, b *broker) (runResult, error) {
+func measure(ctx context.Context, o options, sc *brokeremu.BrokerScenario, b *broker) (runResult, error) {
 	app := sc.AppCredentials(time.Hour)
 	transport := &http.Transport{MaxIdleConns: 2 * o.concurrency, MaxIdleConnsPerHost: o.concurrency, IdleConnTimeout: time.Minute}
 	defer transport.CloseIdleConnections()
@@ -100,8 +100,8 @@ func measure(ctx context.Context, o options, sc *sandbox.BrokerScenario, b *brok
 		Signer: credentials.NewStaticCredentialsProvider(app.AccessKeyID, app.SecretAccessKey, app.SessionToken),
 		HTTP:   &http.Client{Transport: transport, Timeout: time.Minute},
 	}
-	if _, err := base.Register(ctx, registry.Application{AccessRoleName: sandbox.BrokerAccessRole,
-		SessionTagKey: sandbox.BrokerTagKey, JWTClaimName: sandbox.BrokerTagKey, JWKSetURL: sc.App.JWKSURL()}); err != nil {
+	if _, err := base.Register(ctx, registry.Application{AccessRoleName: brokeremu.BrokerAccessRole,
+		SessionTagKey: brokeremu.BrokerTagKey, JWTClaimName: brokeremu.BrokerTagKey, JWKSetURL: sc.App.JWKSURL()}); err != nil {
 		return runResult{}, fmt.Errorf("register the application: %w", err)
 	}
 	tokens := make([]string, o.n)
@@ -153,7 +153,7 @@ func (r roundResult) problems(name string) []string {
 
 // round fires one burst and collects its figures and the sandbox's view.
 func round(ctx context.Context, name string, base client.Client, rt http.RoundTripper, tokens []string, conc int,
-	sc *sandbox.BrokerScenario, pid int) roundResult {
+	sc *brokeremu.BrokerScenario, pid int) roundResult {
 	before := sc.AWS.Counts()
 	assumedBefore := len(sc.AWS.Requests("AssumeRole"))
 	brokerCPU, loadCPU := processCPU(pid), selfCPU()
@@ -257,7 +257,7 @@ type broker struct {
 
 // startBroker runs the binary with the broker role's credentials and
 // returns once it printed the URL it serves; its stderr goes to a log file.
-func startBroker(path string, sc *sandbox.BrokerScenario, dir string) (*broker, error) {
+func startBroker(path string, sc *brokeremu.BrokerScenario, dir string) (*broker, error) {
 	logPath := filepath.Join(dir, "broker.log")
 	logFile, err := os.Create(logPath)
 	if err != nil {
@@ -322,7 +322,7 @@ func (b *broker) stop() {
 
 // brokerEnv is the environment of the broker process: no ambient AWS or
 // tip-broker settings, the broker role's credentials and the sandbox's STS.
-func brokerEnv(sc *sandbox.BrokerScenario) []string {
+func brokerEnv(sc *brokeremu.BrokerScenario) []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "AWS_") && !strings.HasPrefix(kv, "TIP_BROKER_") {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
-	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/sandbox/awsemu"
 )
 
 func TestPresignCallerIdentityShape(t *testing.T) {
@@ -77,7 +77,7 @@ func TestPresignCallerIdentityRefuses(t *testing.T) {
 // verifier (an awsJson target accepts the execute-api signing name).
 func TestSignAPIGateway(t *testing.T) {
 	f := newFixture(t)
-	f.aws.HandleTarget("TipBroker.Echo", func(w http.ResponseWriter, _ *http.Request, caller *sandbox.Principal, _ []byte) {
+	f.aws.HandleTarget("TipBroker.Echo", func(w http.ResponseWriter, _ *http.Request, caller *awsemu.Principal, _ []byte) {
 		_, _ = io.WriteString(w, caller.AssumedRoleARN)
 	})
 	tests := []struct {

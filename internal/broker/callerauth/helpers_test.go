@@ -14,7 +14,8 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
-	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/sandbox/awsemu"
+	"github.com/tip-cli/tip-cli/internal/sandbox/brokeremu"
 	"github.com/tip-cli/tip-cli/internal/testclock"
 	"github.com/tip-cli/tip-cli/internal/testkey"
 )
@@ -36,7 +37,7 @@ func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // fixture is a sandbox AWS, a clock and a caller role session.
 type fixture struct {
 	clock *testClock
-	aws   *sandbox.AWS
+	aws   *brokeremu.AWS
 	creds aws.Credentials
 	wire  *countingTransport
 }
@@ -50,7 +51,7 @@ const (
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	clock := testclock.New(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
-	a, err := sandbox.NewAWS(sandbox.AWSOptions{Now: clock.Now, AccountID: testAccount, Key: testkey.RSA(t)})
+	a, err := brokeremu.NewAWS(awsemu.AWSOptions{Now: clock.Now, AccountID: testAccount, Key: testkey.RSA(t)})
 	if err != nil {
 		t.Fatalf("NewAWS: %v", err)
 	}

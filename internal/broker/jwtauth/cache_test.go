@@ -9,29 +9,29 @@ import (
 	"time"
 
 	"github.com/tip-cli/tip-cli/internal/broker/jwtauth"
-	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/sandbox/brokeremu"
 )
 
 // cacheStep is one action of a cache scenario and the fetch count after it.
 type cacheStep struct {
 	name        string
 	advance     time.Duration
-	before      func(i *sandbox.AppIssuer)
-	token       func(t *testing.T, i *sandbox.AppIssuer) string
+	before      func(i *brokeremu.AppIssuer)
+	token       func(t *testing.T, i *brokeremu.AppIssuer) string
 	wantErr     error
 	wantFetches int
 }
 
-func current(t *testing.T, i *sandbox.AppIssuer) string { return mint(t, i, nil) }
+func current(t *testing.T, i *brokeremu.AppIssuer) string { return mint(t, i, nil) }
 
-func withKid(kid string) func(*testing.T, *sandbox.AppIssuer) string {
-	return func(t *testing.T, i *sandbox.AppIssuer) string { return mintWith(t, i, "RS256", nil, kid, nil) }
+func withKid(kid string) func(*testing.T, *brokeremu.AppIssuer) string {
+	return func(t *testing.T, i *brokeremu.AppIssuer) string { return mintWith(t, i, "RS256", nil, kid, nil) }
 }
 
 func TestCache(t *testing.T) {
-	rotate := func(i *sandbox.AppIssuer) { i.RotateKey() }
-	fail := func(i *sandbox.AppIssuer) { i.SetJWKSStatus(http.StatusInternalServerError) }
-	heal := func(i *sandbox.AppIssuer) { i.SetJWKSStatus(0) }
+	rotate := func(i *brokeremu.AppIssuer) { i.RotateKey() }
+	fail := func(i *brokeremu.AppIssuer) { i.SetJWKSStatus(http.StatusInternalServerError) }
+	heal := func(i *brokeremu.AppIssuer) { i.SetJWKSStatus(0) }
 	scenarios := []struct {
 		name  string
 		steps []cacheStep
@@ -46,7 +46,7 @@ func TestCache(t *testing.T) {
 			{name: "rotation while empty waits for a token", before: rotate, advance: 59 * time.Second, token: current,
 				wantErr: jwtauth.ErrInvalidToken, wantFetches: 4},
 			{name: "one token per interval", advance: time.Second, token: current, wantFetches: 5},
-			{name: "old key gone", token: func(t *testing.T, i *sandbox.AppIssuer) string {
+			{name: "old key gone", token: func(t *testing.T, i *brokeremu.AppIssuer) string {
 				return mintWith(t, i, "RS256", newRSAKey(t), "stale-kid", nil)
 			}, advance: time.Minute, wantErr: jwtauth.ErrInvalidToken, wantFetches: 6},
 		}},

@@ -14,7 +14,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/tip-cli/tip-cli/internal/broker/jwtauth"
-	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/sandbox/brokeremu"
 	"github.com/tip-cli/tip-cli/internal/testclock"
 	"github.com/tip-cli/tip-cli/internal/testkey"
 )
@@ -27,9 +27,9 @@ func newClock() *testClock {
 }
 
 // startIssuer starts a sandbox application issuer on clock c.
-func startIssuer(t testing.TB, c *testClock) *sandbox.AppIssuer {
+func startIssuer(t testing.TB, c *testClock) *brokeremu.AppIssuer {
 	t.Helper()
-	i, err := sandbox.NewAppIssuer(sandbox.AppIssuerOptions{Now: c.Now, Key: testkey.RSA(t)})
+	i, err := brokeremu.NewAppIssuer(brokeremu.AppIssuerOptions{Now: c.Now, Key: testkey.RSA(t)})
 	if err != nil {
 		t.Fatalf("NewAppIssuer: %v", err)
 	}
@@ -38,7 +38,7 @@ func startIssuer(t testing.TB, c *testClock) *sandbox.AppIssuer {
 }
 
 // mint signs claims with the issuer's current key or fails the test.
-func mint(t testing.TB, i *sandbox.AppIssuer, claims map[string]any) string {
+func mint(t testing.TB, i *brokeremu.AppIssuer, claims map[string]any) string {
 	t.Helper()
 	tok, err := i.Mint(claims)
 	if err != nil {
@@ -48,7 +48,7 @@ func mint(t testing.TB, i *sandbox.AppIssuer, claims map[string]any) string {
 }
 
 // mintWith is MintWith or fail.
-func mintWith(t testing.TB, i *sandbox.AppIssuer, alg string, key any, kid string, claims map[string]any) string {
+func mintWith(t testing.TB, i *brokeremu.AppIssuer, alg string, key any, kid string, claims map[string]any) string {
 	t.Helper()
 	tok, err := i.MintWith(alg, key, kid, claims)
 	if err != nil {

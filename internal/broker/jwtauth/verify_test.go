@@ -14,21 +14,21 @@ import (
 	"time"
 
 	"github.com/tip-cli/tip-cli/internal/broker/jwtauth"
-	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/sandbox/brokeremu"
 )
 
 // verifyCase is one token against one expectation.
 type verifyCase struct {
 	name    string
 	opts    jwtauth.Options
-	token   func(t *testing.T, i *sandbox.AppIssuer, now time.Time) string
-	expect  func(i *sandbox.AppIssuer) jwtauth.Expect
+	token   func(t *testing.T, i *brokeremu.AppIssuer, now time.Time) string
+	expect  func(i *brokeremu.AppIssuer) jwtauth.Expect
 	wantErr error // nil: must verify
 }
 
 // claimsAt returns a token minted with claims (defaults added by the issuer).
-func claimsAt(claims func(now time.Time) map[string]any) func(*testing.T, *sandbox.AppIssuer, time.Time) string {
-	return func(t *testing.T, i *sandbox.AppIssuer, now time.Time) string {
+func claimsAt(claims func(now time.Time) map[string]any) func(*testing.T, *brokeremu.AppIssuer, time.Time) string {
+	return func(t *testing.T, i *brokeremu.AppIssuer, now time.Time) string {
 		return mint(t, i, claims(now))
 	}
 }
@@ -42,18 +42,18 @@ func TestVerify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	byURL := func(i *sandbox.AppIssuer) jwtauth.Expect { return jwtauth.Expect{JWKSetURL: i.JWKSURL()} }
+	byURL := func(i *brokeremu.AppIssuer) jwtauth.Expect { return jwtauth.Expect{JWKSetURL: i.JWKSURL()} }
 	tests := []verifyCase{
 		{name: "valid", token: claimsAt(func(time.Time) map[string]any { return map[string]any{"TenantID": "Yellow"} })},
 		{name: "wrong key same kid", wantErr: jwtauth.ErrInvalidToken,
-			token: func(t *testing.T, i *sandbox.AppIssuer, _ time.Time) string {
+			token: func(t *testing.T, i *brokeremu.AppIssuer, _ time.Time) string {
 				return mintWith(t, i, "RS256", other, i.KeyID(), nil)
 			}},
-		{name: "no kid with one key", token: func(t *testing.T, i *sandbox.AppIssuer, _ time.Time) string {
+		{name: "no kid with one key", token: func(t *testing.T, i *brokeremu.AppIssuer, _ time.Time) string {
 			return mintWith(t, i, "RS256", nil, "", nil)
 		}},
 		{name: "ES256 unknown key", wantErr: jwtauth.ErrInvalidToken,
-			token: func(t *testing.T, i *sandbox.AppIssuer, _ time.Time) string {
+			token: func(t *testing.T, i *brokeremu.AppIssuer, _ time.Time) string {
 				return mintWith(t, i, "ES256", ec, "ec-1", nil)
 			}},
 		{name: "expired beyond skew", wantErr: jwtauth.ErrInvalidToken,
@@ -80,22 +80,22 @@ func TestVerify(t *testing.T) {
 		{name: "iat future within skew",
 			token: claimsAt(func(n time.Time) map[string]any { return map[string]any{"iat": unix(n, 60*time.Second)} })},
 		{name: "alg none", wantErr: jwtauth.ErrInvalidToken,
-			token: func(t *testing.T, i *sandbox.AppIssuer, n time.Time) string {
+			token: func(t *testing.T, i *brokeremu.AppIssuer, n time.Time) string {
 				return noneToken(t, map[string]any{"alg": "none", "kid": i.KeyID()},
 					map[string]any{"iss": i.URL(), "exp": unix(n, time.Hour)})
 			}},
 		{name: "alg none even if listed", opts: jwtauth.Options{Algorithms: []string{"none", "RS256"}},
 			wantErr: jwtauth.ErrInvalidToken,
-			token: func(t *testing.T, _ *sandbox.AppIssuer, n time.Time) string {
+			token: func(t *testing.T, _ *brokeremu.AppIssuer, n time.Time) string {
 				return noneToken(t, map[string]any{"alg": "none"}, map[string]any{"exp": unix(n, time.Hour)})
 			}},
 		{name: "HS256 keyed with RSA public key", wantErr: jwtauth.ErrInvalidToken,
-			token: func(t *testing.T, i *sandbox.AppIssuer, _ time.Time) string {
+			token: func(t *testing.T, i *brokeremu.AppIssuer, _ time.Time) string {
 				return mintWith(t, i, "HS256", publicPEM(t, i), i.KeyID(), nil)
 			}},
 		{name: "HS256 listed but dropped", opts: jwtauth.Options{Algorithms: []string{"HS256", "RS256"}},
 			wantErr: jwtauth.ErrInvalidToken,
-			token: func(t *testing.T, i *sandbox.AppIssuer, _ time.Time) string {
+			token: func(t *testing.T, i *brokeremu.AppIssuer, _ time.Time) string {
 				return mintWith(t, i, "HS256", publicPEM(t, i), i.KeyID(), nil)
 			}},
 		{name: "only forbidden algorithms", opts: jwtauth.Options{Algorithms: []string{"HS256"}},
@@ -103,17 +103,17 @@ func TestVerify(t *testing.T) {
 			token:   claimsAt(func(time.Time) map[string]any { return nil })},
 		{name: "alg not in allow-list", opts: jwtauth.Options{Algorithms: []string{"RS256"}},
 			wantErr: jwtauth.ErrInvalidToken,
-			token: func(t *testing.T, i *sandbox.AppIssuer, _ time.Time) string {
+			token: func(t *testing.T, i *brokeremu.AppIssuer, _ time.Time) string {
 				return mintWith(t, i, "PS256", nil, i.KeyID(), nil)
 			}},
 		{name: "alg differs from key alg", wantErr: jwtauth.ErrInvalidToken,
-			token: func(t *testing.T, i *sandbox.AppIssuer, _ time.Time) string {
+			token: func(t *testing.T, i *brokeremu.AppIssuer, _ time.Time) string {
 				return mintWith(t, i, "RS384", nil, i.KeyID(), nil)
 			}},
-		{name: "iss match", expect: func(i *sandbox.AppIssuer) jwtauth.Expect {
+		{name: "iss match", expect: func(i *brokeremu.AppIssuer) jwtauth.Expect {
 			return jwtauth.Expect{JWKSetURL: i.JWKSURL(), Issuer: i.URL()}
 		}, token: claimsAt(func(time.Time) map[string]any { return nil })},
-		{name: "iss mismatch", wantErr: jwtauth.ErrInvalidToken, expect: func(i *sandbox.AppIssuer) jwtauth.Expect {
+		{name: "iss mismatch", wantErr: jwtauth.ErrInvalidToken, expect: func(i *brokeremu.AppIssuer) jwtauth.Expect {
 			return jwtauth.Expect{JWKSetURL: i.JWKSURL(), Issuer: "https://other.example.com"}
 		}, token: claimsAt(func(time.Time) map[string]any { return nil })},
 		{name: "aud string match", expect: audExpect("app-1"),
@@ -129,14 +129,16 @@ func TestVerify(t *testing.T) {
 		{name: "oversize", wantErr: jwtauth.ErrInvalidToken, opts: jwtauth.Options{MaxTokenBytes: 900},
 			token: claimsAt(func(time.Time) map[string]any { return map[string]any{"pad": strings.Repeat("x", 600)} })},
 		{name: "oversize default", wantErr: jwtauth.ErrInvalidToken,
-			token: func(*testing.T, *sandbox.AppIssuer, time.Time) string { return strings.Repeat("a", 8193) }},
+			token: func(*testing.T, *brokeremu.AppIssuer, time.Time) string { return strings.Repeat("a", 8193) }},
 		{name: "non-loopback http jwks url", wantErr: jwtauth.ErrJWKSUnavailable,
-			expect: func(*sandbox.AppIssuer) jwtauth.Expect { return jwtauth.Expect{JWKSetURL: "http://jwks.example.com/k"} },
-			token:  claimsAt(func(time.Time) map[string]any { return nil })},
+			expect: func(*brokeremu.AppIssuer) jwtauth.Expect {
+				return jwtauth.Expect{JWKSetURL: "http://jwks.example.com/k"}
+			},
+			token: claimsAt(func(time.Time) map[string]any { return nil })},
 	}
 	for _, m := range []string{"", "abc", "a.b", "a.b.c", "a.b.c.d", "e30.e30.", "!!!.e30.e30", "eyJhbGciOiJSUzI1NiJ9.%%%.AAAA"} {
 		tests = append(tests, verifyCase{name: "malformed " + m, wantErr: jwtauth.ErrInvalidToken,
-			token: func(*testing.T, *sandbox.AppIssuer, time.Time) string { return m }})
+			token: func(*testing.T, *brokeremu.AppIssuer, time.Time) string { return m }})
 	}
 	clock := newClock()
 	iss := startIssuer(t, clock) // shared: no case changes the issuer
@@ -180,15 +182,15 @@ func checkErr(t *testing.T, err, want error, tok string) {
 	}
 }
 
-func audExpect(aud string) func(*sandbox.AppIssuer) jwtauth.Expect {
-	return func(i *sandbox.AppIssuer) jwtauth.Expect {
+func audExpect(aud string) func(*brokeremu.AppIssuer) jwtauth.Expect {
+	return func(i *brokeremu.AppIssuer) jwtauth.Expect {
 		return jwtauth.Expect{JWKSetURL: i.JWKSURL(), Audience: aud}
 	}
 }
 
 // publicPEM is the issuer's RSA public key as PEM, the bytes an attacker
 // would use as an HMAC secret in the RS256→HS256 confusion attack.
-func publicPEM(t *testing.T, i *sandbox.AppIssuer) []byte {
+func publicPEM(t *testing.T, i *brokeremu.AppIssuer) []byte {
 	t.Helper()
 	der, err := x509.MarshalPKIXPublicKey(i.PublicKey())
 	if err != nil {

@@ -18,14 +18,14 @@ import (
 	"github.com/tip-cli/tip-cli/internal/broker/jwtauth"
 	"github.com/tip-cli/tip-cli/internal/broker/registry"
 	"github.com/tip-cli/tip-cli/internal/broker/server"
-	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/sandbox/brokeremu"
 	"github.com/tip-cli/tip-cli/internal/testkey"
 )
 
 // fixture is the broker core wired to the sandbox scenario: real STS (with
 // session tags), real JWKS over HTTP, and a registration store.
 type fixture struct {
-	sc     *sandbox.BrokerScenario
+	sc     *brokeremu.BrokerScenario
 	svc    *server.Service
 	app    callerauth.Caller
 	other  callerauth.Caller
@@ -53,7 +53,7 @@ func (s *syncBuffer) String() string {
 
 func newFixture(t *testing.T, store registry.Store) *fixture {
 	t.Helper()
-	sc, err := sandbox.StartBrokerScenario(sandbox.BrokerScenarioOptions{Key: testkey.RSA(t), OtherKey: testkey.Other(t)})
+	sc, err := brokeremu.StartBrokerScenario(brokeremu.BrokerScenarioOptions{Key: testkey.RSA(t), OtherKey: testkey.Other(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func newFixture(t *testing.T, store registry.Store) *fixture {
 }
 
 // callerOf is the caller identity a transport would authenticate for creds.
-func callerOf(t *testing.T, creds aws.Credentials, sc *sandbox.BrokerScenario) callerauth.Caller {
+func callerOf(t *testing.T, creds aws.Credentials, sc *brokeremu.BrokerScenario) callerauth.Caller {
 	t.Helper()
 	cfg := aws.Config{Region: sc.AWS.Region(), RetryMaxAttempts: 1,
 		Credentials: credentials.NewStaticCredentialsProvider(creds.AccessKeyID, creds.SecretAccessKey, creds.SessionToken)}
@@ -121,8 +121,8 @@ func (f *fixture) do(t *testing.T, caller callerauth.Caller, method, path string
 
 // registration is the scenario application's registration.
 func (f *fixture) registration() registry.Application {
-	return registry.Application{AccessRoleName: sandbox.BrokerAccessRole, SessionTagKey: sandbox.BrokerTagKey,
-		JWTClaimName: sandbox.BrokerTagKey, JWKSetURL: f.sc.App.JWKSURL()}
+	return registry.Application{AccessRoleName: brokeremu.BrokerAccessRole, SessionTagKey: brokeremu.BrokerTagKey,
+		JWTClaimName: brokeremu.BrokerTagKey, JWKSetURL: f.sc.App.JWKSURL()}
 }
 
 func (f *fixture) register(t *testing.T) {

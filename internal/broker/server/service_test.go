@@ -15,7 +15,7 @@ import (
 
 	"github.com/tip-cli/tip-cli/internal/broker/registry"
 	"github.com/tip-cli/tip-cli/internal/broker/server"
-	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/sandbox/brokeremu"
 	"github.com/tip-cli/tip-cli/internal/testkey"
 )
 
@@ -98,7 +98,7 @@ func testTenantIsolation(t *testing.T, f *fixture) {
 		if r.Status != 200 || creds.SessionToken == "" {
 			t.Fatalf("%s: %d %s", tc.tenant, r.Status, r.Body)
 		}
-		if tags := f.sc.AWS.SessionTags(creds.AccessKeyID); len(tags) != 1 || tags[sandbox.BrokerTagKey] != tc.tenant {
+		if tags := f.sc.AWS.SessionTags(creds.AccessKeyID); len(tags) != 1 || tags[brokeremu.BrokerTagKey] != tc.tenant {
 			t.Fatalf("%s: session tags %v", tc.tenant, tags)
 		}
 		if status, body, err := f.sc.ReadObject(ctx, awsCreds(creds), tc.tenant+"/report.csv"); err != nil || status != 200 || !strings.Contains(string(body), tc.tenant) {
@@ -109,13 +109,13 @@ func testTenantIsolation(t *testing.T, f *fixture) {
 		}
 	}
 	// A numeric claim becomes its exact text.
-	tok, _ := f.sc.App.Mint(map[string]any{"sub": "n", sandbox.BrokerTagKey: json.Number("12345678901234567890")})
-	if r, creds := f.credentials(t, f.app, tok); r.Status != 200 || f.sc.AWS.SessionTags(creds.AccessKeyID)[sandbox.BrokerTagKey] != "12345678901234567890" {
+	tok, _ := f.sc.App.Mint(map[string]any{"sub": "n", brokeremu.BrokerTagKey: json.Number("12345678901234567890")})
+	if r, creds := f.credentials(t, f.app, tok); r.Status != 200 || f.sc.AWS.SessionTags(creds.AccessKeyID)[brokeremu.BrokerTagKey] != "12345678901234567890" {
 		t.Fatalf("numeric claim: %d %s", r.Status, r.Body)
 	}
 	rec := f.sc.AWS.Requests("AssumeRole")
 	last := rec[len(rec)-1].Params
-	if last.Get("RoleArn") != "arn:aws:iam::123456789012:role/"+sandbox.BrokerAccessRole || last.Get("Tags.member.1.Key") != sandbox.BrokerTagKey {
+	if last.Get("RoleArn") != "arn:aws:iam::123456789012:role/"+brokeremu.BrokerAccessRole || last.Get("Tags.member.1.Key") != brokeremu.BrokerTagKey {
 		t.Fatalf("AssumeRole params %v", last)
 	}
 	logs := f.logs.String()
@@ -129,7 +129,7 @@ func testRefusedTokens(t *testing.T, f *fixture) {
 	otherKey := testkey.Other(t) // the other application's key, not the App's
 	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	claims := func(extra map[string]any) map[string]any {
-		c := map[string]any{"sub": "mallory", sandbox.BrokerTagKey: "Yellow"}
+		c := map[string]any{"sub": "mallory", brokeremu.BrokerTagKey: "Yellow"}
 		for k, v := range extra {
 			c[k] = v
 		}
@@ -155,9 +155,9 @@ func testRefusedTokens(t *testing.T, f *fixture) {
 		{"not yet valid", mint(f.sc.App.Mint(claims(map[string]any{"nbf": now.Add(10 * time.Minute).Unix()}))), 403, "InvalidToken"},
 		{"alg none", none, 403, "InvalidToken"},
 		{"missing claim", mint(f.sc.App.Mint(map[string]any{"sub": "m"})), 403, "InvalidToken"},
-		{"claim not a string", mint(f.sc.App.Mint(claims(map[string]any{sandbox.BrokerTagKey: true}))), 403, "InvalidToken"},
-		{"claim an object", mint(f.sc.App.Mint(claims(map[string]any{sandbox.BrokerTagKey: map[string]any{"a": 1}}))), 403, "InvalidToken"},
-		{"claim not a tag value", mint(f.sc.App.Mint(claims(map[string]any{sandbox.BrokerTagKey: "Yellow;drop"}))), 403, "InvalidToken"},
+		{"claim not a string", mint(f.sc.App.Mint(claims(map[string]any{brokeremu.BrokerTagKey: true}))), 403, "InvalidToken"},
+		{"claim an object", mint(f.sc.App.Mint(claims(map[string]any{brokeremu.BrokerTagKey: map[string]any{"a": 1}}))), 403, "InvalidToken"},
+		{"claim not a tag value", mint(f.sc.App.Mint(claims(map[string]any{brokeremu.BrokerTagKey: "Yellow;drop"}))), 403, "InvalidToken"},
 		{"another application's token", mint(f.sc.Other.Mint(claims(nil))), 403, "InvalidToken"},
 		{"garbage", "not-a-jwt", 403, "InvalidToken"},
 		{"oversized", strings.Repeat("a", server.MaxTokenBytes+1), 400, "InvalidRequest"},
@@ -227,9 +227,9 @@ func TestBadInput(t *testing.T) {
 // AccessDenied, answered 403.
 func TestTrustRefused(t *testing.T) {
 	f := newFixture(t, registry.NewMemory())
-	f.sc.AWS.AddRole(sandbox.RoleSpec{Name: "untrusting", TrustedRoleARNs: []string{"arn:aws:iam::123456789012:role/someone-else"},
+	f.sc.AWS.AddRole(brokeremu.RoleSpec{Name: "untrusting", TrustedRoleARNs: []string{"arn:aws:iam::123456789012:role/someone-else"},
 		AllowTagSession: true, ExternalID: f.app.RoleARN})
-	f.sc.AWS.AddRole(sandbox.RoleSpec{Name: "no-tag-session", TrustedRoleARNs: []string{"arn:aws:iam::123456789012:role/" + sandbox.BrokerRoleName},
+	f.sc.AWS.AddRole(brokeremu.RoleSpec{Name: "no-tag-session", TrustedRoleARNs: []string{"arn:aws:iam::123456789012:role/" + brokeremu.BrokerRoleName},
 		ExternalID: f.app.RoleARN})
 	reg := f.registration()
 	reg.AccessRoleName = "untrusting"
@@ -252,7 +252,7 @@ func TestTrustRefused(t *testing.T) {
 func TestUnboundTrustPolicyRefused(t *testing.T) {
 	f := newFixture(t, registry.NewMemory())
 	reg := f.registration()
-	reg.AccessRoleName = sandbox.BrokerUnboundRole
+	reg.AccessRoleName = brokeremu.BrokerUnboundRole
 	r := f.do(t, f.app, "POST", "/applications", nil, reg)
 	if r.Status != 400 || errorCode(t, r) != "AccessRoleNotBound" || !strings.Contains(string(r.Body), "sts:ExternalId") ||
 		!strings.Contains(string(r.Body), f.app.RoleARN) {
@@ -273,8 +273,8 @@ func TestConfusedDeputy(t *testing.T) {
 	store := registry.NewMemory()
 	f := newFixture(t, store)
 	f.register(t)
-	evil := registry.Application{AccessRoleName: sandbox.BrokerAccessRole, SessionTagKey: sandbox.BrokerTagKey,
-		JWTClaimName: sandbox.BrokerTagKey, JWKSetURL: f.sc.Other.JWKSURL()}
+	evil := registry.Application{AccessRoleName: brokeremu.BrokerAccessRole, SessionTagKey: brokeremu.BrokerTagKey,
+		JWTClaimName: brokeremu.BrokerTagKey, JWKSetURL: f.sc.Other.JWKSURL()}
 	if r := f.do(t, f.other, "POST", "/applications", nil, evil); r.Status != 403 || errorCode(t, r) != "AssumeRoleDenied" {
 		t.Fatalf("mallory registered the victim's access role: %d %s", r.Status, r.Body)
 	}
@@ -282,7 +282,7 @@ func TestConfusedDeputy(t *testing.T) {
 	if _, err := store.Put(context.Background(), evil); err != nil {
 		t.Fatal(err)
 	}
-	tok, err := f.sc.Other.Mint(map[string]any{"sub": "mallory", sandbox.BrokerTagKey: "Yellow"})
+	tok, err := f.sc.Other.Mint(map[string]any{"sub": "mallory", brokeremu.BrokerTagKey: "Yellow"})
 	if err != nil {
 		t.Fatal(err)
 	}

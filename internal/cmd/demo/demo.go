@@ -22,6 +22,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/credproc"
 	"github.com/tip-cli/tip-cli/internal/exchange"
 	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/sandbox/idpemu"
 	"github.com/tip-cli/tip-cli/internal/store"
 )
 
@@ -118,7 +119,7 @@ func sandboxFactory(parent *cmdutil.Factory, env *sandbox.Env, home string) *dem
 	f.Browser = func(ctx context.Context, url string) error {
 		// The sandbox IdP signs its user in without a page; follow the
 		// redirects in the background like a browser tab would.
-		go func() { _ = sandbox.FakeBrowser(ctx, nil, url) }()
+		go func() { _ = idpemu.FakeBrowser(ctx, nil, url) }()
 		return nil
 	}
 	f.AWSConfig = func(context.Context, string) (aws.Config, error) { return env.AWSConfig(), nil }

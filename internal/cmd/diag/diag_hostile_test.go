@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/tip-cli/tip-cli/internal/diag"
-	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/sandbox/awsemu"
 )
 
 // TestDiagHostileToken runs `diag -j` on a token whose iss and sub carry
@@ -17,7 +17,7 @@ import (
 // JSON report writes them raw, and the JSON still decodes to the exact
 // claim values.
 func TestDiagHostileToken(t *testing.T) {
-	f := start(t, sandbox.IdentityCenterConfig{}, true)
+	f := start(t, awsemu.IdentityCenterConfig{}, true)
 	const iss = "https://idp.example/\x1b]0;pwned\x07\x1b[2J"
 	const sub = "alice\u202egnp.exe\u009b31m"
 	tok := f.mint(t, func(c map[string]any) { c["iss"], c["sub"] = iss, sub })
@@ -58,7 +58,7 @@ func TestDiagHostileToken(t *testing.T) {
 // contact the unverified token's own issuer unless --fetch-token-issuer
 // asks for it, and even then only an issuer URL tip-cli would accept.
 func TestDiagTokenIssuerNotFetched(t *testing.T) {
-	f := start(t, sandbox.IdentityCenterConfig{}, false)
+	f := start(t, awsemu.IdentityCenterConfig{}, false)
 	var hits atomic.Int32
 	attacker := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		hits.Add(1)

@@ -10,10 +10,11 @@ import (
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
 	"github.com/tip-cli/tip-cli/internal/diag"
 	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/sandbox/awsemu"
 )
 
 func TestDiagTokenScenarios(t *testing.T) {
-	f := start(t, sandbox.IdentityCenterConfig{}, true)
+	f := start(t, awsemu.IdentityCenterConfig{}, true)
 	other := f.mint(t, func(c map[string]any) { c["email"] = "mallory@example.com" })
 	tests := []struct {
 		name   string
@@ -59,7 +60,7 @@ func TestDiagTokenScenarios(t *testing.T) {
 }
 
 func TestDiagWithoutProfile(t *testing.T) {
-	f := start(t, sandbox.IdentityCenterConfig{}, false)
+	f := start(t, awsemu.IdentityCenterConfig{}, false)
 	rep, r := f.report(t, "--fetch-token-issuer", "-j", f.mint(t, nil), "-a", f.k.Env.AWS.ApplicationARN())
 	if r.code != 0 {
 		t.Fatalf("code %d: %s\n%s", r.code, r.stderr, r.stdout)
@@ -86,7 +87,7 @@ func TestDiagWithoutProfile(t *testing.T) {
 }
 
 func TestDiagUnreachableIdP(t *testing.T) {
-	f := start(t, sandbox.IdentityCenterConfig{}, false)
+	f := start(t, awsemu.IdentityCenterConfig{}, false)
 	tok := f.mint(t, func(c map[string]any) { c["iss"] = "http://127.0.0.1:1" })
 	rep, r := f.report(t, "--no-live", "--fetch-token-issuer", "-j", tok)
 	if c, _ := status(rep, diag.IDDiscovery); c.Status != diag.StatusFail || !strings.Contains(c.Hint, "http://127.0.0.1:1/.well-known/openid-configuration") {
@@ -101,7 +102,7 @@ func TestDiagUnreachableIdP(t *testing.T) {
 }
 
 func TestDiagJSONShape(t *testing.T) {
-	f := start(t, sandbox.IdentityCenterConfig{NoAccessScopes: true}, true)
+	f := start(t, awsemu.IdentityCenterConfig{NoAccessScopes: true}, true)
 	r := f.run(t, "diag", "--output", "json", "--no-live", "-j", f.mint(t, nil))
 	if r.code != 0 || r.stderr != "" {
 		t.Fatalf("code %d stderr %q", r.code, r.stderr)
@@ -142,7 +143,7 @@ func TestDiagJSONShape(t *testing.T) {
 }
 
 func TestDiagLive(t *testing.T) {
-	f := start(t, sandbox.IdentityCenterConfig{}, true)
+	f := start(t, awsemu.IdentityCenterConfig{}, true)
 
 	rep, r := f.report(t)
 	if c, _ := status(rep, diag.IDJWTDecode); c.Status != diag.StatusFail || !strings.Contains(c.Detail, "not signed in") {

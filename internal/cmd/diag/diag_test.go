@@ -15,6 +15,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
 	"github.com/tip-cli/tip-cli/internal/diag"
 	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/sandbox/awsemu"
 	"github.com/tip-cli/tip-cli/internal/testkit"
 )
 
@@ -29,16 +30,16 @@ type result struct {
 // configured by cfg, with administrator credentials in the environment.
 type fixture struct {
 	k  *testkit.Kit
-	ic *sandbox.IdentityCenter
+	ic *awsemu.IdentityCenter
 }
 
-func start(t *testing.T, cfg sandbox.IdentityCenterConfig, configure bool) *fixture {
+func start(t *testing.T, cfg awsemu.IdentityCenterConfig, configure bool) *fixture {
 	t.Helper()
 	k := testkit.New(t, sandbox.EnvOptions{})
 	if configure {
 		k.Configure(t, "default")
 	}
-	ic := sandbox.InstallIdentityCenter(k.Env.AWS, cfg)
+	ic := awsemu.InstallIdentityCenter(k.Env.AWS, cfg)
 	creds := ic.AdminCredentials()
 	k.Vars["AWS_ACCESS_KEY_ID"] = creds.AccessKeyID
 	k.Vars["AWS_SECRET_ACCESS_KEY"] = creds.SecretAccessKey
@@ -115,12 +116,12 @@ func golden(t *testing.T, name, got string) {
 func TestDiagTextGolden(t *testing.T) {
 	tests := []struct {
 		name     string
-		cfg      sandbox.IdentityCenterConfig
+		cfg      awsemu.IdentityCenterConfig
 		wantCode int
 	}{
-		{"healthy", sandbox.IdentityCenterConfig{}, 0},
-		{"misconfigured", sandbox.IdentityCenterConfig{
-			ApplicationDisabled: true, Audiences: []string{"another-client"}, Users: []sandbox.IdentityStoreUser{},
+		{"healthy", awsemu.IdentityCenterConfig{}, 0},
+		{"misconfigured", awsemu.IdentityCenterConfig{
+			ApplicationDisabled: true, Audiences: []string{"another-client"}, Users: []awsemu.IdentityStoreUser{},
 			DenyOperations: []string{"ListApplicationAccessScopes"},
 		}, cmdutil.ExitError},
 	}
@@ -143,47 +144,47 @@ func TestDiagIdentityCenterScenarios(t *testing.T) {
 	const otherRole = "arn:aws:iam::123456789012:role/someone-else"
 	tests := []struct {
 		name   string
-		cfg    sandbox.IdentityCenterConfig
+		cfg    awsemu.IdentityCenterConfig
 		id     string
 		want   diag.Status
 		detail string
 	}{
-		{"app enabled", sandbox.IdentityCenterConfig{}, diag.IDAppEnabled, diag.StatusPass, ""},
-		{"app disabled", sandbox.IdentityCenterConfig{ApplicationDisabled: true}, diag.IDAppEnabled, diag.StatusFail, "is DISABLED"},
-		{"customer managed", sandbox.IdentityCenterConfig{}, diag.IDAppCustom, diag.StatusPass, ""},
-		{"AWS managed", sandbox.IdentityCenterConfig{ApplicationProviderARN: "arn:aws:sso::aws:applicationProvider/athena"}, diag.IDAppCustom, diag.StatusFail, "applicationProvider/athena"},
-		{"actor policy", sandbox.IdentityCenterConfig{}, diag.IDActorPolicy, diag.StatusPass, "tip-sandbox-oidc"},
-		{"no actor policy", sandbox.IdentityCenterConfig{NoActorPolicy: true}, diag.IDActorPolicy, diag.StatusFail, "no IAM authentication method"},
-		{"actor policy names another role", sandbox.IdentityCenterConfig{ActorRoleARN: otherRole}, diag.IDActorPolicy, diag.StatusFail, "someone-else, not the OIDC role"},
-		{"actor policy lacks the action", sandbox.IdentityCenterConfig{ActorPolicy: map[string]any{"Statement": []any{map[string]any{"Effect": "Allow", "Principal": "*", "Action": "sso-oauth:CreateToken"}}}}, diag.IDActorPolicy, diag.StatusFail, "does not allow sso-oauth:CreateTokenWithIAM"},
-		{"jwt-bearer grant", sandbox.IdentityCenterConfig{}, diag.IDGrant, diag.StatusPass, "tti-sandbox"},
-		{"no jwt-bearer grant", sandbox.IdentityCenterConfig{NoJWTBearerGrant: true}, diag.IDGrant, diag.StatusFail, "no jwt-bearer grant"},
-		{"audience missing", sandbox.IdentityCenterConfig{Audiences: []string{"another-client"}}, diag.IDGrant, diag.StatusFail, `lists the token's aud "tip-cli-sandbox"`},
-		{"issuer URL", sandbox.IdentityCenterConfig{}, diag.IDTTIIssuer, diag.StatusPass, ""},
-		{"issuer URL mismatch", sandbox.IdentityCenterConfig{IssuerURL: "https://idp.example.com/oauth2/default"}, diag.IDTTIIssuer, diag.StatusFail, "https://idp.example.com/oauth2/default"},
-		{"claim present", sandbox.IdentityCenterConfig{}, diag.IDTTIClaim, diag.StatusPass, "email = alice@example.com"},
-		{"claim absent", sandbox.IdentityCenterConfig{ClaimAttributePath: "employee_id"}, diag.IDTTIClaim, diag.StatusFail, `no "employee_id" claim`},
-		{"user found", sandbox.IdentityCenterConfig{}, diag.IDUser, diag.StatusPass, sandbox.AliceUserID},
-		{"user missing", sandbox.IdentityCenterConfig{Users: []sandbox.IdentityStoreUser{}}, diag.IDUser, diag.StatusFail, `no user with emails.value = "alice@example.com"`},
-		{"user SCIM provisioned", sandbox.IdentityCenterConfig{}, diag.IDUserSCIM, diag.StatusPass, ""},
-		{"user without ExternalIds", sandbox.IdentityCenterConfig{Users: []sandbox.IdentityStoreUser{{ID: sandbox.AliceUserID, UserName: "alice", Email: "alice@example.com"}}}, diag.IDUserSCIM, diag.StatusWarn, "no ExternalIds"},
-		{"assignment not required", sandbox.IdentityCenterConfig{}, diag.IDAssignment, diag.StatusPass, "not required"},
-		{"assigned directly", sandbox.IdentityCenterConfig{AssignmentRequired: true, AssignedUsers: []string{sandbox.AliceUserID}}, diag.IDAssignment, diag.StatusPass, "assigned directly"},
-		{"assigned through a group", sandbox.IdentityCenterConfig{AssignmentRequired: true, AssignedGroups: []string{"other", "data-analysts"}}, diag.IDAssignment, diag.StatusPass, "through group data-analysts"},
-		{"not assigned", sandbox.IdentityCenterConfig{AssignmentRequired: true, AssignedGroups: []string{"other"}}, diag.IDAssignment, diag.StatusFail, "is not assigned"},
-		{"access scopes", sandbox.IdentityCenterConfig{AccessScopes: []sandbox.AccessScope{{Scope: "s3:access_grants:read_write"}, {Scope: "redshift:connect", Targets: []string{"arn:aws:sso::123456789012:application/ssoins-1111222233334444/apl-rs"}}}},
+		{"app enabled", awsemu.IdentityCenterConfig{}, diag.IDAppEnabled, diag.StatusPass, ""},
+		{"app disabled", awsemu.IdentityCenterConfig{ApplicationDisabled: true}, diag.IDAppEnabled, diag.StatusFail, "is DISABLED"},
+		{"customer managed", awsemu.IdentityCenterConfig{}, diag.IDAppCustom, diag.StatusPass, ""},
+		{"AWS managed", awsemu.IdentityCenterConfig{ApplicationProviderARN: "arn:aws:sso::aws:applicationProvider/athena"}, diag.IDAppCustom, diag.StatusFail, "applicationProvider/athena"},
+		{"actor policy", awsemu.IdentityCenterConfig{}, diag.IDActorPolicy, diag.StatusPass, "tip-sandbox-oidc"},
+		{"no actor policy", awsemu.IdentityCenterConfig{NoActorPolicy: true}, diag.IDActorPolicy, diag.StatusFail, "no IAM authentication method"},
+		{"actor policy names another role", awsemu.IdentityCenterConfig{ActorRoleARN: otherRole}, diag.IDActorPolicy, diag.StatusFail, "someone-else, not the OIDC role"},
+		{"actor policy lacks the action", awsemu.IdentityCenterConfig{ActorPolicy: map[string]any{"Statement": []any{map[string]any{"Effect": "Allow", "Principal": "*", "Action": "sso-oauth:CreateToken"}}}}, diag.IDActorPolicy, diag.StatusFail, "does not allow sso-oauth:CreateTokenWithIAM"},
+		{"jwt-bearer grant", awsemu.IdentityCenterConfig{}, diag.IDGrant, diag.StatusPass, "tti-sandbox"},
+		{"no jwt-bearer grant", awsemu.IdentityCenterConfig{NoJWTBearerGrant: true}, diag.IDGrant, diag.StatusFail, "no jwt-bearer grant"},
+		{"audience missing", awsemu.IdentityCenterConfig{Audiences: []string{"another-client"}}, diag.IDGrant, diag.StatusFail, `lists the token's aud "tip-cli-sandbox"`},
+		{"issuer URL", awsemu.IdentityCenterConfig{}, diag.IDTTIIssuer, diag.StatusPass, ""},
+		{"issuer URL mismatch", awsemu.IdentityCenterConfig{IssuerURL: "https://idp.example.com/oauth2/default"}, diag.IDTTIIssuer, diag.StatusFail, "https://idp.example.com/oauth2/default"},
+		{"claim present", awsemu.IdentityCenterConfig{}, diag.IDTTIClaim, diag.StatusPass, "email = alice@example.com"},
+		{"claim absent", awsemu.IdentityCenterConfig{ClaimAttributePath: "employee_id"}, diag.IDTTIClaim, diag.StatusFail, `no "employee_id" claim`},
+		{"user found", awsemu.IdentityCenterConfig{}, diag.IDUser, diag.StatusPass, sandbox.AliceUserID},
+		{"user missing", awsemu.IdentityCenterConfig{Users: []awsemu.IdentityStoreUser{}}, diag.IDUser, diag.StatusFail, `no user with emails.value = "alice@example.com"`},
+		{"user SCIM provisioned", awsemu.IdentityCenterConfig{}, diag.IDUserSCIM, diag.StatusPass, ""},
+		{"user without ExternalIds", awsemu.IdentityCenterConfig{Users: []awsemu.IdentityStoreUser{{ID: sandbox.AliceUserID, UserName: "alice", Email: "alice@example.com"}}}, diag.IDUserSCIM, diag.StatusWarn, "no ExternalIds"},
+		{"assignment not required", awsemu.IdentityCenterConfig{}, diag.IDAssignment, diag.StatusPass, "not required"},
+		{"assigned directly", awsemu.IdentityCenterConfig{AssignmentRequired: true, AssignedUsers: []string{sandbox.AliceUserID}}, diag.IDAssignment, diag.StatusPass, "assigned directly"},
+		{"assigned through a group", awsemu.IdentityCenterConfig{AssignmentRequired: true, AssignedGroups: []string{"other", "data-analysts"}}, diag.IDAssignment, diag.StatusPass, "through group data-analysts"},
+		{"not assigned", awsemu.IdentityCenterConfig{AssignmentRequired: true, AssignedGroups: []string{"other"}}, diag.IDAssignment, diag.StatusFail, "is not assigned"},
+		{"access scopes", awsemu.IdentityCenterConfig{AccessScopes: []awsemu.AccessScope{{Scope: "s3:access_grants:read_write"}, {Scope: "redshift:connect", Targets: []string{"arn:aws:sso::123456789012:application/ssoins-1111222233334444/apl-rs"}}}},
 			diag.IDAccessScopes, diag.StatusPass, "any application: s3:access_grants:read_write"},
-		{"no access scopes", sandbox.IdentityCenterConfig{NoAccessScopes: true}, diag.IDAccessScopes, diag.StatusWarn, "no access scopes"},
-		{"DescribeApplication denied", sandbox.IdentityCenterConfig{DenyOperations: []string{"DescribeApplication"}}, diag.IDAppEnabled, diag.StatusError, "could not check: needs sso:DescribeApplication"},
-		{"GetApplicationAuthenticationMethod denied", sandbox.IdentityCenterConfig{DenyOperations: []string{"GetApplicationAuthenticationMethod"}}, diag.IDActorPolicy, diag.StatusError, "needs sso:GetApplicationAuthenticationMethod"},
-		{"DescribeInstance denied", sandbox.IdentityCenterConfig{DenyOperations: []string{"DescribeInstance"}}, diag.IDUser, diag.StatusError, "needs sso:DescribeInstance"},
-		{"GetUserId denied", sandbox.IdentityCenterConfig{DenyOperations: []string{"GetUserId"}}, diag.IDUser, diag.StatusError, "needs identitystore:GetUserId"},
-		{"group memberships denied", sandbox.IdentityCenterConfig{AssignmentRequired: true, AssignedGroups: []string{"data-analysts"}, DenyOperations: []string{"ListGroupMembershipsForMember"}}, diag.IDAssignment, diag.StatusError, "needs identitystore:ListGroupMembershipsForMember"},
+		{"no access scopes", awsemu.IdentityCenterConfig{NoAccessScopes: true}, diag.IDAccessScopes, diag.StatusWarn, "no access scopes"},
+		{"DescribeApplication denied", awsemu.IdentityCenterConfig{DenyOperations: []string{"DescribeApplication"}}, diag.IDAppEnabled, diag.StatusError, "could not check: needs sso:DescribeApplication"},
+		{"GetApplicationAuthenticationMethod denied", awsemu.IdentityCenterConfig{DenyOperations: []string{"GetApplicationAuthenticationMethod"}}, diag.IDActorPolicy, diag.StatusError, "needs sso:GetApplicationAuthenticationMethod"},
+		{"DescribeInstance denied", awsemu.IdentityCenterConfig{DenyOperations: []string{"DescribeInstance"}}, diag.IDUser, diag.StatusError, "needs sso:DescribeInstance"},
+		{"GetUserId denied", awsemu.IdentityCenterConfig{DenyOperations: []string{"GetUserId"}}, diag.IDUser, diag.StatusError, "needs identitystore:GetUserId"},
+		{"group memberships denied", awsemu.IdentityCenterConfig{AssignmentRequired: true, AssignedGroups: []string{"data-analysts"}, DenyOperations: []string{"ListGroupMembershipsForMember"}}, diag.IDAssignment, diag.StatusError, "needs identitystore:ListGroupMembershipsForMember"},
 	}
-	f := start(t, sandbox.IdentityCenterConfig{}, true) // one sandbox, reconfigured per scenario
+	f := start(t, awsemu.IdentityCenterConfig{}, true) // one sandbox, reconfigured per scenario
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f.ic.Update(func(c *sandbox.IdentityCenterConfig) { *c = tt.cfg })
+			f.ic.Update(func(c *awsemu.IdentityCenterConfig) { *c = tt.cfg })
 			rep, r := f.report(t, "--no-live", "-j", f.mint(t, nil))
 			c, ok := status(rep, tt.id)
 			if !ok {
@@ -207,7 +208,7 @@ func TestDiagIdentityCenterScenarios(t *testing.T) {
 }
 
 func TestNewCmdDiagFlags(t *testing.T) {
-	f := start(t, sandbox.IdentityCenterConfig{}, false)
+	f := start(t, awsemu.IdentityCenterConfig{}, false)
 	tok := f.mint(t, nil)
 	app := "arn:aws:sso::123456789012:application/ssoins-1111222233334444/apl-5555666677778888"
 	tests := []struct {
@@ -255,7 +256,7 @@ func errorsAs(err error, target **cmdutil.FlagError) bool {
 }
 
 func TestDiagNotAJWTIsUsageError(t *testing.T) {
-	f := start(t, sandbox.IdentityCenterConfig{}, true)
+	f := start(t, awsemu.IdentityCenterConfig{}, true)
 	for _, bad := range []string{"hello", "a.b", "eyJhbGciOiJub25lIn0.bm9wZQ.c2ln"} {
 		r := f.run(t, "diag", "-j", bad)
 		if r.code != cmdutil.ExitUsage || r.stdout != "" || !strings.Contains(r.stderr, "-j is not a JWT") {

@@ -1,0 +1,114 @@
+package awsemu
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+)
+
+// Classes of web identity token failures, mapped to each API's error code.
+var (
+	awsErrTokenExpired = errors.New("token is expired")
+	awsErrTokenInvalid = errors.New("token is invalid")
+	awsErrIdPComm      = errors.New("could not reach the identity provider")
+)
+
+// awsWebIdentity holds the verified claims the emulator uses.
+type awsWebIdentity struct {
+	issuer, subject, audience, email string
+	// replayKey is the jti claim, else the SHA-256 of the raw token.
+	replayKey string
+	expiry    time.Time
+}
+
+// awsTokenVerifier verifies IdP ID tokens the way IAM's OIDC provider does:
+// keys from the JWKS of the issuer's discovery document, RS256, iss, exp,
+// and aud within the configured client id list.
+type awsTokenVerifier struct {
+	ctx       context.Context
+	issuer    string
+	audiences []string
+	now       func() time.Time
+
+	mu       sync.Mutex
+	verifier *oidc.IDTokenVerifier
+}
+
+func newAWSTokenVerifier(ctx context.Context, issuer string, audiences []string, now func() time.Time) *awsTokenVerifier {
+	client := &http.Client{Timeout: 10 * time.Second}
+	return &awsTokenVerifier{
+		ctx:       oidc.ClientContext(ctx, client),
+		issuer:    issuer,
+		audiences: audiences,
+		now:       now,
+	}
+}
+
+// idTokenVerifier discovers the provider on first use and caches it.
+func (v *awsTokenVerifier) idTokenVerifier() (*oidc.IDTokenVerifier, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.verifier != nil {
+		return v.verifier, nil
+	}
+	if v.issuer == "" {
+		return nil, fmt.Errorf("no OIDC provider configured: %w", awsErrIdPComm)
+	}
+	ctx, cancel := context.WithTimeout(v.ctx, 10*time.Second)
+	defer cancel()
+	p, err := oidc.NewProvider(ctx, v.issuer)
+	if err != nil {
+		return nil, fmt.Errorf("discover %s: %v: %w", v.issuer, err, awsErrIdPComm)
+	}
+	v.verifier = p.VerifierContext(v.ctx, &oidc.Config{SkipClientIDCheck: true, Now: v.now})
+	return v.verifier, nil
+}
+
+// verify checks raw and returns its claims; errors wrap one of the
+// awsErrToken*/awsErrIdPComm classes.
+func (v *awsTokenVerifier) verify(ctx context.Context, raw string) (awsWebIdentity, error) {
+	verifier, err := v.idTokenVerifier()
+	if err != nil {
+		return awsWebIdentity{}, err
+	}
+	tok, err := verifier.Verify(ctx, raw)
+	var expired *oidc.TokenExpiredError
+	switch {
+	case errors.As(err, &expired):
+		return awsWebIdentity{}, fmt.Errorf("token expired at %s: %w", expired.Expiry.UTC().Format(time.RFC3339), awsErrTokenExpired)
+	case err != nil:
+		return awsWebIdentity{}, fmt.Errorf("%v: %w", err, awsErrTokenInvalid)
+	}
+	id := awsWebIdentity{issuer: tok.Issuer, subject: tok.Subject, expiry: tok.Expiry}
+	for _, aud := range tok.Audience {
+		if slices.Contains(v.audiences, aud) {
+			id.audience = aud
+			break
+		}
+	}
+	if id.audience == "" {
+		return awsWebIdentity{}, fmt.Errorf("incorrect token audience: %w", awsErrTokenInvalid)
+	}
+	var claims struct {
+		Email string `json:"email"`
+		JTI   string `json:"jti"`
+	}
+	if err := tok.Claims(&claims); err != nil {
+		return awsWebIdentity{}, fmt.Errorf("decode claims: %v: %w", err, awsErrTokenInvalid)
+	}
+	id.email = claims.Email
+	id.replayKey = "jti:" + claims.JTI
+	if claims.JTI == "" {
+		sum := sha256.Sum256([]byte(raw))
+		id.replayKey = "sha256:" + hex.EncodeToString(sum[:])
+	}
+	return id, nil
+}
