@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Benchmarks of issue #3: the warm-cache `tip-cli auth get-iam-credentials`
-# as a whole process (file store, and keyring store when a Secret Service
-# can be started), against a minimal Go program built the same way (the
-# floor); then 16 concurrent callers on an expired session, counting the
-# refresh chains. Runs against `tip-cli demo serve` on loopback. Issue #14
-# adds the keyring reads per warm call (real Secret Service, and each
-# platform's item limit through the counting keyring of the Go tests).
+# Benchmarks of issues #3 and #17: the warm-cache `tip-cli auth
+# get-iam-credentials` and the lean `tip-credential-process auth
+# get-iam-credentials` as whole processes, interleaved in one run with a
+# minimal Go program built the same way (the floor), file store, plus both
+# with the keyring store when a Secret Service can be started; then 16
+# concurrent lean callers on an expired session, counting the refresh
+# chains. Runs against `tip-cli demo serve` on loopback. Issue #14 adds the
+# keyring reads per warm call (real Secret Service, and each platform's item
+# limit through the counting keyring of the Go tests).
 #
 # Usage: scripts/bench.sh [--quick] [--runs N]
 #   --quick   5 runs, no keyring variant (CI smoke run)
@@ -47,6 +49,13 @@ measure() {
 			tail -1 "$BENCH_TMP/rss1" >>"$rss"
 		done
 	fi
+	summarise "$name"
+}
+
+# summarise NAME: appends "NAME runs median_ms p90_ms peak_rss_kb" from
+# $BENCH_TMP/NAME.us (wall times) and NAME.kb (peak RSS) to results.
+summarise() {
+	local name=$1 times=$BENCH_TMP/$1.us rss=$BENCH_TMP/$1.kb
 	awk -v name="$name" -v rssfile="$rss" '
 		{ a[NR] = $1 }
 		END {
@@ -57,6 +66,26 @@ measure() {
 			while ((getline v < rssfile) > 0) if (v + 0 > peak) peak = v + 0
 			printf "%s %d %.2f %.2f %d\n", name, n, med / 1000, a[p] / 1000, peak
 		}' < <(sort -n "$times") >>"$BENCH_TMP/results"
+}
+
+# measure_interleaved RUNS NAME=CMD...: like measure, for several variants
+# in one run (scripts/interleave.py: each round runs every variant once, the
+# order rotating, so a change of machine load hits all alike), and also
+# records CPU time and minor faults per run (#17). CMD is split on spaces.
+measure_interleaved() {
+	local runs=$1 spec name
+	shift
+	python3 "$ROOT/scripts/interleave.py" "$runs" "$BENCH_TMP" "$@" || return 1
+	for spec in "$@"; do
+		name=${spec%%=*}
+		summarise "$name"
+		printf '%s %s %s\n' "$name" "$(median "$BENCH_TMP/$name.cpu")" "$(median "$BENCH_TMP/$name.flt")" >>"$BENCH_TMP/cpu"
+	done
+}
+
+# median FILE: the median of the integers in FILE, one per line.
+median() {
+	sort -n "$1" | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'
 }
 
 # sign_in HOME_DIR: configure the sandbox profile in a fresh $AWS_TIP_CLI,
@@ -79,6 +108,7 @@ keyring_inner() {
 		return 0
 	fi
 	measure tip-cli-keyring "$RUNS" "$TIP" auth get-iam-credentials --non-interactive
+	measure lean-keyring "$RUNS" "$LEAN" auth get-iam-credentials --non-interactive
 	# The store's own count of keyring reads for one warm call (real Secret Service).
 	"$TIP" --debug auth get-iam-credentials --non-interactive 2>&1 >/dev/null |
 		sed -n 's/.*msg="store activity" //p' >"$BENCH_TMP/keyring-activity"
@@ -115,18 +145,19 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-echo "--- building tip-cli and the floor (CGO_ENABLED=0 -trimpath -ldflags '-s -w')"
-for pkg in cmd/tip-cli scripts/benchfloor; do
+echo "--- building tip-cli, tip-credential-process and the floor (CGO_ENABLED=0 -trimpath -ldflags '-s -w')"
+for pkg in cmd/tip-cli cmd/tip-credential-process scripts/benchfloor; do
 	(cd "$ROOT" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$BENCH_TMP/bin/" "./$pkg")
 done
 TIP=$BENCH_TMP/bin/tip-cli
 FLOOR=$BENCH_TMP/bin/benchfloor
+LEAN=$BENCH_TMP/bin/tip-credential-process
 
 # Only this script's settings apply (no ambient credentials, profiles, CAs).
 while read -r v; do unset "$v"; done < <(compgen -e | grep -E '^(AWS_|TIP_CLI_)')
 export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true
 export TIP_CLI_STORE=file
-export BENCH_TMP TIP RUNS
+export BENCH_TMP TIP LEAN RUNS
 
 echo "--- starting the sandbox (tip-cli demo serve)"
 mkdir -p "$BENCH_TMP/sb"
@@ -141,9 +172,10 @@ done
 source "$BENCH_TMP/sb/env"
 
 echo "--- warm-cache runs: $RUNS per variant"
-measure floor "$RUNS" "$FLOOR"
 sign_in "$BENCH_TMP/home-file"
-measure tip-cli-file "$RUNS" "$TIP" auth get-iam-credentials --non-interactive
+measure_interleaved "$RUNS" floor="$FLOOR" \
+	lean-file="$LEAN auth get-iam-credentials --non-interactive" \
+	tip-cli-file="$TIP auth get-iam-credentials --non-interactive"
 if $QUICK; then
 	echo "    keyring variant skipped (--quick)"
 elif command -v dbus-run-session >/dev/null && command -v gnome-keyring-daemon >/dev/null; then
@@ -160,7 +192,7 @@ fi
 # Concurrency: age the file-store bundle so that the IdP token and the
 # session read as expired, then start 16 callers at once. Single flight
 # means one refresh chain: all 16 print the same new credentials.
-echo "--- concurrency: $CONCURRENCY processes on an expired session"
+echo "--- concurrency: $CONCURRENCY tip-credential-process callers on an expired session (each hands off to tip-cli)"
 export AWS_TIP_CLI=$BENCH_TMP/home-file
 before=$("$TIP" auth get-iam-credentials --non-interactive | grep -o '"AccessKeyId":"[^"]*"')
 python3 - "$AWS_TIP_CLI/secrets/default.json" <<'EOF'
@@ -183,7 +215,7 @@ os.replace(tmp, path)
 EOF
 pids=()
 for ((i = 0; i < CONCURRENCY; i++)); do
-	"$TIP" auth get-iam-credentials --non-interactive >"$BENCH_TMP/conc.$i.out" 2>"$BENCH_TMP/conc.$i.err" &
+	"$LEAN" auth get-iam-credentials --non-interactive >"$BENCH_TMP/conc.$i.out" 2>"$BENCH_TMP/conc.$i.err" &
 	pids+=($!)
 done
 failures=0
@@ -210,6 +242,15 @@ awk '
 			printf "%-18s %5d %10.2f %8.2f %13s %9s\n", f[1], f[2], f[3], f[4], rss, ratio
 		}
 	}' "$BENCH_TMP/results"
+if [[ -s $BENCH_TMP/cpu ]]; then
+	echo "CPU time (user+system, from wait4) and minor faults, medians of the interleaved runs:"
+	awk '$1 == "floor" { floor = $2 } { row[NR] = $0 } END {
+		printf "%-18s %12s %9s %13s\n", "variant", "CPU ms", "x floor", "minor faults"
+		for (i = 1; i <= NR; i++) { split(row[i], f, " ")
+			ratio = (floor > 0) ? sprintf("%.2f", f[2] / floor) : "n/a"
+			printf "%-18s %12.2f %9s %13d\n", f[1], f[2] / 1000, ratio, f[3] }
+	}' "$BENCH_TMP/cpu"
+fi
 if [[ -s $BENCH_TMP/keyring-activity ]]; then
 	echo "store activity of one warm call, real Secret Service: $(cat "$BENCH_TMP/keyring-activity")"
 fi

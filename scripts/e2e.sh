@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end run of tip-cli with the real AWS CLI v2 (Debian's /usr/bin/aws)
-# calling it through credential_process, against the sandbox served by
+# calling it through credential_process (the lean tip-credential-process,
+# as `configure aws-profile` writes it, and tip-cli itself), against the sandbox served by
 # `tip-cli demo serve` on loopback. Needs: go, curl, python3, /usr/bin/aws
 # (apt-get install -y awscli). Prints PASS/FAIL per check and exits non-zero
 # on any failure. Usage: scripts/e2e.sh
@@ -32,8 +33,12 @@ trap 'exit 130' INT TERM
 "$AWS2" --version 2>&1 | grep -q '^aws-cli/2' || die "$AWS2 is not AWS CLI v2: $("$AWS2" --version 2>&1)"
 
 echo "--- building tip-cli"
-(cd "$ROOT" && CGO_ENABLED=0 go build -trimpath -o "$TMP/bin/tip-cli" ./cmd/tip-cli) || die "go build failed"
+(cd "$ROOT" && CGO_ENABLED=0 go build -trimpath -o "$TMP/bin/tip-cli" ./cmd/tip-cli &&
+	CGO_ENABLED=0 go build -trimpath -o "$TMP/bin/tip-credential-process" ./cmd/tip-credential-process) || die "go build failed"
 TIP=$TMP/bin/tip-cli
+# The lean binary serves cached credentials and hands the rest (the first
+# sign-in, refreshes, errors) to the tip-cli beside it.
+CP=$TMP/bin/tip-credential-process
 
 # Isolate from the caller's AWS and tip-cli settings (credentials, profiles,
 # endpoints, CA bundles): only what this script sets below applies.
@@ -70,19 +75,22 @@ echo "    sandbox AWS endpoint $AWS_ENDPOINT_URL"
 DATA_URI=s3://$BUCKET/analysts/
 cat >"$AWS_CONFIG_FILE" <<EOF
 [profile tip]
-credential_process = $TIP auth get-iam-credentials
+credential_process = $CP auth get-iam-credentials
 
 [profile tip-cached]
+credential_process = $CP auth get-iam-credentials --non-interactive
+
+[profile tip-full]
 credential_process = $TIP auth get-iam-credentials --non-interactive
 
 [profile tip-data]
-credential_process = $TIP s3ag get-data-access $DATA_URI --permission READWRITE
+credential_process = $CP s3ag get-data-access $DATA_URI --permission READWRITE
 
 [profile tip-data-cached]
-credential_process = $TIP s3ag get-data-access ${DATA_URI}reports/q1.csv --permission WRITE --non-interactive
+credential_process = $CP s3ag get-data-access ${DATA_URI}reports/q1.csv --permission WRITE --non-interactive
 
 [profile tip-missing]
-credential_process = $TIP auth get-iam-credentials --profile missing --non-interactive
+credential_process = $CP auth get-iam-credentials --profile missing --non-interactive
 EOF
 
 # caller PROFILE [AWS]: the caller ARN via the AWS CLI; stderr in $TMP/err.
@@ -130,6 +138,21 @@ else
 	fail "(b) cached get-iam-credentials: AccessKeyId '${key1}' then '${key2}' (AWS unreachable)"
 	show "$TMP/err"
 fi
+if arn=$(caller tip-full) && [[ $arn == *"$ENHANCED_ROLE"* ]]; then
+	pass "(b) aws sts get-caller-identity --profile tip-full (tip-cli auth get-iam-credentials): $arn"
+else
+	fail "(b) aws sts get-caller-identity --profile tip-full: got '${arn:-}'"
+	show "$TMP/err"
+fi
+for fmt in process env json; do
+	full=$(offline "$TIP" auth get-iam-credentials --format $fmt 2>&1)
+	lean=$(offline "$CP" auth get-iam-credentials --format $fmt 2>&1)
+	if [[ -n $full && $full == "$lean" ]]; then
+		pass "(b) tip-credential-process --format $fmt offline: byte-identical to tip-cli"
+	else
+		fail "(b) tip-credential-process --format $fmt differs from tip-cli (or is empty)"
+	fi
+done
 sessions=$("$TIP" auth status -o json 2>/dev/null | grep -c '"assumed_role_arn"')
 if [[ $sessions == 1 ]]; then
 	pass "(b) auth status shows exactly one cached session"
@@ -157,6 +180,13 @@ if [[ $(field MatchedGrantTarget <<<"$out") == "s3://$BUCKET/analysts/*" && -n $
 else
 	fail "(c) s3ag WRITE inside the cached grant with AWS unreachable did not come from the cache"
 	show "$TMP/err"
+fi
+full=$(offline "$TIP" s3ag get-data-access "${DATA_URI}reports/" --permission READ --format json 2>&1)
+lean=$(offline "$CP" s3ag get-data-access "${DATA_URI}reports/" --permission READ --format json 2>&1)
+if [[ $(field MatchedGrantTarget <<<"$full") == "s3://$BUCKET/analysts/*" && $full == "$lean" ]]; then
+	pass "(c) tip-credential-process s3ag READ inside the cached grant offline: byte-identical to tip-cli"
+else
+	fail "(c) tip-credential-process s3ag READ inside the cached grant differs from tip-cli"
 fi
 if arn=$(caller tip-data-cached) && [[ $arn == *:assumed-role/* && $arn != *"$ENHANCED_ROLE"* ]]; then
 	pass "(c) aws sts get-caller-identity --profile tip-data-cached (deeper URI, WRITE, cached grant): $arn"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Release check: validates .goreleaser.yaml with `goreleaser check` and builds
 # a snapshot release into a temporary directory (never ./dist), then verifies
-# what came out: the linux/amd64 archive (binary, README.md, docs/), the
+# what came out: the linux/amd64 archive (tip-cli and tip-credential-process,
+# which must reach the tip-cli beside it; README.md, docs/), the
 # deb/rpm packages, checksums.txt, and that the binary's `version` prints the
 # snapshot version and commit stamped through -ldflags.
 #
@@ -135,7 +136,7 @@ verify_dist() {
 	[[ -f $archive ]] || die "missing $archive"
 	mkdir "$TMP/x"
 	tar -xzf "$archive" -C "$TMP/x"
-	for want in tip-cli README.md docs/architecture.md; do
+	for want in tip-cli tip-credential-process README.md docs/architecture.md; do
 		[[ -e $TMP/x/$want ]] || die "$(basename "$archive") lacks $want"
 	done
 	got=$("$TMP/x/tip-cli" version)
@@ -143,6 +144,11 @@ verify_dist() {
 	[[ $got == "tip-cli $version (commit $commit, built "* ]] ||
 		die "version output does not carry version $version and commit $commit"
 	[[ $(go version -m "$TMP/x/tip-cli") == *'CGO_ENABLED=0'* ]] || die "binary was not built with CGO_ENABLED=0"
+	# The lean binary hands what it does not serve to the tip-cli beside it.
+	got=$("$TMP/x/tip-credential-process" version)
+	[[ $got == "tip-cli $version (commit $commit, built "* ]] ||
+		die "tip-credential-process version does not reach the archive's tip-cli: $got"
+	echo "    tip-credential-process version → $got"
 
 	for want in deb rpm; do
 		n=$(find "$DIST" -maxdepth 1 -name "tip-cli*.$want" | wc -l)
@@ -153,6 +159,7 @@ verify_dist() {
 		echo "    deb: ${got//$'\n'/, }"
 		got=$(dpkg-deb -c "$(find "$DIST" -maxdepth 1 -name 'tip-cli*amd64.deb' | head -n1)")
 		[[ $got == *' ./usr/bin/tip-cli'* ]] || die "deb does not install /usr/bin/tip-cli"
+		[[ $got == *' ./usr/bin/tip-credential-process'* ]] || die "deb does not install /usr/bin/tip-credential-process"
 	fi
 	verify_broker "$version" "$commit"
 	(cd "$DIST" && sha256sum --quiet -c checksums.txt) || die "checksums.txt does not verify"
@@ -163,6 +170,8 @@ verify_dist() {
 		((n == 6)) || die "expected 6 archives, found $n"
 		[[ -f $DIST/homebrew/Casks/tip-cli.rb ]] || die "no Homebrew cask rendered"
 		[[ -f $DIST/scoop/tip-cli.json ]] || die "no Scoop manifest rendered"
+		grep -q tip-credential-process "$DIST/homebrew/Casks/tip-cli.rb" || die "Homebrew cask lacks tip-credential-process"
+		grep -q tip-credential-process.exe "$DIST/scoop/tip-cli.json" || die "Scoop manifest lacks tip-credential-process.exe"
 		echo "    6 archives, Homebrew cask and Scoop manifest rendered"
 	fi
 }

@@ -40,7 +40,7 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	}
 	if os.Getenv("TIP_CLI_TEST_MAIN") == "1" {
-		os.Exit(Main(BuildInfo{Version: "test"}))
+		os.Exit(testMain())
 	}
 	os.Exit(m.Run())
 }
@@ -95,7 +95,11 @@ func runEach(t *testing.T, k *testkit.Kit, argv [][]string) []procResult {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := procEnv(t, k)
+	return runExe(exe, procEnv(t, k), n, args...)
+}
+
+// runExe starts n processes of exe at once and waits for all.
+func runExe(exe string, env []string, n int, args ...string) []procResult {
 	results := make([]procResult, n)
 	var wg sync.WaitGroup
 	start := make(chan struct{})
@@ -175,6 +179,13 @@ func TestConcurrentProcessesRefreshOnce(t *testing.T) {
 	if len(keys) != 1 {
 		t.Errorf("%d distinct credential sets among %d processes, want 1: %v", len(keys), n, keys)
 	}
+	assertOneChain(t, k, idpBefore, awsBefore)
+}
+
+// assertOneChain checks that exactly one IdP refresh and one exchange
+// chain ran since the counts before.
+func assertOneChain(t *testing.T, k *testkit.Kit, idpBefore, awsBefore map[string]int) {
+	t.Helper()
 	idpAfter, awsAfter := k.Env.IdP.Counts(), k.Env.AWS.Counts()
 	if d := idpAfter["token:refresh_token"] - idpBefore["token:refresh_token"]; d != 1 {
 		t.Errorf("IdP refreshes = %d, want 1", d)

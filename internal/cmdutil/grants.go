@@ -8,6 +8,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/config"
 	"github.com/tip-cli/tip-cli/internal/credproc"
 	"github.com/tip-cli/tip-cli/internal/s3ag"
+	"github.com/tip-cli/tip-cli/internal/s3ag/dataaccess"
 	"github.com/tip-cli/tip-cli/internal/session"
 	"github.com/tip-cli/tip-cli/internal/store"
 )
@@ -38,7 +39,7 @@ func (g grantFetcher) GetDataAccess(ctx context.Context, sess *store.Credentials
 	cfg.Credentials = aws.NewCredentialsCache(aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 		return aws.Credentials{AccessKeyID: sess.AccessKeyID, SecretAccessKey: sess.SecretAccessKey, SessionToken: sess.SessionToken, CanExpire: true, Expires: sess.Expiration}, nil
 	}))
-	client := s3ag.NewClient(cfg, "")
+	client := dataaccess.NewClient(cfg, "")
 	client.Now = g.f.Now
 	return client.GetDataAccess(ctx, req)
 }

@@ -1,14 +1,14 @@
 package cmdutil
 
 import (
-	"fmt"
+	"errors"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tip-cli/tip-cli/internal/config"
 	"github.com/tip-cli/tip-cli/internal/exchange"
+	"github.com/tip-cli/tip-cli/internal/scope"
 )
 
 // PolicyFlags are --policy and --policy-arn: session policies that scope
@@ -26,27 +26,21 @@ func (p *PolicyFlags) Register(cmd *cobra.Command) {
 
 // Validate checks the ARNs (the document is checked once read, in Scope).
 func (p *PolicyFlags) Validate() error {
-	return config.ValidatePolicyARNs(p.PolicyARNs)
+	return p.flags().Validate()
 }
 
 // Scope resolves the session scope: flags when given, else the profile's
-// session_policy / session_policy_arns defaults.
+// session_policy / session_policy_arns defaults. The rules live in package
+// scope, shared with the lean credential_process binary.
 func (p *PolicyFlags) Scope(prof *config.Profile) (exchange.Scope, error) {
-	if p.Policy == "" && len(p.PolicyARNs) == 0 {
-		return exchange.Scope{Policy: prof.SessionPolicy, PolicyARNs: prof.SessionPolicyARNs}, nil
+	s, err := p.flags().Resolve(prof, os.ReadFile)
+	var ue *scope.UsageError
+	if errors.As(err, &ue) {
+		return s, &FlagError{Err: ue.Err}
 	}
-	doc := p.Policy
-	if path, ok := strings.CutPrefix(doc, "file://"); ok {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return exchange.Scope{}, &FlagError{Err: fmt.Errorf("read --policy file: %w", err)}
-		}
-		doc = string(data)
-	}
-	if doc != "" {
-		if err := config.ValidatePolicyJSON(doc); err != nil {
-			return exchange.Scope{}, &FlagError{Err: fmt.Errorf("--policy: %w", err)}
-		}
-	}
-	return exchange.Scope{Policy: doc, PolicyARNs: p.PolicyARNs}, nil
+	return s, err
+}
+
+func (p *PolicyFlags) flags() scope.Flags {
+	return scope.Flags{Policy: p.Policy, PolicyARNs: p.PolicyARNs}
 }

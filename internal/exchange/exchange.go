@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 
+	"github.com/tip-cli/tip-cli/internal/scope"
 	"github.com/tip-cli/tip-cli/internal/store"
 )
 
@@ -47,18 +48,9 @@ type Chain struct {
 }
 
 // Scope narrows the identity-enhanced session with session policies (#7).
-type Scope struct {
-	Policy     string
-	PolicyARNs []string
-}
-
-// Key identifies the scope in the credential cache ("" when unscoped).
-func (s Scope) Key() string {
-	if s.Policy == "" && len(s.PolicyARNs) == 0 {
-		return ""
-	}
-	return scopeDigest(s)
-}
+// It lives in the SDK-free package scope so the lean credential_process
+// binary computes the same cache key; the alias keeps exchange.Scope valid.
+type Scope = scope.Scope
 
 // Identity is what CreateTokenWithIAM tells about the user.
 type Identity struct {

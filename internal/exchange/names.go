@@ -1,9 +1,7 @@
 package exchange
 
 import (
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -55,16 +53,4 @@ func decodeClaims(jwt string) (map[string]any, error) {
 		return nil, fmt.Errorf("decode JWT claims: %w", err)
 	}
 	return claims, nil
-}
-
-// scopeDigest names a set of session policies for the cache. The managed
-// ARNs are order-sensitive as given; that can only cause an extra refresh.
-func scopeDigest(s Scope) string {
-	h := sha256.New()
-	h.Write([]byte(s.Policy))
-	for _, a := range s.PolicyARNs {
-		h.Write([]byte{0})
-		h.Write([]byte(a))
-	}
-	return "scoped-" + hex.EncodeToString(h.Sum(nil))[:16]
 }

@@ -59,12 +59,13 @@ func (r Request) canonical() (Request, error) {
 // the network. Permission, privilege and target type are accepted in any
 // case.
 func (r Request) Validate() error {
-	_, err := r.validated()
+	_, err := r.Validated()
 	return err
 }
 
-// validated is Validate returning the canonical request.
-func (r Request) validated() (Request, error) {
+// Validated is Validate returning the canonical request (upper-case
+// permission, Default privilege when empty, canonical target type).
+func (r Request) Validated() (Request, error) {
 	r, err := r.canonical()
 	if err != nil {
 		return r, err

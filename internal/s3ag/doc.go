@@ -1,5 +1,6 @@
-// Package s3ag obtains S3 Access Grants credentials (S3 Control
-// GetDataAccess) and decides which cached grant can serve a request.
+// Package s3ag decides which cached S3 Access Grants credentials can serve
+// a request; the GetDataAccess client itself is in s3ag/dataaccess, so this
+// package stays free of the AWS SDK for the lean credential_process binary.
 //
 // It parses and validates S3 URIs, permissions and privileges before any
 // network call, implements the grant-scope semantics of S3 Access Grants

@@ -8,6 +8,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/exchange"
 	"github.com/tip-cli/tip-cli/internal/s3ag"
 	"github.com/tip-cli/tip-cli/internal/store"
+	"github.com/tip-cli/tip-cli/internal/warm"
 )
 
 // GrantFetcher calls S3 Access Grants GetDataAccess signed by the
@@ -73,7 +74,7 @@ func (m *Manager) Grant(ctx context.Context, req s3ag.Request, force bool) (*sto
 // lockedSession returns the fresh unscoped session from b, running the
 // chain into b when due; refreshed reports whether b changed.
 func (m *Manager) lockedSession(ctx context.Context, b *store.Bundle) (*store.Credentials, bool, error) {
-	if c := b.Session(exchange.Scope{}.Key()); m.Policy.FreshCredentials(m.now(), c) {
+	if c := warm.Session(b.ServedPart(), exchange.Scope{}.Key(), m.Policy, m.now()); c != nil {
 		return c, false, nil
 	}
 	c, err := m.exchange(ctx, b, exchange.Scope{})
@@ -111,13 +112,10 @@ func (m *Manager) fetchGrant(ctx context.Context, sess *store.Credentials, req s
 }
 
 // lookupGrant returns the cached grant serving req that is fresh per the
-// manager's expiry policy, or nil.
-func (m *Manager) lookupGrant(b *store.Served, req s3ag.Request) *store.Grant {
-	if b == nil {
-		return nil
-	}
-	now := m.now()
-	return s3ag.Lookup(b.Grants, req, now, func(c *store.Credentials) bool { return m.Policy.FreshCredentials(now, c) })
+// manager's expiry policy, or nil. The decision is warm.Grant, which the
+// lean credential_process binary makes too.
+func (m *Manager) lookupGrant(s *store.Served, req s3ag.Request) *store.Grant {
+	return warm.Grant(s, req, m.Policy, m.now())
 }
 
 // ClearGrants forgets every cached S3 Access Grants credential of the

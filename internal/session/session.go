@@ -16,6 +16,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/credproc"
 	"github.com/tip-cli/tip-cli/internal/exchange"
 	"github.com/tip-cli/tip-cli/internal/store"
+	"github.com/tip-cli/tip-cli/internal/warm"
 )
 
 // Refresher refreshes IdP tokens (idp.Client).
@@ -95,7 +96,7 @@ func (m *Manager) Credentials(ctx context.Context, scope exchange.Scope, force b
 		if err != nil {
 			return nil, fmt.Errorf("read cached credentials: %w", err)
 		}
-		if c := served.Session(key); m.Policy.FreshCredentials(m.now(), c) {
+		if c := warm.Session(served, key, m.Policy, m.now()); c != nil {
 			m.log().Debug("serving cached credentials", "profile", m.Profile, "scope", key, "expiration", c.Expiration)
 			return c, nil
 		}
@@ -103,7 +104,7 @@ func (m *Manager) Credentials(ctx context.Context, scope exchange.Scope, force b
 	m.log().Debug("cached credentials missing or due for refresh", "profile", m.Profile, "scope", key, "force", force)
 	var out *store.Credentials
 	err := m.locked(ctx, func(b *store.Bundle) (bool, error) {
-		if c := b.Session(key); !force && m.Policy.FreshCredentials(m.now(), c) {
+		if c := warm.Session(b.ServedPart(), key, m.Policy, m.now()); !force && c != nil {
 			m.log().Debug("another process refreshed while we waited for the lock", "profile", m.Profile)
 			out = c // another process refreshed while we waited
 			return false, nil

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
 	"github.com/tip-cli/tip-cli/internal/credproc"
+	"github.com/tip-cli/tip-cli/internal/warm"
 )
 
 // GetIAMCredentialsOptions are the options of `auth get-iam-credentials`.
@@ -71,7 +72,7 @@ func getIAMCredentialsRun(ctx context.Context, opts *GetIAMCredentialsOptions) e
 	if err != nil {
 		return err
 	}
-	if creds.Expiration.Before(f.Now().Add(time.Minute)) {
+	if warm.TooSoon(creds, f.Now()) {
 		return fmt.Errorf("the identity-enhanced session expires at %s, too soon to use", creds.Expiration.Format(time.RFC3339))
 	}
 	return credproc.Write(f.IOStreams.Out, opts.Format, creds, credproc.Extra{})

@@ -1,4 +1,4 @@
-package s3ag
+package dataaccess
 
 import (
 	"context"
@@ -17,7 +17,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/smithy-go"
+
+	"github.com/tip-cli/tip-cli/internal/s3ag"
 )
+
+var testNow = time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
+
+const testAccount = "123456789012"
 
 const okBody = `<?xml version="1.0" encoding="UTF-8"?>
 <GetDataAccessResult><Credentials><AccessKeyId>ASIAGRANT</AccessKeyId><SecretAccessKey>grant-secret</SecretAccessKey><SessionToken>grant-token</SessionToken><Expiration>2030-01-01T13:00:00Z</Expiration></Credentials><MatchedGrantTarget>s3://b1b/p/*</MatchedGrantTarget><Grantee><GranteeType>DIRECTORY_USER</GranteeType><GranteeIdentifier>u-1</GranteeIdentifier></Grantee></GetDataAccessResult>`
@@ -73,8 +79,8 @@ func testClient(f *fakeS3Control) *Client {
 	return c
 }
 
-func testRequest() Request {
-	return Request{Target: URI{Bucket: "b1b", Key: "p/q/data.csv"}, Permission: "readwrite",
+func testRequest() s3ag.Request {
+	return s3ag.Request{Target: s3ag.URI{Bucket: "b1b", Key: "p/q/data.csv"}, Permission: "readwrite",
 		AccountID: testAccount}
 }
 
@@ -127,7 +133,7 @@ func TestGetDataAccessWire(t *testing.T) {
 func TestGetDataAccessDefaults(t *testing.T) {
 	f := newFake(t, http.StatusOK, okBody)
 	req := testRequest()
-	req.Target = URI{Bucket: "b1b", Key: "p/"}
+	req.Target = s3ag.URI{Bucket: "b1b", Key: "p/"}
 	g, err := testClient(f).GetDataAccess(context.Background(), req)
 	if err != nil {
 		t.Fatalf("GetDataAccess: %v", err)
@@ -190,7 +196,7 @@ func TestGetDataAccessErrors(t *testing.T) {
 			wantMsg: "no S3 Access Grant matches s3://b1b/p/q/data.csv for READWRITE",
 			check: func(t *testing.T, err error) {
 				var ng *NoGrantError
-				if !errors.As(err, &ng) || ng.Target != "s3://b1b/p/q/data.csv" || ng.Permission != PermissionReadWrite {
+				if !errors.As(err, &ng) || ng.Target != "s3://b1b/p/q/data.csv" || ng.Permission != s3ag.PermissionReadWrite {
 					t.Errorf("error %T %v is not the NoGrantError", err, err)
 				}
 			}},
@@ -238,16 +244,16 @@ func TestGetDataAccessInvalidInputMakesNoRequest(t *testing.T) {
 	c := testClient(f)
 	tests := []struct {
 		name string
-		mut  func(*Request)
+		mut  func(*s3ag.Request)
 	}{
-		{"bucket", func(r *Request) { r.Target.Bucket = "Bad_Bucket" }},
-		{"control character", func(r *Request) { r.Target.Key = "a\x00b" }},
-		{"too long", func(r *Request) { r.Target.Key = strings.Repeat("k", MaxURILength) }},
-		{"permission", func(r *Request) { r.Permission = "FULL" }},
-		{"privilege", func(r *Request) { r.Privilege = "Max" }},
-		{"target type", func(r *Request) { r.TargetType, r.Target.Key = "Object", "p/" }},
-		{"duration", func(r *Request) { r.DurationSeconds = 60 }},
-		{"account", func(r *Request) { r.AccountID = "acct" }},
+		{"bucket", func(r *s3ag.Request) { r.Target.Bucket = "Bad_Bucket" }},
+		{"control character", func(r *s3ag.Request) { r.Target.Key = "a\x00b" }},
+		{"too long", func(r *s3ag.Request) { r.Target.Key = strings.Repeat("k", s3ag.MaxURILength) }},
+		{"permission", func(r *s3ag.Request) { r.Permission = "FULL" }},
+		{"privilege", func(r *s3ag.Request) { r.Privilege = "Max" }},
+		{"target type", func(r *s3ag.Request) { r.TargetType, r.Target.Key = "Object", "p/" }},
+		{"duration", func(r *s3ag.Request) { r.DurationSeconds = 60 }},
+		{"account", func(r *s3ag.Request) { r.AccountID = "acct" }},
 	}
 	for _, tt := range tests {
 		req := testRequest()

@@ -1,4 +1,8 @@
-package s3ag
+// Package dataaccess calls S3 Control GetDataAccess, signed by the
+// identity-enhanced session. It is the only part of S3 Access Grants that
+// needs the AWS SDK; URI parsing, grant-scope matching and the cache lookup
+// stay in package s3ag, which the lean credential_process binary links.
+package dataaccess
 
 import (
 	"context"
@@ -13,6 +17,7 @@ import (
 	"github.com/aws/smithy-go"
 	smithyendpoints "github.com/aws/smithy-go/endpoints"
 
+	"github.com/tip-cli/tip-cli/internal/s3ag"
 	"github.com/tip-cli/tip-cli/internal/store"
 )
 
@@ -67,7 +72,7 @@ func (f fixedEndpoint) ResolveEndpoint(_ context.Context, _ s3control.EndpointPa
 // the permission (GetDataAccess answered 403 AccessDenied).
 type NoGrantError struct {
 	Target     string
-	Permission Permission
+	Permission s3ag.Permission
 	// Err is the service error.
 	Err error
 }
@@ -95,8 +100,8 @@ func (e apiError) Unwrap() error { return e.APIError }
 // GetDataAccess validates req locally, then asks S3 Access Grants for
 // credentials. The returned grant's Target is the MatchedGrantTarget and
 // Requested the requested URI. A 403 AccessDenied becomes *NoGrantError.
-func (c *Client) GetDataAccess(ctx context.Context, req Request) (*store.Grant, error) {
-	req, err := req.validated()
+func (c *Client) GetDataAccess(ctx context.Context, req s3ag.Request) (*store.Grant, error) {
+	req, err := req.Validated()
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +136,7 @@ func (c *Client) GetDataAccess(ctx context.Context, req Request) (*store.Grant, 
 
 // mapError turns a GetDataAccess failure into NoGrantError or an error
 // naming the target and the service error code.
-func mapError(err error, target string, perm Permission) error {
+func mapError(err error, target string, perm s3ag.Permission) error {
 	var ae smithy.APIError
 	if !errors.As(err, &ae) {
 		return fmt.Errorf("get data access for %s: %w", target, err)

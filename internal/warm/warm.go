@@ -1,0 +1,55 @@
+// Package warm decides what the cached credential path may serve: which
+// stored session or S3 Access Grants credentials are fresh enough, and the
+// floor below which credentials are never handed out. tip-cli's session
+// manager and the lean credential_process binary both decide through here,
+// so the two can never disagree about serving from the cache. It is free of
+// the AWS SDK, cobra and oidc on purpose: the lean binary links it.
+package warm
+
+import (
+	"time"
+
+	"github.com/tip-cli/tip-cli/internal/credproc"
+	"github.com/tip-cli/tip-cli/internal/s3ag"
+	"github.com/tip-cli/tip-cli/internal/store"
+)
+
+// Floor is the least validity credentials printed by get-iam-credentials
+// must have left: a consumer could not use less before it expires.
+const Floor = time.Minute
+
+// Session returns the cached identity-enhanced credentials for the scope
+// key when policy still serves them at now, else nil. s is the served part
+// of a bundle (Store.GetServed, or Bundle.ServedPart under the lock) and
+// may be nil.
+func Session(s *store.Served, key string, policy credproc.Policy, now time.Time) *store.Credentials {
+	if c := s.Session(key); policy.FreshCredentials(now, c) {
+		return c
+	}
+	return nil
+}
+
+// TooSoon reports whether c expires within Floor of now.
+func TooSoon(c *store.Credentials, now time.Time) bool {
+	return c.Expiration.Before(now.Add(Floor))
+}
+
+// Printable returns the cached session for key that get-iam-credentials
+// would print at now without any network call: fresh per policy and not
+// TooSoon. nil means the full command must run.
+func Printable(s *store.Served, key string, policy credproc.Policy, now time.Time) *store.Credentials {
+	c := Session(s, key, policy, now)
+	if c == nil || TooSoon(c, now) {
+		return nil
+	}
+	return c
+}
+
+// Grant returns the cached S3 Access Grants credentials that serve req at
+// now (see s3ag.Lookup), fresh per policy, or nil (s may be nil).
+func Grant(s *store.Served, req s3ag.Request, policy credproc.Policy, now time.Time) *store.Grant {
+	if s == nil {
+		return nil
+	}
+	return s3ag.Lookup(s.Grants, req, now, func(c *store.Credentials) bool { return policy.FreshCredentials(now, c) })
+}

@@ -1,0 +1,81 @@
+package warm
+
+import (
+	"testing"
+	"time"
+
+	"github.com/tip-cli/tip-cli/internal/credproc"
+	"github.com/tip-cli/tip-cli/internal/s3ag"
+	"github.com/tip-cli/tip-cli/internal/store"
+)
+
+var t0 = time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
+
+func bundle(exp, minted time.Time) *store.Served {
+	b := &store.Bundle{}
+	b.SetSession("", &store.Credentials{AccessKeyID: "AK", Expiration: exp, MintedAt: minted})
+	return b.ServedPart()
+}
+
+func TestPrintable(t *testing.T) {
+	def := credproc.DefaultPolicy()
+	short := credproc.Policy{Margin: time.Nanosecond, Skew: 0}
+	tests := []struct {
+		name   string
+		b      *store.Served
+		key    string
+		policy credproc.Policy
+		want   bool
+	}{
+		{"an hour left", bundle(t0.Add(time.Hour), t0), "", def, true},
+		{"nil bundle", nil, "", def, false},
+		{"other scope", bundle(t0.Add(time.Hour), t0), "scoped-x", def, false},
+		{"14 minutes left", bundle(t0.Add(14*time.Minute), t0.Add(-46*time.Minute)), "", def, false},
+		{"16 minutes left", bundle(t0.Add(17*time.Minute), t0.Add(-43*time.Minute)), "", def, true},
+		{"just minted 15 minute session", bundle(t0.Add(15*time.Minute), t0), "", def, true},
+		// A policy without skew would serve these; the floor does not.
+		{"59 seconds left, no skew", bundle(t0.Add(59*time.Second), t0.Add(-time.Hour)), "", short, false},
+		{"61 seconds left, no skew", bundle(t0.Add(61*time.Second), t0.Add(-time.Hour)), "", short, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Printable(tt.b, tt.key, tt.policy, t0) != nil; got != tt.want {
+				t.Errorf("Printable = %v, want %v", got, tt.want)
+			}
+			if tt.b != nil && tt.want && Session(tt.b, tt.key, tt.policy, t0) == nil {
+				t.Error("Printable without Session")
+			}
+		})
+	}
+}
+
+func TestGrant(t *testing.T) {
+	g := &store.Grant{Target: "s3://bkt/p/*", Permission: "READWRITE", Privilege: "Default",
+		Credentials: &store.Credentials{AccessKeyID: "G", Expiration: t0.Add(time.Hour), MintedAt: t0}}
+	stale := &store.Grant{Target: "s3://bkt/*", Permission: "READ", Privilege: "Default",
+		Credentials: &store.Credentials{AccessKeyID: "S", Expiration: t0.Add(10 * time.Minute), MintedAt: t0.Add(-50 * time.Minute)}}
+	b := &store.Served{Grants: []*store.Grant{g, stale}}
+	req := func(uri, perm string) s3ag.Request {
+		r, err := s3ag.ParseRequest(s3ag.Input{Target: uri, Permission: perm})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	tests := []struct {
+		name string
+		b    *store.Served
+		req  s3ag.Request
+		want string
+	}{
+		{"READWRITE serves READ below", b, req("s3://bkt/p/x", "READ"), "G"},
+		{"outside the fresh grant, stale one not served", b, req("s3://bkt/q/x", "READ"), ""},
+		{"nil bundle", nil, req("s3://bkt/p/x", "READ"), ""},
+	}
+	for _, tt := range tests {
+		got := Grant(tt.b, tt.req, credproc.DefaultPolicy(), t0)
+		if (got == nil && tt.want != "") || (got != nil && got.Credentials.AccessKeyID != tt.want) {
+			t.Errorf("%s: Grant = %+v, want %q", tt.name, got, tt.want)
+		}
+	}
+}
