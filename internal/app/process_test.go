@@ -79,18 +79,6 @@ type procResult struct {
 // runProcs starts n tip-cli processes at once and waits for all.
 func runProcs(t *testing.T, k *testkit.Kit, n int, args ...string) []procResult {
 	t.Helper()
-	argv := make([][]string, n)
-	for i := range argv {
-		argv[i] = args
-	}
-	return runEach(t, k, argv)
-}
-
-// runEach starts one tip-cli process per argument list at once and waits
-// for all.
-func runEach(t *testing.T, k *testkit.Kit, argv [][]string) []procResult {
-	t.Helper()
-	n := len(argv)
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -98,8 +86,31 @@ func runEach(t *testing.T, k *testkit.Kit, argv [][]string) []procResult {
 	return runExe(exe, procEnv(t, k), n, args...)
 }
 
-// runExe starts n processes of exe at once and waits for all.
+// runEach starts one tip-cli process per argument list at once and waits
+// for all.
+func runEach(t *testing.T, k *testkit.Kit, argv [][]string) []procResult {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return runArgv(exe, procEnv(t, k), argv)
+}
+
+// runExe starts n processes of exe with the same arguments at once and
+// waits for all.
 func runExe(exe string, env []string, n int, args ...string) []procResult {
+	argv := make([][]string, n)
+	for i := range argv {
+		argv[i] = args
+	}
+	return runArgv(exe, env, argv)
+}
+
+// runArgv starts one process of exe per argument list at once and waits
+// for all.
+func runArgv(exe string, env []string, argv [][]string) []procResult {
+	n := len(argv)
 	results := make([]procResult, n)
 	var wg sync.WaitGroup
 	start := make(chan struct{})
