@@ -11,13 +11,13 @@ import (
 	"github.com/tip-cli/tip-cli/internal/config"
 	"github.com/tip-cli/tip-cli/internal/credserver"
 	"github.com/tip-cli/tip-cli/internal/s3ag"
-	"github.com/tip-cli/tip-cli/internal/session"
-	"github.com/tip-cli/tip-cli/internal/store"
 )
 
-// SourceFlags choose what exec and serve hand out: the identity-enhanced
-// session (optionally scoped by session policies) or, with --s3ag, the S3
-// Access Grants credentials for a location.
+// SourceFlags choose what exec and serve hand out (Factory.Handout): the
+// identity-enhanced session (optionally scoped by session policies) or,
+// with --s3ag, the S3 Access Grants credentials for a location.
+// get-iam-credentials and console register only the policy flags and hand
+// out SourceFlags{Policies: …}.
 type SourceFlags struct {
 	S3AG       string
 	Permission string
@@ -52,29 +52,6 @@ func (s *SourceFlags) request() (s3ag.Request, error) {
 	return s3ag.ParseRequest(s3ag.Input{Target: s.S3AG, Permission: s.Permission})
 }
 
-// Source returns the function that fetches the chosen credentials through
-// m (cached, or refreshed once under the profile lock when due).
-func (s *SourceFlags) Source(p *config.Profile, m *session.Manager) (credserver.Source, error) {
-	if s.S3AG != "" {
-		req, err := s.request()
-		if err != nil {
-			return nil, &FlagError{Err: err}
-		}
-		return func(ctx context.Context) (*store.Credentials, error) {
-			g, err := m.Grant(ctx, req, false)
-			if err != nil {
-				return nil, err
-			}
-			return g.Credentials, nil
-		}, nil
-	}
-	scope, err := s.Policies.Scope(p)
-	if err != nil {
-		return nil, err
-	}
-	return func(ctx context.Context) (*store.Credentials, error) { return m.Credentials(ctx, scope, false) }, nil
-}
-
 // CredentialServer prepares a credential server for exec --server and
 // serve: it fetches the credentials once (signing in interactively when
 // allowed, so a problem shows before anything starts) and returns the
@@ -83,28 +60,21 @@ func (s *SourceFlags) Source(p *config.Profile, m *session.Manager) (credserver.
 // is not set), one sign-in runs in the background. log gets the request
 // lines.
 func (f *Factory) CredentialServer(ctx context.Context, src *SourceFlags, o SignInOptions, log *slog.Logger) (*config.Profile, credserver.Config, error) {
-	p, m, err := f.ProfileManager(o)
+	h, err := f.Handout(o, src, false)
 	if err != nil {
 		return nil, credserver.Config{}, err
 	}
-	first, err := src.Source(p, m)
-	if err != nil {
-		return nil, credserver.Config{}, err
-	}
-	if _, err := first(ctx); err != nil {
+	if _, err := h.Get(ctx); err != nil {
 		return nil, credserver.Config{}, err
 	}
 	// A request never opens a browser; recovery does, once.
 	qo := o
 	qo.NonInteractive = true
-	quiet, err := f.Manager(p, qo)
+	quiet, err := f.Manager(h.Profile, qo)
 	if err != nil {
 		return nil, credserver.Config{}, err
 	}
-	fetch, err := src.Source(p, quiet)
-	if err != nil {
-		return nil, credserver.Config{}, err
-	}
+	p, m := h.Profile, h.Manager
 	token, err := credserver.NewToken(rand.Reader)
 	if err != nil {
 		return nil, credserver.Config{}, err
@@ -112,7 +82,7 @@ func (f *Factory) CredentialServer(ctx context.Context, src *SourceFlags, o Sign
 	errOut := f.IOStreams.ErrOut
 	cfg := credserver.Config{
 		Token:  token,
-		Source: fetch,
+		Source: h.Through(quiet),
 		Fresh:  m.Policy.FreshCredentials,
 		Now:    f.Now,
 		Log:    log,

@@ -2,14 +2,11 @@ package auth
 
 import (
 	"context"
-	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
 	"github.com/tip-cli/tip-cli/internal/credproc"
-	"github.com/tip-cli/tip-cli/internal/warm"
 )
 
 // GetIAMCredentialsOptions are the options of `auth get-iam-credentials`.
@@ -60,20 +57,13 @@ the same time. Use it in ~/.aws/config:
 
 func getIAMCredentialsRun(ctx context.Context, opts *GetIAMCredentialsOptions) error {
 	f := opts.F
-	p, m, err := f.ProfileManager(opts.SignIn)
+	h, err := f.Handout(opts.SignIn, &cmdutil.SourceFlags{Policies: opts.Policies}, opts.Force)
 	if err != nil {
 		return err
 	}
-	scope, err := opts.Policies.Scope(p)
+	creds, err := h.Get(ctx)
 	if err != nil {
 		return err
-	}
-	creds, err := m.Credentials(ctx, scope, opts.Force)
-	if err != nil {
-		return err
-	}
-	if warm.TooSoon(creds, f.Now()) {
-		return fmt.Errorf("the identity-enhanced session expires at %s, too soon to use", creds.Expiration.Format(time.RFC3339))
 	}
 	return credproc.Write(f.IOStreams.Out, opts.Format, creds, credproc.Extra{})
 }

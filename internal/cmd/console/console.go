@@ -13,7 +13,6 @@ import (
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
 	"github.com/tip-cli/tip-cli/internal/config"
 	"github.com/tip-cli/tip-cli/internal/console"
-	"github.com/tip-cli/tip-cli/internal/exchange"
 	"github.com/tip-cli/tip-cli/internal/session"
 	"github.com/tip-cli/tip-cli/internal/store"
 )
@@ -82,19 +81,20 @@ for 15 minutes, so treat it as a secret.`,
 
 func run(ctx context.Context, opts *Options) error {
 	f := opts.F
-	p, m, err := f.ProfileManager(opts.SignIn)
+	h, err := f.Handout(opts.SignIn, &cmdutil.SourceFlags{Policies: opts.Policies}, false)
 	if err != nil {
 		return err
 	}
-	scope, err := opts.Policies.Scope(p)
+	if opts.RoleARN != "" {
+		h.Use("the role session expires", func(ctx context.Context, m *session.Manager) (*store.Credentials, error) {
+			return plainRole(ctx, opts, h, m)
+		})
+	}
+	creds, err := h.Get(ctx)
 	if err != nil {
 		return err
 	}
-	creds, err := consoleCredentials(ctx, opts, p, m, scope)
-	if err != nil {
-		return err
-	}
-	eps := console.PartitionEndpoints(p.Region)
+	eps := console.PartitionEndpoints(h.Profile.Region)
 	if opts.Endpoint != "" {
 		eps.Federation = opts.Endpoint
 	}
@@ -119,15 +119,14 @@ func run(ctx context.Context, opts *Options) error {
 	return f.Browser(ctx, url)
 }
 
-func consoleCredentials(ctx context.Context, opts *Options, p *config.Profile, m *session.Manager, scope exchange.Scope) (*store.Credentials, error) {
-	if opts.RoleARN == "" {
-		return m.Credentials(ctx, scope, false)
-	}
+// plainRole assumes --role-arn with the OIDC role session (from a freshly
+// refreshed ID token), scoped like the identity-enhanced session would be.
+func plainRole(ctx context.Context, opts *Options, h *cmdutil.Handout, m *session.Manager) (*store.Credentials, error) {
 	tokens, err := m.RefreshTokens(ctx)
 	if err != nil {
 		return nil, err
 	}
-	chain, err := opts.F.Chain(ctx, p)
+	chain, err := opts.F.Chain(ctx, h.Profile)
 	if err != nil {
 		return nil, err
 	}
@@ -135,5 +134,5 @@ func consoleCredentials(ctx context.Context, opts *Options, p *config.Profile, m
 	if err != nil {
 		return nil, err
 	}
-	return chain.AssumePlainRole(ctx, oidcCreds, opts.RoleARN, opts.Duration, scope)
+	return chain.AssumePlainRole(ctx, oidcCreds, opts.RoleARN, opts.Duration, h.Scope)
 }

@@ -71,19 +71,15 @@ func run(ctx context.Context, opts *Options) error {
 		return runServer(ctx, opts)
 	}
 	f := opts.F
-	p, m, err := f.ProfileManager(opts.SignIn)
+	h, err := f.Handout(opts.SignIn, &opts.Source, false)
 	if err != nil {
 		return err
 	}
-	fetch, err := opts.Source.Source(p, m)
+	creds, err := h.Get(ctx)
 	if err != nil {
 		return err
 	}
-	creds, err := fetch(ctx)
-	if err != nil {
-		return err
-	}
-	return runChild(ctx, opts, execenv.Environ(f.Environ(), creds, p.Region))
+	return runChild(ctx, opts, execenv.Environ(f.Environ(), creds, h.Profile.Region))
 }
 
 // runServer runs COMMAND with a credential server for its lifetime. The

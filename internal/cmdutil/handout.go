@@ -1,0 +1,94 @@
+package cmdutil
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/tip-cli/tip-cli/internal/config"
+	"github.com/tip-cli/tip-cli/internal/exchange"
+	"github.com/tip-cli/tip-cli/internal/session"
+	"github.com/tip-cli/tip-cli/internal/store"
+	"github.com/tip-cli/tip-cli/internal/warm"
+)
+
+// Handout is the preamble every command that hands out credentials shares
+// (auth get-iam-credentials, console, exec, serve and exec --server's
+// credential server): the selected profile, loaded and checked, its
+// session manager, the session scope, and the fetch of what the command
+// hands out. Get and Through apply warm.Floor to every fetch, so no
+// command hands out credentials with less than a minute left.
+type Handout struct {
+	Profile *config.Profile
+	Manager *session.Manager
+	// Scope is the resolved session scope (flags, else the profile's
+	// defaults); empty with --s3ag.
+	Scope exchange.Scope
+
+	what  string // "the … expires", for the floor's error
+	fetch func(ctx context.Context, m *session.Manager) (*store.Credentials, error)
+	now   func() time.Time
+}
+
+// Handout resolves profile → session manager → scope (or S3 Access Grants
+// request) for src; force ignores cached sessions. Nothing is fetched yet.
+func (f *Factory) Handout(o SignInOptions, src *SourceFlags, force bool) (*Handout, error) {
+	p, m, err := f.ProfileManager(o)
+	if err != nil {
+		return nil, err
+	}
+	h := &Handout{Profile: p, Manager: m, now: f.Now}
+	if src.S3AG != "" {
+		req, err := src.request()
+		if err != nil {
+			return nil, &FlagError{Err: err}
+		}
+		h.Use("the S3 Access Grants credentials expire", func(ctx context.Context, m *session.Manager) (*store.Credentials, error) {
+			g, err := m.Grant(ctx, req, force)
+			if err != nil {
+				return nil, err
+			}
+			return g.Credentials, nil
+		})
+		return h, nil
+	}
+	if h.Scope, err = src.Policies.Scope(p); err != nil {
+		return nil, err
+	}
+	h.Use("the identity-enhanced session expires", func(ctx context.Context, m *session.Manager) (*store.Credentials, error) {
+		return m.Credentials(ctx, h.Scope, force)
+	})
+	return h, nil
+}
+
+// Use replaces what h fetches (console --role-arn signs in with a plain
+// role instead); what names it in the floor's error ("the role session
+// expires").
+func (h *Handout) Use(what string, fetch func(ctx context.Context, m *session.Manager) (*store.Credentials, error)) {
+	h.what, h.fetch = what, fetch
+}
+
+// Get fetches the credentials through h.Manager.
+func (h *Handout) Get(ctx context.Context) (*store.Credentials, error) {
+	return h.get(ctx, h.Manager)
+}
+
+// Through returns the fetch through m instead (the credential server's
+// non-interactive manager), with the same floor.
+func (h *Handout) Through(m *session.Manager) func(context.Context) (*store.Credentials, error) {
+	return func(ctx context.Context) (*store.Credentials, error) { return h.get(ctx, m) }
+}
+
+// get is the one place the floor is applied: credentials just minted can
+// still be inside it (a role's short maximum session, a local clock ahead
+// of AWS's), and a consumer could not use them before they expire.
+func (h *Handout) get(ctx context.Context, m *session.Manager) (*store.Credentials, error) {
+	c, err := h.fetch(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	if warm.TooSoon(c, h.now()) {
+		return nil, fmt.Errorf("%s at %s, too soon to use", h.what, c.Expiration.Format(time.RFC3339))
+	}
+	return c, nil
+}

@@ -1,0 +1,111 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/tip-cli/tip-cli/internal/store/storetest"
+)
+
+var updateFormat = flag.Bool("update-format", false, "rewrite testdata/format from the current code (only for a deliberate format change, with a migration)")
+
+// formatDir holds store files written by an earlier build (before the
+// credential types moved to package cred): a keyring store's sealed file
+// with its key item, a file store's file, and the bundle's JSON.
+const formatDir = "testdata/format"
+
+// TestStoredFormatStillReads reads files an earlier tip-cli wrote: a
+// keyring store's sealed file (with its key as the keyring held it) and a
+// file store's file must read back as the bundle that was written, and the
+// bundle must still encode to the same bytes.
+func TestStoredFormatStillReads(t *testing.T) {
+	ctx := context.Background()
+	want := sampleBundle("format")
+	if *updateFormat {
+		writeFormatFixtures(t, want)
+	}
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, SecretsDirName), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"dev.sealed", "dev.json"} {
+		copyFile(t, filepath.Join(formatDir, name), filepath.Join(dir, SecretsDirName, name), 0o600)
+	}
+	key, err := os.ReadFile(filepath.Join(formatDir, "dev.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kr := storetest.NewKeyring(0)
+	if err := kr.Set(KeyringService, keyName("dev"), string(key)); err != nil {
+		t.Fatal(err)
+	}
+	ks := NewKeyringStore(dir, kr)
+	for name, s := range map[string]Store{"keyring": ks, "file": NewFileStore(dir)} {
+		got, err := s.Get(ctx, "dev")
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("%s store: Get = %+v, %v; want the bundle written", name, got, err)
+		}
+		served, err := s.GetServed(ctx, "dev")
+		if err != nil || !reflect.DeepEqual(served, want.ServedPart()) {
+			t.Errorf("%s store: GetServed = %+v, %v", name, served, err)
+		}
+	}
+	old, err := os.ReadFile(filepath.Join(formatDir, "bundle.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if now, err := json.Marshal(want); err != nil || !bytes.Equal(now, old) {
+		t.Errorf("bundle encodes differently now (%v):\n%s\nwas:\n%s", err, now, old)
+	}
+}
+
+// writeFormatFixtures writes want through both stores and keeps what they
+// wrote under formatDir.
+func writeFormatFixtures(t *testing.T, want *Bundle) {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	kr := storetest.NewKeyring(0)
+	if err := NewKeyringStore(dir, kr).Put(ctx, "dev", want); err != nil {
+		t.Fatal(err)
+	}
+	fileDir := t.TempDir()
+	if err := NewFileStore(fileDir).Put(ctx, "dev", want); err != nil {
+		t.Fatal(err)
+	}
+	key, err := kr.Get(KeyringService, keyName("dev"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.Marshal(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(formatDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	copyFile(t, filepath.Join(dir, SecretsDirName, "dev.sealed"), filepath.Join(formatDir, "dev.sealed"), 0o644)
+	copyFile(t, filepath.Join(fileDir, SecretsDirName, "dev.json"), filepath.Join(formatDir, "dev.json"), 0o644)
+	for name, b := range map[string][]byte{"dev.key": []byte(key), "bundle.json": data} {
+		if err := os.WriteFile(filepath.Join(formatDir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func copyFile(t *testing.T, from, to string, perm os.FileMode) {
+	t.Helper()
+	data, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, data, perm); err != nil {
+		t.Fatal(err)
+	}
+}
