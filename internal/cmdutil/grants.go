@@ -6,11 +6,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/tip-cli/tip-cli/internal/config"
+	"github.com/tip-cli/tip-cli/internal/cred"
 	"github.com/tip-cli/tip-cli/internal/credproc"
 	"github.com/tip-cli/tip-cli/internal/s3ag"
 	"github.com/tip-cli/tip-cli/internal/s3ag/dataaccess"
 	"github.com/tip-cli/tip-cli/internal/session"
-	"github.com/tip-cli/tip-cli/internal/store"
 )
 
 // grantSource wires session.Manager.Grant to the S3 Control client for a
@@ -31,7 +31,7 @@ type grantFetcher struct {
 }
 
 // GetDataAccess implements session.GrantFetcher.
-func (g grantFetcher) GetDataAccess(ctx context.Context, sess *store.Credentials, req s3ag.Request) (*store.Grant, error) {
+func (g grantFetcher) GetDataAccess(ctx context.Context, sess *cred.Credentials, req s3ag.Request) (*cred.Grant, error) {
 	cfg, err := g.f.AWSConfig(ctx, g.region)
 	if err != nil {
 		return nil, err

@@ -6,9 +6,9 @@ import (
 	"time"
 
 	"github.com/tip-cli/tip-cli/internal/config"
+	"github.com/tip-cli/tip-cli/internal/cred"
 	"github.com/tip-cli/tip-cli/internal/exchange"
 	"github.com/tip-cli/tip-cli/internal/session"
-	"github.com/tip-cli/tip-cli/internal/store"
 	"github.com/tip-cli/tip-cli/internal/warm"
 )
 
@@ -26,7 +26,7 @@ type Handout struct {
 	Scope exchange.Scope
 
 	what  string // "the … expires", for the floor's error
-	fetch func(ctx context.Context, m *session.Manager) (*store.Credentials, error)
+	fetch func(ctx context.Context, m *session.Manager) (*cred.Credentials, error)
 	now   func() time.Time
 }
 
@@ -43,7 +43,7 @@ func (f *Factory) Handout(o SignInOptions, src *SourceFlags, force bool) (*Hando
 		if err != nil {
 			return nil, &FlagError{Err: err}
 		}
-		h.Use("the S3 Access Grants credentials expire", func(ctx context.Context, m *session.Manager) (*store.Credentials, error) {
+		h.Use("the S3 Access Grants credentials expire", func(ctx context.Context, m *session.Manager) (*cred.Credentials, error) {
 			g, err := m.Grant(ctx, req, force)
 			if err != nil {
 				return nil, err
@@ -55,7 +55,7 @@ func (f *Factory) Handout(o SignInOptions, src *SourceFlags, force bool) (*Hando
 	if h.Scope, err = src.Policies.Scope(p); err != nil {
 		return nil, err
 	}
-	h.Use("the identity-enhanced session expires", func(ctx context.Context, m *session.Manager) (*store.Credentials, error) {
+	h.Use("the identity-enhanced session expires", func(ctx context.Context, m *session.Manager) (*cred.Credentials, error) {
 		return m.Credentials(ctx, h.Scope, force)
 	})
 	return h, nil
@@ -64,25 +64,25 @@ func (f *Factory) Handout(o SignInOptions, src *SourceFlags, force bool) (*Hando
 // Use replaces what h fetches (console --role-arn signs in with a plain
 // role instead); what names it in the floor's error ("the role session
 // expires").
-func (h *Handout) Use(what string, fetch func(ctx context.Context, m *session.Manager) (*store.Credentials, error)) {
+func (h *Handout) Use(what string, fetch func(ctx context.Context, m *session.Manager) (*cred.Credentials, error)) {
 	h.what, h.fetch = what, fetch
 }
 
 // Get fetches the credentials through h.Manager.
-func (h *Handout) Get(ctx context.Context) (*store.Credentials, error) {
+func (h *Handout) Get(ctx context.Context) (*cred.Credentials, error) {
 	return h.get(ctx, h.Manager)
 }
 
 // Through returns the fetch through m instead (the credential server's
 // non-interactive manager), with the same floor.
-func (h *Handout) Through(m *session.Manager) func(context.Context) (*store.Credentials, error) {
-	return func(ctx context.Context) (*store.Credentials, error) { return h.get(ctx, m) }
+func (h *Handout) Through(m *session.Manager) func(context.Context) (*cred.Credentials, error) {
+	return func(ctx context.Context) (*cred.Credentials, error) { return h.get(ctx, m) }
 }
 
 // get is the one place the floor is applied: credentials just minted can
 // still be inside it (a role's short maximum session, a local clock ahead
 // of AWS's), and a consumer could not use them before they expire.
-func (h *Handout) get(ctx context.Context, m *session.Manager) (*store.Credentials, error) {
+func (h *Handout) get(ctx context.Context, m *session.Manager) (*cred.Credentials, error) {
 	c, err := h.fetch(ctx, m)
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tip-cli/tip-cli/internal/config"
+	"github.com/tip-cli/tip-cli/internal/cred"
 	"github.com/tip-cli/tip-cli/internal/credproc"
 	"github.com/tip-cli/tip-cli/internal/exchange"
 	"github.com/tip-cli/tip-cli/internal/idp"
@@ -127,12 +128,12 @@ func (f *Factory) Chain(ctx context.Context, p *config.Profile) (*exchange.Chain
 
 // signIn returns the interactive sign-in for a profile: browser (PKCE) or
 // device flow. Everything it shows goes to stderr.
-func (f *Factory) signIn(p *config.Profile, o SignInOptions) func(ctx context.Context) (*store.Tokens, error) {
+func (f *Factory) signIn(p *config.Profile, o SignInOptions) func(ctx context.Context) (*cred.Tokens, error) {
 	errOut := f.IOStreams.ErrOut
 	// The IdP client is built only when a sign-in actually runs, never on
 	// the cached path.
 	if o.Device || p.SignInFlow() == config.FlowDevice {
-		return func(ctx context.Context) (*store.Tokens, error) {
+		return func(ctx context.Context) (*cred.Tokens, error) {
 			ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 			defer cancel()
 			return f.IdPClient(p).LoginDevice(ctx, idp.DeviceOptions{Show: func(uri, code, complete string) {
@@ -143,7 +144,7 @@ func (f *Factory) signIn(p *config.Profile, o SignInOptions) func(ctx context.Co
 			}})
 		}
 	}
-	return func(ctx context.Context) (*store.Tokens, error) {
+	return func(ctx context.Context) (*cred.Tokens, error) {
 		return f.IdPClient(p).Login(ctx, idp.LoginOptions{
 			Timeout: o.Timeout,
 			OpenURL: func(ctx context.Context, url string) error {

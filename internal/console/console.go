@@ -13,7 +13,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/tip-cli/tip-cli/internal/store"
+	"github.com/tip-cli/tip-cli/internal/cred"
 )
 
 // Issuer is what the console shows as the sign-in's origin.
@@ -65,7 +65,7 @@ type Client struct {
 
 // SigninURL returns a console login URL for c that opens destination.
 // The URL embeds a sign-in token valid for 15 minutes: it is a secret.
-func (cl *Client) SigninURL(ctx context.Context, c *store.Credentials, destination string) (string, error) {
+func (cl *Client) SigninURL(ctx context.Context, c *cred.Credentials, destination string) (string, error) {
 	token, err := cl.signinToken(ctx, c)
 	if err != nil {
 		return "", err
@@ -76,7 +76,7 @@ func (cl *Client) SigninURL(ctx context.Context, c *store.Credentials, destinati
 
 // signinToken calls getSigninToken. SessionDuration is not sent: AWS
 // rejects it for role-chained sessions, which tip-cli's always are.
-func (cl *Client) signinToken(ctx context.Context, c *store.Credentials) (string, error) {
+func (cl *Client) signinToken(ctx context.Context, c *cred.Credentials) (string, error) {
 	session, err := json.Marshal(map[string]string{"sessionId": c.AccessKeyID, "sessionKey": c.SecretAccessKey, "sessionToken": c.SessionToken})
 	if err != nil {
 		return "", err

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tip-cli/tip-cli/internal/store"
+	"github.com/tip-cli/tip-cli/internal/cred"
 )
 
 // Output formats of credential commands.
@@ -58,7 +58,7 @@ type Extra struct {
 
 // Write renders c in format with a single write, so a consumer never sees
 // a partial document.
-func Write(w io.Writer, format string, c *store.Credentials, extra Extra) error {
+func Write(w io.Writer, format string, c *cred.Credentials, extra Extra) error {
 	p := processOutput{
 		Version:         1,
 		AccessKeyID:     c.AccessKeyID,
@@ -89,7 +89,7 @@ func Write(w io.Writer, format string, c *store.Credentials, extra Extra) error 
 }
 
 // Env renders POSIX shell exports.
-func Env(c *store.Credentials) string {
+func Env(c *cred.Credentials) string {
 	var b strings.Builder
 	for _, kv := range EnvVars(c) {
 		fmt.Fprintf(&b, "export %s=%s\n", kv[0], shellQuote(kv[1]))
@@ -98,7 +98,7 @@ func Env(c *store.Credentials) string {
 }
 
 // EnvVars are the variables an AWS SDK reads for these credentials.
-func EnvVars(c *store.Credentials) [][2]string {
+func EnvVars(c *cred.Credentials) [][2]string {
 	return [][2]string{
 		{"AWS_ACCESS_KEY_ID", c.AccessKeyID},
 		{"AWS_SECRET_ACCESS_KEY", c.SecretAccessKey},

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tip-cli/tip-cli/internal/store"
+	"github.com/tip-cli/tip-cli/internal/cred"
 )
 
 var t0 = time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
@@ -39,7 +39,7 @@ func TestFresh(t *testing.T) {
 }
 
 func TestWriteFormats(t *testing.T) {
-	c := &store.Credentials{AccessKeyID: "ASIAEXAMPLE", SecretAccessKey: "se'cret", SessionToken: "tok/en+=", Expiration: t0, AccountID: "123456789012", AssumedRoleARN: "arn:aws:sts::123456789012:assumed-role/r/s"}
+	c := &cred.Credentials{AccessKeyID: "ASIAEXAMPLE", SecretAccessKey: "se'cret", SessionToken: "tok/en+=", Expiration: t0, AccountID: "123456789012", AssumedRoleARN: "arn:aws:sts::123456789012:assumed-role/r/s"}
 	var out bytes.Buffer
 	if err := Write(&out, FormatProcess, c, Extra{}); err != nil {
 		t.Fatal(err)

@@ -3,7 +3,7 @@ package credproc
 import (
 	"time"
 
-	"github.com/tip-cli/tip-cli/internal/store"
+	"github.com/tip-cli/tip-cli/internal/cred"
 )
 
 // DefaultMargin is how much validity cached credentials must have left to be
@@ -42,6 +42,6 @@ func (p Policy) Fresh(now, minted, exp time.Time) bool {
 }
 
 // FreshCredentials applies Fresh to stored credentials; nil is never fresh.
-func (p Policy) FreshCredentials(now time.Time, c *store.Credentials) bool {
+func (p Policy) FreshCredentials(now time.Time, c *cred.Credentials) bool {
 	return c != nil && p.Fresh(now, c.MintedAt, c.Expiration)
 }

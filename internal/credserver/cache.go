@@ -5,19 +5,19 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tip-cli/tip-cli/internal/store"
+	"github.com/tip-cli/tip-cli/internal/cred"
 )
 
 // Source fetches credentials: the session manager's Credentials or Grant,
 // which re-read the store, take the profile lock and refresh when due.
-type Source func(ctx context.Context) (*store.Credentials, error)
+type Source func(ctx context.Context) (*cred.Credentials, error)
 
 // cache keeps the last credentials in memory while the expiry policy calls
 // them fresh and lets one fetch run at a time: every request arriving while
 // it runs waits for its result instead of starting another.
 type cache struct {
 	source  Source
-	fresh   func(now time.Time, c *store.Credentials) bool
+	fresh   func(now time.Time, c *cred.Credentials) bool
 	now     func() time.Time
 	timeout time.Duration
 	// base outlives any one request: a fetch must not fail for the others
@@ -25,20 +25,20 @@ type cache struct {
 	base context.Context
 
 	mu       sync.Mutex
-	cur      *store.Credentials
+	cur      *cred.Credentials
 	inflight *flight
 }
 
 // flight is one fetch in progress; done is closed when creds/err are set.
 type flight struct {
 	done  chan struct{}
-	creds *store.Credentials
+	creds *cred.Credentials
 	err   error
 }
 
 // get returns fresh credentials and whether this request waited for a
 // fetch (for the request log).
-func (c *cache) get(ctx context.Context) (*store.Credentials, bool, error) {
+func (c *cache) get(ctx context.Context) (*cred.Credentials, bool, error) {
 	c.mu.Lock()
 	if cur := c.cur; cur != nil && c.now().Before(cur.Expiration) && c.fresh(c.now(), cur) {
 		c.mu.Unlock()

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tip-cli/tip-cli/internal/store"
+	"github.com/tip-cli/tip-cli/internal/cred"
 )
 
 // FuzzCheck feeds arbitrary Host, Authorization, Origin and path values to
@@ -21,8 +21,8 @@ func FuzzCheck(f *testing.F) {
 	f.Add(host, token+" ", "", Path)
 	f.Add(host, "", "", "/")
 	s := newServer(context.Background(), host, Config{
-		Token: token, Fresh: func(time.Time, *store.Credentials) bool { return true },
-		Source: func(context.Context) (*store.Credentials, error) { return nil, context.Canceled },
+		Token: token, Fresh: func(time.Time, *cred.Credentials) bool { return true },
+		Source: func(context.Context) (*cred.Credentials, error) { return nil, context.Canceled },
 	})
 	f.Fuzz(func(t *testing.T, h, auth, origin, path string) {
 		r := httptest.NewRequest(http.MethodGet, "http://x/", nil)

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tip-cli/tip-cli/internal/store"
+	"github.com/tip-cli/tip-cli/internal/cred"
 )
 
 // refusal is why a request was not served; it is logged and sent as the
@@ -72,7 +72,7 @@ type credentialsJSON struct {
 	AccountID       string `json:"AccountId,omitempty"`
 }
 
-func response(c *store.Credentials) credentialsJSON {
+func response(c *cred.Credentials) credentialsJSON {
 	return credentialsJSON{
 		AccessKeyID:     c.AccessKeyID,
 		SecretAccessKey: c.SecretAccessKey,

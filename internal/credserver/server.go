@@ -9,8 +9,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/tip-cli/tip-cli/internal/cred"
 	"github.com/tip-cli/tip-cli/internal/loopback"
-	"github.com/tip-cli/tip-cli/internal/store"
 )
 
 // Path is the one path the server answers.
@@ -26,7 +26,7 @@ type Config struct {
 	Source Source
 	// Fresh is the expiry policy (credproc.Policy.FreshCredentials):
 	// credentials are served from memory while it holds.
-	Fresh func(now time.Time, c *store.Credentials) bool
+	Fresh func(now time.Time, c *cred.Credentials) bool
 	Now   func() time.Time
 	// Log gets one line per request (status, reason, latency), never a
 	// token or key; nil discards.

@@ -17,10 +17,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds"
 
+	"github.com/tip-cli/tip-cli/internal/cred"
 	"github.com/tip-cli/tip-cli/internal/credproc"
 	"github.com/tip-cli/tip-cli/internal/credserver"
 	"github.com/tip-cli/tip-cli/internal/session"
-	"github.com/tip-cli/tip-cli/internal/store"
 	"github.com/tip-cli/tip-cli/internal/testclock"
 )
 
@@ -34,7 +34,7 @@ type fixture struct {
 	clock      *testclock.Clock
 	// next is what the source returns; guarded by mu.
 	mu   sync.Mutex
-	next func(n int32) (*store.Credentials, error)
+	next func(n int32) (*cred.Credentials, error)
 }
 
 type syncBuffer struct {
@@ -54,15 +54,15 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func creds(n int32, now time.Time, ttl time.Duration) *store.Credentials {
-	return &store.Credentials{AccessKeyID: fmt.Sprintf("ASIAKEY%d", n), SecretAccessKey: "secret-value", SessionToken: "session-token-value",
+func creds(n int32, now time.Time, ttl time.Duration) *cred.Credentials {
+	return &cred.Credentials{AccessKeyID: fmt.Sprintf("ASIAKEY%d", n), SecretAccessKey: "secret-value", SessionToken: "session-token-value",
 		Expiration: now.Add(ttl), MintedAt: now, AccountID: "123456789012"}
 }
 
 func start(t *testing.T, signIn func(context.Context) error) *fixture {
 	t.Helper()
 	fx := &fixture{log: &syncBuffer{}, notices: make(chan string, 16), clock: testclock.New(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))}
-	fx.next = func(n int32) (*store.Credentials, error) { return creds(n, fx.clock.Now(), time.Hour), nil }
+	fx.next = func(n int32) (*cred.Credentials, error) { return creds(n, fx.clock.Now(), time.Hour), nil }
 	token, err := credserver.NewToken(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -77,7 +77,7 @@ func start(t *testing.T, signIn func(context.Context) error) *fixture {
 	go func() {
 		done <- credserver.Serve(ctx, ln, credserver.Config{
 			Token: token,
-			Source: func(context.Context) (*store.Credentials, error) {
+			Source: func(context.Context) (*cred.Credentials, error) {
 				n := fx.calls.Add(1)
 				time.Sleep(20 * time.Millisecond) // let concurrent requests pile up
 				fx.mu.Lock()
@@ -207,12 +207,12 @@ func TestLoginRequiredStartsOneSignIn(t *testing.T) {
 		signIns.Add(1)
 		<-release
 		fx.mu.Lock()
-		fx.next = func(n int32) (*store.Credentials, error) { return creds(n, fx.clock.Now(), time.Hour), nil }
+		fx.next = func(n int32) (*cred.Credentials, error) { return creds(n, fx.clock.Now(), time.Hour), nil }
 		fx.mu.Unlock()
 		return nil
 	})
 	fx.mu.Lock()
-	fx.next = func(int32) (*store.Credentials, error) {
+	fx.next = func(int32) (*cred.Credentials, error) {
 		return nil, fmt.Errorf("refresh: %w", &session.LoginRequiredError{Profile: "work", Reason: "the identity provider session ended"})
 	}
 	fx.mu.Unlock()
@@ -247,7 +247,7 @@ func TestLoginRequiredStartsOneSignIn(t *testing.T) {
 func TestLoginRequiredWithoutTerminal(t *testing.T) {
 	fx := start(t, nil)
 	fx.mu.Lock()
-	fx.next = func(int32) (*store.Credentials, error) { return nil, &session.LoginRequiredError{Profile: "default"} }
+	fx.next = func(int32) (*cred.Credentials, error) { return nil, &session.LoginRequiredError{Profile: "default"} }
 	fx.mu.Unlock()
 	for range 3 {
 		if _, err := fx.sdk(context.Background(), fx.token); err == nil {

@@ -16,8 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 
+	"github.com/tip-cli/tip-cli/internal/cred"
 	"github.com/tip-cli/tip-cli/internal/scope"
-	"github.com/tip-cli/tip-cli/internal/store"
 )
 
 // IdentityCenterContextProvider is the ProviderArn of Identity Center context
@@ -65,7 +65,7 @@ type Identity struct {
 
 // Exchange runs the whole chain with a fresh IdP ID token (IAM Identity
 // Center accepts each assertion once).
-func (c *Chain) Exchange(ctx context.Context, idToken string, scope Scope) (*store.Credentials, error) {
+func (c *Chain) Exchange(ctx context.Context, idToken string, scope Scope) (*cred.Credentials, error) {
 	oidcCreds, err := c.AssumeOIDCRole(ctx, idToken)
 	c.trace(StepWebIdentity, c.OIDCRoleARN, err)
 	if err != nil {
@@ -157,7 +157,7 @@ func (c *Chain) CreateToken(ctx context.Context, oidcCreds aws.Credentials, idTo
 
 // AssumeIdentityEnhancedRole is step 3: AssumeRole with the Identity Center
 // context, signed by the OIDC role session.
-func (c *Chain) AssumeIdentityEnhancedRole(ctx context.Context, oidcCreds aws.Credentials, id *Identity, scope Scope) (*store.Credentials, error) {
+func (c *Chain) AssumeIdentityEnhancedRole(ctx context.Context, oidcCreds aws.Credentials, id *Identity, scope Scope) (*cred.Credentials, error) {
 	client := sts.NewFromConfig(c.AWS, func(o *sts.Options) {
 		o.Credentials = aws.NewCredentialsCache(staticProvider(oidcCreds))
 	})
@@ -187,7 +187,7 @@ func (c *Chain) AssumeIdentityEnhancedRole(ctx context.Context, oidcCreds aws.Cr
 // AssumePlainRole assumes roleARN with the OIDC role session and no
 // identity context (console --role-arn: the federation endpoint may refuse
 // identity-enhanced sessions). duration 0 lets STS choose.
-func (c *Chain) AssumePlainRole(ctx context.Context, oidcCreds aws.Credentials, roleARN string, duration time.Duration, scope Scope) (*store.Credentials, error) {
+func (c *Chain) AssumePlainRole(ctx context.Context, oidcCreds aws.Credentials, roleARN string, duration time.Duration, scope Scope) (*cred.Credentials, error) {
 	client := sts.NewFromConfig(c.AWS, func(o *sts.Options) {
 		o.Credentials = aws.NewCredentialsCache(staticProvider(oidcCreds))
 	})
@@ -212,12 +212,12 @@ func applyScope(in *sts.AssumeRoleInput, scope Scope) {
 	}
 }
 
-func (c *Chain) credentials(out *sts.AssumeRoleOutput, identity string) (*store.Credentials, error) {
+func (c *Chain) credentials(out *sts.AssumeRoleOutput, identity string) (*cred.Credentials, error) {
 	if out.Credentials == nil || out.AssumedRoleUser == nil {
 		return nil, fmt.Errorf("assume role: response has no credentials")
 	}
 	arn := aws.ToString(out.AssumedRoleUser.Arn)
-	return &store.Credentials{
+	return &cred.Credentials{
 		AccessKeyID:     aws.ToString(out.Credentials.AccessKeyId),
 		SecretAccessKey: aws.ToString(out.Credentials.SecretAccessKey),
 		SessionToken:    aws.ToString(out.Credentials.SessionToken),

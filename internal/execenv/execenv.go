@@ -14,8 +14,8 @@ import (
 	"os/signal"
 	"strings"
 
+	"github.com/tip-cli/tip-cli/internal/cred"
 	"github.com/tip-cli/tip-cli/internal/credproc"
-	"github.com/tip-cli/tip-cli/internal/store"
 )
 
 // removed lists variables that would make the child's SDK pick other
@@ -34,7 +34,7 @@ func removed() []string {
 
 // Environ returns base with ambient AWS credential settings removed and c
 // (and region, when set) added.
-func Environ(base []string, c *store.Credentials, region string) []string {
+func Environ(base []string, c *cred.Credentials, region string) []string {
 	return with(base, credproc.EnvVars(c), region)
 }
 

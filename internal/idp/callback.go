@@ -10,7 +10,7 @@ import (
 	"net/url"
 	"sync/atomic"
 
-	"github.com/tip-cli/tip-cli/internal/store"
+	"github.com/tip-cli/tip-cli/internal/cred"
 )
 
 // strayError marks a request to the redirect path that does not belong to
@@ -58,7 +58,7 @@ func parseCallback(rawQuery, wantState string) (string, error) {
 
 // loginResult is the outcome of the one callback that completes a login.
 type loginResult struct {
-	tokens *store.Tokens
+	tokens *cred.Tokens
 	err    error
 }
 
@@ -72,7 +72,7 @@ type callbackHandler struct {
 	ctx      context.Context
 	path     string
 	state    string
-	complete func(ctx context.Context, code string) (*store.Tokens, error)
+	complete func(ctx context.Context, code string) (*cred.Tokens, error)
 	claimed  atomic.Bool
 	refused  atomic.Int64     // stray requests answered with 400
 	result   chan loginResult // buffered, capacity 1
@@ -101,7 +101,7 @@ func (h *callbackHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writePage(w, http.StatusConflict, "Sign-in already finished", "This sign-in has already finished. You can close this tab.")
 		return
 	}
-	var toks *store.Tokens
+	var toks *cred.Tokens
 	if err == nil {
 		toks, err = h.complete(h.ctx, code)
 	}

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"unicode"
 
-	"github.com/tip-cli/tip-cli/internal/store"
+	"github.com/tip-cli/tip-cli/internal/cred"
 )
 
 const wantState = "s7a7e-0123456789abcdefghijklmnopqrstuvwxyzABCD"
@@ -124,11 +124,11 @@ func TestCallbackHandler(t *testing.T) {
 		path:   "/callback",
 		state:  wantState,
 		result: make(chan loginResult, 1),
-		complete: func(_ context.Context, code string) (*store.Tokens, error) {
+		complete: func(_ context.Context, code string) (*cred.Tokens, error) {
 			if code == "bad" {
 				return nil, errors.New(`exchange failed: <script>alert("x")</script>`)
 			}
-			return &store.Tokens{IDToken: secret}, nil
+			return &cred.Tokens{IDToken: secret}, nil
 		},
 	}
 	srv := httptest.NewServer(h)
@@ -195,7 +195,7 @@ func TestCallbackHandler(t *testing.T) {
 func TestSuccessPage(t *testing.T) {
 	t.Parallel()
 	h := &callbackHandler{ctx: t.Context(), path: "/", state: wantState, result: make(chan loginResult, 1),
-		complete: func(context.Context, string) (*store.Tokens, error) { return &store.Tokens{IDToken: "tok"}, nil }}
+		complete: func(context.Context, string) (*cred.Tokens, error) { return &cred.Tokens{IDToken: "tok"}, nil }}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/?code=c&state="+wantState, nil))
 	if rec.Code != 200 || !strings.Contains(rec.Body.String(), "Signed in. You can close this tab.") {

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/tip-cli/tip-cli/internal/store"
+	"github.com/tip-cli/tip-cli/internal/cred"
 )
 
 // DeviceOptions configures a device sign-in.
@@ -28,7 +28,7 @@ type DeviceOptions struct {
 //
 // Errors: *DiscoveryError, *CallbackError (access_denied, expired_token or
 // another terminal error), or the context's error wrapped.
-func (c *Client) LoginDevice(ctx context.Context, o DeviceOptions) (*store.Tokens, error) {
+func (c *Client) LoginDevice(ctx context.Context, o DeviceOptions) (*cred.Tokens, error) {
 	if o.Show == nil {
 		return nil, errors.New("device sign-in: no way to show the user code (Show is nil)")
 	}

@@ -27,7 +27,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/tip-cli/tip-cli/internal/config"
-	"github.com/tip-cli/tip-cli/internal/store"
+	"github.com/tip-cli/tip-cli/internal/cred"
 )
 
 // defaultHTTPTimeout bounds each call to the IdP when Client.HTTPClient is nil.
@@ -194,7 +194,7 @@ func (c *Client) Verify(ctx context.Context, rawIDToken, nonce string) (*Claims,
 
 // tokens verifies the ID token of a token response and builds the Tokens
 // tip-cli stores.
-func (c *Client) tokens(ctx context.Context, p *provider, tok *oauth2.Token, nonce string) (*store.Tokens, error) {
+func (c *Client) tokens(ctx context.Context, p *provider, tok *oauth2.Token, nonce string) (*cred.Tokens, error) {
 	raw, _ := tok.Extra("id_token").(string)
 	if raw == "" {
 		return nil, errors.New("the identity provider returned no id token: make sure the openid scope is allowed for this client")
@@ -203,7 +203,7 @@ func (c *Client) tokens(ctx context.Context, p *provider, tok *oauth2.Token, non
 	if err != nil {
 		return nil, err
 	}
-	return &store.Tokens{
+	return &cred.Tokens{
 		IDToken:      raw,
 		AccessToken:  tok.AccessToken,
 		RefreshToken: tok.RefreshToken,

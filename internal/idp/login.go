@@ -14,7 +14,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
-	"github.com/tip-cli/tip-cli/internal/store"
+	"github.com/tip-cli/tip-cli/internal/cred"
 )
 
 // DefaultLoginTimeout is how long Login waits for the browser by default.
@@ -47,7 +47,7 @@ type LoginOptions struct {
 //
 // Errors: *DiscoveryError, *CallbackError (error= from the IdP),
 // *TimeoutError, or the context's error wrapped.
-func (c *Client) Login(ctx context.Context, o LoginOptions) (*store.Tokens, error) {
+func (c *Client) Login(ctx context.Context, o LoginOptions) (*cred.Tokens, error) {
 	if o.OpenURL == nil {
 		return nil, errors.New("sign-in: no way to open the browser (OpenURL is nil)")
 	}
@@ -84,7 +84,7 @@ func (c *Client) Login(ctx context.Context, o LoginOptions) (*store.Tokens, erro
 // serve runs the callback server on lns, calls open, and waits for the
 // first callback or the end of ctx. The server is shut down and every
 // listener closed before serve returns.
-func serve(ctx context.Context, lns []net.Listener, h *callbackHandler, open func() error) (*store.Tokens, error) {
+func serve(ctx context.Context, lns []net.Listener, h *callbackHandler, open func() error) (*cred.Tokens, error) {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	var wg sync.WaitGroup
 	for _, l := range lns {
@@ -126,7 +126,7 @@ func (h *callbackHandler) stopped(ctx context.Context) error {
 
 // finish returns the callback's outcome; a failure caused by the login
 // context ending is reported as that (timeout or cancellation).
-func finish(ctx context.Context, res loginResult) (*store.Tokens, error) {
+func finish(ctx context.Context, res loginResult) (*cred.Tokens, error) {
 	if res.err != nil && ctx.Err() != nil {
 		return nil, stopped(ctx)
 	}
@@ -152,7 +152,7 @@ func (c *Client) newCallback(ctx context.Context, p *provider, path, redirectURI
 		path:   path,
 		state:  state,
 		result: make(chan loginResult, 1),
-		complete: func(ctx context.Context, code string) (*store.Tokens, error) {
+		complete: func(ctx context.Context, code string) (*cred.Tokens, error) {
 			tok, err := conf.Exchange(p.ctx(ctx), code, oauth2.VerifierOption(verifier))
 			if err != nil {
 				return nil, fmt.Errorf("exchange the authorization code: %w", endpointError(err))

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tip-cli/tip-cli/internal/cred"
 	"github.com/tip-cli/tip-cli/internal/idp"
-	"github.com/tip-cli/tip-cli/internal/store"
 )
 
 // The tests in this file run our client against a real, OpenID Certified
@@ -84,7 +84,7 @@ func cookieBrowser(t *testing.T) func(ctx context.Context, authURL string) error
 }
 
 // realProviderLogin signs alice in with c and fails the test on error.
-func realProviderLogin(t *testing.T, c *idp.Client) *store.Tokens {
+func realProviderLogin(t *testing.T, c *idp.Client) *cred.Tokens {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -97,7 +97,7 @@ func realProviderLogin(t *testing.T, c *idp.Client) *store.Tokens {
 
 // checkAlice checks tokens issued to alice, and verifies the ID token again
 // through Verify.
-func checkAlice(t *testing.T, c *idp.Client, tok *store.Tokens) {
+func checkAlice(t *testing.T, c *idp.Client, tok *cred.Tokens) {
 	t.Helper()
 	if tok.Subject != realProviderSubject || tok.Email != realProviderEmail {
 		t.Errorf("tokens for sub=%q email=%q, want %q %q", tok.Subject, tok.Email, realProviderSubject, realProviderEmail)

@@ -6,14 +6,14 @@ import (
 
 	"golang.org/x/oauth2"
 
-	"github.com/tip-cli/tip-cli/internal/store"
+	"github.com/tip-cli/tip-cli/internal/cred"
 )
 
 // Refresh uses refreshToken (RFC 6749 §6) to get a fresh, verified ID token.
 // IdPs that rotate refresh tokens return a new one, which is returned in
 // place of the old; otherwise the old one is kept. A rejection by the token
 // endpoint, or a response without an ID token, is a *RefreshError.
-func (c *Client) Refresh(ctx context.Context, refreshToken string) (*store.Tokens, error) {
+func (c *Client) Refresh(ctx context.Context, refreshToken string) (*cred.Tokens, error) {
 	if refreshToken == "" {
 		return nil, &RefreshError{Code: "no_refresh_token", Description: "no refresh token is stored for this sign-in"}
 	}

@@ -9,12 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tip-cli/tip-cli/internal/cred"
 	"github.com/tip-cli/tip-cli/internal/sandbox/idpemu"
-	"github.com/tip-cli/tip-cli/internal/store"
 )
 
 // signIn returns the tokens of a successful browser sign-in.
-func signIn(t *testing.T, idp *idpemu.IdP, c *Client) *store.Tokens {
+func signIn(t *testing.T, idp *idpemu.IdP, c *Client) *cred.Tokens {
 	t.Helper()
 	toks, err := c.Login(t.Context(), LoginOptions{OpenURL: browser(), Timeout: 10 * time.Second})
 	if err != nil {
@@ -73,36 +73,36 @@ func TestRefreshErrors(t *testing.T) {
 	tests := []struct {
 		name  string
 		setup func(idp *idpemu.IdP, c *Client, rt *string)
-		check func(t *testing.T, toks *store.Tokens, err error, rt string)
+		check func(t *testing.T, toks *cred.Tokens, err error, rt string)
 	}{
 		{
 			name:  "revoked grant",
 			setup: func(idp *idpemu.IdP, _ *Client, _ *string) { idp.RevokeAll() },
-			check: func(t *testing.T, _ *store.Tokens, err error, _ string) { wantRefreshError(t, err, "invalid_grant") },
+			check: func(t *testing.T, _ *cred.Tokens, err error, _ string) { wantRefreshError(t, err, "invalid_grant") },
 		},
 		{
 			name:  "unknown refresh token",
 			setup: func(_ *idpemu.IdP, _ *Client, rt *string) { *rt = "not-a-refresh-token" },
-			check: func(t *testing.T, _ *store.Tokens, err error, _ string) { wantRefreshError(t, err, "invalid_grant") },
+			check: func(t *testing.T, _ *cred.Tokens, err error, _ string) { wantRefreshError(t, err, "invalid_grant") },
 		},
 		{
 			name:  "no refresh token stored",
 			setup: func(_ *idpemu.IdP, _ *Client, rt *string) { *rt = "" },
-			check: func(t *testing.T, _ *store.Tokens, err error, _ string) { wantRefreshError(t, err, "no_refresh_token") },
+			check: func(t *testing.T, _ *cred.Tokens, err error, _ string) { wantRefreshError(t, err, "no_refresh_token") },
 		},
 		{
 			name: "no id token in the answer",
 			setup: func(_ *idpemu.IdP, c *Client, _ *string) {
 				c.HTTPClient = &http.Client{Transport: &rewriter{path: "/token", edit: func(b map[string]any) { delete(b, "id_token") }}}
 			},
-			check: func(t *testing.T, _ *store.Tokens, err error, _ string) { wantRefreshError(t, err, "no_id_token") },
+			check: func(t *testing.T, _ *cred.Tokens, err error, _ string) { wantRefreshError(t, err, "no_id_token") },
 		},
 		{
 			name: "idp does not rotate: the old refresh token is kept",
 			setup: func(_ *idpemu.IdP, c *Client, _ *string) {
 				c.HTTPClient = &http.Client{Transport: &rewriter{path: "/token", edit: func(b map[string]any) { delete(b, "refresh_token") }}}
 			},
-			check: func(t *testing.T, toks *store.Tokens, err error, rt string) {
+			check: func(t *testing.T, toks *cred.Tokens, err error, rt string) {
 				if err != nil || toks.RefreshToken != rt {
 					t.Fatalf("refresh = %v; refresh token kept: %t", err, err == nil && toks.RefreshToken == rt)
 				}
@@ -115,7 +115,7 @@ func TestRefreshErrors(t *testing.T) {
 					b["id_token"], _ = idp.MintIDToken("alice@example.com", func(m map[string]any) { m["exp"] = testNow().Add(-time.Second).Unix() })
 				}}}
 			},
-			check: func(t *testing.T, _ *store.Tokens, err error, _ string) {
+			check: func(t *testing.T, _ *cred.Tokens, err error, _ string) {
 				if err == nil || !strings.Contains(err.Error(), "token is expired") {
 					t.Fatalf("err = %v, want an expired id token error", err)
 				}
@@ -126,7 +126,7 @@ func TestRefreshErrors(t *testing.T) {
 			setup: func(_ *idpemu.IdP, c *Client, _ *string) {
 				c.Issuer = fmt.Sprintf("http://127.0.0.1:%d", closedPort)
 			},
-			check: func(t *testing.T, _ *store.Tokens, err error, _ string) {
+			check: func(t *testing.T, _ *cred.Tokens, err error, _ string) {
 				var de *DiscoveryError
 				if !errors.As(err, &de) {
 					t.Fatalf("err = %v, want *DiscoveryError", err)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/tip-cli/tip-cli/internal/config"
+	"github.com/tip-cli/tip-cli/internal/cred"
 	"github.com/tip-cli/tip-cli/internal/credproc"
 	"github.com/tip-cli/tip-cli/internal/s3ag"
 	"github.com/tip-cli/tip-cli/internal/scope"
@@ -35,7 +36,7 @@ func serve(ctx context.Context, d *Deps) (code int, served bool) {
 	}
 	policy := credproc.DefaultPolicy()
 	now := d.Now()
-	var creds *store.Credentials
+	var creds *cred.Credentials
 	var extra credproc.Extra
 	switch r.kind {
 	case kindIAM:

@@ -9,13 +9,14 @@ import (
 	"time"
 
 	"github.com/tip-cli/tip-cli/internal/config"
+	"github.com/tip-cli/tip-cli/internal/cred"
 	"github.com/tip-cli/tip-cli/internal/credproc"
 	"github.com/tip-cli/tip-cli/internal/store"
 )
 
 // warmHome writes a valid default profile and a fresh session into a file
 // store in a new config directory.
-func warmHome(t *testing.T, now time.Time) (string, *store.Credentials) {
+func warmHome(t *testing.T, now time.Time) (string, *cred.Credentials) {
 	t.Helper()
 	dir := t.TempDir()
 	cfg := &config.File{Profiles: map[string]*config.Profile{config.DefaultProfile: {
@@ -26,7 +27,7 @@ func warmHome(t *testing.T, now time.Time) (string, *store.Credentials) {
 	if err := config.Save(dir, cfg); err != nil {
 		t.Fatal(err)
 	}
-	c := &store.Credentials{AccessKeyID: "ASIA", SecretAccessKey: "s", SessionToken: "t", Expiration: now.Add(time.Hour).UTC(), MintedAt: now, AccountID: "123456789012"}
+	c := &cred.Credentials{AccessKeyID: "ASIA", SecretAccessKey: "s", SessionToken: "t", Expiration: now.Add(time.Hour).UTC(), MintedAt: now, AccountID: "123456789012"}
 	b := &store.Bundle{}
 	b.SetSession("", c)
 	if err := store.NewFileStore(dir).Put(context.Background(), config.DefaultProfile, b); err != nil {

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/tip-cli/tip-cli/internal/store"
+	"github.com/tip-cli/tip-cli/internal/cred"
 )
 
 // Duration limits GetDataAccess accepts, in seconds; 0 asks for the
@@ -97,13 +97,13 @@ func validateAccountID(id string) error {
 // "not expired" suffices). For Minimal privilege the credentials only
 // cover the target originally requested, so that target must also cover
 // req.Target (or equal it). Among several, the most specific scope wins.
-func Lookup(grants []*store.Grant, req Request, now time.Time, fresh func(*store.Credentials) bool) *store.Grant {
+func Lookup(grants []*cred.Grant, req Request, now time.Time, fresh func(*cred.Credentials) bool) *cred.Grant {
 	req, err := req.canonical()
 	if err != nil {
 		return nil
 	}
 	target := req.Target.String()
-	var best *store.Grant
+	var best *cred.Grant
 	bestRank := -1
 	for _, g := range grants {
 		if !serves(g, req, target) || !usable(g.Credentials, now, fresh) {
@@ -124,7 +124,7 @@ func Lookup(grants []*store.Grant, req Request, now time.Time, fresh func(*store
 }
 
 // serves reports whether grant g's scope and attributes match req.
-func serves(g *store.Grant, req Request, target string) bool {
+func serves(g *cred.Grant, req Request, target string) bool {
 	if g == nil || g.Credentials == nil {
 		return false
 	}
@@ -145,7 +145,7 @@ func serves(g *store.Grant, req Request, target string) bool {
 }
 
 // usable reports whether c is unexpired at now and fresh per policy.
-func usable(c *store.Credentials, now time.Time, fresh func(*store.Credentials) bool) bool {
+func usable(c *cred.Credentials, now time.Time, fresh func(*cred.Credentials) bool) bool {
 	if !now.Before(c.Expiration) {
 		return false
 	}
@@ -154,7 +154,7 @@ func usable(c *store.Credentials, now time.Time, fresh func(*store.Credentials) 
 
 // better breaks ties between equally specific grants: the exact permission
 // first, then the later expiry.
-func better(g, cur *store.Grant, want Permission) bool {
+func better(g, cur *cred.Grant, want Permission) bool {
 	if cur == nil {
 		return true
 	}
@@ -170,8 +170,8 @@ func better(g, cur *store.Grant, want Permission) bool {
 // requested target, since those credentials cover only it), and dropping
 // entries without credentials or expired more than StaleAfter before now.
 // The input slice is not modified.
-func Upsert(grants []*store.Grant, g *store.Grant, now time.Time) []*store.Grant {
-	out := make([]*store.Grant, 0, len(grants)+1)
+func Upsert(grants []*cred.Grant, g *cred.Grant, now time.Time) []*cred.Grant {
+	out := make([]*cred.Grant, 0, len(grants)+1)
 	for _, old := range grants {
 		if old == nil || old.Credentials == nil || sameKey(old, g) {
 			continue
@@ -188,7 +188,7 @@ func Upsert(grants []*store.Grant, g *store.Grant, now time.Time) []*store.Grant
 }
 
 // sameKey reports whether a and b occupy the same cache slot.
-func sameKey(a, b *store.Grant) bool {
+func sameKey(a, b *cred.Grant) bool {
 	if b == nil {
 		return false
 	}

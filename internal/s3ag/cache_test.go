@@ -5,17 +5,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tip-cli/tip-cli/internal/store"
+	"github.com/tip-cli/tip-cli/internal/cred"
 )
 
 var testNow = time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
 
 const testAccount = "123456789012"
 
-func grant(target, perm, priv, requested string, expiresIn time.Duration) *store.Grant {
-	return &store.Grant{
+func grant(target, perm, priv, requested string, expiresIn time.Duration) *cred.Grant {
+	return &cred.Grant{
 		Target: target, Permission: perm, Privilege: priv, Requested: requested,
-		Credentials: &store.Credentials{
+		Credentials: &cred.Credentials{
 			AccessKeyID: "AK-" + target + "-" + perm, Expiration: testNow.Add(expiresIn), AccountID: testAccount,
 		},
 	}
@@ -31,7 +31,7 @@ func mustURI(t *testing.T, s string) URI {
 }
 
 // fifteenMinutes is an expiry policy like credential_process callers use.
-func fifteenMinutes(c *store.Credentials) bool { return c.Expiration.Sub(testNow) >= 15*time.Minute }
+func fifteenMinutes(c *cred.Credentials) bool { return c.Expiration.Sub(testNow) >= 15*time.Minute }
 
 func TestLookup(t *testing.T) {
 	bucketRW := grant("s3://b1b/*", "READWRITE", "Default", "s3://b1b/x", time.Hour)
@@ -46,13 +46,13 @@ func TestLookup(t *testing.T) {
 	minimalBucket := grant("s3://b3b/*", "READ", "Minimal", "s3://b3b", time.Hour)
 	otherAcct := grant("s3://b4b/*", "READ", "Default", "s3://b4b/x", time.Hour)
 	otherAcct.Credentials.AccountID = "999999999999"
-	all := []*store.Grant{nil, {Target: "s3://b1b/*", Permission: "READ"}, bucketRW, aliceR, aliceDeepW, bobStale,
+	all := []*cred.Grant{nil, {Target: "s3://b1b/*", Permission: "READ"}, bucketRW, aliceR, aliceDeepW, bobStale,
 		carolGone, obj, objTyped, minimal, minimalBucket, otherAcct}
 
 	tests := []struct {
 		name, target, perm, priv, targetType, account string
-		fresh                                         func(*store.Credentials) bool
-		want                                          *store.Grant
+		fresh                                         func(*cred.Credentials) bool
+		want                                          *cred.Grant
 	}{
 		{name: "most specific prefix", target: "s3://b1b/alice/x", perm: "READ", want: aliceR},
 		{name: "lower-case permission", target: "s3://b1b/alice/x", perm: "read", want: aliceR},
@@ -69,7 +69,7 @@ func TestLookup(t *testing.T) {
 		{name: "stale per policy", target: "s3://b1b/bob/x", perm: "READ", fresh: fifteenMinutes, want: bucketRW},
 		{name: "stale allowed without policy", target: "s3://b1b/bob/x", perm: "READ", want: bobStale},
 		{name: "expired never served", target: "s3://b1b/carol/x", perm: "WRITE", want: bucketRW},
-		{name: "policy rejects all", target: "s3://b1b/x", perm: "READ", fresh: func(*store.Credentials) bool { return false }},
+		{name: "policy rejects all", target: "s3://b1b/x", perm: "READ", fresh: func(*cred.Credentials) bool { return false }},
 		{name: "privilege must match", target: "s3://b1b/alice/x", perm: "READ", priv: "Minimal"},
 		{name: "explicit Default", target: "s3://b1b/alice/x", perm: "READ", priv: "default", want: aliceR},
 		{name: "minimal inside requested", target: "s3://b2b/team/x", perm: "READ", priv: "Minimal", want: minimal},
@@ -98,11 +98,11 @@ func TestLookupTieBreak(t *testing.T) {
 	r1 := grant("s3://b1b/p/*", "READ", "Default", "", time.Hour)
 	r2 := grant("s3://b1b/p/*", "READ", "Default", "", 3*time.Hour)
 	req := Request{Target: mustURI(t, "s3://b1b/p/x"), Permission: PermissionRead}
-	if got := Lookup([]*store.Grant{rw, r1, r2}, req, testNow, nil); got != r2 {
+	if got := Lookup([]*cred.Grant{rw, r1, r2}, req, testNow, nil); got != r2 {
 		t.Errorf("Lookup = %+v, want exact permission with later expiry", got)
 	}
 	req.Permission = PermissionWrite
-	if got := Lookup([]*store.Grant{r1, rw, r2}, req, testNow, nil); got != rw {
+	if got := Lookup([]*cred.Grant{r1, rw, r2}, req, testNow, nil); got != rw {
 		t.Errorf("Lookup = %+v, want READWRITE grant", got)
 	}
 }
@@ -114,12 +114,12 @@ func TestUpsert(t *testing.T) {
 	aMin2 := grant("s3://b1b/a/*", "READ", "Minimal", "s3://b1b/a/2", time.Hour)
 	expiredRecently := grant("s3://b1b/r/*", "READ", "Default", "", -23*time.Hour)
 	expiredLongAgo := grant("s3://b1b/old/*", "READ", "Default", "", -25*time.Hour)
-	in := []*store.Grant{nil, a, aWrite, aMin, aMin2, expiredRecently, expiredLongAgo, {Target: "s3://b1b/nocreds/*"}}
-	orig := append([]*store.Grant(nil), in...)
+	in := []*cred.Grant{nil, a, aWrite, aMin, aMin2, expiredRecently, expiredLongAgo, {Target: "s3://b1b/nocreds/*"}}
+	orig := append([]*cred.Grant(nil), in...)
 
 	newA := grant("s3://b1b/a/*", "READ", "Default", "s3://b1b/a/other", 2*time.Hour)
 	got := Upsert(in, newA, testNow)
-	want := []*store.Grant{aWrite, aMin, aMin2, expiredRecently, newA}
+	want := []*cred.Grant{aWrite, aMin, aMin2, expiredRecently, newA}
 	if !sameGrants(got, want) {
 		t.Errorf("Upsert Default = %v, want %v", keys(got), keys(want))
 	}
@@ -131,7 +131,7 @@ func TestUpsert(t *testing.T) {
 
 	newMin := grant("s3://b1b/a/*", "READ", "Minimal", "s3://b1b/a/2", 2*time.Hour)
 	got = Upsert(got, newMin, testNow)
-	want = []*store.Grant{aWrite, aMin, expiredRecently, newA, newMin}
+	want = []*cred.Grant{aWrite, aMin, expiredRecently, newA, newMin}
 	if !sameGrants(got, want) {
 		t.Errorf("Upsert Minimal = %v, want %v", keys(got), keys(want))
 	}
@@ -140,7 +140,7 @@ func TestUpsert(t *testing.T) {
 	}
 }
 
-func sameGrants(a, b []*store.Grant) bool {
+func sameGrants(a, b []*cred.Grant) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -152,7 +152,7 @@ func sameGrants(a, b []*store.Grant) bool {
 	return true
 }
 
-func keys(gs []*store.Grant) string {
+func keys(gs []*cred.Grant) string {
 	var s []string
 	for _, g := range gs {
 		s = append(s, g.Target+"|"+g.Permission+"|"+g.Privilege+"|"+g.Requested)

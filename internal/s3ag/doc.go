@@ -6,6 +6,6 @@
 // network call, implements the grant-scope semantics of S3 Access Grants
 // (s3://bucket/*, s3://bucket/prefix/*, s3://bucket/prefix*, one object;
 // only a trailing "*" is a wildcard), and looks grants up in, and stores
-// them into, the store.Grant cache. It never prints and knows nothing of
-// the command layer.
+// them into, the cached grants (cred.Grant, kept in the store bundle). It
+// never prints and knows nothing of the command layer.
 package s3ag

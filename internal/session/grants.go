@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/tip-cli/tip-cli/internal/cred"
 	"github.com/tip-cli/tip-cli/internal/exchange"
 	"github.com/tip-cli/tip-cli/internal/s3ag"
 	"github.com/tip-cli/tip-cli/internal/store"
@@ -14,7 +15,7 @@ import (
 // GrantFetcher calls S3 Access Grants GetDataAccess signed by the
 // identity-enhanced session sess (the s3ag client, wired by cmdutil).
 type GrantFetcher interface {
-	GetDataAccess(ctx context.Context, sess *store.Credentials, req s3ag.Request) (*store.Grant, error)
+	GetDataAccess(ctx context.Context, sess *cred.Credentials, req s3ag.Request) (*cred.Grant, error)
 }
 
 // GrantSource is how a Manager reaches S3 Access Grants.
@@ -37,7 +38,7 @@ var ErrNoGrantAccount = errors.New("cannot tell the S3 Access Grants account: pa
 // (another process may have fetched it while we waited), the unscoped
 // identity-enhanced session refreshed if due, GetDataAccess called once and
 // the grant cached. force skips both cache reads.
-func (m *Manager) Grant(ctx context.Context, req s3ag.Request, force bool) (*store.Grant, error) {
+func (m *Manager) Grant(ctx context.Context, req s3ag.Request, force bool) (*cred.Grant, error) {
 	if !force {
 		// The warm path: the served part only, never the IdP tokens.
 		served, err := m.Store.GetServed(ctx, m.Profile)
@@ -49,7 +50,7 @@ func (m *Manager) Grant(ctx context.Context, req s3ag.Request, force bool) (*sto
 			return g, nil
 		}
 	}
-	var out *store.Grant
+	var out *cred.Grant
 	err := m.locked(ctx, func(b *store.Bundle) (bool, error) {
 		if g := m.lookupGrant(b.ServedPart(), req); g != nil && !force {
 			m.log().Debug("another process fetched the grant while we waited for the lock", "profile", m.Profile)
@@ -73,7 +74,7 @@ func (m *Manager) Grant(ctx context.Context, req s3ag.Request, force bool) (*sto
 
 // lockedSession returns the fresh unscoped session from b, running the
 // chain into b when due; refreshed reports whether b changed.
-func (m *Manager) lockedSession(ctx context.Context, b *store.Bundle) (*store.Credentials, bool, error) {
+func (m *Manager) lockedSession(ctx context.Context, b *store.Bundle) (*cred.Credentials, bool, error) {
 	if c := warm.Session(b.ServedPart(), exchange.Scope{}.Key(), m.Policy, m.now()); c != nil {
 		return c, false, nil
 	}
@@ -83,7 +84,7 @@ func (m *Manager) lockedSession(ctx context.Context, b *store.Bundle) (*store.Cr
 
 // fetchGrant calls GetDataAccess for req signed by sess. The account comes
 // from the request, else the session's assumed-role ARN, else the profile.
-func (m *Manager) fetchGrant(ctx context.Context, sess *store.Credentials, req s3ag.Request) (*store.Grant, error) {
+func (m *Manager) fetchGrant(ctx context.Context, sess *cred.Credentials, req s3ag.Request) (*cred.Grant, error) {
 	switch {
 	case req.AccountID != "":
 	case sess.AccountID != "":
@@ -114,7 +115,7 @@ func (m *Manager) fetchGrant(ctx context.Context, sess *store.Credentials, req s
 // lookupGrant returns the cached grant serving req that is fresh per the
 // manager's expiry policy, or nil. The decision is warm.Grant, which the
 // lean credential_process binary makes too.
-func (m *Manager) lookupGrant(s *store.Served, req s3ag.Request) *store.Grant {
+func (m *Manager) lookupGrant(s *store.Served, req s3ag.Request) *cred.Grant {
 	return warm.Grant(s, req, m.Policy, m.now())
 }
 

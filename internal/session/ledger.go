@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/tip-cli/tip-cli/internal/cred"
 	"github.com/tip-cli/tip-cli/internal/store"
 )
 
@@ -46,7 +47,7 @@ func (e *AssertionReusedError) Error() string {
 // presented once. When the IdP returned a token already presented, it
 // saves b (a refresh rotated the refresh token), waits until the IdP can
 // mint a different one and refreshes again, a bounded number of times.
-func (m *Manager) reserve(ctx context.Context, b *store.Bundle, t *store.Tokens) (*store.Tokens, error) {
+func (m *Manager) reserve(ctx context.Context, b *store.Bundle, t *cred.Tokens) (*cred.Tokens, error) {
 	for attempt := 1; ; attempt++ {
 		now := m.now()
 		seen := b.PresentedEntry(t.IDToken, now)

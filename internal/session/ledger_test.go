@@ -10,11 +10,11 @@ import (
 
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
 	"github.com/tip-cli/tip-cli/internal/config"
+	"github.com/tip-cli/tip-cli/internal/cred"
 	"github.com/tip-cli/tip-cli/internal/exchange"
 	"github.com/tip-cli/tip-cli/internal/sandbox"
 	"github.com/tip-cli/tip-cli/internal/sandbox/awsemu"
 	"github.com/tip-cli/tip-cli/internal/session"
-	"github.com/tip-cli/tip-cli/internal/store"
 	"github.com/tip-cli/tip-cli/internal/testclock"
 	"github.com/tip-cli/tip-cli/internal/testkit"
 )
@@ -137,7 +137,7 @@ var errDied = errors.New("process died after CreateTokenWithIAM")
 // fails as a process killed before saving would: nothing is stored.
 type diesAfterExchange struct{ ex session.Exchanger }
 
-func (d diesAfterExchange) Exchange(ctx context.Context, idToken string, scope exchange.Scope) (*store.Credentials, error) {
+func (d diesAfterExchange) Exchange(ctx context.Context, idToken string, scope exchange.Scope) (*cred.Credentials, error) {
 	if _, err := d.ex.Exchange(ctx, idToken, scope); err != nil {
 		return nil, err
 	}

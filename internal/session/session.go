@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/tip-cli/tip-cli/internal/cred"
 	"github.com/tip-cli/tip-cli/internal/credproc"
 	"github.com/tip-cli/tip-cli/internal/exchange"
 	"github.com/tip-cli/tip-cli/internal/store"
@@ -21,12 +22,12 @@ import (
 
 // Refresher refreshes IdP tokens (idp.Client).
 type Refresher interface {
-	Refresh(ctx context.Context, refreshToken string) (*store.Tokens, error)
+	Refresh(ctx context.Context, refreshToken string) (*cred.Tokens, error)
 }
 
 // Exchanger runs the AWS chain (exchange.Chain).
 type Exchanger interface {
-	Exchange(ctx context.Context, idToken string, scope exchange.Scope) (*store.Credentials, error)
+	Exchange(ctx context.Context, idToken string, scope exchange.Scope) (*cred.Credentials, error)
 }
 
 // Manager serves one profile's credentials.
@@ -48,7 +49,7 @@ type Manager struct {
 	Exchanger func(ctx context.Context) (Exchanger, error)
 	// SignIn runs an interactive sign-in; nil means non-interactive, and a
 	// needed sign-in fails with *LoginRequiredError.
-	SignIn func(ctx context.Context) (*store.Tokens, error)
+	SignIn func(ctx context.Context) (*cred.Tokens, error)
 	// RefreshRejected reports whether err means the refresh token is dead
 	// (the IdP said invalid_grant): the user must sign in again.
 	RefreshRejected func(err error) bool
@@ -88,7 +89,7 @@ func (e *LoginRequiredError) command() string {
 
 // Credentials returns identity-enhanced credentials for scope, from the
 // cache when fresh unless force is set.
-func (m *Manager) Credentials(ctx context.Context, scope exchange.Scope, force bool) (*store.Credentials, error) {
+func (m *Manager) Credentials(ctx context.Context, scope exchange.Scope, force bool) (*cred.Credentials, error) {
 	key := scope.Key()
 	if !force {
 		// The warm path: the served part only, never the IdP tokens.
@@ -102,7 +103,7 @@ func (m *Manager) Credentials(ctx context.Context, scope exchange.Scope, force b
 		}
 	}
 	m.log().Debug("cached credentials missing or due for refresh", "profile", m.Profile, "scope", key, "force", force)
-	var out *store.Credentials
+	var out *cred.Credentials
 	err := m.locked(ctx, func(b *store.Bundle) (bool, error) {
 		if c := warm.Session(b.ServedPart(), key, m.Policy, m.now()); !force && c != nil {
 			m.log().Debug("another process refreshed while we waited for the lock", "profile", m.Profile)
@@ -119,12 +120,12 @@ func (m *Manager) Credentials(ctx context.Context, scope exchange.Scope, force b
 // SignInAndExchange always signs in interactively, then runs the chain for
 // the unscoped session so the next credential_process call is warm. The
 // tokens are saved even when the exchange fails.
-func (m *Manager) SignInAndExchange(ctx context.Context) (*store.Tokens, *store.Credentials, error) {
+func (m *Manager) SignInAndExchange(ctx context.Context) (*cred.Tokens, *cred.Credentials, error) {
 	if m.SignIn == nil {
 		return nil, nil, &LoginRequiredError{Profile: m.Profile}
 	}
-	var tokens *store.Tokens
-	var creds *store.Credentials
+	var tokens *cred.Tokens
+	var creds *cred.Credentials
 	err := m.locked(ctx, func(b *store.Bundle) (bool, error) {
 		t, err := m.SignIn(ctx)
 		if err != nil {
@@ -151,8 +152,8 @@ func (m *Manager) SignInAndExchange(ctx context.Context) (*store.Tokens, *store.
 // assertion and is recorded in the ledger as presented, so callers may run
 // one exchange with it (console --role-arn, diag's live check) and no
 // other path will present it again.
-func (m *Manager) RefreshTokens(ctx context.Context) (*store.Tokens, error) {
-	var out *store.Tokens
+func (m *Manager) RefreshTokens(ctx context.Context) (*cred.Tokens, error) {
+	var out *cred.Tokens
 	err := m.locked(ctx, func(b *store.Bundle) (bool, error) {
 		t, err := m.freshIDToken(ctx, b)
 		out = t
@@ -186,7 +187,7 @@ func (m *Manager) locked(ctx context.Context, fn func(b *store.Bundle) (bool, er
 }
 
 // exchange gets a fresh ID token (refresh, or sign in) and runs the chain.
-func (m *Manager) exchange(ctx context.Context, b *store.Bundle, scope exchange.Scope) (*store.Credentials, error) {
+func (m *Manager) exchange(ctx context.Context, b *store.Bundle, scope exchange.Scope) (*cred.Credentials, error) {
 	t, err := m.freshIDToken(ctx, b)
 	if err != nil {
 		return nil, err
@@ -197,7 +198,7 @@ func (m *Manager) exchange(ctx context.Context, b *store.Bundle, scope exchange.
 // exchangeWith presents idToken, which reserve must have recorded in b's
 // ledger and saved (so a crash after CreateTokenWithIAM cannot lead to a
 // second presentation).
-func (m *Manager) exchangeWith(ctx context.Context, b *store.Bundle, idToken string, scope exchange.Scope) (*store.Credentials, error) {
+func (m *Manager) exchangeWith(ctx context.Context, b *store.Bundle, idToken string, scope exchange.Scope) (*cred.Credentials, error) {
 	if b.PresentedEntry(idToken, m.now()) == nil {
 		return nil, errors.New("internal error: an ID token not recorded in the assertion ledger was about to be presented")
 	}
@@ -217,7 +218,7 @@ func (m *Manager) exchangeWith(ctx context.Context, b *store.Bundle, idToken str
 // freshIDToken returns an ID token never yet presented as an assertion
 // (Identity Center accepts each once), refreshed or from a new sign-in, and
 // already recorded in the ledger and saved (see reserve).
-func (m *Manager) freshIDToken(ctx context.Context, b *store.Bundle) (*store.Tokens, error) {
+func (m *Manager) freshIDToken(ctx context.Context, b *store.Bundle) (*cred.Tokens, error) {
 	t, err := m.newTokens(ctx, b)
 	if err != nil {
 		return nil, err
@@ -229,7 +230,7 @@ func (m *Manager) freshIDToken(ctx context.Context, b *store.Bundle) (*store.Tok
 // refresh token and sign-in is allowed, and puts them into b. The caller
 // saves b at once (reserve does): a rotated refresh token replaces a dead
 // one, and presenting the old one again may revoke the whole grant.
-func (m *Manager) newTokens(ctx context.Context, b *store.Bundle) (*store.Tokens, error) {
+func (m *Manager) newTokens(ctx context.Context, b *store.Bundle) (*cred.Tokens, error) {
 	if b.IdP != nil && b.IdP.RefreshToken != "" {
 		t, err := m.refresh(ctx, b.IdP.RefreshToken)
 		if err == nil {
@@ -257,7 +258,7 @@ func (m *Manager) newTokens(ctx context.Context, b *store.Bundle) (*store.Tokens
 	return t, nil
 }
 
-func (m *Manager) refresh(ctx context.Context, rt string) (*store.Tokens, error) {
+func (m *Manager) refresh(ctx context.Context, rt string) (*cred.Tokens, error) {
 	idp, err := m.IdP(ctx)
 	if err != nil {
 		return nil, err

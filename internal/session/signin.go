@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/tip-cli/tip-cli/internal/cred"
 	"github.com/tip-cli/tip-cli/internal/store"
 )
 
@@ -70,7 +71,7 @@ func (m *Manager) save(ctx context.Context, b *store.Bundle) error {
 // and grant: the profile's own, and those of the other profiles on a
 // shared sign-in (cleared at once; they are written only under the
 // sign-in lock the caller holds).
-func (m *Manager) signedIn(ctx context.Context, b *store.Bundle, t *store.Tokens) error {
+func (m *Manager) signedIn(ctx context.Context, b *store.Bundle, t *cred.Tokens) error {
 	b.IdP, b.Sessions, b.Grants = t, nil, nil
 	var errs []error
 	for _, p := range m.SharedWith {

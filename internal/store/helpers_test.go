@@ -9,6 +9,7 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
+	"github.com/tip-cli/tip-cli/internal/cred"
 	"github.com/tip-cli/tip-cli/internal/store/storetest"
 )
 
@@ -94,18 +95,18 @@ var testTime = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 // different bundles differ, and a non-ASCII email.
 func sampleBundle(tag string) *Bundle {
 	b := &Bundle{
-		IdP: &Tokens{
+		IdP: &cred.Tokens{
 			IDToken: "eyJ.id." + tag, AccessToken: "at-" + tag, RefreshToken: "rt-" + tag,
 			Expiry: testTime.Add(time.Hour), Subject: "sub-" + tag, Email: "jörg+" + tag + "@exämple.com 🔑",
 			IssuedAt: testTime,
 		},
-		Grants: []*Grant{{
+		Grants: []*cred.Grant{{
 			Target: "s3://bucket/prefix/*", Permission: "READ", Privilege: "Default",
-			Credentials: &Credentials{AccessKeyID: "ASIAGRANT", SecretAccessKey: "gs-" + tag,
+			Credentials: &cred.Credentials{AccessKeyID: "ASIAGRANT", SecretAccessKey: "gs-" + tag,
 				SessionToken: "gt-" + tag, Expiration: testTime.Add(time.Hour), MintedAt: testTime},
 		}},
 	}
-	b.SetSession("", &Credentials{AccessKeyID: "ASIA" + tag, SecretAccessKey: "sk-" + tag,
+	b.SetSession("", &cred.Credentials{AccessKeyID: "ASIA" + tag, SecretAccessKey: "sk-" + tag,
 		SessionToken: "st-" + tag, Expiration: testTime.Add(time.Hour), AccountID: "123456789012",
 		AssumedRoleARN: "arn:aws:sts::123456789012:assumed-role/R/tip-x", Identity: "u-1", MintedAt: testTime})
 	return b

@@ -11,7 +11,8 @@ package store
 
 import (
 	"context"
-	"time"
+
+	"github.com/tip-cli/tip-cli/internal/cred"
 )
 
 // Store persists one Bundle per profile.
@@ -38,64 +39,20 @@ type Store interface {
 // field is kept away from the warm path unless it is added to Served.
 type Bundle struct {
 	// IdP holds the tokens from the IdP sign-in.
-	IdP *Tokens `json:"idp,omitempty"`
+	IdP *cred.Tokens `json:"idp,omitempty"`
 	// Sessions are identity-enhanced credentials keyed by session scope:
 	// "" for the unscoped session, otherwise a digest of the session
 	// policies (#7), so each scope is cached apart.
-	Sessions map[string]*Credentials `json:"sessions,omitempty"`
+	Sessions map[string]*cred.Credentials `json:"sessions,omitempty"`
 	// Grants are S3 Access Grants credentials (#4).
-	Grants []*Grant `json:"grants,omitempty"`
+	Grants []*cred.Grant `json:"grants,omitempty"`
 	// Presented is the assertion ledger: digests of the ID tokens already
 	// presented to CreateTokenWithIAM (see ledger.go).
 	Presented []Presented `json:"presented,omitempty"`
 }
 
-// Tokens are the IdP's OAuth 2.0 / OIDC tokens.
-type Tokens struct {
-	IDToken      string `json:"id_token"`
-	AccessToken  string `json:"access_token,omitempty"`
-	RefreshToken string `json:"refresh_token,omitempty"`
-	// Expiry is the ID token's exp claim.
-	Expiry time.Time `json:"expiry"`
-	// Subject and Email are display data from the verified ID token.
-	Subject string `json:"sub,omitempty"`
-	Email   string `json:"email,omitempty"`
-	// IssuedAt is when tip-cli received the tokens (local clock).
-	IssuedAt time.Time `json:"issued_at"`
-}
-
-// Credentials are temporary AWS credentials.
-type Credentials struct {
-	AccessKeyID     string    `json:"access_key_id"`
-	SecretAccessKey string    `json:"secret_access_key"`
-	SessionToken    string    `json:"session_token"`
-	Expiration      time.Time `json:"expiration"`
-	// AccountID comes from the assumed-role ARN.
-	AccountID string `json:"account_id,omitempty"`
-	// RoleARN is the assumed-role ARN (arn:aws:sts::ACCT:assumed-role/R/S).
-	AssumedRoleARN string `json:"assumed_role_arn,omitempty"`
-	// Identity is the Identity Center user id the session carries.
-	Identity string `json:"identity,omitempty"`
-	// MintedAt is when tip-cli obtained the credentials (local clock); the
-	// expiry policy always serves just-minted credentials.
-	MintedAt time.Time `json:"minted_at"`
-}
-
-// Grant is one set of S3 Access Grants credentials and the scope it covers.
-type Grant struct {
-	// Target is the MatchedGrantTarget (e.g. s3://bucket/prefix/*).
-	Target     string `json:"target"`
-	Permission string `json:"permission"`
-	Privilege  string `json:"privilege"`
-	TargetType string `json:"target_type,omitempty"`
-	// Requested is the S3 URI asked for when Privilege is Minimal (the
-	// credentials then cover only that target).
-	Requested   string       `json:"requested,omitempty"`
-	Credentials *Credentials `json:"credentials"`
-}
-
 // Session returns the cached credentials for scope, or nil.
-func (b *Bundle) Session(scope string) *Credentials {
+func (b *Bundle) Session(scope string) *cred.Credentials {
 	if b == nil || b.Sessions == nil {
 		return nil
 	}
@@ -103,9 +60,9 @@ func (b *Bundle) Session(scope string) *Credentials {
 }
 
 // SetSession stores credentials for scope.
-func (b *Bundle) SetSession(scope string, c *Credentials) {
+func (b *Bundle) SetSession(scope string, c *cred.Credentials) {
 	if b.Sessions == nil {
-		b.Sessions = map[string]*Credentials{}
+		b.Sessions = map[string]*cred.Credentials{}
 	}
 	b.Sessions[scope] = c
 }
@@ -113,12 +70,12 @@ func (b *Bundle) SetSession(scope string, c *Credentials) {
 // Served is the part of a bundle the warm path serves: identity-enhanced
 // sessions and S3 Access Grants credentials, never an IdP token.
 type Served struct {
-	Sessions map[string]*Credentials `json:"sessions,omitempty"`
-	Grants   []*Grant                `json:"grants,omitempty"`
+	Sessions map[string]*cred.Credentials `json:"sessions,omitempty"`
+	Grants   []*cred.Grant                `json:"grants,omitempty"`
 }
 
 // Session returns the cached credentials for scope, or nil.
-func (s *Served) Session(scope string) *Credentials {
+func (s *Served) Session(scope string) *cred.Credentials {
 	if s == nil || s.Sessions == nil {
 		return nil
 	}

@@ -9,6 +9,7 @@ package warm
 import (
 	"time"
 
+	"github.com/tip-cli/tip-cli/internal/cred"
 	"github.com/tip-cli/tip-cli/internal/credproc"
 	"github.com/tip-cli/tip-cli/internal/s3ag"
 	"github.com/tip-cli/tip-cli/internal/store"
@@ -22,7 +23,7 @@ const Floor = time.Minute
 // key when policy still serves them at now, else nil. s is the served part
 // of a bundle (Store.GetServed, or Bundle.ServedPart under the lock) and
 // may be nil.
-func Session(s *store.Served, key string, policy credproc.Policy, now time.Time) *store.Credentials {
+func Session(s *store.Served, key string, policy credproc.Policy, now time.Time) *cred.Credentials {
 	if c := s.Session(key); policy.FreshCredentials(now, c) {
 		return c
 	}
@@ -30,14 +31,14 @@ func Session(s *store.Served, key string, policy credproc.Policy, now time.Time)
 }
 
 // TooSoon reports whether c expires within Floor of now.
-func TooSoon(c *store.Credentials, now time.Time) bool {
+func TooSoon(c *cred.Credentials, now time.Time) bool {
 	return c.Expiration.Before(now.Add(Floor))
 }
 
 // Printable returns the cached session for key that get-iam-credentials
 // would print at now without any network call: fresh per policy and not
 // TooSoon. nil means the full command must run.
-func Printable(s *store.Served, key string, policy credproc.Policy, now time.Time) *store.Credentials {
+func Printable(s *store.Served, key string, policy credproc.Policy, now time.Time) *cred.Credentials {
 	c := Session(s, key, policy, now)
 	if c == nil || TooSoon(c, now) {
 		return nil
@@ -47,9 +48,9 @@ func Printable(s *store.Served, key string, policy credproc.Policy, now time.Tim
 
 // Grant returns the cached S3 Access Grants credentials that serve req at
 // now (see s3ag.Lookup), fresh per policy, or nil (s may be nil).
-func Grant(s *store.Served, req s3ag.Request, policy credproc.Policy, now time.Time) *store.Grant {
+func Grant(s *store.Served, req s3ag.Request, policy credproc.Policy, now time.Time) *cred.Grant {
 	if s == nil {
 		return nil
 	}
-	return s3ag.Lookup(s.Grants, req, now, func(c *store.Credentials) bool { return policy.FreshCredentials(now, c) })
+	return s3ag.Lookup(s.Grants, req, now, func(c *cred.Credentials) bool { return policy.FreshCredentials(now, c) })
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tip-cli/tip-cli/internal/cred"
 	"github.com/tip-cli/tip-cli/internal/credproc"
 	"github.com/tip-cli/tip-cli/internal/s3ag"
 	"github.com/tip-cli/tip-cli/internal/store"
@@ -13,7 +14,7 @@ var t0 = time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
 
 func bundle(exp, minted time.Time) *store.Served {
 	b := &store.Bundle{}
-	b.SetSession("", &store.Credentials{AccessKeyID: "AK", Expiration: exp, MintedAt: minted})
+	b.SetSession("", &cred.Credentials{AccessKeyID: "AK", Expiration: exp, MintedAt: minted})
 	return b.ServedPart()
 }
 
@@ -50,11 +51,11 @@ func TestPrintable(t *testing.T) {
 }
 
 func TestGrant(t *testing.T) {
-	g := &store.Grant{Target: "s3://bkt/p/*", Permission: "READWRITE", Privilege: "Default",
-		Credentials: &store.Credentials{AccessKeyID: "G", Expiration: t0.Add(time.Hour), MintedAt: t0}}
-	stale := &store.Grant{Target: "s3://bkt/*", Permission: "READ", Privilege: "Default",
-		Credentials: &store.Credentials{AccessKeyID: "S", Expiration: t0.Add(10 * time.Minute), MintedAt: t0.Add(-50 * time.Minute)}}
-	b := &store.Served{Grants: []*store.Grant{g, stale}}
+	g := &cred.Grant{Target: "s3://bkt/p/*", Permission: "READWRITE", Privilege: "Default",
+		Credentials: &cred.Credentials{AccessKeyID: "G", Expiration: t0.Add(time.Hour), MintedAt: t0}}
+	stale := &cred.Grant{Target: "s3://bkt/*", Permission: "READ", Privilege: "Default",
+		Credentials: &cred.Credentials{AccessKeyID: "S", Expiration: t0.Add(10 * time.Minute), MintedAt: t0.Add(-50 * time.Minute)}}
+	b := &store.Served{Grants: []*cred.Grant{g, stale}}
 	req := func(uri, perm string) s3ag.Request {
 		r, err := s3ag.ParseRequest(s3ag.Input{Target: uri, Permission: perm})
 		if err != nil {

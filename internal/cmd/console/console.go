@@ -13,8 +13,8 @@ import (
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
 	"github.com/tip-cli/tip-cli/internal/config"
 	"github.com/tip-cli/tip-cli/internal/console"
+	"github.com/tip-cli/tip-cli/internal/cred"
 	"github.com/tip-cli/tip-cli/internal/session"
-	"github.com/tip-cli/tip-cli/internal/store"
 )
 
 // Options are the options of `tip-cli console`.
@@ -86,7 +86,7 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	if opts.RoleARN != "" {
-		h.Use("the role session expires", func(ctx context.Context, m *session.Manager) (*store.Credentials, error) {
+		h.Use("the role session expires", func(ctx context.Context, m *session.Manager) (*cred.Credentials, error) {
 			return plainRole(ctx, opts, h, m)
 		})
 	}
@@ -121,7 +121,7 @@ func run(ctx context.Context, opts *Options) error {
 
 // plainRole assumes --role-arn with the OIDC role session (from a freshly
 // refreshed ID token), scoped like the identity-enhanced session would be.
-func plainRole(ctx context.Context, opts *Options, h *cmdutil.Handout, m *session.Manager) (*store.Credentials, error) {
+func plainRole(ctx context.Context, opts *Options, h *cmdutil.Handout, m *session.Manager) (*cred.Credentials, error) {
 	tokens, err := m.RefreshTokens(ctx)
 	if err != nil {
 		return nil, err

@@ -19,6 +19,7 @@ import (
 
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
 	"github.com/tip-cli/tip-cli/internal/config"
+	"github.com/tip-cli/tip-cli/internal/cred"
 	"github.com/tip-cli/tip-cli/internal/credproc"
 	"github.com/tip-cli/tip-cli/internal/exchange"
 	"github.com/tip-cli/tip-cli/internal/sandbox"
@@ -134,7 +135,7 @@ func sandboxFactory(parent *cmdutil.Factory, env *sandbox.Env, home string) *dem
 	return &demoFactory{Factory: &f, st: st}
 }
 
-func callerIdentity(ctx context.Context, env *sandbox.Env, c *store.Credentials, errOut interface{ Write([]byte) (int, error) }) error {
+func callerIdentity(ctx context.Context, env *sandbox.Env, c *cred.Credentials, errOut interface{ Write([]byte) (int, error) }) error {
 	cfg := env.AWSConfig()
 	client := sts.NewFromConfig(cfg, func(o *sts.Options) {
 		o.Credentials = aws.NewCredentialsCache(aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {

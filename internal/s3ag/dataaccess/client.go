@@ -17,8 +17,8 @@ import (
 	"github.com/aws/smithy-go"
 	smithyendpoints "github.com/aws/smithy-go/endpoints"
 
+	"github.com/tip-cli/tip-cli/internal/cred"
 	"github.com/tip-cli/tip-cli/internal/s3ag"
-	"github.com/tip-cli/tip-cli/internal/store"
 )
 
 // Client calls S3 Control GetDataAccess.
@@ -100,7 +100,7 @@ func (e apiError) Unwrap() error { return e.APIError }
 // GetDataAccess validates req locally, then asks S3 Access Grants for
 // credentials. The returned grant's Target is the MatchedGrantTarget and
 // Requested the requested URI. A 403 AccessDenied becomes *NoGrantError.
-func (c *Client) GetDataAccess(ctx context.Context, req s3ag.Request) (*store.Grant, error) {
+func (c *Client) GetDataAccess(ctx context.Context, req s3ag.Request) (*cred.Grant, error) {
 	req, err := req.Validated()
 	if err != nil {
 		return nil, err
@@ -124,7 +124,7 @@ func (c *Client) GetDataAccess(ctx context.Context, req s3ag.Request) (*store.Gr
 	if err != nil {
 		return nil, fmt.Errorf("get data access for %s: %w", target, err)
 	}
-	return &store.Grant{
+	return &cred.Grant{
 		Target:      aws.ToString(out.MatchedGrantTarget),
 		Permission:  string(req.Permission),
 		Privilege:   string(req.Privilege),
@@ -148,7 +148,7 @@ func mapError(err error, target string, perm s3ag.Permission) error {
 }
 
 // credentials checks a GetDataAccess response and converts its credentials.
-func (c *Client) credentials(out *s3control.GetDataAccessOutput, account string) (*store.Credentials, error) {
+func (c *Client) credentials(out *s3control.GetDataAccessOutput, account string) (*cred.Credentials, error) {
 	if aws.ToString(out.MatchedGrantTarget) == "" {
 		return nil, errors.New("response has no MatchedGrantTarget")
 	}
@@ -161,7 +161,7 @@ func (c *Client) credentials(out *s3control.GetDataAccessOutput, account string)
 	if c.Now != nil {
 		now = c.Now
 	}
-	return &store.Credentials{
+	return &cred.Credentials{
 		AccessKeyID:     *r.AccessKeyId,
 		SecretAccessKey: *r.SecretAccessKey,
 		SessionToken:    *r.SessionToken,

@@ -1,0 +1,55 @@
+// Package cred defines what tip-cli obtains and hands out: the IdP's
+// tokens (idp returns them), temporary AWS credentials (exchange, session,
+// credproc, the credential server) and S3 Access Grants credentials
+// (s3ag). It is a leaf that imports only the standard library, so the
+// lean credential_process binary and the SDK-free core packages (store,
+// credproc, warm, s3ag) can share the types with the packages that link
+// the AWS SDK or oidc. The JSON tags are the store's on-disk format: change
+// none of them without a store migration.
+package cred
+
+import "time"
+
+// Tokens are the IdP's OAuth 2.0 / OIDC tokens.
+type Tokens struct {
+	IDToken      string `json:"id_token"`
+	AccessToken  string `json:"access_token,omitempty"`
+	RefreshToken string `json:"refresh_token,omitempty"`
+	// Expiry is the ID token's exp claim.
+	Expiry time.Time `json:"expiry"`
+	// Subject and Email are display data from the verified ID token.
+	Subject string `json:"sub,omitempty"`
+	Email   string `json:"email,omitempty"`
+	// IssuedAt is when tip-cli received the tokens (local clock).
+	IssuedAt time.Time `json:"issued_at"`
+}
+
+// Credentials are temporary AWS credentials.
+type Credentials struct {
+	AccessKeyID     string    `json:"access_key_id"`
+	SecretAccessKey string    `json:"secret_access_key"`
+	SessionToken    string    `json:"session_token"`
+	Expiration      time.Time `json:"expiration"`
+	// AccountID comes from the assumed-role ARN.
+	AccountID string `json:"account_id,omitempty"`
+	// RoleARN is the assumed-role ARN (arn:aws:sts::ACCT:assumed-role/R/S).
+	AssumedRoleARN string `json:"assumed_role_arn,omitempty"`
+	// Identity is the Identity Center user id the session carries.
+	Identity string `json:"identity,omitempty"`
+	// MintedAt is when tip-cli obtained the credentials (local clock); the
+	// expiry policy always serves just-minted credentials.
+	MintedAt time.Time `json:"minted_at"`
+}
+
+// Grant is one set of S3 Access Grants credentials and the scope it covers.
+type Grant struct {
+	// Target is the MatchedGrantTarget (e.g. s3://bucket/prefix/*).
+	Target     string `json:"target"`
+	Permission string `json:"permission"`
+	Privilege  string `json:"privilege"`
+	TargetType string `json:"target_type,omitempty"`
+	// Requested is the S3 URI asked for when Privilege is Minimal (the
+	// credentials then cover only that target).
+	Requested   string       `json:"requested,omitempty"`
+	Credentials *Credentials `json:"credentials"`
+}
