@@ -184,7 +184,7 @@ func validateEntra(p *Profile) (string, error) {
 	}
 	// Entra's discovery names its issuer by tenant GUID: a domain or
 	// "common" would fail issuer verification at sign-in, so say so now.
-	if !strings.Contains(p.EntraTenantID, "://") && !tenantRE().MatchString(p.EntraTenantID) {
+	if !strings.Contains(p.EntraTenantID, "://") && !isTenantGUID(p.EntraTenantID) {
 		return key, fmt.Errorf("entra_tenant_id %q must be the tenant id (a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47), not a domain", p.EntraTenantID)
 	}
 	return key, nil
@@ -208,7 +208,7 @@ func cognitoIssuer(p *Profile) string {
 func validateCognito(p *Profile) (string, error) {
 	switch {
 	case p.CognitoPoolID != "":
-		if !cognitoPoolRE().MatchString(p.CognitoPoolID) {
+		if !isCognitoPool(p.CognitoPoolID) {
 			return "cognito_user_pool_id", fmt.Errorf("cognito_user_pool_id %q is not a user pool id (REGION_ID, e.g. us-east-1_AbC123)", p.CognitoPoolID)
 		}
 		return "cognito_user_pool_id", nil

@@ -126,10 +126,10 @@ func (p *Profile) Validate() error {
 	if err := ValidateRoleARN(p.IDEnhancedRoleARN); err != nil {
 		return fmt.Errorf("id_enhanced_role_arn: %w", err)
 	}
-	if p.Region != "" && !regionRE().MatchString(p.Region) {
+	if p.Region != "" && !isRegion(p.Region) {
 		return fmt.Errorf("region %q is not an AWS region name", p.Region)
 	}
-	if p.AccountID != "" && !accountRE().MatchString(p.AccountID) {
+	if p.AccountID != "" && !isAccount(p.AccountID) {
 		return fmt.Errorf("account_id %q must be 12 digits", p.AccountID)
 	}
 	if err := ValidateRedirectURI(p.Redirect()); err != nil {

@@ -3,7 +3,6 @@ package config
 import (
 	"fmt"
 	"reflect"
-	"regexp"
 	"sort"
 	"strings"
 )
@@ -20,17 +19,13 @@ import (
 // "sign_in" is its own sign-in, as every profile was before (the Python
 // tool's flat config.json included), so old configs need no migration.
 
-// signInNameRE bounds sign-in names: they appear in store and lock names
-// and in messages.
-var signInNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
-
-// maxSignInName bounds a sign-in name (checked apart from the expression,
-// see validate.go).
+// maxSignInName bounds a sign-in name: names appear in store and lock
+// names and in messages.
 const maxSignInName = 64
 
 // ValidateSignInName checks the name of a shared sign-in.
 func ValidateSignInName(name string) error {
-	if len(name) > maxSignInName || !signInNameRE.MatchString(name) {
+	if len(name) > maxSignInName || !isSignInName(name) {
 		return fmt.Errorf("sign-in name %q: use up to %d letters, digits, '.', '_' or '-', starting with a letter or digit", name, maxSignInName)
 	}
 	return nil

@@ -95,14 +95,19 @@ func Template(o Options) (*cfn.Template, error) {
 	}
 	tbl := named(LogicalTable, "AWS::DynamoDB::Table", table(o.TableName))
 	tbl.Resource.DeletionPolicy, tbl.Resource.UpdateReplacePolicy = "Retain", "Retain"
+	// The access log is the broker's audit trail: deleting or replacing the
+	// stack keeps it (cfn-lint I3011). The function's name is generated, so
+	// a new stack never collides with a retained group.
+	logs := named(LogicalLogGroup, "AWS::Logs::LogGroup", LogGroupProperties{
+		LogGroupName:    cfn.Sub{Sub: "/aws/lambda/${" + LogicalFunction + "}"},
+		RetentionInDays: LogRetentionDays,
+	})
+	logs.Resource.DeletionPolicy, logs.Resource.UpdateReplacePolicy = "Retain", "Retain"
 	d.Resources = cfn.Resources{
 		tbl,
 		named(LogicalBrokerRole, "AWS::IAM::Role", brokerRole(o.AllowedAccountIDs)),
 		named(LogicalFunction, "AWS::Lambda::Function", function(o)),
-		named(LogicalLogGroup, "AWS::Logs::LogGroup", LogGroupProperties{
-			LogGroupName:    cfn.Sub{Sub: "/aws/lambda/${" + LogicalFunction + "}"},
-			RetentionInDays: LogRetentionDays,
-		}),
+		logs,
 		named(LogicalRestAPI, "AWS::ApiGateway::RestApi", restAPI(o.AllowedAccountIDs)),
 		named(LogicalApplicationsResource, "AWS::ApiGateway::Resource", apiResource("applications")),
 		named(LogicalCredentialsResource, "AWS::ApiGateway::Resource", apiResource("credentials")),
