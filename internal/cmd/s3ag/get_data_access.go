@@ -77,11 +77,11 @@ func getDataAccessRun(ctx context.Context, opts *GetDataAccessOptions) error {
 	if err != nil {
 		return &cmdutil.FlagError{Err: err}
 	}
-	_, m, err := f.ProfileManager(opts.SignIn)
+	h, err := f.GrantHandout(opts.SignIn)
 	if err != nil {
 		return err
 	}
-	grant, err := m.Grant(ctx, req, opts.Force)
+	grant, err := h.Grant(ctx, req, opts.Force)
 	if err != nil {
 		return err
 	}
