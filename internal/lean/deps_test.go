@@ -1,11 +1,10 @@
 package lean
 
 import (
-	"os/exec"
-	"path/filepath"
-	"runtime"
-	"strings"
+	"slices"
 	"testing"
+
+	"github.com/tip-cli/tip-cli/internal/depcheck"
 )
 
 // TestLeanDependencies is the dependency discipline that keeps the lean
@@ -13,9 +12,6 @@ import (
 // include no AWS SDK (nor smithy), no cobra/pflag, no oidc/oauth2, no
 // sandbox and none of tip-cli's SDK-bound packages.
 func TestLeanDependencies(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs go list")
-	}
 	forbidden := []string{
 		"github.com/aws/", "github.com/spf13/", "github.com/coreos/go-oidc", "golang.org/x/oauth2",
 		"github.com/pkg/browser",
@@ -25,32 +21,12 @@ func TestLeanDependencies(t *testing.T) {
 		"github.com/tip-cli/tip-cli/internal/s3ag/dataaccess",
 	}
 	for _, goos := range []string{"linux", "darwin", "windows"} {
-		// The go command of the toolchain running the test, PATH or not.
-		cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "list", "-deps", "github.com/tip-cli/tip-cli/cmd/tip-credential-process")
-		cmd.Env = append(cmd.Environ(), "GOOS="+goos, "CGO_ENABLED=0")
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("go list (%s): %v", goos, err)
+		deps := depcheck.Deps(t, "github.com/tip-cli/tip-cli/cmd/tip-credential-process", goos)
+		if !slices.Contains(deps, "github.com/tip-cli/tip-cli/internal/lean") {
+			t.Fatalf("go list (%s) listed no internal/lean: is the check broken?", goos)
 		}
-		deps := strings.Fields(string(out))
-		if len(deps) < 20 || !contains(deps, "github.com/tip-cli/tip-cli/internal/lean") {
-			t.Fatalf("go list (%s) listed %d packages without internal/lean: is the check broken?", goos, len(deps))
-		}
-		for _, d := range deps {
-			for _, f := range forbidden {
-				if strings.HasPrefix(d, f) {
-					t.Errorf("%s: tip-credential-process links %s", goos, d)
-				}
-			}
+		for _, d := range depcheck.Matching(deps, forbidden) {
+			t.Errorf("%s: tip-credential-process links %s", goos, d)
 		}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
