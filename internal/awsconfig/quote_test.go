@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -85,6 +86,7 @@ func TestCredentialProcessLineThroughShell(t *testing.T) {
 // compat_shell_split (what the AWS CLI v1/v2 use for credential_process).
 // Skipped when python3 with botocore is not installed.
 func TestCredentialProcessLineBotocore(t *testing.T) {
+	t.Parallel()
 	py := botocorePython(t)
 	lines := make([]string, len(quoteCases))
 	for i, argv := range quoteCases {
@@ -107,22 +109,32 @@ func TestCredentialProcessLineBotocore(t *testing.T) {
 	}
 }
 
+// botocorePython returns a python3 that imports botocore, skipping when
+// there is none; looked up once per test binary.
 func botocorePython(t *testing.T) string {
 	t.Helper()
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 not installed")
+	botocoreOnce.Do(func() {
+		py, err := exec.LookPath("python3")
+		if err == nil && exec.Command(py, "-c", "import botocore").Run() == nil {
+			botocorePy = py
+		}
+	})
+	if botocorePy == "" {
+		t.Skip("python3 with botocore not installed")
 	}
-	if err := exec.Command(py, "-c", "import botocore").Run(); err != nil {
-		t.Skip("botocore not installed")
-	}
-	return py
+	return botocorePy
 }
+
+var (
+	botocoreOnce sync.Once
+	botocorePy   string
+)
 
 // TestBotocoreReadsEditedConfig loads the edited file with botocore's
 // config loader: every other profile, sso-session and services section is
 // what it was, and the edited profile has the new credential_process.
 func TestBotocoreReadsEditedConfig(t *testing.T) {
+	t.Parallel()
 	py := botocorePython(t)
 	path := writeFile(t, strings.ReplaceAll(richConfig, "\n", "\r\n"))
 	orig := filepath.Join(t.TempDir(), "orig")

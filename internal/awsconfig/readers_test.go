@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -60,12 +61,18 @@ func readArgv(t *testing.T, path string) []string {
 // and the AWS CLI v1) and the AWS CLI v2 (`aws configure
 // export-credentials`). Each must run the fake executable with exactly
 // the arguments given.
+//
+// Each Python reader reads every profile in one interpreter (a fresh
+// botocore Session, or a fresh AWS CLI driver, per profile): starting the
+// AWS CLI v2 costs about a second of CPU, and the profiles are what is
+// under test, not the interpreter's start.
 func TestReadersRunSameCommand(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("POSIX shell quoting")
 	}
 	exe := fakeCLI(t)
 	path := filepath.Join(t.TempDir(), "config")
+	profiles := make([]string, len(commentCases))
 	for i, args := range commentCases {
 		line := CredentialProcessLine(exe, args...)
 		for _, c := range []string{" #", " ;", "\t#", "\t;"} {
@@ -73,70 +80,94 @@ func TestReadersRunSameCommand(t *testing.T) {
 				t.Fatalf("line %q still contains %q", line, c)
 			}
 		}
-		if _, err := SetProfile(path, profileName(i), []KV{{"credential_process", line}}); err != nil {
+		profiles[i] = profileName(i)
+		if _, err := SetProfile(path, profiles[i], []KV{{"credential_process", line}}); err != nil {
 			t.Fatalf("case %d: %v", i, err)
 		}
 	}
 	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE"} {
 		t.Setenv(k, "")
 	}
-	// The Go SDK runs the command in this process's environment; the
-	// other readers get their own TIP_ARGV_OUT so that cases run in parallel.
-	goArgv := filepath.Join(t.TempDir(), "argv")
-	t.Setenv("TIP_ARGV_OUT", goArgv)
-	env := func(argvOut string) []string {
-		return append(os.Environ(), "AWS_CONFIG_FILE="+path, "AWS_SHARED_CREDENTIALS_FILE="+os.DevNull,
-			"AWS_REGION=us-east-1", "TIP_ARGV_OUT="+argvOut)
-	}
+	t.Setenv("AWS_CONFIG_FILE", path)
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
+	t.Setenv("AWS_REGION", "us-east-1")
 
-	readers := map[string]func(t *testing.T, profile, argvOut string) string{
-		"go-sdk": func(t *testing.T, profile, _ string) string {
-			cfg, err := config.LoadDefaultConfig(context.Background(), config.WithSharedConfigFiles([]string{path}),
-				config.WithSharedCredentialsFiles([]string{}), config.WithSharedConfigProfile(profile), config.WithRegion("us-east-1"))
-			if err != nil {
-				t.Fatal(err)
+	// A reader runs the credential_process of each profile with
+	// TIP_ARGV_OUT = dir/<profile>.argv and returns the access keys read.
+	readers := map[string]func(t *testing.T, dir string) []string{
+		"go-sdk": func(t *testing.T, dir string) []string {
+			var keys []string
+			for _, p := range profiles {
+				t.Setenv("TIP_ARGV_OUT", filepath.Join(dir, p+".argv"))
+				cfg, err := config.LoadDefaultConfig(context.Background(), config.WithSharedConfigFiles([]string{path}),
+					config.WithSharedCredentialsFiles([]string{}), config.WithSharedConfigProfile(p), config.WithRegion("us-east-1"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				c, err := cfg.Credentials.Retrieve(context.Background())
+				if err != nil {
+					t.Fatalf("go sdk, profile %s: %v", p, err)
+				}
+				keys = append(keys, c.AccessKeyID)
 			}
-			c, err := cfg.Credentials.Retrieve(context.Background())
-			if err != nil {
-				t.Fatalf("go sdk: %v", err)
-			}
-			return c.AccessKeyID
+			return keys
 		},
-		"botocore": func(t *testing.T, profile, argvOut string) string {
-			py := botocorePython(t)
-			cmd := exec.Command(py, "-c", "import sys, botocore.session as s; print(s.Session(profile=sys.argv[1]).get_credentials().get_frozen_credentials().access_key)", profile)
-			cmd.Env = env(argvOut)
-			return runReader(t, cmd)
+		"botocore": func(t *testing.T, dir string) []string {
+			return runPythonReader(t, botocorePython(t), dir, botocoreReader)
 		},
-		"aws-cli-v2": func(t *testing.T, profile, argvOut string) string {
-			cmd := exec.Command(awsCLIv2(t), "configure", "export-credentials", "--profile", profile, "--format", "process")
-			cmd.Env = env(argvOut)
-			var out struct{ AccessKeyId string }
-			if err := json.Unmarshal([]byte(runReader(t, cmd)), &out); err != nil {
-				t.Fatal(err)
-			}
-			return out.AccessKeyId
+		"aws-cli-v2": func(t *testing.T, dir string) []string {
+			return runPythonReader(t, awsCLIv2Python(t), dir, awsCLIv2Reader)
 		},
 	}
 	for name, read := range readers {
 		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			keys := read(t, dir)
+			if len(keys) != len(profiles) {
+				t.Fatalf("read %d profiles, want %d", len(keys), len(profiles))
+			}
 			for i, args := range commentCases {
-				t.Run(profileName(i), func(t *testing.T) {
-					argvOut := goArgv
-					if name != "go-sdk" {
-						argvOut = filepath.Join(t.TempDir(), "argv")
-						t.Parallel()
-					}
-					if key := read(t, profileName(i), argvOut); key != "AKIDREADERS" {
-						t.Errorf("access key %q", key)
-					}
-					if got := readArgv(t, argvOut); !reflect.DeepEqual(got, args) {
-						t.Errorf("ran with %q, want %q", got, args)
-					}
-				})
+				if keys[i] != "AKIDREADERS" {
+					t.Errorf("%s: access key %q", profiles[i], keys[i])
+				}
+				if got := readArgv(t, filepath.Join(dir, profiles[i]+".argv")); !reflect.DeepEqual(got, args) {
+					t.Errorf("%s: ran with %q, want %q", profiles[i], got, args)
+				}
 			}
 		})
 	}
+}
+
+// botocoreReader and awsCLIv2Reader read the credentials of each profile
+// named in argv[2:], with TIP_ARGV_OUT = argv[1]/<profile>.argv, and print
+// one access key per line. The AWS CLI v2 is run through its own driver,
+// which is all its entry point (/usr/bin/aws) does.
+const (
+	botocoreReader = `import os, sys, botocore.session as s
+for p in sys.argv[2:]:
+    os.environ["TIP_ARGV_OUT"] = os.path.join(sys.argv[1], p + ".argv")
+    print(s.Session(profile=p).get_credentials().get_frozen_credentials().access_key)
+`
+	awsCLIv2Reader = `import contextlib, io, json, os, sys
+from awscli.clidriver import create_clidriver
+for p in sys.argv[2:]:
+    os.environ["TIP_ARGV_OUT"] = os.path.join(sys.argv[1], p + ".argv")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        rc = create_clidriver().main(["configure", "export-credentials", "--profile", p, "--format", "process"])
+    if rc != 0:
+        sys.exit("aws configure export-credentials --profile %s: exit %d" % (p, rc))
+    print(json.loads(out.getvalue())["AccessKeyId"])
+`
+)
+
+func runPythonReader(t *testing.T, py, dir, script string) []string {
+	t.Helper()
+	args := []string{"-c", script, dir}
+	for i := range commentCases {
+		args = append(args, profileName(i))
+	}
+	return strings.Split(runReader(t, exec.Command(py, args...)), "\n")
 }
 
 func profileName(i int) string { return "c" + string(rune('0'+i)) }
@@ -154,22 +185,32 @@ func runReader(t *testing.T, cmd *exec.Cmd) string {
 	return strings.TrimSpace(string(out))
 }
 
-// awsCLIv2 returns the AWS CLI v2 (Debian's awscli at /usr/bin/aws, or
-// aws on PATH when that is v2), skipping when neither is installed.
-func awsCLIv2(t *testing.T) string {
+// awsCLIv2Python returns the Python interpreter of Debian's AWS CLI v2
+// (/usr/bin/aws, a Python script importing awscli.clidriver), skipping
+// when it is not installed. (The bundled binary of AWS's own installers
+// has no importable driver; .ci/run installs Debian's awscli.)
+func awsCLIv2Python(t *testing.T) string {
 	t.Helper()
-	for _, p := range []string{"/usr/bin/aws", "aws"} {
-		exe, err := exec.LookPath(p)
-		if err != nil {
-			continue
+	awsCLIv2Once.Do(func() {
+		b, err := os.ReadFile("/usr/bin/aws")
+		if err != nil || !strings.HasPrefix(string(b), "#!/usr/bin/python3") || !strings.Contains(string(b), "import awscli.clidriver") {
+			return
 		}
-		if v, err := exec.Command(exe, "--version").CombinedOutput(); err == nil && strings.HasPrefix(string(v), "aws-cli/2") {
-			return exe
+		v, err := exec.Command("/usr/bin/python3", "-c", "import awscli; print(awscli.__version__)").Output()
+		if err == nil && strings.HasPrefix(string(v), "2.") {
+			awsCLIv2Py = "/usr/bin/python3"
 		}
+	})
+	if awsCLIv2Py == "" {
+		t.Skip("AWS CLI v2 not installed (apt-get install -y awscli)")
 	}
-	t.Skip("AWS CLI v2 not installed (apt-get install -y awscli)")
-	return ""
+	return awsCLIv2Py
 }
+
+var (
+	awsCLIv2Once sync.Once
+	awsCLIv2Py   string
+)
 
 // TestRefusedWhereReadersDisagree: values the Go SDK and botocore would
 // read differently are refused with a clear error, and the file is not
@@ -201,6 +242,7 @@ func TestRefusedWhereReadersDisagree(t *testing.T) {
 // platform win32, what the AWS CLI runs on Windows). cmd.exe, through
 // which the Go SDK runs it there, cannot run on this machine.
 func TestWindowsLineBotocoreSplit(t *testing.T) {
+	t.Parallel()
 	py := botocorePython(t)
 	var lines []string
 	var want [][]string
