@@ -53,6 +53,7 @@ func sendStrays(redirect string) error {
 // end it; the real redirect that follows signs in. Before the fix the
 // first `?error=access_denied` made it exit 1.
 func TestAuthSurvivesStrayCallbackProcess(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts a real process")
 	}
@@ -102,6 +103,7 @@ func TestAuthSurvivesStrayCallbackProcess(t *testing.T) {
 // TestAuthStrayCallbacksOnlyTimesOut: when nothing but strays arrive the
 // sign-in waits for its timeout and then says strays were refused.
 func TestAuthStrayCallbacksOnlyTimesOut(t *testing.T) {
+	t.Parallel()
 	k := testkit.New(t, sandbox.EnvOptions{})
 	p := k.Configure(t, "default")
 	sent := make(chan error, 1)
@@ -125,6 +127,7 @@ func TestAuthStrayCallbacksOnlyTimesOut(t *testing.T) {
 // beyond the clock skew. Each is refused with a clear error and nothing on
 // stdout; the well-formed variants pass.
 func TestIDTokenAudienceAndIssuedAt(t *testing.T) {
+	t.Parallel()
 	future := func(d time.Duration) func(map[string]any) {
 		return func(c map[string]any) { c["iat"] = time.Now().Add(d).Unix() }
 	}
@@ -172,6 +175,7 @@ func TestIDTokenAudienceAndIssuedAt(t *testing.T) {
 // like 127.x is not loopback, so a plain-http issuer on it is refused by
 // `configure idp` and nothing is saved.
 func TestConfigureRefusesLookalikeLoopback(t *testing.T) {
+	t.Parallel()
 	k := testkit.New(t, sandbox.EnvOptions{})
 	for _, iss := range []string{"http://127.evil.example/", "http://127.0.0.1.nip.io/"} {
 		conf := `{"issuer_url":"` + iss + `","client_id":"c",` +
@@ -193,6 +197,7 @@ func TestConfigureRefusesLookalikeLoopback(t *testing.T) {
 // call to AWS or the IdP, with nothing on stdout. A regional console URL
 // passes.
 func TestConsoleDestinationRefused(t *testing.T) {
+	t.Parallel()
 	k := signedIn(t)
 	k.Vars["TIP_CLI_FEDERATION_ENDPOINT"] = k.Env.AWS.URL() + "/federation"
 	// Expire the cached session so that any run past validation would call AWS.
@@ -238,6 +243,7 @@ func expireSessions(t *testing.T, k *testkit.Kit) {
 // " #" and fail with "Unterminated quoted string") and that botocore reads
 // identically, and sh runs it with the arguments unchanged.
 func TestConfigureAWSProfileCommentMarkers(t *testing.T) {
+	t.Parallel()
 	k := testkit.New(t, sandbox.EnvOptions{})
 	k.Configure(t, "team #1")
 	awsCfg := filepath.Join(t.TempDir(), "config")

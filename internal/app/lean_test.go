@@ -109,6 +109,7 @@ var parityPolicy = []string{"--policy", `{"Version":"2012-10-17","Statement":[{"
 // stderr byte for byte; served says whether the lean binary must answer it
 // itself (true) or hand it to tip-cli (false).
 func TestLeanBinaryAnswersAsTipCLI(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts real processes")
 	}
@@ -236,6 +237,7 @@ func editBundle(t *testing.T, k *testkit.Kit, fn func(*store.Bundle)) {
 // TestLeanBinaryMissRefreshesOnce: 16 lean callers with an expired session
 // reach tip-cli's chain, which refreshes once for all of them.
 func TestLeanBinaryMissRefreshesOnce(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts real processes")
 	}
@@ -273,6 +275,7 @@ func TestLeanBinaryMissRefreshesOnce(t *testing.T) {
 // without it, tip-cli itself. Both lines work from the AWS CLI's view: the
 // written line runs and prints credentials.
 func TestConfigureAWSProfileWritesLeanBinary(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts real processes")
 	}

@@ -20,6 +20,7 @@ import (
 // the retry wait for a different token instead of replaying it (which the
 // AWS emulation refuses, as Identity Center does).
 func TestKilledAfterCreateTokenRetryNeverReplays(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts real processes")
 	}

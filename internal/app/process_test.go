@@ -21,6 +21,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/store"
 	"github.com/tip-cli/tip-cli/internal/store/storetest"
 	"github.com/tip-cli/tip-cli/internal/testkit"
+	"github.com/tip-cli/tip-cli/internal/testpar"
 )
 
 // The test binary doubles as tip-cli (TIP_CLI_TEST_MAIN=1) and as a fake
@@ -42,6 +43,8 @@ func TestMain(m *testing.M) {
 	if os.Getenv("TIP_CLI_TEST_MAIN") == "1" {
 		os.Exit(testMain())
 	}
+	// Most tests here wait on tip-cli child processes and the sandbox.
+	testpar.Default(8)
 	os.Exit(m.Run())
 }
 

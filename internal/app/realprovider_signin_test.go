@@ -15,6 +15,7 @@ import (
 // then 8 concurrent callers per profile on expired sessions: every one
 // passes, one exchange per profile, and no assertion is presented twice.
 func TestRealProviderSharedSignIn(t *testing.T) {
+	t.Parallel()
 	issuer := os.Getenv("TIP_CLI_TEST_OIDC_PROVIDER_URL")
 	if issuer == "" {
 		t.Skip("TIP_CLI_TEST_OIDC_PROVIDER_URL is not set: start scripts/oidc-provider/server.mjs --okta (bash .ci/run does)")

@@ -127,6 +127,7 @@ func expire(t *testing.T, k *testkit.Kit) {
 }
 
 func TestRealProviderWholeChain(t *testing.T) {
+	t.Parallel()
 	issuer := os.Getenv("TIP_CLI_TEST_OIDC_PROVIDER_URL")
 	if issuer == "" {
 		t.Skip("TIP_CLI_TEST_OIDC_PROVIDER_URL is not set: start scripts/oidc-provider/server.mjs --okta (bash .ci/run does)")

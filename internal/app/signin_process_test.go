@@ -193,6 +193,7 @@ func checkSharedStatusAndLogout(t *testing.T, k *testkit.Kit) {
 // sign-in's tokens); the sign-in's tokens have a key of their own, and
 // logout removes every key and file of the sign-in and its profiles.
 func TestWarmPathSharedSignInReadsTheKeyringOnce(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("fills bundles through the sandbox")
 	}

@@ -20,6 +20,7 @@ import (
 // decrypt only the served section, for a bundle with 1 scope and for one
 // with 5 scopes and 20 grants (filled by the real commands).
 func TestWarmPathReadsTheKeyringOnce(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("fills bundles through the sandbox")
 	}
@@ -94,6 +95,7 @@ func fill(t *testing.T, k *testkit.Kit, big bool) {
 // IdP token request plus AssumeRoleWithWebIdentity, CreateTokenWithIAM and
 // AssumeRole.
 func TestHourlyRefreshRoundTrips(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts real processes")
 	}
@@ -129,6 +131,7 @@ func TestHourlyRefreshRoundTrips(t *testing.T) {
 // TestLogoutAndDeleteRemoveKeyAndFiles: `auth logout` and `configure
 // delete` leave neither the profile's keyring key nor its sealed file.
 func TestLogoutAndDeleteRemoveKeyAndFiles(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{{"auth", "logout"}, {"configure", "delete", "default"}} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			k := testkit.New(t, sandbox.EnvOptions{})
