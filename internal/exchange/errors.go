@@ -89,7 +89,7 @@ func (e *StepError) Hint() string {
 		case "AccessDeniedException":
 			return "check the application's IAM authentication method actor policy names the OIDC role, and the OIDC role may call sso-oauth:CreateTokenWithIAM"
 		case "InvalidGrantException":
-			return "the trusted token issuer or the application's jwt-bearer grant does not accept this token (issuer URL, audience, user attribute mapping); run `tip-cli diag`"
+			return "Identity Center refused this IdP token: the trusted token issuer or the application's jwt-bearer grant does not accept it (issuer URL, audience, user attribute mapping), or it was already exchanged once (an IdP issuing tokens without jti); run `tip-cli diag`"
 		case "InvalidClientException", "UnauthorizedClientException":
 			return "check token_exchange_application_arn is the customer managed application"
 		}
