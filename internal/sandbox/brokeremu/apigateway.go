@@ -2,8 +2,6 @@ package brokeremu
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -44,6 +42,17 @@ type APIGatewayOptions struct {
 	Timeout time.Duration
 	// FunctionName names the Lambda function (default "tip-broker").
 	FunctionName string
+	// PayloadVersion is the Lambda integration's payload format: "1.0"
+	// (default, a REST API's) or "2.0" (an HTTP API's: its own event and
+	// response shapes, default stage "$default" with no URL prefix, and a
+	// "$default" route allowed in Routes).
+	PayloadVersion string
+	// PublicRoutes are further routes deployed with authorization NONE,
+	// as the template deploys the health check: unsigned calls reach the
+	// function and the event carries no IAM caller.
+	PublicRoutes []string
+	// StageVariables are the stage's variables, sent in every event.
+	StageVariables map[string]string
 }
 
 // apigwRoute is one API method: a resource path and an HTTP method.
@@ -52,6 +61,7 @@ type apigwRoute struct {
 	resource string // e.g. /applications/{name}
 	segments []string
 	id       string // API Gateway resource id
+	public   bool   // authorization NONE
 }
 
 // APIGateway emulates an API Gateway REST API whose methods use AWS_IAM
@@ -84,14 +94,13 @@ func NewAPIGateway(o APIGatewayOptions) (*APIGateway, error) {
 	if o.AWS == nil {
 		return nil, errors.New("api gateway: the AWS emulator is required")
 	}
-	o = apigwDefaults(o)
-	routes := make([]apigwRoute, 0, len(o.Routes))
-	for _, s := range o.Routes {
-		rt, err := apigwParseRoute(s)
-		if err != nil {
-			return nil, fmt.Errorf("api gateway route %q: %w", s, err)
-		}
-		routes = append(routes, rt)
+	o, err := apigwDefaults(o)
+	if err != nil {
+		return nil, err
+	}
+	routes, err := apigwParseRoutes(o)
+	if err != nil {
+		return nil, err
 	}
 	gwLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -115,7 +124,17 @@ func NewAPIGateway(o APIGatewayOptions) (*APIGateway, error) {
 	return g, nil
 }
 
-func apigwDefaults(o APIGatewayOptions) APIGatewayOptions {
+func apigwDefaults(o APIGatewayOptions) (APIGatewayOptions, error) {
+	switch o.PayloadVersion {
+	case "", apigwPayloadV1:
+		o.PayloadVersion = apigwPayloadV1
+	case apigwPayloadV2:
+		if o.Stage == "" {
+			o.Stage = apigwStageDefault
+		}
+	default:
+		return o, fmt.Errorf("api gateway: payload format version %q: want 1.0 or 2.0", o.PayloadVersion)
+	}
 	if o.Stage == "" {
 		o.Stage = apigwDefaultStage
 	}
@@ -125,11 +144,31 @@ func apigwDefaults(o APIGatewayOptions) APIGatewayOptions {
 	if o.FunctionName == "" {
 		o.FunctionName = apigwDefaultFunction
 	}
-	return o
+	return o, nil
 }
 
-// URL is the stage's invoke URL, http://127.0.0.1:PORT/<stage>.
-func (g *APIGateway) URL() string { return "http://" + g.gwLn.Addr().String() + "/" + g.opts.Stage }
+// apigwParseRoutes parses the routes, the public ones marked as such.
+func apigwParseRoutes(o APIGatewayOptions) ([]apigwRoute, error) {
+	routes := make([]apigwRoute, 0, len(o.Routes)+len(o.PublicRoutes))
+	for i, s := range append(append([]string(nil), o.Routes...), o.PublicRoutes...) {
+		rt, err := apigwParseRoute(s, o.PayloadVersion == apigwPayloadV2)
+		if err != nil {
+			return nil, fmt.Errorf("api gateway route %q: %w", s, err)
+		}
+		rt.public = i >= len(o.Routes)
+		routes = append(routes, rt)
+	}
+	return routes, nil
+}
+
+// URL is the stage's invoke URL, http://127.0.0.1:PORT/<stage>, without
+// a stage segment for an HTTP API's $default stage.
+func (g *APIGateway) URL() string {
+	if g.opts.Stage == apigwStageDefault {
+		return "http://" + g.gwLn.Addr().String()
+	}
+	return "http://" + g.gwLn.Addr().String() + "/" + g.opts.Stage
+}
 
 // RuntimeAPI is the host:port a Lambda runtime reads from
 // AWS_LAMBDA_RUNTIME_API.
@@ -156,115 +195,6 @@ func (g *APIGateway) Close() {
 	})
 }
 
-// apigwMethodOK reports whether m is an API Gateway HTTP method.
-func apigwMethodOK(m string) bool {
-	switch m {
-	case "ANY", http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete,
-		http.MethodPatch, http.MethodHead, http.MethodOptions:
-		return true
-	}
-	return false
-}
-
-// apigwParseRoute parses "METHOD /path/{param}/{greedy+}".
-func apigwParseRoute(s string) (apigwRoute, error) {
-	method, path, ok := strings.Cut(strings.TrimSpace(s), " ")
-	path = strings.TrimSpace(path)
-	if !ok || !apigwMethodOK(method) {
-		return apigwRoute{}, errors.New(`want "METHOD /path" with METHOD one of ANY, GET, POST, PUT, DELETE, PATCH, HEAD, OPTIONS`)
-	}
-	if !strings.HasPrefix(path, "/") {
-		return apigwRoute{}, errors.New("path must start with /")
-	}
-	sum := sha256.Sum256([]byte(path))
-	rt := apigwRoute{method: method, resource: path, id: hex.EncodeToString(sum[:3])}
-	if path == "/" {
-		return rt, nil
-	}
-	rt.segments = strings.Split(path[1:], "/")
-	for i, seg := range rt.segments {
-		name, isParam := apigwParam(seg)
-		switch {
-		case seg == "":
-			return apigwRoute{}, errors.New("empty path segment")
-		case isParam && (name == "" || name == "+"):
-			return apigwRoute{}, errors.New("empty path parameter name")
-		case isParam && strings.HasSuffix(name, "+") && i != len(rt.segments)-1:
-			return apigwRoute{}, errors.New("a greedy path parameter must be the last segment")
-		case !isParam && strings.ContainsAny(seg, "{}"):
-			return apigwRoute{}, fmt.Errorf("malformed path segment %q", seg)
-		}
-	}
-	return rt, nil
-}
-
-// apigwParam returns the name inside "{name}" (with its "+" when greedy).
-func apigwParam(seg string) (string, bool) {
-	if len(seg) >= 2 && seg[0] == '{' && seg[len(seg)-1] == '}' {
-		return seg[1 : len(seg)-1], true
-	}
-	return "", false
-}
-
-// match matches a stage-relative path; score ranks literal segments first,
-// then an exact method over ANY.
-func (rt apigwRoute) match(method, path string) (params map[string]string, score int, ok bool) {
-	if rt.method != "ANY" && rt.method != method {
-		return nil, 0, false
-	}
-	if rt.method != "ANY" {
-		score = 1
-	}
-	if rt.resource == "/" || path == "/" {
-		return nil, score, rt.resource == path
-	}
-	parts := strings.Split(path[1:], "/")
-	for i, seg := range rt.segments {
-		name, isParam := apigwParam(seg)
-		switch {
-		case i >= len(parts) || parts[i] == "":
-			return nil, 0, false
-		case isParam && strings.HasSuffix(name, "+"):
-			params = apigwSet(params, strings.TrimSuffix(name, "+"), strings.Join(parts[i:], "/"))
-			return params, score, true
-		case isParam:
-			params = apigwSet(params, name, parts[i])
-		case seg != parts[i]:
-			return nil, 0, false
-		default:
-			score += 2 * (len(rt.segments) + 1) // any literal beats any parameter
-		}
-	}
-	return params, score, len(parts) == len(rt.segments)
-}
-
-func apigwSet(m map[string]string, k, v string) map[string]string {
-	if m == nil {
-		m = map[string]string{}
-	}
-	m[k] = v
-	return m
-}
-
-// route finds the best method for a request path (stage prefix included).
-func (g *APIGateway) route(method, fullPath string) (apigwRoute, string, map[string]string, bool) {
-	path, ok := strings.CutPrefix(fullPath, "/"+g.opts.Stage)
-	if !ok || (path != "" && path[0] != '/') {
-		return apigwRoute{}, "", nil, false
-	}
-	if path == "" {
-		path = "/"
-	}
-	best, bestScore, found := apigwRoute{}, -1, false
-	var bestParams map[string]string
-	for _, rt := range g.routes {
-		if params, score, ok := rt.match(method, path); ok && score > bestScore {
-			best, bestScore, bestParams, found = rt, score, params, true
-		}
-	}
-	return best, path, bestParams, found
-}
-
 // serveAPI is the REST API: route, payload quota, AWS_IAM authorization,
 // then the Lambda proxy integration.
 func (g *APIGateway) serveAPI(w http.ResponseWriter, r *http.Request) {
@@ -280,13 +210,20 @@ func (g *APIGateway) serveAPI(w http.ResponseWriter, r *http.Request) {
 		apigwWriteError(w, http.StatusRequestEntityTooLarge, "", "Request Too Long")
 		return
 	}
-	caller, status, code, msg := g.authorize(r, body)
-	if caller == nil {
-		apigwWriteError(w, status, code, msg)
-		return
+	var caller *awsemu.Principal
+	if !rt.public {
+		var status int
+		var code, msg string
+		if caller, status, code, msg = g.authorize(r, body); caller == nil {
+			apigwWriteError(w, status, code, msg)
+			return
+		}
 	}
 	m := apigwMatched{route: rt, path: path, params: params, traceRoot: apigwTraceRoot(time.Now())}
 	event, err := g.event(r, m, body, caller, reqID)
+	if g.opts.PayloadVersion == apigwPayloadV2 {
+		event, err = g.eventV2(r, m, body, caller, reqID)
+	}
 	if err != nil {
 		apigwWriteError(w, http.StatusInternalServerError, "InternalServerErrorException", "Internal server error")
 		return
@@ -327,7 +264,8 @@ type apigwMatched struct {
 	traceRoot string
 }
 
-// event builds the Lambda proxy integration input (payload format 1.0).
+// event builds the Lambda proxy integration input (payload format 1.0);
+// caller is nil on a public route.
 func (g *APIGateway) event(r *http.Request, m apigwMatched, body []byte, caller *awsemu.Principal, reqID string) ([]byte, error) {
 	ip, port := apigwClientIP(r), g.gwLn.Addr().(*net.TCPAddr).Port
 	headers := r.Header.Clone()
@@ -343,7 +281,7 @@ func (g *APIGateway) event(r *http.Request, m apigwMatched, body []byte, caller 
 	ev := events.APIGatewayProxyRequest{
 		Resource: m.route.resource, Path: m.path, HTTPMethod: r.Method,
 		Headers: apigwLast(headers), MultiValueHeaders: headers,
-		PathParameters: m.params, Body: string(body),
+		PathParameters: m.params, StageVariables: g.opts.StageVariables, Body: string(body),
 		RequestContext: events.APIGatewayProxyRequestContext{
 			AccountID: g.aws.AccountID(), ResourceID: m.route.id, Stage: g.opts.Stage,
 			DomainName: r.Host, DomainPrefix: strings.Split(r.Host, ".")[0],

@@ -258,6 +258,10 @@ func apigwParseProxyResponse(payload []byte) (apigwProxyResponse, error) {
 // writeProxy maps the function's proxy response to the method response.
 // Without binary media types a base64 body is returned as the text it is.
 func (g *APIGateway) writeProxy(w http.ResponseWriter, payload []byte, traceRoot string) {
+	if g.opts.PayloadVersion == apigwPayloadV2 {
+		g.writeProxyV2(w, payload, traceRoot)
+		return
+	}
 	resp, err := apigwParseProxyResponse(payload)
 	if err != nil {
 		apigwWriteError(w, http.StatusBadGateway, "InternalServerErrorException", "Internal server error")
@@ -309,19 +313,27 @@ func apigwWriteError(w http.ResponseWriter, status int, code, message string) {
 	_ = json.NewEncoder(w).Encode(map[string]string{"message": message})
 }
 
-// apigwIdentity is the requestContext.identity of an IAM-authorized call.
+// apigwIdentity is the requestContext.identity of an IAM-authorized call
+// (p set) or of a public route's (p nil: the source only).
 func apigwIdentity(p *awsemu.Principal, r *http.Request) events.APIGatewayRequestIdentity {
+	if p == nil {
+		return events.APIGatewayRequestIdentity{SourceIP: apigwClientIP(r), UserAgent: r.UserAgent()}
+	}
 	arn := p.AssumedRoleARN
 	account := ""
 	if parts := strings.SplitN(arn, ":", 6); len(parts) == 6 {
 		account = parts[4]
 	}
-	caller := awsRoleID(p.RoleARN) + ":" + p.SessionName
+	caller := apigwCallerID(p)
 	return events.APIGatewayRequestIdentity{
 		AccountID: account, Caller: caller, User: caller, AccessKey: p.AccessKeyID,
 		UserArn: arn, SourceIP: apigwClientIP(r), UserAgent: r.UserAgent(),
 	}
 }
+
+// apigwCallerID is an assumed-role caller's "<role id>:<session name>",
+// API Gateway's caller and user (1.0) or callerId and userId (2.0).
+func apigwCallerID(p *awsemu.Principal) string { return awsRoleID(p.RoleARN) + ":" + p.SessionName }
 
 // apigwClientIP is the client's address without its port.
 func apigwClientIP(r *http.Request) string {

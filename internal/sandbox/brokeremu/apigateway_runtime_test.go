@@ -347,7 +347,7 @@ func FuzzAPIGatewayRoute(f *testing.F) {
 	f.Add("ANY /files/{p+}", "PUT", "/files/a/b")
 	f.Add("GET /", "GET", "/")
 	f.Fuzz(func(t *testing.T, route, method, path string) {
-		rt, err := apigwParseRoute(route)
+		rt, err := apigwParseRoute(route, false)
 		if err != nil || !strings.HasPrefix(path, "/") {
 			return
 		}
