@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -214,20 +215,39 @@ func awsCreds(c server.Credentials) aws.Credentials {
 // TestMotoLambdaEndToEnd runs the Lambda mode as AWS runs it: the real
 // tip-broker binary polls the (sandbox) Lambda Runtime API behind the
 // sandbox's API Gateway with AWS_IAM authorization, registrations go to a
-// DynamoDB table in moto, and the application calls it with SigV4. It needs
-// moto_server: set TIP_CLI_TEST_MOTO_URL.
+// DynamoDB table in moto, and the application calls it with SigV4. It runs
+// once per payload format: a REST API's 1.0 (what the template deploys)
+// and an HTTP API's 2.0 on its $default stage (what the original sample
+// deploys). It needs moto_server: set TIP_CLI_TEST_MOTO_URL.
 func TestMotoLambdaEndToEnd(t *testing.T) {
 	motoURL := os.Getenv("TIP_CLI_TEST_MOTO_URL")
 	if motoURL == "" {
 		t.Skip("set TIP_CLI_TEST_MOTO_URL to a running moto_server to test the Lambda mode with DynamoDB")
 	}
+	methods := []string{"GET /applications", "POST /applications", "DELETE /applications", "GET /credentials"}
+	for _, tt := range []struct {
+		name, version string
+		routes        []string
+	}{
+		{"rest api", "1.0", methods},
+		{"http api", "2.0", methods},
+		{"http api proxy route", "2.0", []string{"ANY /{proxy+}"}},
+		{"http api default route", "2.0", []string{"$default"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) { lambdaEndToEnd(t, motoURL, tt.version, tt.routes) })
+	}
+}
+
+// lambdaEndToEnd is TestMotoLambdaEndToEnd for one API: its payload
+// format and its IAM-authorized routes.
+func lambdaEndToEnd(t *testing.T, motoURL, payloadVersion string, routes []string) {
 	sc, err := brokeremu.StartBrokerScenario(brokeremu.BrokerScenarioOptions{Key: testkey.RSA(t), OtherKey: testkey.Other(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer sc.Close()
-	gw, err := brokeremu.NewAPIGateway(brokeremu.APIGatewayOptions{AWS: sc.AWS, Routes: []string{
-		"GET /applications", "POST /applications", "DELETE /applications", "GET /credentials"}})
+	gw, err := brokeremu.NewAPIGateway(brokeremu.APIGatewayOptions{AWS: sc.AWS, PayloadVersion: payloadVersion,
+		Routes: routes, PublicRoutes: []string{"GET /health"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,6 +270,10 @@ func TestMotoLambdaEndToEnd(t *testing.T) {
 	}
 	defer func() { _ = fn.Process.Kill(); _ = fn.Wait() }()
 
+	// The health check is deployed without authorization: unsigned.
+	if code, body := httpGet(t, gw.URL()+"/health"); code != 200 || !strings.Contains(body, `"ok"`) {
+		t.Fatalf("GET /health: %d %s\nfunction log:\n%s", code, body, fnLog.String())
+	}
 	app := brokerEnv(t, sc, sc.AppCredentials(time.Hour), "TIP_BROKER_ENDPOINT="+gw.URL())
 	r := run(t, app, "", "register", "--auth", "sigv4", "--access-role-name", brokeremu.BrokerAccessRole,
 		"--session-tag-key", brokeremu.BrokerTagKey, "--jwt-claim-name", brokeremu.BrokerTagKey, "--jwks-url", sc.App.JWKSURL())
@@ -283,6 +307,21 @@ func TestMotoLambdaEndToEnd(t *testing.T) {
 	if !strings.Contains(fnLog.String(), `"path":"/credentials"`) || strings.Contains(fnLog.String(), "eyJ") {
 		t.Fatalf("function access log missing or leaking a token:\n%s", fnLog.String())
 	}
+}
+
+// httpGet is an unsigned GET; it returns the status and the body.
+func httpGet(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
 }
 
 // confusedDeputy is issue 13's attack through the real binary: a second

@@ -85,14 +85,17 @@ func eventV1(ev events.APIGatewayProxyRequest) proxyEvent {
 }
 
 // eventV2 reads an HTTP API event: the route from its route key
-// ("GET /applications"), or for the $default route the raw path without
-// the stage.
+// ("GET /applications"); for a proxy route (ANY /{proxy+}) the path below
+// it, as for a REST proxy resource; otherwise ($default, other parameters)
+// the raw path without the stage.
 func eventV2(ev events.APIGatewayV2HTTPRequest) proxyEvent {
 	rc := ev.RequestContext
-	route := ev.RouteKey
-	if _, path, ok := strings.Cut(route, " "); ok {
-		route = path
-	} else {
+	_, route, ok := strings.Cut(ev.RouteKey, " ")
+	switch {
+	case ok && !strings.Contains(route, "{"):
+	case ok && ev.PathParameters["proxy"] != "":
+		route = "/" + strings.TrimPrefix(ev.PathParameters["proxy"], "/")
+	default:
 		route = ev.RawPath
 		if rc.Stage != "" && rc.Stage != "$default" {
 			route = strings.TrimPrefix(route, "/"+rc.Stage)

@@ -54,6 +54,18 @@ func httpAPIEvent(routeKey, rawPath, rawQuery, stage, arn, body string) events.A
 	return ev
 }
 
+// proxyRoute gives an ANY route's event the method GET and, when set, the
+// proxy parameter (the path below the route's prefix). Before, such a route
+// key was routed as the literal "/{proxy+}": every call of an HTTP API with
+// a proxy route answered 404.
+func proxyRoute(ev events.APIGatewayV2HTTPRequest, proxy string) events.APIGatewayV2HTTPRequest {
+	ev.RequestContext.HTTP.Method = "GET"
+	if proxy != "" {
+		ev.PathParameters = map[string]string{"proxy": proxy}
+	}
+	return ev
+}
+
 // TestHTTPAPIEvents: the payload format 2.0 events of an HTTP API (what
 // the original sample deploys) register, issue credentials and
 // deregister; before, such an event answered a misleading 401.
@@ -81,6 +93,8 @@ func TestHTTPAPIEvents(t *testing.T) {
 		{"jwt twice", httpAPIEvent("GET /credentials", "/credentials", "jwt=a&jwt=b", "$default", f.app.ARN, ""), 400},
 		{"no IAM authorizer", httpAPIEvent("GET /applications", "/applications", "", "$default", "", ""), 401},
 		{"health without auth", httpAPIEvent("GET /health", "/health", "", "$default", "", ""), 200},
+		{"proxy route below a base path", proxyRoute(httpAPIEvent("ANY /{proxy+}", "/base/applications", "", "$default", f.app.ARN, ""), "applications"), 200},
+		{"parameter route, no proxy parameter", proxyRoute(httpAPIEvent("ANY /{path+}", "/prod/health", "", "prod", "", ""), ""), 200},
 		{"deregister", httpAPIEvent("DELETE /applications", "/applications", "", "$default", f.app.ARN, ""), 204},
 	}
 	for _, tc := range cases {
