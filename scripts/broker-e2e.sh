@@ -9,7 +9,9 @@
 #     Gateway (AWS_IAM authorization), registrations in a DynamoDB table.
 # Needs: go, curl, python3, /usr/bin/aws (apt-get install -y awscli). Prints
 # PASS/FAIL per check and exits non-zero on any failure.
-# Usage: [TIP_CLI_TEST_MOTO_URL=http://127.0.0.1:PORT] scripts/broker-e2e.sh
+# TIP_BROKER_E2E_PAYLOAD_VERSION=2.0 puts the function behind an HTTP API
+# (payload format 2.0) instead of a REST API (1.0).
+# Usage: [TIP_CLI_TEST_MOTO_URL=http://127.0.0.1:PORT] [TIP_BROKER_E2E_PAYLOAD_VERSION=1.0|2.0] scripts/broker-e2e.sh
 set -uo pipefail
 export LC_ALL=C
 
@@ -19,6 +21,7 @@ PROG=broker-e2e
 . "$ROOT/scripts/lib.sh"
 AWS2=${AWS2:-/usr/bin/aws}
 MOTO=${TIP_CLI_TEST_MOTO_URL:-}
+PAYLOAD_VERSION=${TIP_BROKER_E2E_PAYLOAD_VERSION:-1.0}
 BROKER_ID=e2e.test
 TABLE=tip-broker-e2e
 PIDS=()
@@ -72,7 +75,7 @@ export AWS_PAGER=
 
 echo "--- starting the broker sandbox"
 SB=$TMP/sb
-"$TMP/broker-sandbox" --out "$SB" ${MOTO:+--moto "$MOTO"} >"$TMP/sandbox.out" 2>"$TMP/sandbox.log" &
+"$TMP/broker-sandbox" --out "$SB" ${MOTO:+--moto "$MOTO"} --payload-version "$PAYLOAD_VERSION" >"$TMP/sandbox.out" 2>"$TMP/sandbox.log" &
 PIDS+=($!)
 wait_for "$TMP/sandbox.out" '^ready$' "${PIDS[-1]}" "broker-sandbox"
 info() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$SB/info.json" "$1"; }
@@ -276,7 +279,7 @@ log_checks standalone "$TMP/serve.log"
 if [[ -z $MOTO ]]; then
 	echo "SKIP lambda mode (no moto)"
 else
-	echo "--- Lambda mode: bootstrap behind API Gateway, DynamoDB in moto $MOTO"
+	echo "--- Lambda mode: bootstrap behind API Gateway (payload $PAYLOAD_VERSION), DynamoDB in moto $MOTO"
 	if AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=$REGION timeout 30 "$AWS2" dynamodb create-table \
 		--endpoint-url "$MOTO" --table-name "$TABLE" \
 		--attribute-definitions AttributeName=RoleArn,AttributeType=S \
@@ -297,6 +300,12 @@ else
 	PIDS+=($!)
 	ENDPOINT=$APIGW_URL
 	AUTH=(--auth sigv4)
+	code=$(curl -s -o "$TMP/curl.out" -w '%{http_code}' --retry 5 --retry-connrefused "$APIGW_URL/health")
+	if [[ $code == 200 ]] && grep -q '"ok"' "$TMP/curl.out"; then
+		pass "lambda: unsigned curl $APIGW_URL/health: 200 $(cat "$TMP/curl.out")"
+	else
+		fail "lambda: unsigned curl /health: HTTP $code, body $(head -c 200 "$TMP/curl.out")"
+	fi
 	registration_checks lambda
 	tenant_checks lambda
 	lines=$(wc -l <"$TMP/lambda.log")

@@ -5,7 +5,11 @@
 // credentials, tokens and URLs a shell script needs into --out, prints
 // "ready" and runs until SIGINT or SIGTERM.
 //
-// Usage: go run ./scripts/broker-sandbox --out DIR [--moto URL]
+// --payload-version 2.0 makes the gateway an HTTP API (payload format 2.0,
+// $default stage) instead of a REST API (1.0, stage prod); either way GET
+// /health is deployed without authorization, as the template deploys it.
+//
+// Usage: go run ./scripts/broker-sandbox --out DIR [--moto URL] [--payload-version 1.0|2.0]
 package main
 
 import (
@@ -34,14 +38,15 @@ func main() { os.Exit(realMain()) }
 func realMain() int {
 	out := flag.String("out", "", "directory to write the env files, tokens and info.json into (required)")
 	moto := flag.String("moto", "", "moto_server URL to set as AWS_ENDPOINT_URL_DYNAMODB in broker.env")
+	version := flag.String("payload-version", "1.0", "API Gateway's Lambda payload format: 1.0 (REST API) or 2.0 (HTTP API)")
 	flag.Parse()
 	if *out == "" || flag.NArg() != 0 {
-		fmt.Fprintln(os.Stderr, "usage: broker-sandbox --out DIR [--moto URL]")
+		fmt.Fprintln(os.Stderr, "usage: broker-sandbox --out DIR [--moto URL] [--payload-version 1.0|2.0]")
 		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *out, *moto); err != nil {
+	if err := run(ctx, *out, *moto, *version); err != nil {
 		fmt.Fprintf(os.Stderr, "broker-sandbox: %v\n", err)
 		return 1
 	}
@@ -49,14 +54,15 @@ func realMain() int {
 }
 
 // run starts the servers, writes the files and waits for ctx to end.
-func run(ctx context.Context, dir, motoURL string) error {
+func run(ctx context.Context, dir, motoURL, payloadVersion string) error {
 	sc, err := brokeremu.StartBrokerScenario(brokeremu.BrokerScenarioOptions{})
 	if err != nil {
 		return fmt.Errorf("start the broker scenario: %w", err)
 	}
 	defer sc.Close()
-	gw, err := brokeremu.NewAPIGateway(brokeremu.APIGatewayOptions{AWS: sc.AWS, Routes: []string{
-		"GET /applications", "POST /applications", "DELETE /applications", "GET /credentials"}})
+	gw, err := brokeremu.NewAPIGateway(brokeremu.APIGatewayOptions{AWS: sc.AWS, PayloadVersion: payloadVersion,
+		Routes:       []string{"GET /applications", "POST /applications", "DELETE /applications", "GET /credentials"},
+		PublicRoutes: []string{"GET /health"}})
 	if err != nil {
 		return fmt.Errorf("start the api gateway: %w", err)
 	}
