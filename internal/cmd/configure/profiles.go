@@ -159,16 +159,8 @@ func deleteRun(ctx context.Context, f *cmdutil.Factory, name string) error {
 			return err
 		}
 	}
-	dir, err := f.ConfigDir()
-	if err != nil {
-		return err
-	}
 	delete(cfg.Profiles, name)
-	if err := config.Save(dir, cfg); err != nil {
-		return err
-	}
-	fmt.Fprintf(f.IOStreams.ErrOut, "✓ Deleted profile %s\n", name)
-	return nil
+	return saveDeleted(f, cfg, "profile "+name)
 }
 
 // deleteSignInRun removes a shared sign-in nobody uses: its settings in
@@ -189,14 +181,19 @@ func deleteSignInRun(ctx context.Context, opts *DeleteOptions) error {
 	if _, err := f.DeleteSecrets(ctx, store.SignInKey(name)); err != nil {
 		return err
 	}
+	delete(cfg.SignIns, name)
+	return saveDeleted(f, cfg, "sign-in "+name)
+}
+
+// saveDeleted saves cfg, from which what was just deleted, and says so.
+func saveDeleted(f *cmdutil.Factory, cfg *config.File, what string) error {
 	dir, err := f.ConfigDir()
 	if err != nil {
 		return err
 	}
-	delete(cfg.SignIns, name)
 	if err := config.Save(dir, cfg); err != nil {
 		return err
 	}
-	fmt.Fprintf(f.IOStreams.ErrOut, "✓ Deleted sign-in %s\n", name)
+	fmt.Fprintf(f.IOStreams.ErrOut, "✓ Deleted %s\n", what)
 	return nil
 }
