@@ -1,6 +1,7 @@
 package app
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -10,6 +11,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
 	"github.com/tip-cli/tip-cli/internal/config"
 	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/store"
 	"github.com/tip-cli/tip-cli/internal/testkit"
 )
 
@@ -289,5 +291,47 @@ func TestConfigureSharedSignIn(t *testing.T) {
 	}
 	if after, _ := os.ReadFile(filepath.Join(k.Dir, config.FileName)); string(after) != string(before) {
 		t.Error("a failed configure changed the saved config")
+	}
+
+}
+
+// TestDeleteSharedSignIn: `configure delete --sign-in` refuses a sign-in
+// profiles still use, naming them; once none does it removes the sign-in's
+// settings and its tokens.
+func TestDeleteSharedSignIn(t *testing.T) {
+	t.Parallel()
+	k := testkit.New(t, sandbox.EnvOptions{})
+	configureShared(t, k)
+	if r := run(t, k, "configure", "delete", "--sign-in", "corp"); r.code != 1 || r.stdout != "" ||
+		!strings.Contains(r.stderr, `sign-in "corp" is used by profile dev, prod, stage`) {
+		t.Errorf("delete a sign-in in use: code %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
+	}
+	mustRun(t, k, "--profile", "dev", "auth")
+	if b, err := k.Store.Get(t.Context(), store.SignInKey("corp")); err != nil || b == nil || b.IdP == nil {
+		t.Fatalf("no shared sign-in stored after auth: %v", err)
+	}
+	// The profiles move to their own IdP settings; the sign-in's tokens stay
+	// until the sign-in itself is deleted.
+	own, err := json.Marshal(k.Env.Profile(testkit.FreeRedirectURI(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range sharedProfiles {
+		mustRun(t, k, "--profile", p, "configure", "idp", "--config", string(own))
+	}
+	if b, err := k.Store.Get(t.Context(), store.SignInKey("corp")); err != nil || b == nil {
+		t.Fatalf("the unused sign-in's tokens are already gone (%v)", err)
+	}
+	if r := mustRun(t, k, "configure", "delete", "--sign-in", "corp"); !strings.Contains(r.stderr, "Deleted sign-in corp") {
+		t.Errorf("delete sign-in: %q", r.stderr)
+	}
+	if cfg, err := config.Load(k.Dir); err != nil || cfg.SignIns["corp"] != nil {
+		t.Errorf("sign-in corp still configured: %v", err)
+	}
+	if b, err := k.Store.Get(t.Context(), store.SignInKey("corp")); err != nil || b != nil {
+		t.Errorf("sign-in corp's tokens still stored (%v)", err)
+	}
+	if r := run(t, k, "configure", "delete", "--sign-in", "corp"); r.code != 1 || !strings.Contains(r.stderr, `sign-in "corp" is not configured`) {
+		t.Errorf("delete it again: code %d stderr %q", r.code, r.stderr)
 	}
 }

@@ -110,25 +110,24 @@ func TestCredentialProcessLineBotocore(t *testing.T) {
 }
 
 // botocorePython returns a python3 that imports botocore, skipping when
-// there is none; looked up once per test binary.
+// there is none.
 func botocorePython(t *testing.T) string {
 	t.Helper()
-	botocoreOnce.Do(func() {
-		py, err := exec.LookPath("python3")
-		if err == nil && exec.Command(py, "-c", "import botocore").Run() == nil {
-			botocorePy = py
-		}
-	})
-	if botocorePy == "" {
+	py := findBotocorePython()
+	if py == "" {
 		t.Skip("python3 with botocore not installed")
 	}
-	return botocorePy
+	return py
 }
 
-var (
-	botocoreOnce sync.Once
-	botocorePy   string
-)
+// findBotocorePython looks once per test binary: each look starts Python.
+var findBotocorePython = sync.OnceValue(func() string {
+	py, err := exec.LookPath("python3")
+	if err != nil || exec.Command(py, "-c", "import botocore").Run() != nil {
+		return ""
+	}
+	return py
+})
 
 // TestBotocoreReadsEditedConfig loads the edited file with botocore's
 // config loader: every other profile, sso-session and services section is

@@ -191,26 +191,24 @@ func runReader(t *testing.T, cmd *exec.Cmd) string {
 // has no importable driver; .ci/run installs Debian's awscli.)
 func awsCLIv2Python(t *testing.T) string {
 	t.Helper()
-	awsCLIv2Once.Do(func() {
-		b, err := os.ReadFile("/usr/bin/aws")
-		if err != nil || !strings.HasPrefix(string(b), "#!/usr/bin/python3") || !strings.Contains(string(b), "import awscli.clidriver") {
-			return
-		}
-		v, err := exec.Command("/usr/bin/python3", "-c", "import awscli; print(awscli.__version__)").Output()
-		if err == nil && strings.HasPrefix(string(v), "2.") {
-			awsCLIv2Py = "/usr/bin/python3"
-		}
-	})
-	if awsCLIv2Py == "" {
+	py := findAWSCLIv2Python()
+	if py == "" {
 		t.Skip("AWS CLI v2 not installed (apt-get install -y awscli)")
 	}
-	return awsCLIv2Py
+	return py
 }
 
-var (
-	awsCLIv2Once sync.Once
-	awsCLIv2Py   string
-)
+var findAWSCLIv2Python = sync.OnceValue(func() string {
+	b, err := os.ReadFile("/usr/bin/aws")
+	if err != nil || !strings.HasPrefix(string(b), "#!/usr/bin/python3") || !strings.Contains(string(b), "import awscli.clidriver") {
+		return ""
+	}
+	v, err := exec.Command("/usr/bin/python3", "-c", "import awscli; print(awscli.__version__)").Output()
+	if err != nil || !strings.HasPrefix(string(v), "2.") {
+		return ""
+	}
+	return "/usr/bin/python3"
+})
 
 // TestRefusedWhereReadersDisagree: values the Go SDK and botocore would
 // read differently are refused with a clear error, and the file is not

@@ -29,7 +29,7 @@ func NewCmdConfigure(f *cmdutil.Factory) *cobra.Command {
 		NewCmdIdP(f, nil),
 		NewCmdList(f),
 		NewCmdShow(f),
-		NewCmdDelete(f),
+		NewCmdDelete(f, nil),
 		NewCmdAWSProfile(f, "aws-profile", nil),
 		NewCmdGenerateCFN(f, nil),
 	)

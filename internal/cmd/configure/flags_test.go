@@ -109,3 +109,33 @@ func TestGenerateCFNFlags(t *testing.T) {
 		})
 	}
 }
+
+func TestDeleteFlags(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		args    []string
+		want    configure.DeleteOptions
+		wantErr string
+	}{
+		{"profile", []string{"dev"}, configure.DeleteOptions{Profile: "dev"}, ""},
+		{"sign-in", []string{"--sign-in", "corp"}, configure.DeleteOptions{SignIn: "corp"}, ""},
+		{"neither", nil, configure.DeleteOptions{}, "give the profile to delete, or --sign-in NAME"},
+		{"both", []string{"dev", "--sign-in", "corp"}, configure.DeleteOptions{}, "give a profile or --sign-in, not both"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := cmdtest.Factory(nil)
+			var got *configure.DeleteOptions
+			err := cmdtest.Run(configure.NewCmdDelete(f, cmdtest.Capture(&got)), tt.args...)
+			if !cmdtest.CheckErr(t, err, tt.wantErr, true) {
+				return
+			}
+			tt.want.F = f
+			if !reflect.DeepEqual(*got, tt.want) {
+				t.Errorf("options = %+v, want %+v", *got, tt.want)
+			}
+		})
+	}
+}

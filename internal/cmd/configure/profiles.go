@@ -3,6 +3,7 @@ package configure
 import (
 	"context"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -101,16 +102,43 @@ func showText(f *cmdutil.Factory, p *config.Profile) error {
 	return tw.Flush()
 }
 
-// NewCmdDelete returns `configure delete PROFILE`.
-func NewCmdDelete(f *cmdutil.Factory) *cobra.Command {
-	return &cobra.Command{
-		Use:   "delete PROFILE",
-		Short: "Delete a profile and its stored secrets",
-		Args:  cobra.ExactArgs(1),
+// DeleteOptions is what `configure delete` needs: a profile, or a shared
+// sign-in no profile uses any more.
+type DeleteOptions struct {
+	F       *cmdutil.Factory
+	Profile string
+	SignIn  string
+}
+
+// NewCmdDelete returns `configure delete PROFILE | --sign-in NAME`.
+func NewCmdDelete(f *cmdutil.Factory, runF func(context.Context, *DeleteOptions) error) *cobra.Command {
+	opts := &DeleteOptions{F: f}
+	cmd := &cobra.Command{
+		Use:   "delete PROFILE | --sign-in NAME",
+		Short: "Delete a profile, or an unused shared sign-in, and its stored secrets",
+		Long: "Delete a profile, its tokens and cached credentials. With --sign-in, delete a shared\n" +
+			"sign-in's settings and tokens instead, once no profile uses it.",
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return deleteRun(cmd.Context(), f, args[0])
+			switch {
+			case opts.SignIn != "" && len(args) > 0:
+				return cmdutil.FlagErrorf("give a profile or --sign-in, not both")
+			case opts.SignIn == "" && len(args) == 0:
+				return cmdutil.FlagErrorf("give the profile to delete, or --sign-in NAME")
+			case len(args) == 1:
+				opts.Profile = args[0]
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			if opts.SignIn != "" {
+				return deleteSignInRun(cmd.Context(), opts)
+			}
+			return deleteRun(cmd.Context(), f, opts.Profile)
 		},
 	}
+	cmd.Flags().StringVar(&opts.SignIn, "sign-in", "", "delete this shared sign-in (settings and tokens); no profile may use it")
+	return cmd
 }
 
 func deleteRun(ctx context.Context, f *cmdutil.Factory, name string) error {
@@ -131,14 +159,41 @@ func deleteRun(ctx context.Context, f *cmdutil.Factory, name string) error {
 			return err
 		}
 	}
+	delete(cfg.Profiles, name)
+	return saveDeleted(f, cfg, "profile "+name)
+}
+
+// deleteSignInRun removes a shared sign-in nobody uses: its settings in
+// config.json and its tokens. A sign-in still in use is refused, naming
+// the profiles, since deleting it would leave them without an IdP.
+func deleteSignInRun(ctx context.Context, opts *DeleteOptions) error {
+	f, name := opts.F, opts.SignIn
+	cfg, err := f.Config()
+	if err != nil {
+		return err
+	}
+	if _, ok := cfg.SignIns[name]; !ok {
+		return fmt.Errorf("sign-in %q is not configured", name)
+	}
+	if users := cfg.SignInProfiles(name); len(users) > 0 {
+		return fmt.Errorf("sign-in %q is used by profile %s: delete those first, or move them with `configure idp`", name, strings.Join(users, ", "))
+	}
+	if _, err := f.DeleteSecrets(ctx, store.SignInKey(name)); err != nil {
+		return err
+	}
+	delete(cfg.SignIns, name)
+	return saveDeleted(f, cfg, "sign-in "+name)
+}
+
+// saveDeleted saves cfg, from which what was just deleted, and says so.
+func saveDeleted(f *cmdutil.Factory, cfg *config.File, what string) error {
 	dir, err := f.ConfigDir()
 	if err != nil {
 		return err
 	}
-	delete(cfg.Profiles, name)
 	if err := config.Save(dir, cfg); err != nil {
 		return err
 	}
-	fmt.Fprintf(f.IOStreams.ErrOut, "✓ Deleted profile %s\n", name)
+	fmt.Fprintf(f.IOStreams.ErrOut, "✓ Deleted %s\n", what)
 	return nil
 }
