@@ -4,7 +4,9 @@
 # (exported with git archive into a temporary directory, so the working tree
 # is left alone). The cache is warmed first by building every test binary
 # without running a test, so the figure is running time plus linking, not
-# compiling. Run it on a quiet machine: other load inflates every figure.
+# compiling. It also prints the floor: the same command running no test,
+# which is what linking and starting the test binaries costs.
+# Run it on a quiet machine: other load inflates every figure.
 #   scripts/testtime.sh                  # this tree
 #   scripts/testtime.sh c1b131d HEAD     # before / after, same session
 #   RUNS=3 scripts/testtime.sh ...       # best of 3 per tree
@@ -18,6 +20,13 @@ measure() {
 	local dir=$1 label=$2 best="" i start end secs log
 	log=$(mktemp "${TMPDIR:-/tmp}/testtime.XXXXXX")
 	(cd "$dir" && go test ./... -count=1 -run '^$' >/dev/null)
+	# The floor: linking and starting every test binary, running no test
+	# (go1.26 relinks each test binary on every run; nothing caches it).
+	start=$(date +%s.%N)
+	(cd "$dir" && go test ./... -count=1 -run '^$' >/dev/null)
+	end=$(date +%s.%N)
+	floor=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
+	binaries=$(cd "$dir" && go list -f '{{if or .TestGoFiles .XTestGoFiles}}x{{end}}' ./... | grep -c x)
 	for i in $(seq 1 "$RUNS"); do
 		start=$(date +%s.%N)
 		if ! (cd "$dir" && go test ./... -count=1 >"$log" 2>&1); then
@@ -31,6 +40,7 @@ measure() {
 		if [[ -z $best ]] || awk -v a="$secs" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$secs; fi
 	done
 	echo "$label: go test ./... -count=1 (warm cache) ${best}s wall (best of $RUNS)"
+	echo "$label: floor (link and start $binaries test binaries, -run '^\$') ${floor}s wall"
 	echo "$label: slowest packages:"
 	awk '$1 == "ok" { sub(/s$/, "", $3); print $3, $2 }' "$log" | sort -rn | head -6 | sed 's/^/  /'
 	rm -f "$log"
