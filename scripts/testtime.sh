@@ -10,6 +10,8 @@
 #   scripts/testtime.sh                  # this tree
 #   scripts/testtime.sh c1b131d HEAD     # before / after, same session
 #   RUNS=3 scripts/testtime.sh ...       # best of 3 per tree
+#   COLD=1 scripts/testtime.sh ...       # compile included: each run gets an
+#                                        # empty GOCACHE (modules stay cached)
 set -euo pipefail
 export LC_ALL=C
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -19,6 +21,10 @@ RUNS=${RUNS:-1}
 measure() {
 	local dir=$1 label=$2 best="" i start end secs log
 	log=$(mktemp "${TMPDIR:-/tmp}/testtime.XXXXXX")
+	if [[ -n ${COLD:-} ]]; then
+		measure_cold "$dir" "$label" "$log"
+		return
+	fi
 	(cd "$dir" && go test ./... -count=1 -run '^$' >/dev/null)
 	# The floor: linking and starting every test binary, running no test
 	# (go1.26 relinks each test binary on every run; nothing caches it).
@@ -44,6 +50,23 @@ measure() {
 	echo "$label: slowest packages:"
 	awk '$1 == "ok" { sub(/s$/, "", $3); print $3, $2 }' "$log" | sort -rn | head -6 | sed 's/^/  /'
 	rm -f "$log"
+}
+
+# measure_cold DIR LABEL LOG: the suite with an empty build cache, as a
+# fresh checkout on a new machine pays it (compiling everything).
+measure_cold() {
+	local dir=$1 label=$2 log=$3 cache start end secs
+	cache=$(mktemp -d "${TMPDIR:-/tmp}/testtime-cache.XXXXXX")
+	start=$(date +%s.%N)
+	if ! (cd "$dir" && GOCACHE=$cache go test ./... -count=1 >"$log" 2>&1); then
+		grep -E '^(FAIL|---)' "$log" | head -20 >&2
+		echo "testtime: go test failed in $label (log: $log)" >&2
+		exit 1
+	fi
+	end=$(date +%s.%N)
+	secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
+	echo "$label: go test ./... -count=1 (empty build cache, compile included) ${secs}s wall"
+	rm -rf "$cache" "$log"
 }
 
 if [[ $# -eq 0 ]]; then
