@@ -17,31 +17,44 @@ export LC_ALL=C
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RUNS=${RUNS:-1}
 
-# measure DIR LABEL: warm the cache, then time the suite RUNS times.
+# timed DIR LABEL LOG [ENV=V...] -- GO-TEST-ARGS: runs `go test ./...
+# -count=1 ARGS` in DIR with the environment given, output in LOG, and
+# prints its wall seconds; a failing run stops the script.
+timed() {
+	local dir=$1 label=$2 log=$3 start end
+	shift 3
+	local env=()
+	while [[ $1 != -- ]]; do env+=("$1"); shift; done
+	shift
+	start=$(date +%s.%N)
+	if ! (cd "$dir" && env "${env[@]}" go test ./... -count=1 "$@" >"$log" 2>&1); then
+		grep -E '^(FAIL|---)' "$log" | head -20 >&2
+		echo "testtime: go test failed in $label (log: $log)" >&2
+		exit 1
+	fi
+	end=$(date +%s.%N)
+	awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }'
+}
+
+# measure DIR LABEL: warm the cache, then time the floor once and the
+# suite RUNS times; with COLD, the suite once with an empty build cache.
 measure() {
-	local dir=$1 label=$2 best="" i start end secs log
+	local dir=$1 label=$2 best="" i secs log floor binaries cache
 	log=$(mktemp "${TMPDIR:-/tmp}/testtime.XXXXXX")
 	if [[ -n ${COLD:-} ]]; then
-		measure_cold "$dir" "$label" "$log"
+		cache=$(mktemp -d "${TMPDIR:-/tmp}/testtime-cache.XXXXXX")
+		secs=$(timed "$dir" "$label" "$log" GOCACHE="$cache" --)
+		echo "$label: go test ./... -count=1 (empty build cache, compile included) ${secs}s wall"
+		rm -rf "$cache" "$log"
 		return
 	fi
-	(cd "$dir" && go test ./... -count=1 -run '^$' >/dev/null)
+	timed "$dir" "$label" "$log" -- -run '^$' >/dev/null
 	# The floor: linking and starting every test binary, running no test
 	# (go1.26 relinks each test binary on every run; nothing caches it).
-	start=$(date +%s.%N)
-	(cd "$dir" && go test ./... -count=1 -run '^$' >/dev/null)
-	end=$(date +%s.%N)
-	floor=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
+	floor=$(timed "$dir" "$label" "$log" -- -run '^$')
 	binaries=$(cd "$dir" && go list -f '{{if or .TestGoFiles .XTestGoFiles}}x{{end}}' ./... | grep -c x)
 	for i in $(seq 1 "$RUNS"); do
-		start=$(date +%s.%N)
-		if ! (cd "$dir" && go test ./... -count=1 >"$log" 2>&1); then
-			grep -E '^(FAIL|---)' "$log" | head -20 >&2
-			echo "testtime: go test failed in $label (log: $log)" >&2
-			exit 1
-		fi
-		end=$(date +%s.%N)
-		secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
+		secs=$(timed "$dir" "$label" "$log" --)
 		echo "$label run $i: ${secs}s wall"
 		if [[ -z $best ]] || awk -v a="$secs" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$secs; fi
 	done
@@ -50,23 +63,6 @@ measure() {
 	echo "$label: slowest packages:"
 	awk '$1 == "ok" { sub(/s$/, "", $3); print $3, $2 }' "$log" | sort -rn | head -6 | sed 's/^/  /'
 	rm -f "$log"
-}
-
-# measure_cold DIR LABEL LOG: the suite with an empty build cache, as a
-# fresh checkout on a new machine pays it (compiling everything).
-measure_cold() {
-	local dir=$1 label=$2 log=$3 cache start end secs
-	cache=$(mktemp -d "${TMPDIR:-/tmp}/testtime-cache.XXXXXX")
-	start=$(date +%s.%N)
-	if ! (cd "$dir" && GOCACHE=$cache go test ./... -count=1 >"$log" 2>&1); then
-		grep -E '^(FAIL|---)' "$log" | head -20 >&2
-		echo "testtime: go test failed in $label (log: $log)" >&2
-		exit 1
-	fi
-	end=$(date +%s.%N)
-	secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
-	echo "$label: go test ./... -count=1 (empty build cache, compile included) ${secs}s wall"
-	rm -rf "$cache" "$log"
 }
 
 if [[ $# -eq 0 ]]; then
