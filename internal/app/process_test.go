@@ -20,6 +20,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/sandbox/idpemu"
 	"github.com/tip-cli/tip-cli/internal/store"
 	"github.com/tip-cli/tip-cli/internal/store/storetest"
+	"github.com/tip-cli/tip-cli/internal/testbuf"
 	"github.com/tip-cli/tip-cli/internal/testkit"
 	"github.com/tip-cli/tip-cli/internal/testpar"
 )
@@ -284,7 +285,7 @@ func TestKilledMidSignInLeavesUsableStore(t *testing.T) {
 	env := append(procEnv(t, k), "BROWSER=sleep 30")
 	cmd := exec.Command(exe, "auth", "--timeout", "30s")
 	cmd.Env = env
-	errOut := &syncBuffer{}
+	errOut := &testbuf.Buffer{}
 	cmd.Stderr = errOut
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -307,24 +308,6 @@ func TestKilledMidSignInLeavesUsableStore(t *testing.T) {
 	if waited := time.Since(start); waited > 10*time.Second {
 		t.Errorf("next call took %v: lock not released", waited)
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe to read while a process writes to it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func TestKilledMidChainNextCallSucceeds(t *testing.T) {

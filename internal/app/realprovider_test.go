@@ -13,6 +13,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/sandbox"
 	"github.com/tip-cli/tip-cli/internal/sandbox/awsemu"
 	"github.com/tip-cli/tip-cli/internal/store"
+	"github.com/tip-cli/tip-cli/internal/testbuf"
 	"github.com/tip-cli/tip-cli/internal/testkit"
 )
 
@@ -175,7 +176,7 @@ func (c *chainRun) killMidChain(args []string) {
 	exe, _ := os.Executable()
 	cmd := exec.Command(exe, append([]string{"--debug"}, args...)...)
 	cmd.Env = procEnv(c.t, c.k)
-	errOut := &syncBuffer{}
+	errOut := &testbuf.Buffer{}
 	cmd.Stderr = errOut
 	if err := cmd.Start(); err != nil {
 		c.t.Fatal(err)

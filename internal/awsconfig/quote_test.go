@@ -112,12 +112,17 @@ func TestCredentialProcessLineBotocore(t *testing.T) {
 // botocorePython returns a python3 that imports botocore, skipping when
 // there is none.
 func botocorePython(t *testing.T) string {
+	return need(t, findBotocorePython, "python3 with botocore not installed")
+}
+
+// need returns what find found, skipping t with why when it found nothing.
+func need(t *testing.T, find func() string, why string) string {
 	t.Helper()
-	py := findBotocorePython()
-	if py == "" {
-		t.Skip("python3 with botocore not installed")
+	v := find()
+	if v == "" {
+		t.Skip(why)
 	}
-	return py
+	return v
 }
 
 // findBotocorePython looks once per test binary: each look starts Python.

@@ -190,12 +190,7 @@ func runReader(t *testing.T, cmd *exec.Cmd) string {
 // when it is not installed. (The bundled binary of AWS's own installers
 // has no importable driver; .ci/run installs Debian's awscli.)
 func awsCLIv2Python(t *testing.T) string {
-	t.Helper()
-	py := findAWSCLIv2Python()
-	if py == "" {
-		t.Skip("AWS CLI v2 not installed (apt-get install -y awscli)")
-	}
-	return py
+	return need(t, findAWSCLIv2Python, "AWS CLI v2 not installed (apt-get install -y awscli)")
 }
 
 var findAWSCLIv2Python = sync.OnceValue(func() string {

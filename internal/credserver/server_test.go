@@ -21,6 +21,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/credproc"
 	"github.com/tip-cli/tip-cli/internal/credserver"
 	"github.com/tip-cli/tip-cli/internal/session"
+	"github.com/tip-cli/tip-cli/internal/testbuf"
 	"github.com/tip-cli/tip-cli/internal/testclock"
 )
 
@@ -29,29 +30,12 @@ type fixture struct {
 	url, token string
 	addr       string
 	calls      atomic.Int32
-	log        *syncBuffer
+	log        *testbuf.Buffer
 	notices    chan string
 	clock      *testclock.Clock
 	// next is what the source returns; guarded by mu.
 	mu   sync.Mutex
 	next func(n int32) (*cred.Credentials, error)
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func creds(n int32, now time.Time, ttl time.Duration) *cred.Credentials {
@@ -61,7 +45,7 @@ func creds(n int32, now time.Time, ttl time.Duration) *cred.Credentials {
 
 func start(t *testing.T, signIn func(context.Context) error) *fixture {
 	t.Helper()
-	fx := &fixture{log: &syncBuffer{}, notices: make(chan string, 16), clock: testclock.New(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))}
+	fx := &fixture{log: &testbuf.Buffer{}, notices: make(chan string, 16), clock: testclock.New(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))}
 	fx.next = func(n int32) (*cred.Credentials, error) { return creds(n, fx.clock.Now(), time.Hour), nil }
 	token, err := credserver.NewToken(rand.Reader)
 	if err != nil {

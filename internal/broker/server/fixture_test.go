@@ -1,12 +1,10 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
 	"net/url"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +17,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/broker/registry"
 	"github.com/tip-cli/tip-cli/internal/broker/server"
 	"github.com/tip-cli/tip-cli/internal/sandbox/brokeremu"
+	"github.com/tip-cli/tip-cli/internal/testbuf"
 	"github.com/tip-cli/tip-cli/internal/testkey"
 )
 
@@ -29,26 +28,8 @@ type fixture struct {
 	svc    *server.Service
 	app    callerauth.Caller
 	other  callerauth.Caller
-	logs   *syncBuffer
+	logs   *testbuf.Buffer
 	tokens *jwtauth.Verifier
-}
-
-// syncBuffer is a log sink safe for concurrent handlers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func newFixture(t *testing.T, store registry.Store) *fixture {
@@ -66,7 +47,7 @@ func newFixture(t *testing.T, store registry.Store) *fixture {
 		RetryMaxAttempts: 1,
 	}
 	stsClient := sts.NewFromConfig(cfg, func(o *sts.Options) { o.BaseEndpoint = aws.String(sc.AWS.URL()) })
-	logs := &syncBuffer{}
+	logs := &testbuf.Buffer{}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("broker log:\n%s", logs.String())
