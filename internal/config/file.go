@@ -4,12 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
+
+	"github.com/tip-cli/tip-cli/internal/safefile"
 )
 
 // DefaultProfile is the profile used when neither --profile nor
@@ -74,30 +75,15 @@ func Load(dir string) (*File, error) {
 }
 
 // readBounded reads path, refusing anything that is not a regular file of
-// at most MaxFileSize bytes.
+// at most MaxFileSize bytes (a FIFO would block, /dev/zero never ends). A
+// link is followed: people keep config files in dotfile repositories.
 func readBounded(path string) ([]byte, error) {
-	// Stat before opening: opening a FIFO would block.
-	fi, err := os.Stat(path)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, err
-		}
-		return nil, fmt.Errorf("read config: %w", err)
+	data, err := safefile.Read(path, MaxFileSize)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, err
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("config file %s is not a regular file", path)
-	}
-	fh, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
-	}
-	defer fh.Close()
-	data, err := io.ReadAll(io.LimitReader(fh, MaxFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("read config: %w", err)
-	}
-	if len(data) > MaxFileSize {
-		return nil, fmt.Errorf("config file %s is larger than %d bytes (1 MiB); it is not a tip-cli config: fix or remove it", path, MaxFileSize)
 	}
 	return data, nil
 }
