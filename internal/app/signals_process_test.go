@@ -97,11 +97,7 @@ func TestExecChildGetsEverySignal(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real processes")
 	}
-	k := testkit.New(t, sandbox.EnvOptions{})
-	k.Configure(t, "default")
-	if r := runProcs(t, k, 1, "auth", "--timeout", "30s"); r[0].code != 0 {
-		t.Fatalf("sign-in: %s", r[0].stderr)
-	}
+	k := signedIn(t)
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)

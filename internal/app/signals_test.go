@@ -27,7 +27,7 @@ func TestInterrupts(t *testing.T) {
 		sigs <- os.Interrupt
 	}
 	release()
-	release() // idempotent
+	release()            // idempotent
 	sigs <- os.Interrupt // handled once the next send completes
 	select {
 	case <-ctx.Done():
