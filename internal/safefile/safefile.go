@@ -5,8 +5,10 @@
 // wait for a writer forever), the checks run on the opened descriptor (no
 // window between a check and the open for a swap), only a regular file is
 // read (never /dev/zero, a FIFO, a socket or a terminal), and never more
-// than a limit the caller names. It links only the standard library, so
-// the lean binary can use it.
+// than a limit the caller names. WriteAtomic is the one atomic write
+// (temp file 0600, fsync, rename) and removes the stale temp files that
+// killed writers leave. It links only the standard library, so the lean
+// binary can use it.
 package safefile
 
 import (

@@ -110,40 +110,11 @@ func tightenDir(dir string) error {
 }
 
 // writeFileAtomic writes data to path via a 0600 temporary file in the same
-// directory, fsync and rename, then syncs the directory (best effort), so
-// a reader or a process killed at any point sees the old or the new file.
-func writeFileAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	// CreateTemp already uses 0600; Chmod guards against unusual umask
-	// handling on some file systems.
-	if err = tmp.Chmod(0o600); err != nil && runtime.GOOS != "windows" {
-		return err
-	}
-	if _, err = tmp.Write(data); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	if d, derr := os.Open(dir); derr == nil {
-		_ = d.Sync() // durability of the rename; unsupported on some platforms
-		d.Close()
-	}
-	return nil
+// directory, fsync and rename (safefile.WriteAtomic), first removing the
+// stale temp files that writers killed before their rename left in the
+// directory (secrets/ holds only tip-cli's files; a leftover may hold a
+// whole bundle).
+func writeFileAtomic(path string, data []byte) error {
+	safefile.SweepStale(filepath.Dir(path))
+	return safefile.WriteAtomic(path, data, 0o600)
 }
