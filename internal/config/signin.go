@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
-	"strings"
 )
 
 // Shared sign-ins (the AWS CLI's [sso-session]). config.json may hold
@@ -102,8 +101,8 @@ func (f *File) checkSignIns() error {
 		}
 	}
 	for name := range f.Profiles {
-		if strings.ContainsRune(name, 0) {
-			return fmt.Errorf("profile name %q contains a NUL byte", name)
+		if err := ValidateProfileName(name); err != nil {
+			return err
 		}
 	}
 	return nil
