@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"os"
+	"syscall"
 	"testing"
 	"time"
 
@@ -11,8 +12,9 @@ import (
 
 // TestInterrupts drives the signal watch with an injected channel: signals
 // while a child holds them do nothing; after release the first cancels
-// and the second exits 130 with "cancelled". Each send on the unbuffered
-// channel completes only once the watch took the previous one in hand.
+// and the second (a SIGTERM counts alike) exits 130 with "cancelled".
+// Each send on the unbuffered channel completes only once the watch took
+// the previous one in hand.
 func TestInterrupts(t *testing.T) {
 	t.Parallel()
 	errOut := &testbuf.Buffer{}
@@ -37,7 +39,7 @@ func TestInterrupts(t *testing.T) {
 	if len(exits) != 0 {
 		t.Fatalf("exited on signals held by a child or on the first: %d", <-exits)
 	}
-	sigs <- os.Interrupt
+	sigs <- syscall.SIGTERM
 	select {
 	case code := <-exits:
 		if code != 130 || errOut.String() != "tip-cli: cancelled\n" {
