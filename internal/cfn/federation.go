@@ -81,9 +81,11 @@ func buildFederation(opts Options, services []string) *Template {
 // request IAM allows: the context provider, then (when
 // opts.IdentityCenterInstanceARN is set) the Identity Center link. The
 // provider ARN is computed in the shell from the caller's account (aws
-// partition). Parameter names are botocore's spelling of the IAM model
-// (iam v1.68.0: UpdateOpenIDConnectProvider, ContextProvider {
-// SubjectSourceKey, SubjectTypeValue }, IdentityCenterInstanceArn).
+// partition). Parameter names are botocore's spelling (xform_name) of the
+// IAM model in the Go SDK's iam v1.68.0 (UpdateOpenIDConnectProvider,
+// OpenIDConnectProviderArn, ContextProvider {SubjectSourceKey,
+// SubjectTypeValue}, IdentityCenterInstanceArn): the AWS CLIs installed
+// here (v2 2.9.19, v1 with botocore 1.43.11) predate the operation.
 func ContextProviderCommands(opts Options) ([]string, error) {
 	if err := validateContextOptions(opts); err != nil {
 		return nil, err
