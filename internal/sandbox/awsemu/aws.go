@@ -98,7 +98,8 @@ type Principal struct {
 	// TransitiveTagKeys are the keys of Tags passed on to chained sessions.
 	TransitiveTagKeys []string
 	// Origin is the person a web identity session carries (TIP for IAM
-	// federation), nil when the IAM OIDC provider has no context provider.
+	// federation), nil when the IAM OIDC provider has no context provider;
+	// never modified after the session is issued.
 	Origin *OriginIdentity
 }
 
