@@ -25,7 +25,7 @@ type Refresher interface {
 	Refresh(ctx context.Context, refreshToken string) (*cred.Tokens, error)
 }
 
-// Exchanger runs the AWS chain (exchange.Chain).
+// Exchanger runs the AWS chain (exchange.Chain.Exchange).
 type Exchanger interface {
 	Exchange(ctx context.Context, idToken string, scope exchange.Scope) (*cred.Credentials, error)
 }
@@ -47,6 +47,13 @@ type Manager struct {
 	// cached path pays for neither (AWS config loading costs milliseconds).
 	IdP       func(ctx context.Context) (Refresher, error)
 	Exchanger func(ctx context.Context) (Exchanger, error)
+	// SingleUse: the profile's exchange path presents the ID token as a
+	// single-use assertion (exchange.Path.SingleUse), so every token is
+	// recorded in the assertion ledger before it is presented (ledger.go).
+	SingleUse bool
+	// ChainID is the profile's config.Profile.ChainID: only sessions minted
+	// under it are served (a changed mode or role never serves an old one).
+	ChainID string
 	// SignIn runs an interactive sign-in; nil means non-interactive, and a
 	// needed sign-in fails with *LoginRequiredError.
 	SignIn func(ctx context.Context) (*cred.Tokens, error)
@@ -97,7 +104,7 @@ func (m *Manager) Credentials(ctx context.Context, scope exchange.Scope, force b
 		if err != nil {
 			return nil, fmt.Errorf("read cached credentials: %w", err)
 		}
-		if c := warm.Session(served, key, m.Policy, m.now()); c != nil {
+		if c := warm.Session(served, key, m.ChainID, m.Policy, m.now()); c != nil {
 			m.log().Debug("serving cached credentials", "profile", m.Profile, "scope", key, "expiration", c.Expiration)
 			return c, nil
 		}
@@ -105,7 +112,7 @@ func (m *Manager) Credentials(ctx context.Context, scope exchange.Scope, force b
 	m.log().Debug("cached credentials missing or due for refresh", "profile", m.Profile, "scope", key, "force", force)
 	var out *cred.Credentials
 	err := m.locked(ctx, func(b *store.Bundle) (bool, error) {
-		if c := warm.Session(b.ServedPart(), key, m.Policy, m.now()); !force && c != nil {
+		if c := warm.Session(b.ServedPart(), key, m.ChainID, m.Policy, m.now()); !force && c != nil {
 			m.log().Debug("another process refreshed while we waited for the lock", "profile", m.Profile)
 			out = c // another process refreshed while we waited
 			return false, nil
@@ -199,7 +206,7 @@ func (m *Manager) exchange(ctx context.Context, b *store.Bundle, scope exchange.
 // ledger and saved (so a crash after CreateTokenWithIAM cannot lead to a
 // second presentation).
 func (m *Manager) exchangeWith(ctx context.Context, b *store.Bundle, idToken string, scope exchange.Scope) (*cred.Credentials, error) {
-	if b.PresentedEntry(idToken, m.now()) == nil {
+	if m.SingleUse && b.PresentedEntry(idToken, m.now()) == nil {
 		return nil, errors.New("internal error: an ID token not recorded in the assertion ledger was about to be presented")
 	}
 	ex, err := m.Exchanger(ctx)
