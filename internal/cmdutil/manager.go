@@ -30,6 +30,11 @@ type SignInOptions struct {
 	Margin time.Duration
 }
 
+// NetTimeout bounds each network phase of a refresh that needs no person
+// (the IdP refresh, the chain, GetDataAccess): two of them stay under the
+// minute after which the Go SDK kills a credential_process.
+const NetTimeout = 25 * time.Second
+
 // DefaultLoginTimeout bounds a browser sign-in.
 const DefaultLoginTimeout = idp.DefaultLoginTimeout
 
@@ -82,11 +87,12 @@ func (f *Factory) Manager(p *config.Profile, o SignInOptions) (*session.Manager,
 			var re *idp.RefreshError
 			return errors.As(err, &re)
 		},
-		Policy: policy,
-		Now:    f.Now,
-		Sleep:  f.Sleep,
-		Log:    f.Logger(),
-		Grants: f.grantSource(p),
+		Policy:     policy,
+		NetTimeout: NetTimeout,
+		Now:        f.Now,
+		Sleep:      f.Sleep,
+		Log:        f.Logger(),
+		Grants:     f.grantSource(p),
 	}
 	if err := f.shareSignIn(m, p); err != nil {
 		return nil, err

@@ -104,9 +104,11 @@ func (m *Manager) fetchGrant(ctx context.Context, sess *cred.Credentials, req s3
 	if err != nil {
 		return nil, err
 	}
-	g, err := f.GetDataAccess(ctx, sess, req)
+	nctx, cancel := m.bounded(ctx)
+	defer cancel()
+	g, err := f.GetDataAccess(nctx, sess, req)
 	if err != nil {
-		return nil, err
+		return nil, m.timedOut(nctx, "S3 Access Grants", err)
 	}
 	g.Credentials.Chain = sess.Chain // served only while the profile's chain is the same
 	m.log().Debug("grant fetched", "profile", m.Profile, "target", g.Target, "permission", g.Permission, "expiration", g.Credentials.Expiration)

@@ -65,6 +65,12 @@ type Manager struct {
 	// Sleep waits d or until ctx ends (default a timer); the assertion
 	// ledger uses it to wait for the IdP's next second.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// NetTimeout bounds each network phase that needs no person: one IdP
+	// refresh, one walk of the chain, one GetDataAccess (0: unbounded). The
+	// Go SDK kills a credential_process after a minute, so tip-cli keeps
+	// a refresh plus a chain well under it; an interactive sign-in keeps
+	// its own timeout.
+	NetTimeout time.Duration
 	// Log receives --debug events; never a token or secret.
 	Log *slog.Logger
 	// Grants reaches S3 Access Grants (grants.go).
@@ -213,9 +219,11 @@ func (m *Manager) exchangeWith(ctx context.Context, b *store.Bundle, idToken str
 	if err != nil {
 		return nil, err
 	}
-	c, err := ex.Exchange(ctx, idToken, scope)
+	nctx, cancel := m.bounded(ctx)
+	defer cancel()
+	c, err := ex.Exchange(nctx, idToken, scope)
 	if err != nil {
-		return nil, err
+		return nil, m.timedOut(nctx, "the AWS exchange", err)
 	}
 	m.log().Debug("exchange chain complete", "assumed_role", c.AssumedRoleARN, "expiration", c.Expiration)
 	b.SetSession(scope.Key(), c)
@@ -270,13 +278,32 @@ func (m *Manager) refresh(ctx context.Context, rt string) (*cred.Tokens, error) 
 	if err != nil {
 		return nil, err
 	}
-	t, err := idp.Refresh(ctx, rt)
+	nctx, cancel := m.bounded(ctx)
+	defer cancel()
+	t, err := idp.Refresh(nctx, rt)
 	if err != nil {
 		m.log().Debug("identity provider refresh failed", "error", err)
-		return nil, fmt.Errorf("refresh identity provider token: %w", err)
+		return nil, fmt.Errorf("refresh identity provider token: %w", m.timedOut(nctx, "the identity provider", err))
 	}
 	m.log().Debug("identity provider tokens refreshed", "id_expiry", t.Expiry, "rotated", t.RefreshToken != rt)
 	return t, nil
+}
+
+// bounded returns ctx limited to NetTimeout, if set.
+func (m *Manager) bounded(ctx context.Context) (context.Context, context.CancelFunc) {
+	if m.NetTimeout <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, m.NetTimeout)
+}
+
+// timedOut says which party did not answer when the NetTimeout deadline
+// (not the caller's own context) ended err's call.
+func (m *Manager) timedOut(ctx context.Context, who string, err error) error {
+	if m.NetTimeout > 0 && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("%s did not answer within %s: %w", who, m.NetTimeout, err)
+	}
+	return err
 }
 
 func (m *Manager) log() *slog.Logger {
