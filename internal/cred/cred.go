@@ -22,6 +22,12 @@ type Tokens struct {
 	Email   string `json:"email,omitempty"`
 	// IssuedAt is when tip-cli received the tokens (local clock).
 	IssuedAt time.Time `json:"issued_at"`
+	// RefreshPresented is the intent record of a refresh: saved before
+	// RefreshToken is sent, cleared with the IdP's answer. Found set, the
+	// token may have been rotated by an IdP whose answer was lost (a crash,
+	// a timeout, a save that failed): it is never sent again, and only a new
+	// sign-in continues. It is session state, not an IdP field.
+	RefreshPresented bool `json:"refresh_presented,omitempty"`
 }
 
 // Credentials are temporary AWS credentials.
