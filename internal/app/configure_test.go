@@ -238,6 +238,30 @@ func TestGenerateCFNTemplateErrors(t *testing.T) {
 	}
 }
 
+// TestGenerateCFNTemplateFederation: the iam-federation template on stdout,
+// the call that adds the context provider (which CloudFormation cannot set)
+// on stderr only.
+func TestGenerateCFNTemplateFederation(t *testing.T) {
+	t.Parallel()
+	k := testkit.New(t, sandbox.EnvOptions{})
+	r := mustRun(t, k, "configure", "generate-cfn-template", "--tip-mode", "iam-federation", "--subject-claim", "sub",
+		"https://idp.example.com/oauth2/default", "0oa1", strings.Repeat("AB", 20))
+	for _, want := range []string{"AWS::IAM::OIDCProvider", "FederationRole", "MaxSessionDuration: 43200", `"idp.example.com/oauth2/default:aud"`} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("template lacks %s", want)
+		}
+	}
+	want := `aws iam update-open-id-connect-provider --open-id-connect-provider-arn "arn:aws:iam::$(aws sts get-caller-identity --query Account --output text):oidc-provider/idp.example.com/oauth2/default" --context-provider '{"SubjectSourceKey":"sub","SubjectTypeValue":"user"}'`
+	if !strings.Contains(r.stderr, want+"\n") || strings.Contains(r.stdout, "update-open-id-connect-provider") {
+		t.Errorf("stderr %q lacks\n%s", r.stderr, want)
+	}
+	bad := run(t, k, "configure", "generate-cfn-template", "--tip-mode", "iam-federation", "--services", "qbusiness",
+		"https://idp.example.com/oauth2/default", "0oa1", strings.Repeat("AB", 20))
+	if bad.code == 0 || bad.stdout != "" || !strings.Contains(bad.stderr, "identity-center") {
+		t.Errorf("qbusiness in iam-federation: code %d stdout %q stderr %q", bad.code, bad.stdout, bad.stderr)
+	}
+}
+
 // TestConfigureSharedSignIn: `configure idp --sign-in` creates a sign-in
 // from the IdP settings given, lets another profile pick it with its AWS
 // settings only, and refuses (leaving config.json as it was) a pick of a

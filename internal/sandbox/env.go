@@ -30,6 +30,32 @@ type EnvOptions struct {
 	SessionLifetime time.Duration
 	// NoJTI makes the IdP issue ID tokens without jti (idpemu.IdPOptions.NoJTI).
 	NoJTI bool
+
+	// TIP for IAM federation. The IdP always has an IAM OIDC provider
+	// (Env.AWS.OIDCProviderARN) trusted by the identity-center chain's OIDC
+	// role and by a federation role (Env.FederationRoleARN).
+	//
+	// ContextProvider is the provider's context provider; nil leaves it
+	// without one, so federation-mode sessions do not carry the person and
+	// must be refused. ContextProviderEmail() is the usual choice.
+	ContextProvider *awsemu.ContextProvider
+	// LinkIdentityCenter links the provider to the sandbox's Identity Center
+	// instance (needs ContextProvider).
+	LinkIdentityCenter bool
+	// FederationMaxSession is the federation role's MaxSessionDuration
+	// (default 12 h).
+	FederationMaxSession time.Duration
+	// FederationAudience is the aud the federation role's trust policy
+	// requires (default the IdP's client id; another value breaks the trust).
+	FederationAudience string
+}
+
+// ContextProviderEmail is a context provider naming the person by the ID
+// token's email claim, of subject type "user", with the name claim mapped
+// to aws:TransactionContext/IdentityProvider/display_name.
+func ContextProviderEmail() *awsemu.ContextProvider {
+	return &awsemu.ContextProvider{SubjectSourceKey: "email", SubjectTypeValue: "user",
+		KeyDefinitions: []awsemu.KeyDefinition{{SourceKey: "name", TargetKey: "display_name"}}}
 }
 
 // Env is a running sandbox: a loopback OIDC provider and the AWS services
@@ -76,6 +102,11 @@ func Start(o EnvOptions) (*Env, error) {
 		Key:       o.Key,
 
 		SessionLifetime: o.SessionLifetime,
+
+		ContextProvider:      o.ContextProvider,
+		LinkIdentityCenter:   o.LinkIdentityCenter,
+		FederationMaxSession: o.FederationMaxSession,
+		FederationAudience:   o.FederationAudience,
 	})
 	if err != nil {
 		idp.Close()
@@ -104,6 +135,11 @@ func (e *Env) Profile(redirectURI string) *config.Profile {
 		RedirectURI:                 redirectURI,
 	}
 }
+
+// FederationRoleARN is the role trusted through the IdP's IAM OIDC provider
+// that a federation-mode ("tip_mode": "iam-federation") profile names as
+// role_arn.
+func (e *Env) FederationRoleARN() string { return e.AWS.FederationRoleARN() }
 
 // Environ returns the environment that points the AWS SDK and CLI at the
 // sandbox (standard AWS_ENDPOINT_URL override).
