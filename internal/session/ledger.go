@@ -69,7 +69,7 @@ func (m *Manager) reserve(ctx context.Context, b *store.Bundle, t *cred.Tokens) 
 		if err := m.sleep(ctx, wait); err != nil {
 			return nil, err
 		}
-		nt, err := m.refresh(ctx, b.IdP.RefreshToken)
+		nt, err := m.refresh(ctx, b.IdP)
 		if err != nil {
 			return nil, err
 		}

@@ -20,9 +20,10 @@ import (
 	"github.com/tip-cli/tip-cli/internal/warm"
 )
 
-// Refresher refreshes IdP tokens (idp.Client).
+// Refresher refreshes IdP tokens (idp.Client): prev's refresh token, under
+// the IdP metadata pinned in prev.
 type Refresher interface {
-	Refresh(ctx context.Context, refreshToken string) (*cred.Tokens, error)
+	Refresh(ctx context.Context, prev *cred.Tokens) (*cred.Tokens, error)
 }
 
 // Exchanger runs the AWS chain (exchange.Chain).
@@ -232,7 +233,7 @@ func (m *Manager) freshIDToken(ctx context.Context, b *store.Bundle) (*cred.Toke
 // one, and presenting the old one again may revoke the whole grant.
 func (m *Manager) newTokens(ctx context.Context, b *store.Bundle) (*cred.Tokens, error) {
 	if b.IdP != nil && b.IdP.RefreshToken != "" {
-		t, err := m.refresh(ctx, b.IdP.RefreshToken)
+		t, err := m.refresh(ctx, b.IdP)
 		if err == nil {
 			b.IdP = t
 			return t, nil
@@ -258,12 +259,13 @@ func (m *Manager) newTokens(ctx context.Context, b *store.Bundle) (*cred.Tokens,
 	return t, nil
 }
 
-func (m *Manager) refresh(ctx context.Context, rt string) (*cred.Tokens, error) {
+func (m *Manager) refresh(ctx context.Context, prev *cred.Tokens) (*cred.Tokens, error) {
 	idp, err := m.IdP(ctx)
 	if err != nil {
 		return nil, err
 	}
-	t, err := idp.Refresh(ctx, rt)
+	rt := prev.RefreshToken
+	t, err := idp.Refresh(ctx, prev)
 	if err != nil {
 		m.log().Debug("identity provider refresh failed", "error", err)
 		return nil, fmt.Errorf("refresh identity provider token: %w", err)
