@@ -44,6 +44,13 @@ func openCacheDir(dir string) (*os.Root, error) {
 	return root, nil
 }
 
+// realDir reports whether dir is a directory and not a symbolic link: the
+// cache is read only from one, as it is only written to one.
+func realDir(dir string) bool {
+	fi, err := os.Lstat(dir)
+	return err == nil && fi.IsDir()
+}
+
 // writeFileIn replaces name in root with data (0600) through a temporary
 // file and a rename, so a reader sees the old or the new file whole. The
 // rename replaces whatever name is, a planted link included, never what

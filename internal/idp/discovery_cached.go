@@ -48,7 +48,9 @@ func (c *Client) discoverCached(ctx context.Context, hc *http.Client, pin *cred.
 	next, entry := &cred.IdPMetadata{Issuer: c.Issuer}, &metadataEntry{Issuer: c.Issuer}
 	if pin != nil && pin.Issuer == c.Issuer {
 		*next = *pin
-		entry = cache.load(c.Issuer)
+		if realDir(cache.Dir) {
+			entry = cache.load(c.Issuer)
+		}
 	}
 	doc, err := c.discoveryDoc(ctx, hc, entry, next)
 	if err != nil {

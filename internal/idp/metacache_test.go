@@ -226,3 +226,31 @@ func TestMetadataCacheRefusesSymlinkedDir(t *testing.T) {
 		t.Errorf("file in place of the directory: %v, %v", fi, err)
 	}
 }
+
+// TestMetadataCacheNotReadThroughSymlink: a cache directory replaced by a
+// link to a copy of itself is not read (the refresh fetches both
+// documents) and not written.
+func TestMetadataCacheNotReadThroughSymlink(t *testing.T) {
+	t.Parallel()
+	idp := newSandbox(t, idpemu.IdPOptions{Now: testNow})
+	dir, target := t.TempDir(), filepath.Join(t.TempDir(), "elsewhere")
+	tok := signIn(t, idp, cachedClient(idp, dir, testNow))
+	cache := filepath.Join(dir, MetadataCacheDirName)
+	if err := os.Rename(cache, target); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, cache); err != nil {
+		t.Skipf("symlinks: %v", err)
+	}
+	names, _ := os.ReadDir(target)
+	before := idp.Counts()
+	if _, err := cachedClient(idp, dir, testNow).Refresh(t.Context(), tok); err != nil {
+		t.Fatal(err)
+	}
+	if d, j, n := idpRequests(idp, before); d != 1 || j != 1 || n != 1 {
+		t.Errorf("refresh made %d discovery, %d JWKS, %d token requests; want 1, 1, 1 (the linked cache unread)", d, j, n)
+	}
+	if after, _ := os.ReadDir(target); len(after) != len(names) {
+		t.Errorf("the link target changed: %v, was %v", after, names)
+	}
+}
