@@ -56,9 +56,24 @@ type Credentials struct {
 	AssumedRoleARN string `json:"assumed_role_arn,omitempty"`
 	// Identity is the Identity Center user id the session carries.
 	Identity string `json:"identity,omitempty"`
+	// Origin is the person an IAM-federation session carries (STS's
+	// TrustedIdentityPropagationContext); nil in identity-center mode.
+	Origin *Origin `json:"origin,omitempty"`
+	// Chain is the profile's config.Profile.ChainID when the session was
+	// minted: a session is served only under the same mode and roles.
+	Chain string `json:"chain,omitempty"`
 	// MintedAt is when tip-cli obtained the credentials (local clock); the
 	// expiry policy always serves just-minted credentials.
 	MintedAt time.Time `json:"minted_at"`
+}
+
+// Origin is the person STS attached to an IAM-federation session
+// (aws:OriginIdentity/*). Subject names a person: it is never logged.
+type Origin struct {
+	Subject              string `json:"subject"`
+	SubjectType          string `json:"subject_type"`
+	Issuer               string `json:"issuer"`
+	FederatedProviderARN string `json:"federated_provider_arn"`
 }
 
 // Grant is one set of S3 Access Grants credentials and the scope it covers.

@@ -55,7 +55,7 @@ func Run(ctx context.Context, o Options) *Report {
 	case o.Live != nil:
 		r.Add(o.Live.Run(ctx)...)
 	default:
-		r.Add(SkipLive(o.LiveSkip)...)
+		r.Add(SkipLive(pathOf(o.Profile), o.LiveSkip)...)
 	}
 	return r
 }
