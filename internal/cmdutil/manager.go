@@ -87,12 +87,13 @@ func (f *Factory) Manager(p *config.Profile, o SignInOptions) (*session.Manager,
 			var re *idp.RefreshError
 			return errors.As(err, &re)
 		},
-		Policy:     policy,
-		NetTimeout: NetTimeout,
-		Now:        f.Now,
-		Sleep:      f.Sleep,
-		Log:        f.Logger(),
-		Grants:     f.grantSource(p),
+		RefreshUnanswered: idp.RefreshUnanswered,
+		Policy:            policy,
+		NetTimeout:        NetTimeout,
+		Now:               f.Now,
+		Sleep:             f.Sleep,
+		Log:               f.Logger(),
+		Grants:            f.grantSource(p),
 	}
 	if err := f.shareSignIn(m, p); err != nil {
 		return nil, err

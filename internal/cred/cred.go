@@ -28,6 +28,12 @@ type Tokens struct {
 	// write the config directory can write it. Nil (tokens saved before
 	// the pin existed) makes the next refresh fetch the metadata anew.
 	Metadata *IdPMetadata `json:"idp_metadata,omitempty"`
+	// RefreshPresented is the intent record of a refresh: saved before
+	// RefreshToken is sent, cleared with the IdP's answer. Found set, the
+	// token may have been rotated by an IdP whose answer was lost (a crash,
+	// a timeout, a save that failed): it is never sent again, and only a new
+	// sign-in continues. It is session state, not an IdP field.
+	RefreshPresented bool `json:"refresh_presented,omitempty"`
 }
 
 // IdPMetadata is what tip-cli itself fetched from the issuer: SHA-256

@@ -77,11 +77,11 @@ func (m *Manager) reserve(ctx context.Context, b *store.Bundle, t *cred.Tokens) 
 		if err := m.sleep(ctx, wait); err != nil {
 			return nil, err
 		}
-		nt, err := m.refresh(ctx, b.IdP)
+		nt, err := m.rotate(ctx, b)
 		if err != nil {
 			return nil, err
 		}
-		b.IdP, t = nt, nt
+		t = nt
 	}
 }
 

@@ -61,8 +61,11 @@ type Manager struct {
 	// RefreshRejected reports whether err means the refresh token is dead
 	// (the IdP said invalid_grant): the user must sign in again.
 	RefreshRejected func(err error) bool
-	Policy          credproc.Policy
-	Now             func() time.Time
+	// RefreshUnanswered reports whether a failed refresh may have reached
+	// the IdP without its answer reaching us (rotate.go).
+	RefreshUnanswered func(err error) bool
+	Policy            credproc.Policy
+	Now               func() time.Time
 	// Sleep waits d or until ctx ends (default a timer); the assertion
 	// ledger uses it to wait for the IdP's next second.
 	Sleep func(ctx context.Context, d time.Duration) error
@@ -243,25 +246,28 @@ func (m *Manager) freshIDToken(ctx context.Context, b *store.Bundle) (*cred.Toke
 }
 
 // newTokens refreshes b's IdP tokens, or signs in when there is no usable
-// refresh token and sign-in is allowed, and puts them into b. The caller
-// saves b at once (reserve does): a rotated refresh token replaces a dead
-// one, and presenting the old one again may revoke the whole grant.
+// refresh token and sign-in is allowed, and puts them into b, saved
+// (rotate): a rotated refresh token replaces a dead one, and presenting the
+// old one again may revoke the whole grant.
 func (m *Manager) newTokens(ctx context.Context, b *store.Bundle) (*cred.Tokens, error) {
+	reason := ""
 	if b.IdP != nil && b.IdP.RefreshToken != "" {
-		t, err := m.refresh(ctx, b.IdP)
+		t, err := m.rotate(ctx, b)
 		if err == nil {
-			b.IdP = t
 			return t, nil
 		}
-		if m.RefreshRejected == nil || !m.RefreshRejected(err) {
+		var dead *deadRefreshError
+		switch {
+		case errors.As(err, &dead):
+			reason = dead.reason
+		case m.RefreshRejected == nil || !m.RefreshRejected(err):
 			return nil, err
-		}
-		if m.SignIn == nil {
-			return nil, &LoginRequiredError{Profile: m.Profile, Reason: "the identity provider session ended"}
+		default:
+			reason = "the identity provider session ended"
 		}
 	}
 	if m.SignIn == nil {
-		return nil, &LoginRequiredError{Profile: m.Profile}
+		return nil, &LoginRequiredError{Profile: m.Profile, Reason: reason}
 	}
 	m.log().Debug("starting interactive sign-in", "profile", m.Profile)
 	t, err := m.SignIn(ctx)
