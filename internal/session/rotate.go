@@ -48,7 +48,7 @@ func (m *Manager) rotate(ctx context.Context, b *store.Bundle) (*cred.Tokens, er
 		*b.IdP = old
 		return nil, fmt.Errorf("cannot save before refreshing, so nothing was sent to the identity provider (free space or fix the config directory's permissions and retry): %w", err)
 	}
-	t, err := m.refresh(ctx, old.RefreshToken)
+	t, err := m.refresh(ctx, &old)
 	if err != nil {
 		if m.RefreshUnanswered != nil && m.RefreshUnanswered(err) {
 			return nil, err // the mark stays: the IdP may have rotated the token

@@ -20,9 +20,10 @@ import (
 	"github.com/tip-cli/tip-cli/internal/warm"
 )
 
-// Refresher refreshes IdP tokens (idp.Client).
+// Refresher refreshes IdP tokens (idp.Client): prev's refresh token, under
+// the IdP metadata pinned in prev.
 type Refresher interface {
-	Refresh(ctx context.Context, refreshToken string) (*cred.Tokens, error)
+	Refresh(ctx context.Context, prev *cred.Tokens) (*cred.Tokens, error)
 }
 
 // Exchanger runs the AWS chain (exchange.Chain.Exchange).
@@ -279,14 +280,15 @@ func (m *Manager) newTokens(ctx context.Context, b *store.Bundle) (*cred.Tokens,
 	return t, nil
 }
 
-func (m *Manager) refresh(ctx context.Context, rt string) (*cred.Tokens, error) {
+func (m *Manager) refresh(ctx context.Context, prev *cred.Tokens) (*cred.Tokens, error) {
 	idp, err := m.IdP(ctx)
 	if err != nil {
 		return nil, err
 	}
+	rt := prev.RefreshToken
 	nctx, cancel := m.bounded(ctx)
 	defer cancel()
-	t, err := idp.Refresh(nctx, rt)
+	t, err := idp.Refresh(nctx, prev)
 	if err != nil {
 		m.log().Debug("identity provider refresh failed", "error", err)
 		return nil, fmt.Errorf("refresh identity provider token: %w", m.timedOut(nctx, "the identity provider", err))
