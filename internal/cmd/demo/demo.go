@@ -125,7 +125,7 @@ func sandboxFactory(parent *cmdutil.Factory, env *sandbox.Env, home string) *dem
 	}
 	f.AWSConfig = func(context.Context, string) (aws.Config, error) { return env.AWSConfig(), nil }
 	errOut := parent.IOStreams.ErrOut
-	f.ChainTrace = func(step exchange.Step, detail string, err error) {
+	f.ChainTrace = func(step exchange.StepName, detail string, err error) {
 		if err != nil {
 			fmt.Fprintf(errOut, "   ✗ %s: %v\n", step, err)
 			return
