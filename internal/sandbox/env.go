@@ -68,6 +68,10 @@ type Env struct {
 // AliceUserID is the Identity Center user id of the sandbox's default user.
 const AliceUserID = "94482488-3041-7026-18f3-b2c0e1a1a11c"
 
+// AliceEmail is the sandbox user's email: the IdP's default user, and the
+// subject of her sessions under ContextProviderEmail.
+const AliceEmail = "alice@example.com"
+
 // Region is the region the sandbox pretends to be in.
 const Region = "us-east-1"
 
@@ -95,7 +99,7 @@ func Start(o EnvOptions) (*Env, error) {
 		IssuerURL: idp.Issuer(),
 		Audiences: []string{idp.ClientID()},
 		Region:    Region,
-		Users:     map[string]string{"alice@example.com": AliceUserID},
+		Users:     map[string]string{AliceEmail: AliceUserID},
 		Groups:    map[string][]string{AliceUserID: {"data-analysts"}},
 		Grants:    grants,
 		Addr:      o.AWSAddr,
@@ -133,6 +137,22 @@ func (e *Env) Profile(redirectURI string) *config.Profile {
 		IDEnhancedRoleARN:           e.AWS.IDEnhancedRoleARN(),
 		Region:                      Region,
 		RedirectURI:                 redirectURI,
+	}
+}
+
+// FederationProfile is a "tip_mode": "iam-federation" profile for the
+// sandbox: the IdP's keys and the federation role, lasting duration (0: the
+// profile default, one hour).
+func (e *Env) FederationProfile(redirectURI string, duration time.Duration) *config.Profile {
+	return &config.Profile{
+		Provider:        config.ProviderOIDC,
+		IssuerURL:       e.IdP.Issuer(),
+		ClientID:        e.IdP.ClientID(),
+		Mode:            config.TIPModeIAMFederation,
+		RoleARN:         e.AWS.FederationRoleARN(),
+		DurationSeconds: int(duration / time.Second),
+		Region:          Region,
+		RedirectURI:     redirectURI,
 	}
 }
 
