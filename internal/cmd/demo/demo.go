@@ -30,6 +30,8 @@ import (
 // Options are the options of `tip-cli demo`.
 type Options struct {
 	F *cmdutil.Factory
+	// Mode is the profile's tip_mode (config.TIPModes).
+	Mode string
 }
 
 // NewCmdDemo returns `tip-cli demo`.
@@ -41,17 +43,32 @@ func NewCmdDemo(f *cmdutil.Factory) *cobra.Command {
 		Long: `Start a loopback OIDC provider and an emulation of STS, SSO OIDC and S3
 Control, sign in as the sandbox user (simulated, no browser), run the exchange
 chain, and print the credential_process JSON on stdout. Each step is shown on
-stderr. Nothing outside a temporary directory is touched.`,
+stderr. Nothing outside a temporary directory is touched.
+
+With --tip-mode iam-federation the sandbox's IAM OIDC provider has a context
+provider (the email claim names the person) and the profile takes the one
+AssumeRoleWithWebIdentity path instead of the Identity Center chain.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return run(cmd.Context(), opts) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := cmdutil.ValidateChoice("tip-mode", opts.Mode, config.TIPModes); err != nil {
+				return err
+			}
+			return run(cmd.Context(), opts)
+		},
 	}
+	cmdutil.AddChoiceFlag(cmd, &opts.Mode, "tip-mode", "", config.TIPModeIdentityCenter, "the profile's mode", config.TIPModes)
 	cmd.AddCommand(newCmdServe(f))
 	return cmd
 }
 
 func run(ctx context.Context, opts *Options) error {
 	errOut := opts.F.IOStreams.ErrOut
-	env, err := sandbox.Start(sandbox.EnvOptions{})
+	federation := opts.Mode == config.TIPModeIAMFederation
+	envOpts := sandbox.EnvOptions{}
+	if federation {
+		envOpts.ContextProvider = sandbox.ContextProviderEmail()
+	}
+	env, err := sandbox.Start(envOpts)
 	if err != nil {
 		return err
 	}
@@ -68,10 +85,13 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	prof := env.Profile(redirect)
+	if federation {
+		prof = env.FederationProfile(redirect, 0)
+	}
 	if err := config.Save(home, &config.File{Profiles: map[string]*config.Profile{"demo": prof}}); err != nil {
 		return err
 	}
-	fmt.Fprintf(errOut, "② Configured profile \"demo\" in %s\n", home)
+	fmt.Fprintf(errOut, "② Configured profile \"demo\" (tip_mode %s) in %s\n", prof.TIPMode(), home)
 
 	f := sandboxFactory(opts.F, env, home)
 	m, err := f.Manager(prof, cmdutil.SignInOptions{Timeout: time.Minute})
@@ -90,6 +110,10 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	fmt.Fprintf(errOut, "④ Served from the cache (%s store), valid until %s\n", f.storeName(), creds.Expiration.Format(time.RFC3339))
+	if o := creds.Origin; o != nil {
+		// The subject type and issuer only: the Subject names a person.
+		fmt.Fprintf(errOut, "   ✓ the session carries the person (aws:OriginIdentity, subject type %s, issuer %s)\n", o.SubjectType, o.Issuer)
+	}
 	if err := callerIdentity(ctx, env, creds, errOut); err != nil {
 		return err
 	}

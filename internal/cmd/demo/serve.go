@@ -27,6 +27,10 @@ type ServeOptions struct {
 	// SessionLifetime shortens the sandbox's identity-enhanced and S3
 	// Access Grants sessions (refresh tests and benchmarks).
 	SessionLifetime time.Duration
+	// Mode is the written profile's tip_mode; NoContextProvider leaves the
+	// IAM OIDC provider without one in iam-federation mode.
+	Mode              string
+	NoContextProvider bool
 }
 
 func newCmdServe(f *cmdutil.Factory) *cobra.Command {
@@ -47,6 +51,12 @@ redirects can act as the browser (BROWSER="curl -fsSL -o /dev/null").`,
 			if opts.OutDir == "" {
 				return cmdutil.FlagErrorf("--out is required")
 			}
+			if err := cmdutil.ValidateChoice("tip-mode", opts.Mode, config.TIPModes); err != nil {
+				return err
+			}
+			if opts.NoContextProvider && opts.Mode != config.TIPModeIAMFederation {
+				return cmdutil.FlagErrorf("--no-context-provider needs --tip-mode %s", config.TIPModeIAMFederation)
+			}
 			return serveRun(cmd.Context(), opts)
 		},
 	}
@@ -55,6 +65,8 @@ redirects can act as the browser (BROWSER="curl -fsSL -o /dev/null").`,
 	cmd.Flags().StringVar(&opts.AWSAddr, "aws-addr", "127.0.0.1:0", "loopback address of the AWS emulation")
 	cmd.Flags().DurationVar(&opts.SessionLifetime, "session-lifetime", 0, "lifetime of identity-enhanced and S3 Access Grants sessions (default: as requested, 1h)")
 	cmd.Flags().StringVar(&opts.RedirectURI, "redirect-uri", "", "redirect URI for the written profile (default "+config.DefaultRedirectURI+")")
+	cmdutil.AddChoiceFlag(cmd, &opts.Mode, "tip-mode", "", config.TIPModeIdentityCenter, "the written profile's mode", config.TIPModes)
+	cmd.Flags().BoolVar(&opts.NoContextProvider, "no-context-provider", false, "iam-federation: leave the IAM OIDC provider without a context provider (its sessions do not carry the person, so tip-cli refuses them)")
 	return cmd
 }
 
@@ -64,12 +76,21 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 			return cmdutil.FlagErrorf("address %q must be a loopback host:port", a)
 		}
 	}
-	env, err := sandbox.Start(sandbox.EnvOptions{IdPAddr: opts.IdPAddr, AWSAddr: opts.AWSAddr, SessionLifetime: opts.SessionLifetime})
+	envOpts := sandbox.EnvOptions{IdPAddr: opts.IdPAddr, AWSAddr: opts.AWSAddr, SessionLifetime: opts.SessionLifetime}
+	federation := opts.Mode == config.TIPModeIAMFederation
+	if federation && !opts.NoContextProvider {
+		envOpts.ContextProvider = sandbox.ContextProviderEmail()
+	}
+	env, err := sandbox.Start(envOpts)
 	if err != nil {
 		return err
 	}
 	defer env.Close()
-	prof, err := json.MarshalIndent(env.Profile(opts.RedirectURI), "", "  ")
+	p := env.Profile(opts.RedirectURI)
+	if federation {
+		p = env.FederationProfile(opts.RedirectURI, 0)
+	}
+	prof, err := json.MarshalIndent(p, "", "  ")
 	if err != nil {
 		return err
 	}
