@@ -24,8 +24,8 @@ type ServeOptions struct {
 	IdPAddr     string
 	AWSAddr     string
 	RedirectURI string
-	// SessionLifetime shortens the sandbox's identity-enhanced and S3
-	// Access Grants sessions (refresh tests and benchmarks).
+	// SessionLifetime shortens the sandbox's identity-enhanced, S3 Access
+	// Grants and federation-role sessions (refresh tests and benchmarks).
 	SessionLifetime time.Duration
 	// Mode is the written profile's tip_mode; NoContextProvider leaves the
 	// IAM OIDC provider without one in iam-federation mode.
@@ -63,7 +63,7 @@ redirects can act as the browser (BROWSER="curl -fsSL -o /dev/null").`,
 	cmd.Flags().StringVar(&opts.OutDir, "out", "", "directory to write profile.json and env into")
 	cmd.Flags().StringVar(&opts.IdPAddr, "idp-addr", "127.0.0.1:0", "loopback address of the sandbox IdP")
 	cmd.Flags().StringVar(&opts.AWSAddr, "aws-addr", "127.0.0.1:0", "loopback address of the AWS emulation")
-	cmd.Flags().DurationVar(&opts.SessionLifetime, "session-lifetime", 0, "lifetime of identity-enhanced and S3 Access Grants sessions (default: as requested, 1h)")
+	cmd.Flags().DurationVar(&opts.SessionLifetime, "session-lifetime", 0, "lifetime of identity-enhanced, S3 Access Grants and federation-role sessions (default: as requested, 1h)")
 	cmd.Flags().StringVar(&opts.RedirectURI, "redirect-uri", "", "redirect URI for the written profile (default "+config.DefaultRedirectURI+")")
 	cmdutil.AddChoiceFlag(cmd, &opts.Mode, "tip-mode", "", config.TIPModeIdentityCenter, "the written profile's mode", config.TIPModes)
 	cmd.Flags().BoolVar(&opts.NoContextProvider, "no-context-provider", false, "iam-federation: leave the IAM OIDC provider without a context provider (its sessions do not carry the person, so tip-cli refuses them)")
