@@ -59,4 +59,3 @@ func TestIAMSnapshotWire(t *testing.T) {
 		}
 	}
 }
-
