@@ -9,16 +9,12 @@ import (
 )
 
 // TestDemoModes: `tip-cli demo` runs either TIP path against its own
-// sandbox and prints credential_process JSON; in iam-federation mode the
-// session carries the person, shown by subject type, never by Subject.
+// sandbox and prints credential_process JSON for that path's role.
 func TestDemoModes(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		mode, role string
-		carries    bool
-	}{
-		{"identity-center", "assumed-role/tip-sandbox-id-enhanced/", false},
-		{"iam-federation", "assumed-role/tip-sandbox-federation/", true},
+	tests := []struct{ mode, role string }{
+		{"identity-center", "assumed-role/tip-sandbox-id-enhanced/"},
+		{"iam-federation", "assumed-role/tip-sandbox-federation/"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.mode, func(t *testing.T) {
@@ -26,21 +22,13 @@ func TestDemoModes(t *testing.T) {
 			k := testkit.New(t, sandbox.EnvOptions{})
 			r := mustRun(t, k, "demo", "--tip-mode", tc.mode)
 			decodeProcess(t, r.stdout)
-			if !strings.Contains(r.stderr, "(tip_mode "+tc.mode+")") || !strings.Contains(r.stderr, tc.role) {
+			if !strings.Contains(r.stderr, "("+tc.mode+")") || !strings.Contains(r.stderr, "GetCallerIdentity with them: arn:aws:sts::123456789012:"+tc.role) {
 				t.Errorf("stderr does not show mode %s and role %s:\n%s", tc.mode, tc.role, r.stderr)
-			}
-			if got := strings.Contains(r.stderr, "carries the person"); got != tc.carries {
-				t.Errorf("carries the person shown = %v, want %v:\n%s", got, tc.carries, r.stderr)
-			}
-			for _, line := range strings.Split(r.stderr, "\n") {
-				if strings.Contains(line, "carries the person") && (strings.Contains(line, "alice") || !strings.Contains(line, "subject type user")) {
-					t.Errorf("the context line names the subject or lacks its type: %s", line)
-				}
 			}
 		})
 	}
 	k := testkit.New(t, sandbox.EnvOptions{})
-	if r := run(t, k, "demo", "--tip-mode", "saml"); r.code == 0 || r.stdout != "" || !strings.Contains(r.stderr, `invalid --tip-mode "saml"`) {
+	if r := run(t, k, "demo", "--tip-mode", "saml"); r.code == 0 || r.stdout != "" || !strings.Contains(r.stderr, `"saml"`) {
 		t.Errorf("bad mode: code %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
 	}
 }

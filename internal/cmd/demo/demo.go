@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,9 +30,8 @@ import (
 
 // Options are the options of `tip-cli demo`.
 type Options struct {
-	F *cmdutil.Factory
-	// Mode is the profile's tip_mode (config.TIPModes).
-	Mode string
+	F       *cmdutil.Factory
+	TIPMode string
 }
 
 // NewCmdDemo returns `tip-cli demo`.
@@ -45,30 +45,53 @@ Control, sign in as the sandbox user (simulated, no browser), run the exchange
 chain, and print the credential_process JSON on stdout. Each step is shown on
 stderr. Nothing outside a temporary directory is touched.
 
-With --tip-mode iam-federation the sandbox's IAM OIDC provider has a context
-provider (the email claim names the person) and the profile takes the one
-AssumeRoleWithWebIdentity path instead of the Identity Center chain.`,
+--tip-mode iam-federation runs TIP for IAM federation instead: the sandbox's
+IAM OIDC provider gets a context provider and the exchange is one
+AssumeRoleWithWebIdentity whose session carries the sandbox user.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := cmdutil.ValidateChoice("tip-mode", opts.Mode, config.TIPModes); err != nil {
+			if err := validateMode(opts.TIPMode); err != nil {
 				return err
 			}
 			return run(cmd.Context(), opts)
 		},
 	}
-	cmdutil.AddChoiceFlag(cmd, &opts.Mode, "tip-mode", "", config.TIPModeIdentityCenter, "the profile's mode", config.TIPModes)
+	addModeFlag(cmd, &opts.TIPMode)
 	cmd.AddCommand(newCmdServe(f))
 	return cmd
 }
 
+func addModeFlag(cmd *cobra.Command, mode *string) {
+	cmd.Flags().StringVar(mode, "tip-mode", config.TIPModeIdentityCenter, "TIP path to run: "+strings.Join(config.TIPModes, " or "))
+}
+
+func validateMode(mode string) error {
+	if mode != config.TIPModeIdentityCenter && mode != config.TIPModeIAMFederation {
+		return cmdutil.FlagErrorf("--tip-mode %q must be %s", mode, strings.Join(config.TIPModes, " or "))
+	}
+	return nil
+}
+
+// sandboxFor starts the sandbox for mode: with iam-federation, the IdP's
+// IAM OIDC provider names the person by email.
+func sandboxFor(mode string, o sandbox.EnvOptions) (*sandbox.Env, error) {
+	if mode == config.TIPModeIAMFederation {
+		o.ContextProvider = sandbox.ContextProviderEmail()
+	}
+	return sandbox.Start(o)
+}
+
+// profileFor is the sandbox profile of mode.
+func profileFor(env *sandbox.Env, mode, redirect string) *config.Profile {
+	if mode == config.TIPModeIAMFederation {
+		return env.FederationProfile(redirect, 0)
+	}
+	return env.Profile(redirect)
+}
+
 func run(ctx context.Context, opts *Options) error {
 	errOut := opts.F.IOStreams.ErrOut
-	federation := opts.Mode == config.TIPModeIAMFederation
-	envOpts := sandbox.EnvOptions{}
-	if federation {
-		envOpts.ContextProvider = sandbox.ContextProviderEmail()
-	}
-	env, err := sandbox.Start(envOpts)
+	env, err := sandboxFor(opts.TIPMode, sandbox.EnvOptions{})
 	if err != nil {
 		return err
 	}
@@ -84,14 +107,11 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	prof := env.Profile(redirect)
-	if federation {
-		prof = env.FederationProfile(redirect, 0)
-	}
+	prof := profileFor(env, opts.TIPMode, redirect)
 	if err := config.Save(home, &config.File{Profiles: map[string]*config.Profile{"demo": prof}}); err != nil {
 		return err
 	}
-	fmt.Fprintf(errOut, "② Configured profile \"demo\" (tip_mode %s) in %s\n", prof.TIPMode(), home)
+	fmt.Fprintf(errOut, "② Configured profile \"demo\" (%s) in %s\n", prof.TIPMode(), home)
 
 	f := sandboxFactory(opts.F, env, home)
 	m, err := f.Manager(prof, cmdutil.SignInOptions{Timeout: time.Minute})
@@ -110,10 +130,6 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	fmt.Fprintf(errOut, "④ Served from the cache (%s store), valid until %s\n", f.storeName(), creds.Expiration.Format(time.RFC3339))
-	if o := creds.Origin; o != nil {
-		// The subject type and issuer only: the Subject names a person.
-		fmt.Fprintf(errOut, "   ✓ the session carries the person (aws:OriginIdentity, subject type %s, issuer %s)\n", o.SubjectType, o.Issuer)
-	}
 	if err := callerIdentity(ctx, env, creds, errOut); err != nil {
 		return err
 	}

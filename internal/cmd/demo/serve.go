@@ -27,10 +27,12 @@ type ServeOptions struct {
 	// SessionLifetime shortens the sandbox's identity-enhanced, S3 Access
 	// Grants and federation-role sessions (refresh tests and benchmarks).
 	SessionLifetime time.Duration
-	// Mode is the written profile's tip_mode; NoContextProvider leaves the
-	// IAM OIDC provider without one in iam-federation mode.
-	Mode              string
-	NoContextProvider bool
+	// TIPMode picks the written profile's mode (and gives the sandbox's
+	// IAM OIDC provider a context provider for iam-federation).
+	TIPMode string
+	// AWSLatency delays every answer of the chain's AWS calls (benchmarks
+	// model a real endpoint's round trip with it).
+	AWSLatency time.Duration
 }
 
 func newCmdServe(f *cmdutil.Factory) *cobra.Command {
@@ -51,11 +53,8 @@ redirects can act as the browser (BROWSER="curl -fsSL -o /dev/null").`,
 			if opts.OutDir == "" {
 				return cmdutil.FlagErrorf("--out is required")
 			}
-			if err := cmdutil.ValidateChoice("tip-mode", opts.Mode, config.TIPModes); err != nil {
+			if err := validateMode(opts.TIPMode); err != nil {
 				return err
-			}
-			if opts.NoContextProvider && opts.Mode != config.TIPModeIAMFederation {
-				return cmdutil.FlagErrorf("--no-context-provider needs --tip-mode %s", config.TIPModeIAMFederation)
 			}
 			return serveRun(cmd.Context(), opts)
 		},
@@ -64,9 +63,9 @@ redirects can act as the browser (BROWSER="curl -fsSL -o /dev/null").`,
 	cmd.Flags().StringVar(&opts.IdPAddr, "idp-addr", "127.0.0.1:0", "loopback address of the sandbox IdP")
 	cmd.Flags().StringVar(&opts.AWSAddr, "aws-addr", "127.0.0.1:0", "loopback address of the AWS emulation")
 	cmd.Flags().DurationVar(&opts.SessionLifetime, "session-lifetime", 0, "lifetime of identity-enhanced, S3 Access Grants and federation-role sessions (default: as requested, 1h)")
+	addModeFlag(cmd, &opts.TIPMode)
+	cmd.Flags().DurationVar(&opts.AWSLatency, "aws-latency", 0, "delay each STS and SSO OIDC answer by this much (models a real endpoint's round trip)")
 	cmd.Flags().StringVar(&opts.RedirectURI, "redirect-uri", "", "redirect URI for the written profile (default "+config.DefaultRedirectURI+")")
-	cmdutil.AddChoiceFlag(cmd, &opts.Mode, "tip-mode", "", config.TIPModeIdentityCenter, "the written profile's mode", config.TIPModes)
-	cmd.Flags().BoolVar(&opts.NoContextProvider, "no-context-provider", false, "iam-federation: leave the IAM OIDC provider without a context provider (its sessions do not carry the person, so tip-cli refuses them)")
 	return cmd
 }
 
@@ -76,21 +75,15 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 			return cmdutil.FlagErrorf("address %q must be a loopback host:port", a)
 		}
 	}
-	envOpts := sandbox.EnvOptions{IdPAddr: opts.IdPAddr, AWSAddr: opts.AWSAddr, SessionLifetime: opts.SessionLifetime}
-	federation := opts.Mode == config.TIPModeIAMFederation
-	if federation && !opts.NoContextProvider {
-		envOpts.ContextProvider = sandbox.ContextProviderEmail()
-	}
-	env, err := sandbox.Start(envOpts)
+	env, err := sandboxFor(opts.TIPMode, sandbox.EnvOptions{IdPAddr: opts.IdPAddr, AWSAddr: opts.AWSAddr, SessionLifetime: opts.SessionLifetime})
 	if err != nil {
 		return err
 	}
 	defer env.Close()
-	p := env.Profile(opts.RedirectURI)
-	if federation {
-		p = env.FederationProfile(opts.RedirectURI, 0)
+	for _, op := range []string{"AssumeRoleWithWebIdentity", "CreateTokenWithIAM", "AssumeRole"} {
+		env.AWS.SetDelay(op, opts.AWSLatency)
 	}
-	prof, err := json.MarshalIndent(p, "", "  ")
+	prof, err := json.MarshalIndent(profileFor(env, opts.TIPMode, opts.RedirectURI), "", "  ")
 	if err != nil {
 		return err
 	}
