@@ -1,10 +1,11 @@
 package cfn
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/tip-cli/tip-cli/internal/iamoidc"
 )
 
 // TIP modes of the template; the same words as a profile's "tip_mode".
@@ -41,7 +42,7 @@ func federationServices() []string { return []string{ServiceAthena, ServiceRedsh
 // has no property for the provider's context provider, so the template
 // cannot enable TIP itself: ContextProviderCommands says how.
 func buildFederation(opts Options, services []string) *Template {
-	key := ConditionKeyPrefix(opts.IssuerURL) + ":aud"
+	key := iamoidc.ProviderURL(opts.IssuerURL) + ":aud"
 	policies := make([]InlinePolicy, 0, len(services))
 	for _, s := range services {
 		policies = append(policies, InlinePolicy{PolicyName: "tip-" + s,
@@ -90,15 +91,8 @@ func ContextProviderCommands(opts Options) ([]string, error) {
 	if err := validateContextOptions(opts); err != nil {
 		return nil, err
 	}
-	doc, err := json.Marshal(struct {
-		SubjectSourceKey string
-		SubjectTypeValue string
-	}{opts.SubjectClaim, opts.SubjectType})
-	if err != nil {
-		return nil, fmt.Errorf("encode context provider: %w", err)
-	}
-	arn := `"arn:aws:iam::$(aws sts get-caller-identity --query Account --output text):oidc-provider/` + ConditionKeyPrefix(opts.IssuerURL) + `"`
-	cmds := []string{"aws iam update-open-id-connect-provider --open-id-connect-provider-arn " + arn + " --context-provider '" + string(doc) + "'"}
+	arn := `"arn:aws:iam::$(aws sts get-caller-identity --query Account --output text):oidc-provider/` + iamoidc.ProviderURL(opts.IssuerURL) + `"`
+	cmds := []string{iamoidc.ContextProviderCommand(arn, opts.SubjectClaim, opts.SubjectType)}
 	if opts.IdentityCenterInstanceARN != "" {
 		cmds = append(cmds, "aws iam update-open-id-connect-provider --open-id-connect-provider-arn "+arn+" --identity-center-instance-arn "+opts.IdentityCenterInstanceARN)
 	}
