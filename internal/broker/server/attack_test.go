@@ -212,6 +212,37 @@ func TestSSRFTargetsRefused(t *testing.T) {
 	}
 }
 
+// TestZonedJWKSRegistrationRefused is issue 22 item 13 at the API: zoned
+// IPv6 hosts (which registered with 201 and were dialled), IPv4-mapped and
+// -compatible forms and the other clouds' metadata addresses are refused
+// at registration with 400, under the lab policy too, before any STS call.
+func TestZonedJWKSRegistrationRefused(t *testing.T) {
+	f := newFixture(t, registry.NewMemory())
+	strict := *f.svc
+	strict.AllowPrivateJWKS = false
+	for _, target := range []string{
+		"https://[::1%25lo]:9556/",
+		"https://[fd00:ec2::254%25lo]/",
+		"https://[::ffff:127.0.0.1]/jwks",
+		"https://[::127.0.0.1]/jwks",
+		"https://[fd00:ec2::23]/v1/credentials",
+		"https://100.100.100.200/latest/meta-data/",
+		"https://[2001::a9fe:a9fe]/jwks",
+	} {
+		for _, svc := range []*server.Service{&strict, f.svc} {
+			reg := f.registration()
+			reg.JWKSetURL = target
+			r := svc.Handle(context.Background(), server.Request{Method: "POST", Path: "/applications", Body: mustJSON(t, reg), Caller: f.app})
+			if r.Status != 400 || errorCode(t, r) != "InvalidRequest" {
+				t.Errorf("%s (lab %v): %d %s", target, svc.AllowPrivateJWKS, r.Status, r.Body)
+			}
+		}
+	}
+	if n := f.sc.AWS.Counts()["AssumeRole"]; n != 0 {
+		t.Fatalf("refused registrations reached STS %d times", n)
+	}
+}
+
 func mustJSON(t *testing.T, v any) []byte {
 	t.Helper()
 	b, err := json.Marshal(v)
