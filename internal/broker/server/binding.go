@@ -23,7 +23,7 @@ import (
 func ExternalID(caller callerauth.Caller) string { return caller.RoleARN }
 
 // probeSessionName names the registration-time probe sessions in CloudTrail.
-const probeSessionName = "tip-broker-binding-probe"
+const probeSessionName = callerauth.BrokerSessionPrefix + "binding-probe"
 
 // checkBinding proves, before a registration is stored, that roleARN's
 // trust policy binds it to the registering application. Two untagged

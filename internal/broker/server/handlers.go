@@ -17,6 +17,7 @@ import (
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/tip-cli/tip-cli/internal/broker/callerauth"
 	"github.com/tip-cli/tip-cli/internal/broker/jwtauth"
 	"github.com/tip-cli/tip-cli/internal/broker/registry"
 )
@@ -190,17 +191,16 @@ func tagValue(claims map[string]any, name string) (string, *APIError) {
 var sessionNameInvalid = regexp.MustCompile(`[^\w+=,.@-]`)
 
 // sessionName puts the token's subject in CloudTrail's view of the session
-// (sanitised to STS's RoleSessionName alphabet), falling back to a constant.
+// (sanitised to STS's RoleSessionName alphabet, 64 characters), after
+// callerauth.BrokerSessionPrefix, which marks the session as the broker's
+// so that it is refused if it ever calls the broker.
 func sessionName(claims map[string]any) string {
 	sub, _ := claims["sub"].(string)
-	sub = sessionNameInvalid.ReplaceAllString(sub, "-")
-	if len(sub) > 64 {
-		sub = sub[:64]
+	name := callerauth.BrokerSessionPrefix + sessionNameInvalid.ReplaceAllString(sub, "-")
+	if sub == "" {
+		name += "anonymous"
 	}
-	if len(sub) < 2 {
-		return "tip-broker"
-	}
-	return sub
+	return name[:min(len(name), 64)]
 }
 
 func (s *Service) stsError(roleARN string, err error) *APIError {

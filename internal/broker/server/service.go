@@ -7,6 +7,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -62,6 +63,8 @@ type Request struct {
 	RequestID    string
 	// Source is the client address the transport saw (for the log).
 	Source string
+	// admitted: the transport already ran Service.admit for Caller.
+	admitted bool
 }
 
 // Response is a JSON answer. Header carries extras such as Retry-After;
@@ -94,9 +97,9 @@ func health(method string) Response {
 }
 
 func (s *Service) route(ctx context.Context, req Request) Response {
-	if s.Limiter != nil {
-		if wait, ok := s.Limiter.Allow(req.Caller.RoleARN, s.now()); !ok {
-			return tooManyRequests(wait, "rate limit exceeded for this caller")
+	if !req.admitted {
+		if r := (*refusal)(nil); errors.As(s.admit(req.Caller), &r) {
+			return r.resp
 		}
 	}
 	var (
