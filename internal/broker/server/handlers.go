@@ -60,7 +60,7 @@ func (s *Service) register(ctx context.Context, req Request) (int, any, *APIErro
 	if err := jwtauth.CheckJWKSURL(app.JWKSetURL, s.AllowPrivateJWKS); err != nil {
 		return 0, nil, apiError(http.StatusBadRequest, "InvalidRequest", "JWKSetURL: %v", err)
 	}
-	if apiErr := s.checkBinding(ctx, req.Caller, accessRoleARN(req, app)); apiErr != nil {
+	if apiErr := s.checkBinding(ctx, req.Caller, accessRoleARN(req, app), app.SessionTagKey); apiErr != nil {
 		return 0, nil, apiErr
 	}
 	replaced, err := s.Store.Put(ctx, app)
