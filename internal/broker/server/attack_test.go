@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/tip-cli/tip-cli/internal/broker/callerauth"
 	"github.com/tip-cli/tip-cli/internal/broker/registry"
@@ -250,4 +252,40 @@ func mustJSON(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestUpstreamErrorSummarised is issue 22 item 16: when STS cannot be
+// reached, the answer used to carry the SDK's error text, with the STS
+// endpoint's address and port (an internal VPC endpoint, say). The caller
+// gets 502 UpstreamError with the request id only, at registration and
+// for credentials; the broker's log keeps the detail.
+func TestUpstreamErrorSummarised(t *testing.T) {
+	f := newFixture(t, registry.NewMemory())
+	f.register(t)
+	dead, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadURL := "http://" + dead.Addr().String()
+	_, port, _ := net.SplitHostPort(dead.Addr().String())
+	dead.Close()
+	creds := f.sc.BrokerCredentials(time.Hour)
+	f.svc.STS = sts.NewFromConfig(aws.Config{Region: f.sc.AWS.Region(), RetryMaxAttempts: 1,
+		Credentials: credentials.NewStaticCredentialsProvider(creds.AccessKeyID, creds.SecretAccessKey, creds.SessionToken)},
+		func(o *sts.Options) { o.BaseEndpoint = aws.String(deadURL) })
+	tok, _ := f.sc.TenantToken("alice", "Yellow")
+	for name, r := range map[string]server.Response{
+		"credentials": f.svc.Handle(context.Background(), server.Request{Method: "GET", Path: "/credentials",
+			Query: url.Values{"jwt": {tok}}, Caller: f.app, RequestID: "req-credentials"}),
+		"register": f.svc.Handle(context.Background(), server.Request{Method: "POST", Path: "/applications",
+			Body: mustJSON(t, f.registration()), Caller: f.app, RequestID: "req-register"}),
+	} {
+		if r.Status != 502 || errorCode(t, r) != "UpstreamError" || strings.Contains(string(r.Body), port) ||
+			strings.Contains(string(r.Body), "127.0.0.1") || !strings.Contains(string(r.Body), "req-"+name) {
+			t.Errorf("%s with STS down: %d %s", name, r.Status, r.Body)
+		}
+		if !strings.Contains(f.logs.String(), port) || !strings.Contains(f.logs.String(), "req-"+name) {
+			t.Errorf("%s: the log lacks the STS failure detail:\n%s", name, f.logs.String())
+		}
+	}
 }

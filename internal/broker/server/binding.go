@@ -41,7 +41,8 @@ const probeTagValue = "tip-broker-binding-probe"
 //     credentials request needs).
 //
 // The allowed probe's credentials are discarded.
-func (s *Service) checkBinding(ctx context.Context, caller callerauth.Caller, roleARN, tagKey string) *APIError {
+func (s *Service) checkBinding(ctx context.Context, req Request, roleARN, tagKey string) *APIError {
+	caller := req.Caller
 	probe := func(externalID string, tags []ststypes.Tag) error {
 		_, err := s.STS.AssumeRole(ctx, &sts.AssumeRoleInput{
 			RoleArn:         aws.String(roleARN),
@@ -59,7 +60,7 @@ func (s *Service) checkBinding(ctx context.Context, caller callerauth.Caller, ro
 				"the trust policy of %s lets the broker assume it with sts:ExternalId %q, which is not the application's role ARN, so other applications could use it: "+
 					"require exactly StringEquals sts:ExternalId = %q, no wildcard (see the AccessRoleTrustPolicy output)", roleARN, id, ExternalID(caller))
 		case !isAccessDenied(err):
-			return s.stsError(roleARN, err)
+			return s.stsError(req.RequestID, roleARN, err)
 		}
 	}
 	tag := []ststypes.Tag{{Key: aws.String(tagKey), Value: aws.String(probeTagValue)}}
@@ -69,7 +70,7 @@ func (s *Service) checkBinding(ctx context.Context, caller callerauth.Caller, ro
 				"STS refused to assume %s with sts:ExternalId %q and a %s session tag: its trust policy must allow the broker role sts:AssumeRole and sts:TagSession on that condition",
 				roleARN, ExternalID(caller), tagKey)
 		}
-		return s.stsError(roleARN, err)
+		return s.stsError(req.RequestID, roleARN, err)
 	}
 	return nil
 }
