@@ -336,9 +336,10 @@ func confusedDeputy(t *testing.T, sc *brokeremu.BrokerScenario, mallory []string
 	if r.code != 1 || r.stdout != "" || !strings.Contains(r.stderr, "AssumeRoleDenied") || !strings.Contains(r.stderr, "sts:ExternalId") {
 		t.Fatalf("confused deputy registration: %+v", r)
 	}
-	// Two probes, both refused by the trust policy's ExternalId condition.
-	if n := sc.AWS.Counts()["AssumeRole"] - before; n != 2 {
-		t.Fatalf("AssumeRole calls for the attempt = %d, want the 2 refused probes", n)
+	// Five probes (four that must be denied, then the application's own),
+	// all refused by the trust policy's ExternalId condition.
+	if n := sc.AWS.Counts()["AssumeRole"] - before; n != 5 {
+		t.Fatalf("AssumeRole calls for the attempt = %d, want the 5 refused probes", n)
 	}
 	tok, _ := sc.Other.Mint(map[string]any{"sub": "mallory", brokeremu.BrokerTagKey: "Yellow"})
 	if r := run(t, mallory, tok, append([]string{"credentials", "--jwt", "-"}, args...)...); r.code != 1 || !strings.Contains(r.stderr, "NotRegistered") {

@@ -283,8 +283,9 @@ func outputs(stage string) (cfn.Outputs, error) {
 		{Name: OutputAccessRoleTrustPolicy, Output: cfn.Output{
 			Description: "Trust policy for each application's access role (replace APPLICATION-ROLE-NAME with the " +
 				"application's role): Principal AWS = BrokerRoleArn, Action sts:AssumeRole and sts:TagSession, " +
-				"only with sts:ExternalId = the application's role ARN. This trust policy, not the broker role's own " +
-				"policy, decides which roles the broker can assume and for whom; the broker refuses to register a role without the condition.",
+				"only with sts:ExternalId = the application's role ARN. Tag the access role " + AccessRoleTagKey + "=" + AccessRoleTagValue +
+				" too: the broker role may assume only roles with that tag. This trust policy decides for whom the broker can assume the role; " +
+				"the broker refuses to register a role without the condition.",
 			Value: cfn.Sub{Sub: string(trust)}}},
 	}, nil
 }
