@@ -116,7 +116,7 @@ func TestConfigureIdPPrompts(t *testing.T) {
 		"http://example.okta.com", // rejected: plain http off loopback
 		"https://example.okta.com/oauth2/default",
 		"0oa1",
-		"", // TIP mode: the default, identity-center
+		"",           // TIP mode: the default, identity-center
 		"not-an-arn", // rejected
 		"arn:aws:sso::123456789012:application/ssoins-1111222233334444/apl-5555666677778888",
 		"arn:aws:iam::123456789012:role/tip-oidc",

@@ -176,7 +176,7 @@ func checkTrust(raw string, in fedInput) Check {
 	if err := json.Unmarshal([]byte(raw), &doc); err != nil {
 		return fail(IDFedRoleTrust, title, "the trust policy does not parse: "+oneLine(err.Error(), 200), "")
 	}
-	audKey := strings.TrimSuffix(strings.TrimPrefix(in.p.Issuer(), "https://"), "/") + ":aud"
+	audKey := exchange.ProviderURL(in.p.Issuer()) + ":aud"
 	client := in.p.Client()
 	fix := fmt.Sprintf(`allow %s to principal {"Federated": "%s"} with Condition StringEquals {"%s": "%s"}`, webIdentityAction, in.providerARN, audKey, client)
 	namesProvider := false

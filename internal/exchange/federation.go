@@ -92,7 +92,15 @@ func ProviderARN(roleARN, issuer string) string {
 	if len(parts) == 6 {
 		partition, account = parts[1], parts[4]
 	}
-	return fmt.Sprintf("arn:%s:iam::%s:oidc-provider/%s", partition, account, strings.TrimSuffix(strings.TrimPrefix(issuer, "https://"), "/"))
+	return fmt.Sprintf("arn:%s:iam::%s:oidc-provider/%s", partition, account, ProviderURL(issuer))
+}
+
+// ProviderURL is how IAM names an issuer in provider ARNs and condition
+// keys (<url>:aud): without the scheme and the trailing slash. (Only
+// loopback test issuers use http.)
+func ProviderURL(issuer string) string {
+	u := strings.TrimPrefix(strings.TrimPrefix(issuer, "https://"), "http://")
+	return strings.TrimSuffix(u, "/")
 }
 
 // AddContextProviderCommand is the AWS CLI call that makes an IAM OIDC
