@@ -77,6 +77,9 @@ func newFactory(ios *iostreams.IOStreams) (f *cmdutil.Factory, storeStats func()
 	}
 	f.Browser = func(ctx context.Context, url string) error { return openBrowser(ctx, f.Getenv("BROWSER"), url, ios) }
 	f.AWSConfig = func(ctx context.Context, region string) (aws.Config, error) {
+		if err := checkSharedFiles(f.Getenv); err != nil {
+			return aws.Config{}, err
+		}
 		return loadAWSConfig(ctx, region)
 	}
 	return f, func() (storeActivity, bool) {

@@ -54,21 +54,27 @@ func TestHostileFilesFailFast(t *testing.T) {
 		args     func(path string) []string
 		succeeds bool   // the file is only an optimisation: the call works without it
 		want     string // overrides the kind's message
+		env      string // names path in this variable
 	}
 	places := []place{
 		{"--policy file://", filepath.Join(scratch, "policy.json"), followed,
-			func(p string) []string { return append(iam, "--policy", "file://"+p) }, false, ""},
+			func(p string) []string { return append(iam, "--policy", "file://"+p) }, false, "", ""},
 		{"configure idp --config", filepath.Join(scratch, "idp.json"), followed,
-			func(p string) []string { return []string{"--profile", "other", "configure", "idp", "--config", p} }, false, ""},
-		{"config file", configFile, followed, func(string) []string { return iam }, false, ""},
-		{"store file", storeFile, kinds[:1], func(string) []string { return append(iam, "--non-interactive") }, false, ""},
+			func(p string) []string { return []string{"--profile", "other", "configure", "idp", "--config", p} }, false, "", ""},
+		{"config file", configFile, followed, func(string) []string { return iam }, false, "", ""},
+		{"store file", storeFile, kinds[:1], func(string) []string { return append(iam, "--non-interactive") }, false, "", ""},
 		// An oversized store file is not something tip-cli wrote: it reads
 		// as absent, like a corrupt one, and the next sign-in replaces it.
-		{"store file", storeFile, kinds[1:], func(string) []string { return append(iam, "--non-interactive") }, false, "not signed in"},
+		{"store file", storeFile, kinds[1:], func(string) []string { return append(iam, "--non-interactive") }, false, "not signed in", ""},
 		{"IdP metadata cache", metadataCacheFile(k.Dir, k.Env.IdP.Issuer()), kinds,
-			func(string) []string { return append(iam, "--force-refresh", "--non-interactive") }, true, ""},
+			func(string) []string { return append(iam, "--force-refresh", "--non-interactive") }, true, "", ""},
 		{"refresh lock", filepath.Join(k.Dir, store.LocksDirName, "default.lock"), kinds[:1],
-			func(string) []string { return append(iam, "--force-refresh", "--non-interactive") }, true, ""},
+			func(string) []string { return append(iam, "--force-refresh", "--non-interactive") }, true, "", ""},
+		// The SDK reads these by name; tip-cli checks them first.
+		{"AWS config file", filepath.Join(scratch, "aws-config"), followed,
+			func(string) []string { return append(iam, "--force-refresh", "--non-interactive") }, false, "", "AWS_CONFIG_FILE"},
+		{"AWS credentials file", filepath.Join(scratch, "aws-credentials"), followed,
+			func(string) []string { return append(iam, "--force-refresh", "--non-interactive") }, false, "", "AWS_SHARED_CREDENTIALS_FILE"},
 	}
 	for _, pl := range places {
 		for _, h := range pl.kinds {
@@ -76,9 +82,13 @@ func TestHostileFilesFailFast(t *testing.T) {
 				restore := setAside(t, pl.path)
 				defer restore()
 				h.place(t, pl.path)
+				e := env
+				if pl.env != "" {
+					e = append(append([]string{}, env...), pl.env+"="+pl.path)
+				}
 				var answers []procResult
 				for _, exe := range []string{bins.full, bins.lean} {
-					r, took := runBounded(t, exe, env, pl.args(pl.path)...)
+					r, took := runBounded(t, exe, e, pl.args(pl.path)...)
 					if took > 10*time.Second {
 						t.Errorf("%s took %v", filepath.Base(exe), took)
 					}

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 )
 
 // NotRegularError is a path that names something other than a regular
@@ -67,7 +68,25 @@ func ReadNoFollow(path string, limit int64) ([]byte, error) {
 	return read(path, limit, false)
 }
 
-func read(path string, limit int64, follow bool) ([]byte, error) {
+// Check reports whether a reader that opens path by name itself (the AWS
+// SDK's shared config files) would get what Read accepts: nil when path
+// is a regular file of at most limit bytes or does not exist. It cannot
+// close the window between the check and that reader's open; it stops the
+// accidents and plants that sit there before tip-cli starts.
+func Check(path string, limit int64) error {
+	f, err := checked(path, limit, true)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// checked opens path without blocking and checks, on the descriptor, that
+// it is a regular file of at most limit bytes.
+func checked(path string, limit int64, follow bool) (*os.File, error) {
 	// open's errors name the path: *fs.PathError (wrapping
 	// fs.ErrNotExist when nothing is there), *SymlinkError, and on some
 	// platforms *NotRegularError.
@@ -75,17 +94,28 @@ func read(path string, limit int64, follow bool) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
 	fi, err := f.Stat() // fstat: the file that was opened, not the path now
 	if err != nil {
+		f.Close()
 		return nil, fmt.Errorf("stat %s: %w", path, err)
 	}
 	if !fi.Mode().IsRegular() {
+		f.Close()
 		return nil, &NotRegularError{Path: path, Mode: fi.Mode()}
 	}
 	if fi.Size() > limit {
+		f.Close()
 		return nil, &TooLargeError{Path: path, Limit: limit}
 	}
+	return f, nil
+}
+
+func read(path string, limit int64, follow bool) ([]byte, error) {
+	f, err := checked(path, limit, follow)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
 	// The size may grow between fstat and read (or lie, in /proc): the
 	// limit also bounds the read.
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
