@@ -97,8 +97,8 @@ func (f *Factory) deviceSignIn(ctx context.Context, c *idp.Client, p *config.Pro
 			fmt.Fprintf(errOut, "Or open %s\n", complete)
 		}
 		if port := redirectPort(p); port != "" && hint {
-			fmt.Fprintf(errOut, "(For the browser sign-in instead, forward the callback port — ssh -L %s:localhost:%s <this host> — "+
-				"and run `tip-cli auth --flow paste`.)\n", port, port)
+			fmt.Fprintf(errOut, "(For the browser sign-in instead, forward the callback port — %s — "+
+				"and run `tip-cli auth --flow paste`.)\n", sshForward(p))
 		}
 	}})
 }
@@ -122,7 +122,7 @@ func (f *Factory) pasteSignIn(ctx context.Context, c *idp.Client, p *config.Prof
 		}
 		fmt.Fprintf(errOut, "The browser then fails to load %s?…: copy that whole address from its address bar and paste it here.\n", p.Redirect())
 		if launch == "" && port != "" {
-			fmt.Fprintf(errOut, "(Or forward the port first — ssh -L %s:localhost:%s <this host> — and the sign-in completes by itself.)\n", port, port)
+			fmt.Fprintf(errOut, "(Or forward the port first — %s — and the sign-in completes by itself.)\n", sshForward(p))
 		}
 		if pasted == nil {
 			fmt.Fprintf(errOut, "No terminal to paste into: waiting for the redirect on port %s.\n", port)
@@ -164,6 +164,16 @@ func (f *Factory) pasteLines(ctx context.Context) (<-chan string, func()) {
 		}
 	}()
 	return lines, func() { _ = in.Close() }
+}
+
+// sshForward is the ssh command forwarding p's callback port from the
+// person's machine to this one.
+func sshForward(p *config.Profile) string {
+	u, err := url.Parse(p.Redirect())
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("ssh -L %s:%s:%s <this host>", u.Port(), u.Hostname(), u.Port())
 }
 
 // redirectPort is the callback port of p's redirect URI ("" if none).

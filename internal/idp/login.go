@@ -174,7 +174,9 @@ func (h *callbackHandler) paste(line string) (loginResult, bool) {
 	}
 	var toks *cred.Tokens
 	if err == nil {
-		toks, err = h.complete(h.ctx, code)
+		if toks, err = h.complete(h.ctx, code); err != nil {
+			err = fmt.Errorf("pasted URL: %w", err)
+		}
 	}
 	return loginResult{tokens: toks, err: err}, true
 }

@@ -30,6 +30,8 @@ type EnvOptions struct {
 	SessionLifetime time.Duration
 	// NoJTI makes the IdP issue ID tokens without jti (idpemu.IdPOptions.NoJTI).
 	NoJTI bool
+	// NoDevice hides the IdP's device flow (idpemu.IdPOptions.NoDevice).
+	NoDevice bool
 }
 
 // Env is a running sandbox: a loopback OIDC provider and the AWS services
@@ -56,7 +58,7 @@ func DefaultGrants() []awsemu.GrantRule {
 
 // Start starts the IdP and the AWS emulation on loopback.
 func Start(o EnvOptions) (*Env, error) {
-	idp, err := idpemu.NewIdP(idpemu.IdPOptions{Now: o.Now, Addr: o.IdPAddr, DeviceInterval: o.DeviceInterval, IDTokenTTL: o.IDTokenTTL, NoJTI: o.NoJTI, Key: o.Key})
+	idp, err := idpemu.NewIdP(idpemu.IdPOptions{Now: o.Now, Addr: o.IdPAddr, DeviceInterval: o.DeviceInterval, IDTokenTTL: o.IDTokenTTL, NoJTI: o.NoJTI, NoDevice: o.NoDevice, Key: o.Key})
 	if err != nil {
 		return nil, fmt.Errorf("start sandbox IdP: %w", err)
 	}
