@@ -122,12 +122,19 @@ func startPaste(t *testing.T, env []string, args ...string) *pasteRun {
 	if err != nil {
 		t.Fatal(err)
 	}
-	errPipe, err := cmd.StderrPipe()
+	p := &pasteRun{cmd: cmd, stdin: stdin, lines: make(chan string, 64), done: make(chan error, 1)}
+	p.start(t)
+	return p
+}
+
+// start starts the process and collects its stderr lines.
+func (p *pasteRun) start(t *testing.T) {
+	t.Helper()
+	errPipe, err := p.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &pasteRun{cmd: cmd, stdin: stdin, lines: make(chan string, 64), done: make(chan error, 1)}
-	if err := cmd.Start(); err != nil {
+	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	go func() {
@@ -137,9 +144,8 @@ func startPaste(t *testing.T, env []string, args ...string) *pasteRun {
 			p.lines <- sc.Text()
 		}
 		close(p.lines)
-		p.done <- cmd.Wait()
+		p.done <- p.cmd.Wait()
 	}()
-	return p
 }
 
 // authURL waits for the printed authorization URL.
@@ -292,13 +298,7 @@ func TestPasteFlowSandbox(t *testing.T) {
 	}
 	k := testkit.New(t, sandbox.EnvOptions{NoDevice: true})
 	k.Configure(t, "default")
-	var env []string
-	for _, kv := range procEnv(t, k) {
-		if !strings.HasPrefix(kv, "BROWSER=") && !strings.HasPrefix(kv, "DISPLAY=") && !strings.HasPrefix(kv, "WAYLAND_DISPLAY=") {
-			env = append(env, kv)
-		}
-	}
-	env = append(env, "SSH_CONNECTION=192.0.2.1 50000 192.0.2.2 22")
+	env := append(withoutBrowser(procEnv(t, k)), "SSH_CONNECTION=192.0.2.1 50000 192.0.2.2 22")
 	stderr := runPasteCases(t, k, env, "auth", "--timeout", "30s")
 	for _, want := range []string{
 		"Signing in with the paste flow: an SSH session (SSH_CONNECTION is set); the identity provider offers no device flow.",
@@ -308,6 +308,17 @@ func TestPasteFlowSandbox(t *testing.T) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
 	}
+}
+
+// withoutBrowser drops what makes auto see a local browser.
+func withoutBrowser(env []string) []string {
+	var out []string
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "BROWSER=") && !strings.HasPrefix(kv, "DISPLAY=") && !strings.HasPrefix(kv, "WAYLAND_DISPLAY=") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 // TestRealProviderPasteSignIn: the paste flow against the certified
