@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -258,4 +259,84 @@ func TestRealProviderPasteSignIn(t *testing.T) {
 	k := realProviderKit(t, issuer)
 	env := append(procEnv(t, k), "BROWSER=false") // the paste flow starts no browser
 	runPasteCases(t, k, env, "auth", "--flow", "paste", "--timeout", "30s")
+}
+
+// wslBin makes a directory of stand-ins for WSL's Windows programs: a
+// wslview that is the fake browser and, when wslconfig is not "", a
+// cmd.exe and wslpath that lead to a .wslconfig with that content.
+func wslBin(t *testing.T, wslconfig string) string {
+	t.Helper()
+	dir := t.TempDir()
+	write := func(name, body string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("#!/bin/sh\n"+body+"\n"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("wslview", `exec "`+mustExe(t)+`" --tip-fake-browser "$@"`)
+	if wslconfig != "" {
+		profile := t.TempDir()
+		if err := os.WriteFile(filepath.Join(profile, ".wslconfig"), []byte(wslconfig), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		write("cmd.exe", `printf 'C:\\Users\\Alice\r\n'`)
+		write("wslpath", `[ "$2" = 'C:\Users\Alice' ] && echo "`+profile+`"`)
+	}
+	return dir
+}
+
+// wslEnv is a WSL 2 shell's environment: WSL_DISTRO_NAME, no $BROWSER or
+// display, the stand-ins first on PATH.
+func wslEnv(env []string, bin string) []string {
+	out := []string{"WSL_DISTRO_NAME=Ubuntu"}
+	for _, kv := range withoutBrowser(env) {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			kv = "PATH=" + bin + string(os.PathListSeparator) + v
+		}
+		out = append(out, kv)
+	}
+	return out
+}
+
+// TestWSLOpensTheWindowsBrowser: on WSL auto starts wslview with the
+// one-time start address, and the redirect comes back through the
+// loopback (WSL 2's localhost forwarding).
+func TestWSLOpensTheWindowsBrowser(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("starts real processes")
+	}
+	k := testkit.New(t, sandbox.EnvOptions{})
+	k.Configure(t, "default")
+	argvFile := filepath.Join(t.TempDir(), "argv")
+	env := append(wslEnv(procEnv(t, k), wslBin(t, "")), browserArgvEnv+"="+argvFile)
+	p := startPaste(t, env, "auth", "--timeout", "30s")
+	code, stderr := p.finish(t, "")
+	if code != 0 || !strings.Contains(stderr, "Opening the Windows browser to sign in.") {
+		t.Fatalf("exit %d:\n%s", code, stderr)
+	}
+	argv, err := os.ReadFile(argvFile)
+	if err != nil || !strings.Contains(string(argv), "/tip-cli-start/") || strings.Contains(string(argv), "state=") {
+		t.Errorf("wslview ran with %q (%v), want the one-time start address", argv, err)
+	}
+}
+
+// TestWSLWithoutForwardingPastes: .wslconfig turns localhost forwarding
+// off, so auto uses the paste flow and starts no browser.
+func TestWSLWithoutForwardingPastes(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("starts real processes")
+	}
+	k := testkit.New(t, sandbox.EnvOptions{})
+	k.Configure(t, "default")
+	argvFile := filepath.Join(t.TempDir(), "argv")
+	env := append(wslEnv(procEnv(t, k), wslBin(t, "[wsl2]\nlocalhostForwarding=false\n")), browserArgvEnv+"="+argvFile)
+	p := startPaste(t, env, "auth", "--timeout", "30s")
+	code, stderr := p.finish(t, signInElsewhere(t, p.authURL(t)))
+	if code != 0 || !strings.Contains(stderr, "Signing in with the paste flow: WSL 2 with localhostForwarding=false") {
+		t.Fatalf("exit %d:\n%s", code, stderr)
+	}
+	if _, err := os.Stat(argvFile); err == nil {
+		t.Error("a browser was started")
+	}
 }

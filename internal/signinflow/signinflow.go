@@ -58,19 +58,17 @@ func Detect(e Env) Host {
 			return Host{Remote: "an SSH session (" + k + " is set)"}
 		}
 	}
-	if why := container(e, get); why != "" {
-		return Host{Remote: "a container (" + why + ")"}
-	}
-	if e.GOOS == "linux" && isWSL(e, get) {
-		h := Host{WSL: true, Local: "WSL: the Windows browser"}
-		if e.WSLConfig != nil && wsl2(e) {
-			if b, err := e.WSLConfig(); err == nil && !localhostForwarding(b) {
-				h.NoForwarding = true
-				h.Local = ""
-				h.Remote = "WSL 2 with localhostForwarding=false in .wslconfig (the Windows browser cannot reach this machine's localhost)"
-			}
+	// WSL_DISTRO_NAME is set by WSL's init for a distribution's processes,
+	// not inside containers; a container on Docker Desktop shares the
+	// Microsoft kernel (/proc/version) but cannot start Windows programs.
+	wslEnv := e.GOOS == "linux" && get("WSL_DISTRO_NAME") != ""
+	if !wslEnv {
+		if why := container(e, get); why != "" {
+			return Host{Remote: "a container (" + why + ")"}
 		}
-		return h
+	}
+	if wslEnv || (e.GOOS == "linux" && isWSL(e)) {
+		return wslHost(e)
 	}
 	switch e.GOOS {
 	case "darwin", "windows":
@@ -100,13 +98,24 @@ func container(e Env, get func(string) string) string {
 	return ""
 }
 
-// isWSL: WSL sets WSL_DISTRO_NAME in every shell; /proc/version names a
-// Microsoft kernel also where the variable was dropped (sudo, env -i).
-func isWSL(e Env, get func(string) string) bool {
-	if get("WSL_DISTRO_NAME") != "" {
-		return true
-	}
+// isWSL: /proc/version names a Microsoft kernel also where
+// WSL_DISTRO_NAME was dropped (sudo, env -i).
+func isWSL(e Env) bool {
 	return bytes.Contains(bytes.ToLower(procVersion(e)), []byte("microsoft"))
+}
+
+// wslHost is a WSL machine: the Windows browser, unless WSL 2's localhost
+// forwarding is off.
+func wslHost(e Env) Host {
+	h := Host{WSL: true, Local: "WSL: the Windows browser"}
+	if e.WSLConfig != nil && wsl2(e) {
+		if b, err := e.WSLConfig(); err == nil && !localhostForwarding(b) {
+			h.NoForwarding = true
+			h.Local = ""
+			h.Remote = "WSL 2 with localhostForwarding=false in .wslconfig (the Windows browser cannot reach this machine's localhost)"
+		}
+	}
+	return h
 }
 
 // wsl2 tells WSL 2 (its own network, localhost forwarded from Windows)

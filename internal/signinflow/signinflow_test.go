@@ -76,6 +76,8 @@ func TestChoose(t *testing.T) {
 		{"WSL 2 forwarding off but mirrored", host{goos: "linux", env: map[string]string{"WSL_DISTRO_NAME": "Ubuntu"}, files: map[string]string{"/proc/version": wsl2Version}, wslconfig: noForward + "networkingMode=mirrored\n"}, "", true, config.FlowBrowser, "Windows browser", true},
 		{"WSL 2 forwarding off in another section", host{goos: "linux", env: map[string]string{"WSL_DISTRO_NAME": "Ubuntu"}, files: map[string]string{"/proc/version": wsl2Version}, wslconfig: "[experimental]\nlocalhostForwarding=false\n"}, "", true, config.FlowBrowser, "Windows browser", true},
 		{"WSL 1 ignores .wslconfig", host{goos: "linux", env: map[string]string{"WSL_DISTRO_NAME": "Ubuntu"}, files: map[string]string{"/proc/version": wsl1Version}, wslconfig: noForward}, "", true, config.FlowBrowser, "Windows browser", true},
+		{"WSL distribution whose files look like a container", host{goos: "linux", env: map[string]string{"WSL_DISTRO_NAME": "Ubuntu"}, files: map[string]string{"/.dockerenv": "", "/proc/version": wsl2Version}}, "", true, config.FlowBrowser, "Windows browser", true},
+		{"container on Docker Desktop (Microsoft kernel)", host{goos: "linux", files: map[string]string{"/.dockerenv": "", "/proc/version": wsl2Version}}, "", false, config.FlowPaste, "/.dockerenv", false},
 		{"ssh into WSL", host{goos: "linux", env: map[string]string{"WSL_DISTRO_NAME": "Ubuntu", "SSH_CONNECTION": "x"}}, "", true, config.FlowDevice, "SSH", false},
 		{"setting browser on ssh", host{goos: "linux", env: map[string]string{"SSH_TTY": "x"}}, config.FlowBrowser, true, config.FlowBrowser, "", false},
 		{"setting paste on a desktop", desktop, config.FlowPaste, true, config.FlowPaste, "", false},
