@@ -67,7 +67,8 @@ type loginResult struct {
 // login: its code is exchanged and the ID token verified before the result
 // page is written; later ones get an "already finished" page. Stray
 // requests get a 400 page and are counted, and the login keeps waiting.
-// Any other path is 404.
+// The one-time start address (start.go) is served beside it; any other
+// path is 404. A pasted redirect (paste.go) claims the login the same way.
 type callbackHandler struct {
 	ctx      context.Context
 	path     string
