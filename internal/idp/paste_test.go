@@ -139,3 +139,33 @@ func TestLoginPasteInputEnds(t *testing.T) {
 		t.Fatalf("err = %v, want *TimeoutError", err)
 	}
 }
+
+// FuzzParsePasted: any pasted line is either refused with a *PasteError
+// (whose message never holds the pasted query), ends the sign-in as the
+// IdP's or a malformed response (right state only), or yields a code from
+// a URL carrying exactly this sign-in's state on the callback path.
+func FuzzParsePasted(f *testing.F) {
+	const state = "s-123"
+	f.Add("http://localhost:8090/callback?code=abc&state=s-123")
+	f.Add("http://127.0.0.1:8090/callback?state=s-123&error=access_denied")
+	f.Add("http://localhost:8090/callback?code=abc&state=other")
+	f.Add("localhost:8090/callback?code=a")
+	f.Add("http://[::1]:8090/x%1b[2J?code=a&state=s-123")
+	f.Fuzz(func(t *testing.T, line string) {
+		code, err := parsePasted(line, "/callback", state)
+		var pe *PasteError
+		switch {
+		case errors.As(err, &pe):
+			if q := strings.TrimSpace(line); strings.Contains(q, "?") && len(q) > 40 && strings.Contains(err.Error(), q) {
+				t.Fatalf("error repeats the pasted line: %q", err)
+			}
+		case err != nil || code != "":
+			u, perr := url.Parse(strings.TrimSpace(line))
+			if perr != nil || u.Path != "/callback" || len(u.Query()["state"]) != 1 || u.Query().Get("state") != state {
+				t.Fatalf("accepted %q (code %q, err %v) without this sign-in's state on the callback path", line, code, err)
+			}
+		default:
+			t.Fatalf("no code and no error for %q", line)
+		}
+	})
+}
