@@ -32,7 +32,7 @@ func (c *Client) LoginDevice(ctx context.Context, o DeviceOptions) (*cred.Tokens
 	if o.Show == nil {
 		return nil, errors.New("device sign-in: no way to show the user code (Show is nil)")
 	}
-	p, err := c.discover(ctx)
+	p, err := c.discover(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -82,6 +82,6 @@ func deviceError(ctx context.Context, err error) error {
 // device_authorization_endpoint (RFC 8628 §4), for choosing a sign-in
 // flow; a discovery error counts as no (the sign-in then reports it).
 func (c *Client) DeviceOffered(ctx context.Context) bool {
-	p, err := c.discover(ctx)
+	p, err := c.discover(ctx, nil)
 	return err == nil && p.oauth.Endpoint.DeviceAuthURL != ""
 }
