@@ -26,7 +26,7 @@ const startPrefix = "/tip-cli-start/"
 // twice: another program on this machine may have taken the sign-in's
 // parameters from the first answer.
 var ErrStartReused = errors.New("the sign-in's one-time start address was opened twice, so another program on this " +
-	"machine may have read the sign-in; nothing was saved: sign in again")
+	"machine may have read the sign-in; nothing was saved: sign in again (if this repeats, set BROWSER to your browser's command)")
 
 // startPage serves the one-time start address.
 type startPage struct {
@@ -52,6 +52,15 @@ func (s *startPage) url(redirect *url.URL) string {
 }
 
 func (s *startPage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodHead {
+		// Some desktop launchers probe a URL's type before handing it to
+		// the browser. A HEAD neither uses the address nor sees where it
+		// leads.
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusOK)
+		return
+	}
 	if !s.used.CompareAndSwap(false, true) {
 		s.once.Do(func() { close(s.reused) })
 		writePage(w, http.StatusNotFound, "Sign-in address already used",

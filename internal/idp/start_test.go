@@ -3,6 +3,7 @@ package idp
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -30,6 +31,16 @@ func TestLoginBrowserGetsOnlyTheStartAddress(t *testing.T) {
 	var given string
 	toks, err := c.Login(t.Context(), LoginOptions{Timeout: 10 * time.Second, Browser: func(ctx context.Context, u string) error {
 		given = u
+		// A launcher's HEAD probe neither uses the address nor learns
+		// where it leads.
+		resp, err := noFollow().Head(u)
+		if err != nil {
+			return err
+		}
+		_ = resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Location") != "" {
+			return fmt.Errorf("HEAD: status %d, Location %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
 		return idpemu.FakeBrowser(ctx, nil, u)
 	}})
 	if err != nil {
