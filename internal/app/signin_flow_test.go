@@ -340,3 +340,31 @@ func TestWSLWithoutForwardingPastes(t *testing.T) {
 		t.Error("a browser was started")
 	}
 }
+
+// TestNoBrowserStillWorks: --no-browser prints the authorization URL and
+// starts no browser, whatever auto would pick; the redirect arrives at the
+// loopback (a forwarded port, here the stand-in's own request).
+func TestNoBrowserStillWorks(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("starts real processes")
+	}
+	k := testkit.New(t, sandbox.EnvOptions{NoDevice: true})
+	k.Configure(t, "default")
+	argvFile := filepath.Join(t.TempDir(), "argv")
+	env := append(procEnv(t, k), browserArgvEnv+"="+argvFile, "SSH_CONNECTION=192.0.2.1 50000 192.0.2.2 22")
+	p := startPaste(t, env, "auth", "--no-browser", "--timeout", "30s")
+	authURL := p.authURL(t)
+	resp, err := http.Get(signInElsewhere(t, authURL)) // what the tunnel delivers
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	code, stderr := p.finish(t, "")
+	if code != 0 || !strings.Contains(stderr, "Open this URL in your browser to sign in:") || strings.Contains(stderr, "paste flow") {
+		t.Fatalf("exit %d:\n%s", code, stderr)
+	}
+	if _, err := os.Stat(argvFile); err == nil {
+		t.Error("a browser was started despite --no-browser")
+	}
+}
