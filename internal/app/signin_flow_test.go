@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/testbuf"
 	"github.com/tip-cli/tip-cli/internal/testkit"
 )
 
@@ -32,7 +33,7 @@ type pasteRun struct {
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
 	lines  chan string // stderr lines
-	stderr strings.Builder
+	stderr testbuf.Buffer
 	done   chan error
 }
 
@@ -67,7 +68,7 @@ func (p *pasteRun) start(t *testing.T) {
 	go func() {
 		sc := bufio.NewScanner(errPipe)
 		for sc.Scan() {
-			p.stderr.WriteString(sc.Text() + "\n")
+			_, _ = p.stderr.Write([]byte(sc.Text() + "\n"))
 			p.lines <- sc.Text()
 		}
 		close(p.lines)
