@@ -58,8 +58,11 @@ func (f *Factory) signIn(p *config.Profile, o SignInOptions) func(ctx context.Co
 				return nil
 			}})
 		}
-		if ch.WSL {
+		switch {
+		case ch.WSL:
 			return f.pasteSignIn(ctx, c, p, o, "Opening the Windows browser to sign in.")
+		case ch.AlsoPaste:
+			return f.pasteSignIn(ctx, c, p, o, "Opening your browser to sign in.")
 		}
 		return c.Login(ctx, idp.LoginOptions{
 			Timeout: o.Timeout,
@@ -105,7 +108,8 @@ func (f *Factory) deviceSignIn(ctx context.Context, c *idp.Client, p *config.Pro
 
 // pasteSignIn runs the paste flow: the authorization URL on stderr, the
 // redirected URL pasted back on the terminal, the loopback listener
-// listening all along. With launch set (WSL) a browser is also started at
+// listening all along. With launch set (WSL, a container with a display) a
+// browser is also started at
 // the one-time start address, and a paste is the fallback.
 func (f *Factory) pasteSignIn(ctx context.Context, c *idp.Client, p *config.Profile, o SignInOptions, launch string) (*cred.Tokens, error) {
 	errOut := f.IOStreams.ErrOut

@@ -38,6 +38,10 @@ type Host struct {
 	// WSL is set on the Windows Subsystem for Linux: a browser is started
 	// on Windows.
 	WSL bool
+	// AlsoPaste is set where a browser may well not reach the loopback
+	// callback (WSL, a container with a display): the browser flow then
+	// also accepts a pasted redirect.
+	AlsoPaste bool
 	// NoForwarding is set on WSL 2 with localhostForwarding=false: the
 	// Windows browser cannot reach the loopback callback.
 	NoForwarding bool
@@ -64,6 +68,11 @@ func Detect(e Env) Host {
 	wslEnv := e.GOOS == "linux" && get("WSL_DISTRO_NAME") != ""
 	if !wslEnv {
 		if why := container(e, get); why != "" {
+			if hasDisplay(get) {
+				// Toolbox, distrobox: a desktop's container, its browser
+				// usually works; the paste covers the other cases.
+				return Host{Local: "a container with a display (" + why + ")", AlsoPaste: true}
+			}
 			return Host{Remote: "a container (" + why + ")"}
 		}
 	}
@@ -74,10 +83,14 @@ func Detect(e Env) Host {
 	case "darwin", "windows":
 		return Host{Local: "a desktop (" + e.GOOS + ")"}
 	}
-	if get("DISPLAY") == "" && get("WAYLAND_DISPLAY") == "" {
+	if !hasDisplay(get) {
 		return Host{Remote: "no display (DISPLAY and WAYLAND_DISPLAY are unset)"}
 	}
 	return Host{Local: "a display"}
+}
+
+func hasDisplay(get func(string) string) bool {
+	return get("DISPLAY") != "" || get("WAYLAND_DISPLAY") != ""
 }
 
 // container names the first container marker found, "" when none.
@@ -107,7 +120,7 @@ func isWSL(e Env) bool {
 // wslHost is a WSL machine: the Windows browser, unless WSL 2's localhost
 // forwarding is off.
 func wslHost(e Env) Host {
-	h := Host{WSL: true, Local: "WSL: the Windows browser"}
+	h := Host{WSL: true, AlsoPaste: true, Local: "WSL: the Windows browser"}
 	if e.WSLConfig != nil && wsl2(e) {
 		if b, err := e.WSLConfig(); err == nil && !localhostForwarding(b) {
 			h.NoForwarding = true
@@ -170,6 +183,8 @@ type Choice struct {
 	Reason string
 	// WSL is set when the browser is started on Windows.
 	WSL bool
+	// AlsoPaste: the browser flow also accepts a pasted redirect.
+	AlsoPaste bool
 }
 
 // Choose turns a flow setting (config.Flow*, "" = auto) into the flow to
@@ -179,10 +194,10 @@ type Choice struct {
 func Choose(setting string, h Host, deviceOffered func() bool) Choice {
 	switch setting {
 	case config.FlowBrowser, config.FlowDevice, config.FlowPaste:
-		return Choice{Flow: setting, WSL: h.WSL}
+		return Choice{Flow: setting, WSL: h.WSL, AlsoPaste: h.AlsoPaste}
 	}
 	if h.Local != "" {
-		return Choice{Flow: config.FlowBrowser, Reason: h.Local, WSL: h.WSL}
+		return Choice{Flow: config.FlowBrowser, Reason: h.Local, WSL: h.WSL, AlsoPaste: h.AlsoPaste}
 	}
 	if h.NoForwarding {
 		// The person is at this machine, only the callback is out of reach.

@@ -66,9 +66,11 @@ func TestChoose(t *testing.T) {
 		{"ssh tty only, device", host{goos: "linux", env: map[string]string{"SSH_TTY": "/dev/pts/3"}}, "", true, config.FlowDevice, "SSH_TTY", false},
 		{"ssh into a mac", host{goos: "darwin", env: map[string]string{"SSH_CLIENT": "10.0.0.1 5 22"}}, "", false, config.FlowPaste, "SSH_CLIENT", false},
 		{"$BROWSER over ssh (VS Code remote)", host{goos: "linux", env: map[string]string{"BROWSER": "/vscode/helpers/browser.sh", "SSH_CONNECTION": "x"}}, "", false, config.FlowBrowser, "$BROWSER", false},
-		{"docker with a display", host{goos: "linux", env: map[string]string{"DISPLAY": ":0"}, files: map[string]string{"/.dockerenv": ""}}, "", false, config.FlowPaste, "/.dockerenv", false},
+		{"docker with a display", host{goos: "linux", env: map[string]string{"DISPLAY": ":0"}, files: map[string]string{"/.dockerenv": ""}}, "", false, config.FlowBrowser, "a container with a display (/.dockerenv", false},
+		{"docker without a display", host{goos: "linux", files: map[string]string{"/.dockerenv": ""}}, "", false, config.FlowPaste, "/.dockerenv", false},
 		{"podman", host{goos: "linux", files: map[string]string{"/run/.containerenv": ""}}, "", true, config.FlowDevice, "/run/.containerenv", false},
-		{"devcontainer", host{goos: "linux", env: map[string]string{"REMOTE_CONTAINERS": "true", "DISPLAY": ":0"}}, "", false, config.FlowPaste, "REMOTE_CONTAINERS", false},
+		{"devcontainer", host{goos: "linux", env: map[string]string{"REMOTE_CONTAINERS": "true"}}, "", false, config.FlowPaste, "REMOTE_CONTAINERS", false},
+		{"toolbox", host{goos: "linux", env: map[string]string{"container": "oci", "WAYLAND_DISPLAY": "wayland-0"}}, "", false, config.FlowBrowser, "container is set", false},
 		{"kubernetes (notebook pod)", host{goos: "linux", env: map[string]string{"KUBERNETES_SERVICE_HOST": "10.96.0.1"}}, "", true, config.FlowDevice, "KUBERNETES_SERVICE_HOST", false},
 		{"WSL 2", host{goos: "linux", env: map[string]string{"WSL_DISTRO_NAME": "Ubuntu"}, files: map[string]string{"/proc/version": wsl2Version}}, "", true, config.FlowBrowser, "Windows browser", true},
 		{"WSL by /proc/version only", host{goos: "linux", files: map[string]string{"/proc/version": wsl2Version}}, "", true, config.FlowBrowser, "Windows browser", true},
@@ -96,6 +98,26 @@ func TestChoose(t *testing.T) {
 				t.Errorf("discovery consulted = %v for %+v: only auto without a local browser needs it", asked, got)
 			}
 		})
+	}
+}
+
+// TestAlsoPaste: where a browser may not reach the callback (WSL, a
+// container with a display) the browser flow also takes a paste; on a
+// plain desktop it does not.
+func TestAlsoPaste(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		h    host
+		want bool
+	}{
+		{host{goos: "linux", env: map[string]string{"DISPLAY": ":0"}}, false},
+		{host{goos: "darwin"}, false},
+		{host{goos: "linux", env: map[string]string{"WSL_DISTRO_NAME": "Ubuntu"}}, true},
+		{host{goos: "linux", env: map[string]string{"DISPLAY": ":0"}, files: map[string]string{"/run/.containerenv": ""}}, true},
+	} {
+		if got := Choose("", Detect(tt.h.env0()), func() bool { return false }); got.AlsoPaste != tt.want || got.Flow != config.FlowBrowser {
+			t.Errorf("%+v: Choose = %+v, want browser with AlsoPaste %v", tt.h, got, tt.want)
+		}
 	}
 }
 
