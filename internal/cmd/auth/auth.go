@@ -71,6 +71,7 @@ func addSignInFlags(cmd *cobra.Command, o *cmdutil.SignInOptions, nonInteractive
 	cmd.Flags().BoolVar(&o.NoBrowser, "no-browser", false, "print the sign-in URL on stderr instead of opening a browser")
 	cmd.Flags().BoolVar(&o.Device, "device", false, "sign in with the device authorization flow (same as --flow device)")
 	cmd.Flags().Var((*flowValue)(&o.Flow), "flow", "sign-in flow: auto, browser, device or paste (default: the sign-in's \"flow\" setting, else auto)")
+	_ = cmd.RegisterFlagCompletionFunc("flow", cobra.FixedCompletions(config.Flows(), cobra.ShellCompDirectiveNoFileComp))
 	cmd.Flags().DurationVar(&o.Timeout, "timeout", cmdutil.DefaultLoginTimeout, "how long to wait for the sign-in")
 	if nonInteractive {
 		cmdutil.AddNonInteractiveFlag(cmd, o)
