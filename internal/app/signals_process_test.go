@@ -29,7 +29,7 @@ func TestSecondSignalEndsTipCLI(t *testing.T) {
 		t.Skip("starts real processes")
 	}
 	k := testkit.New(t, sandbox.EnvOptions{})
-	tty := openPTY(t)
+	_, tty := openPTY(t)
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)

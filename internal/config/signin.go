@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"strings"
 )
 
 // Shared sign-ins (the AWS CLI's [sso-session]). config.json may hold
