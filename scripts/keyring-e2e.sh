@@ -77,11 +77,21 @@ done <"$TMP/secrets"
 if grep -rlE --exclude-dir=idp-cache '"(refresh_token|id_token|secret_access_key|session_token)"' "$AWS_TIP_CLI"; then leaks=$((leaks + 1)); fi
 [[ $leaks == 0 ]] && pass "no secret in any file under the config directory" || fail "$leaks secrets found in files"
 
-item=$(secret-tool lookup service tip-cli username 'default#key' 2>/dev/null || true)
-[[ -n $item && ${#item} -le 64 ]] && pass "keyring item default#key is ${#item} bytes" || fail "keyring key item: ${#item} bytes"
+# The key item is named per config directory: default#key@<16 hex digits>.
+# (secret-tool prints the attributes on stderr)
+keyuser=$(secret-tool search --all service tip-cli 2>&1 >/dev/null | sed -n 's/^attribute\.username = //p' | grep '^default#key@' || true)
+[[ $keyuser =~ ^default#key@[0-9a-f]{16}$ ]] && pass "the key item is scoped to the config directory ($keyuser)" ||
+	fail "key item name '$keyuser'"
+item=$(secret-tool lookup service tip-cli username "$keyuser" 2>/dev/null || true)
+[[ -n $item && ${#item} -le 64 ]] && pass "keyring item $keyuser is ${#item} bytes" || fail "keyring key item: ${#item} bytes"
+
+# Another config directory's logout leaves this one signed in (issue #22).
+AWS_TIP_CLI=$TMP/other "$TIP" auth logout >/dev/null 2>&1 || true
+[[ -n $(secret-tool lookup service tip-cli username "$keyuser" 2>/dev/null || true) ]] &&
+	pass "logout in another config directory left this one's key" || fail "another directory's logout removed the key"
 
 "$TIP" auth logout >/dev/null 2>&1
-[[ -z $(secret-tool lookup service tip-cli username 'default#key' 2>/dev/null || true) ]] &&
+[[ -z $(secret-tool lookup service tip-cli username "$keyuser" 2>/dev/null || true) ]] &&
 	[[ -z $(ls -A "$AWS_TIP_CLI/secrets" 2>/dev/null) ]] && pass "logout removed the key and the sealed file" || fail "logout left secrets"
 
 echo "$PROG: $PASSED passed, $FAILED failed"

@@ -84,7 +84,7 @@ func realKeyringV2(t *testing.T, profile string) {
 	if err := s.Delete(ctx, profile); err != nil {
 		t.Fatalf("delete: %v", err)
 	}
-	if _, err := keyring.Get(KeyringService, keyName(profile)); !errors.Is(err, keyring.ErrNotFound) {
+	if _, err := keyring.Get(KeyringService, itemOf(t, s, profile)); !errors.Is(err, keyring.ErrNotFound) {
 		t.Errorf("key survived Delete: %v", err)
 	}
 	if got, err := s.Get(ctx, profile); got != nil || err != nil {

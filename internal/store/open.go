@@ -49,6 +49,13 @@ type OpenOptions struct {
 // once. Once the keyring has answered, its errors are returned: no
 // plaintext secret goes to files while a keyring works (the keyring store's
 // files hold only ciphertext).
+//
+// A directory whose secrets are in the keyring (a sealed file exists) never
+// falls back: with no bus, or a keyring that fails on first use (locked,
+// say), every call returns a *KeyringUnreachableError, every time, rather
+// than asking for a sign-in whose tokens would go to plaintext files
+// (issue #22). Only a directory with no keyring history gets the file
+// store and the once-only warning.
 func Open(opts OpenOptions) (Store, error) {
 	return open(opts, runUserDir())
 }
@@ -82,12 +89,16 @@ func open(opts OpenOptions, runDir string) (Store, error) {
 	}
 	file := NewFileStore(opts.Dir)
 	if !sessionBusAvailable(getenv, runDir) {
+		if keyringHistory(opts.Dir) {
+			return refusingStore{&KeyringUnreachableError{Dir: opts.Dir, Err: errors.New("no D-Bus session bus")}}, nil
+		}
 		warnFileStore(opts.Dir, opts.Warn, "no D-Bus session bus, so no OS keyring")
 		return file, nil
 	}
 	return &autoStore{
 		keyring: NewKeyringStore(opts.Dir, kr),
 		file:    file,
+		history: func() bool { return keyringHistory(opts.Dir) },
 		warn: func(err error) {
 			warnFileStore(opts.Dir, opts.Warn, "OS keyring unreachable ("+err.Error()+")")
 		},
@@ -150,17 +161,22 @@ const (
 	undecided = iota
 	useKeyring
 	useFile
+	refused
 )
 
 // autoStore uses the keyring, falling back to the file store for the rest
-// of the process if the keyring fails on its first use.
+// of the process if the keyring fails on its first use and the directory
+// has no keyring history (else refusing every call).
 type autoStore struct {
 	keyring *KeyringStore
 	file    *FileStore
 	warn    func(error)
+	// history reports whether the directory's secrets are in the keyring.
+	history func() bool
 
-	mu    sync.Mutex
-	state int
+	mu     sync.Mutex
+	state  int
+	refuse error // set in state refused
 }
 
 // Name implements Store: "keyring" until a fallback has happened.
@@ -189,10 +205,21 @@ func (a *autoStore) fellBack(ctx context.Context, err error) bool {
 		return false
 	}
 	if a.state == undecided && keyringUnreachable(ctx, err) {
+		if a.history != nil && a.history() {
+			a.state, a.refuse = refused, &KeyringUnreachableError{Dir: a.file.Dir, Err: err}
+			return false
+		}
 		a.state = useFile
 		a.warn(err)
 	}
 	return a.state == useFile
+}
+
+// refusal returns the error every call returns once the store refused.
+func (a *autoStore) refusal() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.refuse
 }
 
 // keyringUnreachable reports whether err says the keyring itself failed,
@@ -209,9 +236,15 @@ func (a *autoStore) Get(ctx context.Context, profile string) (*Bundle, error) {
 	if a.current() == useFile {
 		return a.file.Get(ctx, profile)
 	}
+	if err := a.refusal(); err != nil {
+		return nil, err
+	}
 	b, err := a.keyring.Get(ctx, profile)
 	if a.fellBack(ctx, err) {
 		return a.file.Get(ctx, profile)
+	}
+	if r := a.refusal(); r != nil {
+		return nil, r
 	}
 	return b, err
 }
@@ -221,9 +254,15 @@ func (a *autoStore) GetServed(ctx context.Context, profile string) (*Served, err
 	if a.current() == useFile {
 		return a.file.GetServed(ctx, profile)
 	}
+	if err := a.refusal(); err != nil {
+		return nil, err
+	}
 	s, err := a.keyring.GetServed(ctx, profile)
 	if a.fellBack(ctx, err) {
 		return a.file.GetServed(ctx, profile)
+	}
+	if r := a.refusal(); r != nil {
+		return nil, r
 	}
 	return s, err
 }
@@ -238,9 +277,15 @@ func (a *autoStore) Put(ctx context.Context, profile string, b *Bundle) error {
 	if a.current() == useFile {
 		return a.file.Put(ctx, profile, b)
 	}
+	if err := a.refusal(); err != nil {
+		return err
+	}
 	err := a.keyring.Put(ctx, profile, b)
 	if a.fellBack(ctx, err) {
 		return a.file.Put(ctx, profile, b)
+	}
+	if r := a.refusal(); r != nil {
+		return r
 	}
 	if err != nil {
 		return err
@@ -254,11 +299,17 @@ func (a *autoStore) Put(ctx context.Context, profile string, b *Bundle) error {
 // Delete implements Store: it removes profile from the keyring (when
 // reachable) and from the file store.
 func (a *autoStore) Delete(ctx context.Context, profile string) error {
+	if err := a.refusal(); err != nil {
+		return err
+	}
 	var kerr error
 	if a.current() != useFile {
 		kerr = a.keyring.Delete(ctx, profile)
 		if a.fellBack(ctx, kerr) {
 			kerr = nil
+		}
+		if r := a.refusal(); r != nil {
+			return r
 		}
 	}
 	return errors.Join(kerr, a.file.Delete(ctx, profile))
