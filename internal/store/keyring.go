@@ -4,12 +4,10 @@ import (
 	"context"
 	"crypto/cipher"
 	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 )
 
@@ -45,12 +43,17 @@ type KeyringStore struct {
 	// Service is the keyring service name (KeyringService).
 	Service string
 
-	kr Keyring
+	// Cache, when set, is consulted before the OS keyring for the scoped
+	// key items (KernelKeyCache on Linux; see keycache.go).
+	Cache KeyCache
+
+	kr Keyring // nil: no OS keyring in this process (ErrNoOSKeyring)
 	n  counters
 }
 
 // NewKeyringStore returns a KeyringStore sealing files under dir with keys
-// in kr (OSKeyring normally).
+// in kr (oskeyring.New() normally; nil in a process that reads keys only
+// from its Cache).
 func NewKeyringStore(dir string, kr Keyring) *KeyringStore {
 	return &KeyringStore{Dir: dir, Service: KeyringService, kr: kr}
 }
@@ -64,49 +67,95 @@ func (s *KeyringStore) Stats() Stats { return s.n.snapshot() }
 // Get implements Store: the whole bundle (two decryptions), for the
 // refresh path.
 func (s *KeyringStore) Get(ctx context.Context, profile string) (*Bundle, error) {
-	aead, f, migrated, err := s.load(ctx, profile)
-	if err != nil || f == nil {
-		return migrated, err
+	for _, uncached := range []bool{false, true} {
+		aead, f, migrated, cached, err := s.load(ctx, profile, uncached)
+		if err != nil || f == nil {
+			return migrated, err
+		}
+		s.n.decryptions.Add(2)
+		if b := openBundle(aead, f); b != nil || !cached {
+			return b, nil
+		}
+		if err := s.staleCache(profile); err != nil {
+			return nil, err
+		}
 	}
-	s.n.decryptions.Add(2)
-	return openBundle(aead, f), nil
+	return nil, nil
 }
 
 // GetServed implements Store: the warm path's one keyring read, one file
 // read and one decryption.
 func (s *KeyringStore) GetServed(ctx context.Context, profile string) (*Served, error) {
-	aead, f, migrated, err := s.load(ctx, profile)
-	if err != nil || f == nil {
-		return migrated.ServedPart(), err
+	for _, uncached := range []bool{false, true} {
+		aead, f, migrated, cached, err := s.load(ctx, profile, uncached)
+		if err != nil || f == nil {
+			return migrated.ServedPart(), err
+		}
+		s.n.decryptions.Add(1)
+		if sv := openServed(aead, f); sv != nil || !cached {
+			return sv, nil
+		}
+		if err := s.staleCache(profile); err != nil {
+			return nil, err
+		}
 	}
-	s.n.decryptions.Add(1)
-	return openServed(aead, f), nil
+	return nil, nil
+}
+
+// staleCache handles a cached key that does not open the profile's file
+// (replaced since, or the file tampered with): the entry is dropped and
+// the OS keyring read instead; without an OS keyring (the lean binary)
+// the call is handed on (ErrNoOSKeyring).
+func (s *KeyringStore) staleCache(profile string) error {
+	if s.kr == nil {
+		return ErrNoOSKeyring
+	}
+	enc, _, err := s.paths(profile)
+	if err != nil {
+		return err
+	}
+	item, err := s.keyItem(enc)
+	if err != nil {
+		return err
+	}
+	s.forget(item)
+	return nil
 }
 
 // load returns profile's sealed file and its key's AEAD. With no key yet
 // it migrates a format-2 key or a v1 bundle, if there is one, and returns
 // the bundle as migrated (f nil). Nothing stored reads as all nil.
-func (s *KeyringStore) load(ctx context.Context, profile string) (cipher.AEAD, *sealedFile, *Bundle, error) {
+//
+// The key comes from the cache when it has it (cached=true), unless
+// uncached.
+func (s *KeyringStore) load(ctx context.Context, profile string, uncached bool) (aead cipher.AEAD, f *sealedFile,
+	migrated *Bundle, cached bool, err error) {
 	enc, path, err := s.paths(profile)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, false, err
 	}
 	item, err := s.keyItem(enc)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, false, err
 	}
-	key, err := s.readKey(ctx, item)
+	var key []byte
+	if uncached {
+		key, err = s.readKey(ctx, item)
+	} else {
+		key, cached, err = s.readScopedKey(ctx, item)
+	}
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, false, err
 	}
 	if key != nil {
-		return s.loadWith(key, path, profile, false)
+		aead, f, _, err := s.loadWith(key, path, profile, false)
+		return aead, f, nil, cached, err
 	}
 	if key, b, err := s.migrateUnscoped(ctx, profile, enc); err != nil || key != nil {
-		return nil, nil, b, err
+		return nil, nil, b, false, err
 	}
 	b, err := s.migrate(ctx, profile, enc)
-	return nil, nil, b, err
+	return nil, nil, b, false, err
 }
 
 // loadWith reads the sealed file at path for a key that exists; v2 accepts
@@ -170,7 +219,7 @@ func (s *KeyringStore) Put(ctx context.Context, profile string, b *Bundle) error
 	if err != nil {
 		return err
 	}
-	key, err := s.readKey(ctx, item)
+	key, _, err := s.readScopedKey(ctx, item)
 	if err != nil {
 		return err
 	}
@@ -209,9 +258,11 @@ func (s *KeyringStore) create(ctx context.Context, profile, enc string, b *Bundl
 	if err != nil {
 		return err
 	}
+	s.forget(item) // a stale entry of a key deleted before
 	if err := s.set(ctx, item, encodeKey(key)); err != nil {
 		return err
 	}
+	s.remember(item, key)
 	m, err := s.readManifest(ctx, enc)
 	if err != nil || m == nil {
 		return nil // best effort: a v1 leftover is never read once the key exists
@@ -263,7 +314,10 @@ func (s *KeyringStore) Delete(ctx context.Context, profile string) error {
 		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("keyring store: delete profile %q: %w", profile, err)
 		}
-		return s.del(ctx, item)
+		s.forget(item)
+		err = s.del(ctx, item)
+		s.forget(item) // filled meanwhile by a reader of the old item
+		return err
 	})
 }
 
@@ -275,15 +329,7 @@ func (s *KeyringStore) readKey(ctx context.Context, name string) ([]byte, error)
 	if err != nil || !found {
 		return nil, err
 	}
-	b64, ok := strings.CutPrefix(raw, keyPrefix)
-	if !ok {
-		return nil, nil
-	}
-	key, err := base64.RawURLEncoding.DecodeString(b64)
-	if err != nil || len(key) != keySize {
-		return nil, nil
-	}
-	return key, nil
+	return decodeKey(raw), nil
 }
 
 // paths returns the encoded profile name and the sealed file's path.

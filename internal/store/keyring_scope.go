@@ -40,6 +40,8 @@ func legacyKeyName(enc string) string { return enc + "#key" }
 // encodeKey is a key as its keyring item holds it.
 func encodeKey(key []byte) string { return keyPrefix + base64.RawURLEncoding.EncodeToString(key) }
 
+func base64Decode(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeString(s) }
+
 // dirID returns the id of config directory dir (see above).
 func dirID(dir string) (string, error) {
 	p, err := resolvePath(dir)
@@ -80,7 +82,7 @@ func (s *KeyringStore) scopedUnderLock(ctx context.Context, profile, enc string)
 	if err != nil {
 		return nil, nil, err
 	}
-	key, err := s.readKey(ctx, item)
+	key, _, err := s.readScopedKey(ctx, item)
 	if err != nil || key == nil {
 		return nil, nil, err
 	}
@@ -145,6 +147,7 @@ func (s *KeyringStore) takeUnscoped(ctx context.Context, profile, enc string) ([
 	if err := s.set(ctx, item, encodeKey(key)); err != nil {
 		return nil, nil, err
 	}
+	s.remember(item, key)
 	if err := s.del(ctx, legacy); err != nil {
 		return nil, nil, err
 	}

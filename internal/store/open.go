@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/zalando/go-keyring"
+	"github.com/tip-cli/tip-cli/internal/store/keyringerr"
 )
 
 // WarnMarkerName is the file under the config directory that records that
@@ -30,9 +30,14 @@ type OpenOptions struct {
 	Getenv func(string) string
 	// GOOS is runtime.GOOS normally; "" means runtime.GOOS.
 	GOOS string
-	// Keyring is the OS keyring; nil means OSKeyring(). Tests inject
-	// storetest.Keyring.
+	// Keyring is the OS keyring (oskeyring.New()); nil means this process
+	// has none and reads keys only from Cache, returning ErrNoOSKeyring on
+	// a miss (the lean binary on Linux, which links no D-Bus). Tests
+	// inject storetest.Keyring.
 	Keyring Keyring
+	// Cache is the per-login key cache in front of the keyring
+	// (KernelKeyCache()); nil means none.
+	Cache KeyCache
 	// Warn receives one warning, the first time (per Dir) the file store is
 	// chosen automatically. nil discards it.
 	Warn io.Writer
@@ -71,9 +76,10 @@ func open(opts OpenOptions, runDir string) (Store, error) {
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
-	kr := opts.Keyring
-	if kr == nil {
-		kr = OSKeyring()
+	newKeyring := func() *KeyringStore {
+		ks := NewKeyringStore(opts.Dir, opts.Keyring)
+		ks.Cache = opts.Cache
+		return ks
 	}
 	if opts.Backend != "" && opts.Backend != "keyring" && opts.Backend != "file" {
 		return nil, fmt.Errorf("open store: unknown TIP_CLI_STORE value %q (want \"keyring\" or \"file\")", opts.Backend)
@@ -83,7 +89,7 @@ func open(opts OpenOptions, runDir string) (Store, error) {
 	}
 	switch {
 	case opts.Backend == "keyring", opts.Backend == "" && (goos == "darwin" || goos == "windows"):
-		return NewKeyringStore(opts.Dir, kr), nil
+		return newKeyring(), nil
 	case opts.Backend == "file":
 		return NewFileStore(opts.Dir), nil
 	}
@@ -96,7 +102,7 @@ func open(opts OpenOptions, runDir string) (Store, error) {
 		return file, nil
 	}
 	return &autoStore{
-		keyring: NewKeyringStore(opts.Dir, kr),
+		keyring: newKeyring(),
 		file:    file,
 		history: func() bool { return keyringHistory(opts.Dir) },
 		warn: func(err error) {
@@ -227,7 +233,7 @@ func (a *autoStore) refusal() error {
 func keyringUnreachable(ctx context.Context, err error) bool {
 	var be *backendError
 	return ctx.Err() == nil && errors.As(err, &be) &&
-		!errors.Is(err, keyring.ErrSetDataTooBig) &&
+		!errors.Is(err, keyringerr.ErrTooBig) &&
 		!errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
 }
 
