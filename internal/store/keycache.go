@@ -79,3 +79,18 @@ func (s *KeyringStore) remember(name string, key []byte) {
 		s.Cache.Set(name, encodeKey(key))
 	}
 }
+
+// ForgetCachedKey drops profile's key from the cache, so the next read
+// goes to the OS keyring (and fills the cache again).
+func (s *KeyringStore) ForgetCachedKey(profile string) error {
+	enc, _, err := s.paths(profile)
+	if err != nil {
+		return err
+	}
+	item, err := s.keyItem(enc)
+	if err != nil {
+		return err
+	}
+	s.forget(item)
+	return nil
+}

@@ -110,16 +110,7 @@ func (s *KeyringStore) staleCache(profile string) error {
 	if s.kr == nil {
 		return ErrNoOSKeyring
 	}
-	enc, _, err := s.paths(profile)
-	if err != nil {
-		return err
-	}
-	item, err := s.keyItem(enc)
-	if err != nil {
-		return err
-	}
-	s.forget(item)
-	return nil
+	return s.ForgetCachedKey(profile)
 }
 
 // load returns profile's sealed file and its key's AEAD. With no key yet
@@ -219,11 +210,16 @@ func (s *KeyringStore) Put(ctx context.Context, profile string, b *Bundle) error
 	if err != nil {
 		return err
 	}
-	key, _, err := s.readScopedKey(ctx, item)
+	// A write reads the key from the OS keyring, never the cache: sealing
+	// under a cached key the keyring no longer holds would lose the bundle
+	// when the entry expires. So every write (a sign-in, a refresh) also
+	// refreshes the entry.
+	key, err := s.readKey(ctx, item)
 	if err != nil {
 		return err
 	}
 	if key != nil {
+		s.remember(item, key)
 		return s.write(key, path, profile, b)
 	}
 	return s.withKeyLock(ctx, enc, func() error {
