@@ -51,9 +51,17 @@ type Options struct {
 	Thumbprints []string
 	// Services is a subset of ValidServices; empty selects all of them.
 	Services []string
-	// MaxSessionDuration of the identity-enhanced role in seconds,
-	// 3600..43200; 0 means 3600.
+	// MaxSessionDuration of the identity-enhanced role (federation role in
+	// ModeIAMFederation) in seconds, 3600..43200; 0 means 3600
+	// (DefaultFederationMaxSession in ModeIAMFederation).
 	MaxSessionDuration int
+
+	// Mode is ModeIdentityCenter ("" too) or ModeIAMFederation.
+	Mode string
+	// The context provider ContextProviderCommands adds (ModeIAMFederation):
+	// the ID token claim naming the person, its subject type (user or
+	// workload) and optionally the Identity Center instance to link.
+	SubjectClaim, SubjectType, IdentityCenterInstanceARN string
 }
 
 // ValidServices lists the service policy sets in template order.
@@ -76,6 +84,9 @@ func Build(opts Options) (*Template, error) {
 	services, err := validate(&opts)
 	if err != nil {
 		return nil, err
+	}
+	if opts.Mode == ModeIAMFederation {
+		return buildFederation(opts, services), nil
 	}
 	key := ConditionKeyPrefix(opts.IssuerURL) + ":aud"
 	t := &Template{

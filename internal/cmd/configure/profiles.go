@@ -88,11 +88,22 @@ func showText(f *cmdutil.Factory, p *config.Profile) error {
 		{"scopes", fmt.Sprint(p.OAuthScopes())},
 		{"redirect uri", p.Redirect()},
 		{"sign-in flow", p.SignInFlow()},
-		{"application", p.TokenExchangeApplicationARN},
-		{"OIDC role", p.OIDCRoleARN},
-		{"identity-enhanced role", p.IDEnhancedRoleARN},
-		{"region", p.Region},
+		{"tip mode", p.TIPMode()},
 	}
+	if p.TIPMode() == config.TIPModeIAMFederation {
+		rows = append(rows, [][2]string{
+			{"role", p.RoleARN},
+			{"session duration", fmt.Sprintf("%ds", p.FederationDuration())},
+			{"identity center instance", p.IdentityCenterInstanceARN},
+		}...)
+	} else {
+		rows = append(rows, [][2]string{
+			{"application", p.TokenExchangeApplicationARN},
+			{"OIDC role", p.OIDCRoleARN},
+			{"identity-enhanced role", p.IDEnhancedRoleARN},
+		}...)
+	}
+	rows = append(rows, [2]string{"region", p.Region})
 	for _, r := range rows {
 		fmt.Fprintf(tw, "%s:\t%s\n", r[0], r[1])
 	}
