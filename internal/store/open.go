@@ -221,6 +221,16 @@ func (a *autoStore) fellBack(ctx context.Context, err error) bool {
 	return a.state == useFile
 }
 
+// explain turns a keyring failure after the keyring has answered (locked
+// since, say: a key read from the kernel cache let the call get this far)
+// into the way out, for a directory whose secrets are in the keyring.
+func (a *autoStore) explain(ctx context.Context, err error) error {
+	if err == nil || !keyringUnreachable(ctx, err) || a.history == nil || !a.history() {
+		return err
+	}
+	return &KeyringUnreachableError{Dir: a.file.Dir, Err: err}
+}
+
 // refusal returns the error every call returns once the store refused.
 func (a *autoStore) refusal() error {
 	a.mu.Lock()
@@ -252,7 +262,7 @@ func (a *autoStore) Get(ctx context.Context, profile string) (*Bundle, error) {
 	if r := a.refusal(); r != nil {
 		return nil, r
 	}
-	return b, err
+	return b, a.explain(ctx, err)
 }
 
 // GetServed implements Store.
@@ -270,7 +280,7 @@ func (a *autoStore) GetServed(ctx context.Context, profile string) (*Served, err
 	if r := a.refusal(); r != nil {
 		return nil, r
 	}
-	return s, err
+	return s, a.explain(ctx, err)
 }
 
 // Stats implements the store's instrumentation (see Stats): the keyring
@@ -294,7 +304,7 @@ func (a *autoStore) Put(ctx context.Context, profile string, b *Bundle) error {
 		return r
 	}
 	if err != nil {
-		return err
+		return a.explain(ctx, err)
 	}
 	if err := a.file.Delete(ctx, profile); err != nil {
 		return fmt.Errorf("remove file copy after keyring write: %w", err)
@@ -318,5 +328,5 @@ func (a *autoStore) Delete(ctx context.Context, profile string) error {
 			return r
 		}
 	}
-	return errors.Join(kerr, a.file.Delete(ctx, profile))
+	return errors.Join(a.explain(ctx, kerr), a.file.Delete(ctx, profile))
 }

@@ -88,3 +88,30 @@ func TestNoKeyringHistoryStillFallsBack(t *testing.T) {
 		t.Errorf("%d warnings, want 1: %q", n, warn.String())
 	}
 }
+
+// TestKeyringLockedAfterItAnsweredExplains: a keyring that answered and is
+// then locked (a key from the kernel cache got the call that far) fails
+// with the same way out, and still writes nothing to files.
+func TestKeyringLockedAfterItAnsweredExplains(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	kr := storetest.NewKeyring(0)
+	s, err := open(OpenOptions{Dir: dir, GOOS: "linux", Keyring: kr, Warn: &bytes.Buffer{},
+		Getenv: func(k string) string { return map[string]string{"DBUS_SESSION_BUS_ADDRESS": "unix:path=/x"}[k] }}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Put(ctx, "p", sampleBundle("a")); err != nil {
+		t.Fatal(err)
+	}
+	kr.Fail(errors.New("failed to unlock correct collection"))
+	err = s.Put(ctx, "p", sampleBundle("b"))
+	var ku *KeyringUnreachableError
+	if !errors.As(err, &ku) || !strings.Contains(err.Error(), "unlock your keyring or set TIP_CLI_STORE=file") ||
+		!strings.Contains(err.Error(), "failed to unlock correct collection") {
+		t.Fatalf("put on a keyring locked since: %v", err)
+	}
+	if _, err := os.Lstat(filepath.Join(dir, SecretsDirName, "p.json")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("plaintext written: %v", err)
+	}
+}
