@@ -158,3 +158,28 @@ func TestKernelKeyCache(t *testing.T) {
 		t.Error("entry survived Delete")
 	}
 }
+
+// TestKeyCacheNotForTheRefreshPath: with the keyring locked since the
+// cache was filled, the warm read still serves from the cache (until the
+// entry expires), but the refresh path's Get and every Put fail: no
+// refresh token is sent and no sign-in starts on a cached key alone.
+func TestKeyCacheNotForTheRefreshPath(t *testing.T) {
+	ctx := context.Background()
+	kr := storetest.NewKeyring(0)
+	c := newMapCache()
+	dir := t.TempDir()
+	if err := cachedStore(dir, kr, c).Put(ctx, "p", sampleBundle("a")); err != nil {
+		t.Fatal(err)
+	}
+	kr.Fail(errors.New("locked"))
+	s := cachedStore(dir, kr, c)
+	if sv, err := s.GetServed(ctx, "p"); err != nil || sv.Session("") == nil {
+		t.Fatalf("warm read from the cache: %v, %v", sv, err)
+	}
+	if b, err := s.Get(ctx, "p"); err == nil || b != nil {
+		t.Errorf("Get with the keyring locked: %v, %v; want the keyring's error", b != nil, err)
+	}
+	if err := s.Put(ctx, "p", sampleBundle("b")); err == nil {
+		t.Error("Put with the keyring locked succeeded on the cached key")
+	}
+}

@@ -66,21 +66,19 @@ func (s *KeyringStore) Stats() Stats { return s.n.snapshot() }
 
 // Get implements Store: the whole bundle (two decryptions), for the
 // refresh path.
+//
+// It reads the key from the OS keyring, never the cache (and refreshes the
+// cache entry): the refresh path and a sign-in go on only while the keyring
+// itself answers, so a keyring locked since the cache was filled stops a
+// refresh before any refresh token is sent, and a sign-in before the
+// browser opens. The warm path (GetServed) is what the cache is for.
 func (s *KeyringStore) Get(ctx context.Context, profile string) (*Bundle, error) {
-	for _, uncached := range []bool{false, true} {
-		aead, f, migrated, cached, err := s.load(ctx, profile, uncached)
-		if err != nil || f == nil {
-			return migrated, err
-		}
-		s.n.decryptions.Add(2)
-		if b := openBundle(aead, f); b != nil || !cached {
-			return b, nil
-		}
-		if err := s.staleCache(profile); err != nil {
-			return nil, err
-		}
+	aead, f, migrated, _, err := s.load(ctx, profile, true)
+	if err != nil || f == nil {
+		return migrated, err
 	}
-	return nil, nil
+	s.n.decryptions.Add(2)
+	return openBundle(aead, f), nil
 }
 
 // GetServed implements Store: the warm path's one keyring read, one file
@@ -118,7 +116,7 @@ func (s *KeyringStore) staleCache(profile string) error {
 // the bundle as migrated (f nil). Nothing stored reads as all nil.
 //
 // The key comes from the cache when it has it (cached=true), unless
-// uncached.
+// uncached: then from the OS keyring, refreshing the cache entry.
 func (s *KeyringStore) load(ctx context.Context, profile string, uncached bool) (aead cipher.AEAD, f *sealedFile,
 	migrated *Bundle, cached bool, err error) {
 	enc, path, err := s.paths(profile)
@@ -131,7 +129,9 @@ func (s *KeyringStore) load(ctx context.Context, profile string, uncached bool) 
 	}
 	var key []byte
 	if uncached {
-		key, err = s.readKey(ctx, item)
+		if key, err = s.readKey(ctx, item); key != nil {
+			s.remember(item, key)
+		}
 	} else {
 		key, cached, err = s.readScopedKey(ctx, item)
 	}
