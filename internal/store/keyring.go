@@ -27,8 +27,9 @@ const keyLockTimeout = 30 * time.Second
 // with it (AES-256-GCM, see seal.go) in <Dir>/secrets/<profile>.sealed
 // (0600, replaced atomically), as two sections: the served part (sessions,
 // grants) and the rest (the IdP tokens). So the warm path (GetServed) is
-// one keyring read, one file read and one decryption, and never decrypts a
-// refresh token; the disk holds only ciphertext.
+// one key read (from the Cache when it has the key, else the keyring), one
+// file read and one decryption, and never decrypts a refresh token; the
+// disk holds only ciphertext.
 //
 // A profile with no key but a format-1 bundle in the keyring (inline or
 // chunked) is migrated on first read: sealed into a file under a new key,
