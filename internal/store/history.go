@@ -25,10 +25,21 @@ func (e *KeyringUnreachableError) Error() string {
 
 func (e *KeyringUnreachableError) Unwrap() error { return e.Err }
 
-// keyringHistory reports whether dir's secrets are in the OS keyring: the
-// keyring store has a sealed file there. One directory read, made only
-// when the keyring cannot be reached.
+// KeyringMarkerName is the file under the config directory that records
+// that the keyring store has sealed secrets there (written with the first
+// sealed file, kept after a logout): the directory's secrets belong in the
+// keyring, so a keyring that cannot be reached is never a reason to write
+// them in plaintext.
+const KeyringMarkerName = "keyring-store-used"
+
+// keyringHistory reports whether dir's secrets are (or were) in the OS
+// keyring: the marker, or a sealed file. At most one stat and one
+// directory read, made only when the keyring cannot be reached (or, with
+// no session bus, by each automatic Open).
 func keyringHistory(dir string) bool {
+	if _, err := os.Lstat(filepath.Join(dir, KeyringMarkerName)); err == nil {
+		return true
+	}
 	entries, err := os.ReadDir(filepath.Join(dir, SecretsDirName))
 	if err != nil {
 		return false
@@ -54,3 +65,17 @@ func (r refusingStore) GetServed(context.Context, string) (*Served, error) { ret
 func (r refusingStore) Put(context.Context, string, *Bundle) error { return r.err }
 
 func (r refusingStore) Delete(context.Context, string) error { return r.err }
+
+// markKeyringUsed creates the keyring marker if it is missing (best
+// effort; O_EXCL|O_NOFOLLOW: never through a planted link).
+func markKeyringUsed(dir string) {
+	marker := filepath.Join(dir, KeyringMarkerName)
+	if _, err := os.Lstat(marker); err == nil {
+		return
+	}
+	f, err := os.OpenFile(marker, os.O_WRONLY|os.O_CREATE|os.O_EXCL|oNoFollow, 0o600)
+	if err == nil {
+		_, _ = f.WriteString("this directory's secrets are sealed under keys in the OS keyring\n")
+		_ = f.Close()
+	}
+}

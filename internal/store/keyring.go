@@ -281,6 +281,7 @@ func (s *KeyringStore) write(key []byte, path, profile string, b *Bundle) error 
 	if err := writePrivateFile(path, data); err != nil {
 		return fmt.Errorf("keyring store: write profile %q: %w", profile, err)
 	}
+	markKeyringUsed(s.Dir)
 	return nil
 }
 

@@ -26,12 +26,19 @@ func TestLockedKeyringNeverDowngrades(t *testing.T) {
 	for _, tt := range []struct {
 		name   string
 		runDir string // "" = no session bus
-	}{{"keyring locked", busDir}, {"no session bus", ""}} {
+		logout bool   // every profile signed out first: no sealed file left
+	}{{"keyring locked", busDir, false}, {"no session bus", "", false},
+		{"keyring locked after logout", busDir, true}, {"no session bus after logout", "", true}} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			kr := storetest.NewKeyring(0)
 			if err := NewKeyringStore(dir, kr).Put(ctx, "p", sampleBundle("kept")); err != nil {
 				t.Fatal(err)
+			}
+			if tt.logout {
+				if err := NewKeyringStore(dir, kr).Delete(ctx, "p"); err != nil {
+					t.Fatal(err)
+				}
 			}
 			kr.Fail(errors.New("org.freedesktop.Secret.Error.IsLocked"))
 			for i := range 3 { // three processes
@@ -59,8 +66,8 @@ func TestLockedKeyringNeverDowngrades(t *testing.T) {
 					t.Errorf("%s written while the keyring is locked: %v", name, err)
 				}
 			}
-			if _, err := os.Lstat(filepath.Join(dir, SecretsDirName, "p.sealed")); err != nil {
-				t.Errorf("the sealed file is gone: %v", err)
+			if _, err := os.Lstat(filepath.Join(dir, SecretsDirName, "p.sealed")); (err != nil) != tt.logout {
+				t.Errorf("sealed file: %v (signed out: %v)", err, tt.logout)
 			}
 		})
 	}
