@@ -74,18 +74,20 @@ func resolvePath(dir string) (string, error) {
 	}
 }
 
-// scopedUnderLock reads the scoped key and, when it exists, the whole
-// bundle it seals (nil if the file is absent or does not open). The caller
-// holds the key lock.
+// scopedUnderLock reads the scoped key from the OS keyring (a write path:
+// never from the cache) and, when it exists, the whole bundle it seals
+// (nil if the file is absent or does not open). The caller holds the key
+// lock.
 func (s *KeyringStore) scopedUnderLock(ctx context.Context, profile, enc string) ([]byte, *Bundle, error) {
 	item, err := s.keyItem(enc)
 	if err != nil {
 		return nil, nil, err
 	}
-	key, _, err := s.readScopedKey(ctx, item)
+	key, err := s.readKey(ctx, item)
 	if err != nil || key == nil {
 		return nil, nil, err
 	}
+	s.remember(item, key)
 	_, path, _ := s.paths(profile)
 	aead, f, _, err := s.loadWith(key, path, profile, false)
 	if f == nil {
