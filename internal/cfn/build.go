@@ -2,10 +2,11 @@ package cfn
 
 import (
 	"fmt"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/tip-cli/tip-cli/internal/iamoidc"
 )
 
 // Service names selectable in Options.Services.
@@ -88,7 +89,7 @@ func Build(opts Options) (*Template, error) {
 	if opts.Mode == ModeIAMFederation {
 		return buildFederation(opts, services), nil
 	}
-	key := ConditionKeyPrefix(opts.IssuerURL) + ":aud"
+	key := iamoidc.ProviderURL(opts.IssuerURL) + ":aud"
 	t := &Template{
 		AWSTemplateFormatVersion: FormatVersion,
 		Description: "tip-cli trusted identity propagation: IAM OIDC provider for " +
@@ -122,17 +123,6 @@ func Build(opts Options) (*Template, error) {
 		},
 	}
 	return t, nil
-}
-
-// ConditionKeyPrefix returns the issuer as IAM names it in condition keys:
-// host and path without the scheme or a trailing slash
-// ("https://x.okta.com/oauth2/default" → "x.okta.com/oauth2/default").
-func ConditionKeyPrefix(issuerURL string) string {
-	u, err := url.Parse(issuerURL)
-	if err != nil {
-		return issuerURL
-	}
-	return strings.TrimSuffix(u.Host+u.Path, "/")
 }
 
 func oidcRole(audKey string, audiences []string) RoleProperties {

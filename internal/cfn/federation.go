@@ -1,10 +1,11 @@
 package cfn
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/tip-cli/tip-cli/internal/iamoidc"
 )
 
 // TIP modes of the template; the same words as a profile's "tip_mode".
@@ -41,7 +42,7 @@ func federationServices() []string { return []string{ServiceAthena, ServiceRedsh
 // has no property for the provider's context provider, so the template
 // cannot enable TIP itself: ContextProviderCommands says how.
 func buildFederation(opts Options, services []string) *Template {
-	key := ConditionKeyPrefix(opts.IssuerURL) + ":aud"
+	key := iamoidc.ProviderURL(opts.IssuerURL) + ":aud"
 	policies := make([]InlinePolicy, 0, len(services))
 	for _, s := range services {
 		policies = append(policies, InlinePolicy{PolicyName: "tip-" + s,
@@ -81,22 +82,17 @@ func buildFederation(opts Options, services []string) *Template {
 // request IAM allows: the context provider, then (when
 // opts.IdentityCenterInstanceARN is set) the Identity Center link. The
 // provider ARN is computed in the shell from the caller's account (aws
-// partition). Parameter names are botocore's spelling of the IAM model
-// (iam v1.68.0: UpdateOpenIDConnectProvider, ContextProvider {
-// SubjectSourceKey, SubjectTypeValue }, IdentityCenterInstanceArn).
+// partition). Parameter names are botocore's spelling (xform_name) of the
+// IAM model in the Go SDK's iam v1.68.0 (UpdateOpenIDConnectProvider,
+// OpenIDConnectProviderArn, ContextProvider {SubjectSourceKey,
+// SubjectTypeValue}, IdentityCenterInstanceArn): the AWS CLIs installed
+// here (v2 2.9.19, v1 with botocore 1.43.11) predate the operation.
 func ContextProviderCommands(opts Options) ([]string, error) {
 	if err := validateContextOptions(opts); err != nil {
 		return nil, err
 	}
-	doc, err := json.Marshal(struct {
-		SubjectSourceKey string
-		SubjectTypeValue string
-	}{opts.SubjectClaim, opts.SubjectType})
-	if err != nil {
-		return nil, fmt.Errorf("encode context provider: %w", err)
-	}
-	arn := `"arn:aws:iam::$(aws sts get-caller-identity --query Account --output text):oidc-provider/` + ConditionKeyPrefix(opts.IssuerURL) + `"`
-	cmds := []string{"aws iam update-open-id-connect-provider --open-id-connect-provider-arn " + arn + " --context-provider '" + string(doc) + "'"}
+	arn := `"arn:aws:iam::$(aws sts get-caller-identity --query Account --output text):oidc-provider/` + iamoidc.ProviderURL(opts.IssuerURL) + `"`
+	cmds := []string{iamoidc.ContextProviderCommand(arn, opts.SubjectClaim, opts.SubjectType)}
 	if opts.IdentityCenterInstanceARN != "" {
 		cmds = append(cmds, "aws iam update-open-id-connect-provider --open-id-connect-provider-arn "+arn+" --identity-center-instance-arn "+opts.IdentityCenterInstanceARN)
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/tip-cli/tip-cli/internal/config"
-	"github.com/tip-cli/tip-cli/internal/exchange"
+	"github.com/tip-cli/tip-cli/internal/iamoidc"
 )
 
 // Check ids of the IAM federation checks (tip_mode iam-federation).
@@ -44,7 +44,7 @@ type fedInput struct {
 
 // Run checks the IAM OIDC provider of the profile's issuer and the role.
 func (f *Federation) Run(ctx context.Context, p *config.Profile, token *JWT) []Check {
-	in := fedInput{p: p, providerARN: exchange.ProviderARN(p.RoleARN, p.Issuer()), token: token}
+	in := fedInput{p: p, providerARN: iamoidc.ProviderARN(p.RoleARN, p.Issuer()), token: token}
 	return append(f.checkProvider(ctx, in), f.checkRole(ctx, in)...)
 }
 
@@ -98,7 +98,7 @@ func (f *Federation) checkProvider(ctx context.Context, in fedInput) []Check {
 	}
 	cp := out.ContextProvider
 	if cp == nil || aws.ToString(cp.SubjectSourceKey) == "" {
-		fix := exchange.AddContextProviderCommand(in.providerARN, "email")
+		fix := iamoidc.ContextProviderCommand(in.providerARN, "email", "user")
 		checks = append(checks, fail(IDFedContext, t[IDFedContext], "the provider has no context provider: its sessions do not carry the person, and tip-cli refuses them",
 			fix+" (SubjectSourceKey names the claim that identifies the person; see docs/setup.md)"),
 			skip(IDFedClaim, t[IDFedClaim], "no context provider"))
@@ -176,7 +176,7 @@ func checkTrust(raw string, in fedInput) Check {
 	if err := json.Unmarshal([]byte(raw), &doc); err != nil {
 		return fail(IDFedRoleTrust, title, "the trust policy does not parse: "+oneLine(err.Error(), 200), "")
 	}
-	audKey := exchange.ProviderURL(in.p.Issuer()) + ":aud"
+	audKey := iamoidc.ProviderURL(in.p.Issuer()) + ":aud"
 	client := in.p.Client()
 	fix := fmt.Sprintf(`allow %s to principal {"Federated": "%s"} with Condition StringEquals {"%s": "%s"}`, webIdentityAction, in.providerARN, audKey, client)
 	namesProvider := false

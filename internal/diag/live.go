@@ -8,6 +8,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/config"
 	"github.com/tip-cli/tip-cli/internal/cred"
 	"github.com/tip-cli/tip-cli/internal/exchange"
+	"github.com/tip-cli/tip-cli/internal/iamoidc"
 )
 
 // Check ids of the live chain: the fresh token, then one per step of the
@@ -114,7 +115,7 @@ func stepFailure(id, title string, err error) Check {
 	var nc *exchange.NoContextError
 	if errors.As(err, &nc) {
 		return fail(id, title, "STS answered without a trusted identity propagation context: the session does not carry you",
-			exchange.AddContextProviderCommand(exchange.ProviderARN(nc.RoleARN, nc.Issuer), "email")+" (see docs/setup.md)")
+			iamoidc.ContextProviderCommand(iamoidc.ProviderARN(nc.RoleARN, nc.Issuer), "email", "user")+" (see docs/setup.md)")
 	}
 	var se *exchange.StepError
 	if !errors.As(err, &se) {

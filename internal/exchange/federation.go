@@ -3,13 +3,13 @@ package exchange
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/tip-cli/tip-cli/internal/cred"
+	"github.com/tip-cli/tip-cli/internal/iamoidc"
 )
 
 // StepFederatedRole is the one step of the IAM federation path.
@@ -81,31 +81,5 @@ type NoContextError struct {
 
 func (e *NoContextError) Error() string {
 	return fmt.Sprintf("the IAM identity provider for %s has no context provider, so the session for %s would not carry you and was refused: add one with `%s` (docs/setup.md, \"TIP for IAM federation\")",
-		e.Issuer, e.RoleARN, AddContextProviderCommand(ProviderARN(e.RoleARN, e.Issuer), "email"))
-}
-
-// ProviderARN derives the IAM OIDC provider ARN for issuer in the account
-// and partition of roleARN: arn:PARTITION:iam::ACCOUNT:oidc-provider/HOST/PATH.
-func ProviderARN(roleARN, issuer string) string {
-	parts := strings.SplitN(roleARN, ":", 6)
-	partition, account := "aws", "ACCOUNT_ID"
-	if len(parts) == 6 {
-		partition, account = parts[1], parts[4]
-	}
-	return fmt.Sprintf("arn:%s:iam::%s:oidc-provider/%s", partition, account, ProviderURL(issuer))
-}
-
-// ProviderURL is how IAM names an issuer in provider ARNs and condition
-// keys (<url>:aud): without the scheme and the trailing slash. (Only
-// loopback test issuers use http.)
-func ProviderURL(issuer string) string {
-	u := strings.TrimPrefix(strings.TrimPrefix(issuer, "https://"), "http://")
-	return strings.TrimSuffix(u, "/")
-}
-
-// AddContextProviderCommand is the AWS CLI call that makes an IAM OIDC
-// provider attach the person to its sessions, with subjectKey the claim that
-// names them. CloudFormation has no property for it.
-func AddContextProviderCommand(providerARN, subjectKey string) string {
-	return fmt.Sprintf("aws iam update-open-id-connect-provider --open-id-connect-provider-arn %s --context-provider SubjectSourceKey=%s,SubjectTypeValue=user", providerARN, subjectKey)
+		e.Issuer, e.RoleARN, iamoidc.ContextProviderCommand(iamoidc.ProviderARN(e.RoleARN, e.Issuer), "email", "user"))
 }

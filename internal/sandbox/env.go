@@ -25,8 +25,8 @@ type EnvOptions struct {
 	// Key signs the IdP's and Identity Center's tokens; generated when nil.
 	// Tests pass one cached key: RSA-2048 generation takes ~130 ms.
 	Key *rsa.PrivateKey
-	// SessionLifetime shortens identity-enhanced and S3 Access Grants
-	// sessions (awsemu.AWSOptions.SessionLifetime).
+	// SessionLifetime shortens identity-enhanced, S3 Access Grants and
+	// federation-role sessions (awsemu.AWSOptions.SessionLifetime).
 	SessionLifetime time.Duration
 	// NoJTI makes the IdP issue ID tokens without jti (idpemu.IdPOptions.NoJTI).
 	NoJTI bool

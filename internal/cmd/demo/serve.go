@@ -24,8 +24,8 @@ type ServeOptions struct {
 	IdPAddr     string
 	AWSAddr     string
 	RedirectURI string
-	// SessionLifetime shortens the sandbox's identity-enhanced and S3
-	// Access Grants sessions (refresh tests and benchmarks).
+	// SessionLifetime shortens the sandbox's identity-enhanced, S3 Access
+	// Grants and federation-role sessions (refresh tests and benchmarks).
 	SessionLifetime time.Duration
 	// TIPMode picks the written profile's mode (and gives the sandbox's
 	// IAM OIDC provider a context provider for iam-federation).
@@ -62,7 +62,7 @@ redirects can act as the browser (BROWSER="curl -fsSL -o /dev/null").`,
 	cmd.Flags().StringVar(&opts.OutDir, "out", "", "directory to write profile.json and env into")
 	cmd.Flags().StringVar(&opts.IdPAddr, "idp-addr", "127.0.0.1:0", "loopback address of the sandbox IdP")
 	cmd.Flags().StringVar(&opts.AWSAddr, "aws-addr", "127.0.0.1:0", "loopback address of the AWS emulation")
-	cmd.Flags().DurationVar(&opts.SessionLifetime, "session-lifetime", 0, "lifetime of identity-enhanced and S3 Access Grants sessions (default: as requested, 1h)")
+	cmd.Flags().DurationVar(&opts.SessionLifetime, "session-lifetime", 0, "lifetime of identity-enhanced, S3 Access Grants and federation-role sessions (default: as requested, 1h)")
 	addModeFlag(cmd, &opts.TIPMode)
 	cmd.Flags().DurationVar(&opts.AWSLatency, "aws-latency", 0, "delay each STS and SSO OIDC answer by this much (models a real endpoint's round trip)")
 	cmd.Flags().StringVar(&opts.RedirectURI, "redirect-uri", "", "redirect URI for the written profile (default "+config.DefaultRedirectURI+")")

@@ -57,8 +57,9 @@ type AWSOptions struct {
 	Addr string
 	// Key signs the Identity Center idToken; default a fresh 2048-bit RSA key.
 	Key *rsa.PrivateKey
-	// SessionLifetime, when set, is the lifetime of every identity-enhanced
-	// and S3 Access Grants session issued, whatever was asked: real STS
+	// SessionLifetime, when set, is the lifetime of every identity-enhanced,
+	// S3 Access Grants and web identity session of a role other than the
+	// OIDC role (the sessions handed to users), whatever was asked: real STS
 	// never issues less than 900 s, and tests of refreshing clients need
 	// sessions that expire within seconds.
 	SessionLifetime time.Duration
@@ -98,7 +99,8 @@ type Principal struct {
 	// TransitiveTagKeys are the keys of Tags passed on to chained sessions.
 	TransitiveTagKeys []string
 	// Origin is the person a web identity session carries (TIP for IAM
-	// federation), nil when the IAM OIDC provider has no context provider.
+	// federation), nil when the IAM OIDC provider has no context provider;
+	// never modified after the session is issued.
 	Origin *OriginIdentity
 }
 

@@ -27,19 +27,22 @@ import (
 // the reference is the Go SDK's own response snapshot for
 // AssumeRoleWithWebIdentity, read from the sts module this binary links.
 
-const stsModule = "github.com/aws/aws-sdk-go-v2/service/sts"
+const (
+	stsModule = "github.com/aws/aws-sdk-go-v2/service/sts"
+	iamModule = "github.com/aws/aws-sdk-go-v2/service/iam"
+)
 
-// stsSnapshot returns the status, headers and body of the sts module's
-// response snapshot of AssumeRoleWithWebIdentity.
-func stsSnapshot(t *testing.T) (int, http.Header, []byte) {
+// sdkSnapshot returns the status, headers and body of the response
+// snapshot of op in the SDK module (the version go.mod selects).
+func sdkSnapshot(t *testing.T, module, op string) (int, http.Header, []byte) {
 	t.Helper()
 	// go list resolves the version go.mod selects, in the module cache.
 	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	dir, err := exec.Command(gobin, "list", "-m", "-f", "{{.Dir}}", stsModule).Output()
+	dir, err := exec.Command(gobin, "list", "-m", "-f", "{{.Dir}}", module).Output()
 	if err != nil || strings.TrimSpace(string(dir)) == "" {
-		t.Fatalf("locate %s: %v", stsModule, err)
+		t.Fatalf("locate %s: %v", module, err)
 	}
-	file := filepath.Join(strings.TrimSpace(string(dir)), "response_snapshot", "AssumeRoleWithWebIdentity.response.snap")
+	file := filepath.Join(strings.TrimSpace(string(dir)), "response_snapshot", op+".response.snap")
 	raw, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatalf("read the SDK's response snapshot: %v", err)
@@ -63,15 +66,27 @@ func stsSnapshot(t *testing.T) (int, http.Header, []byte) {
 		h.Add(k, v)
 	}
 	body, err := io.ReadAll(r)
-	if err != nil || !bytes.Contains(body, []byte("<TrustedIdentityPropagationContext>")) {
-		t.Fatalf("snapshot body without the TIP context (%v): %s", err, body)
+	if err != nil || len(body) == 0 {
+		t.Fatalf("snapshot %s without a body: %v", file, err)
 	}
 	return status, h, body
 }
 
-// tipPaths returns the element paths under TrustedIdentityPropagationContext
-// ("" when the element is absent), map entries collapsed to one.
-func tipPaths(t *testing.T, body []byte) []string {
+// serveSnapshot serves one snapshot response to every request.
+func serveSnapshot(t *testing.T, status int, header http.Header, body []byte) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		maps.Copy(w.Header(), header)
+		w.WriteHeader(status)
+		_, _ = w.Write(body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// xmlPaths returns the element paths from the element named anchor down
+// (none when it is absent), repeated elements collapsed to one.
+func xmlPaths(t *testing.T, body []byte, anchor string) []string {
 	t.Helper()
 	d := xml.NewDecoder(bytes.NewReader(body))
 	var stack, paths []string
@@ -87,7 +102,7 @@ func tipPaths(t *testing.T, body []byte) []string {
 		case xml.StartElement:
 			stack = append(stack, e.Name.Local)
 			p := strings.Join(stack, "/")
-			if i := strings.Index(p, "TrustedIdentityPropagationContext"); i >= 0 && !slices.Contains(paths, p[i:]) {
+			if i := strings.Index(p, anchor); i >= 0 && !slices.Contains(paths, p[i:]) {
 				paths = append(paths, p[i:])
 			}
 		case xml.EndElement:
@@ -100,14 +115,8 @@ func tipPaths(t *testing.T, body []byte) []string {
 
 func TestSTSWebIdentitySnapshotWire(t *testing.T) {
 	t.Parallel()
-	status, header, body := stsSnapshot(t)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		maps.Copy(w.Header(), header)
-		w.WriteHeader(status)
-		_, _ = w.Write(body)
-	}))
-	t.Cleanup(srv.Close)
-	client := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), RetryMaxAttempts: 1})
+	status, header, body := sdkSnapshot(t, stsModule, "AssumeRoleWithWebIdentity")
+	client := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(serveSnapshot(t, status, header, body)), RetryMaxAttempts: 1})
 	snap, err := client.AssumeRoleWithWebIdentity(context.Background(), &sts.AssumeRoleWithWebIdentityInput{
 		RoleArn: aws.String("arn:aws:iam::123456789012:role/x"), RoleSessionName: aws.String("s"), WebIdentityToken: aws.String("token"),
 	})
@@ -137,7 +146,8 @@ func TestSTSWebIdentitySnapshotWire(t *testing.T) {
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("emulated AssumeRoleWithWebIdentity: %d %s %v", resp.StatusCode, emulated, err)
 	}
-	if got, want := tipPaths(t, emulated), tipPaths(t, body); !slices.Equal(got, want) {
+	const tip = "TrustedIdentityPropagationContext"
+	if got, want := xmlPaths(t, emulated, tip), xmlPaths(t, body, tip); len(want) == 0 || !slices.Equal(got, want) {
 		t.Fatalf("emulated context elements\n%q\nsnapshot's\n%q", got, want)
 	}
 	// …and decode through the real client to the same shape, every member set.

@@ -158,3 +158,19 @@ func TestSTSWebIdentityFederationRules(t *testing.T) {
 		}
 	}
 }
+
+// TestSTSWebIdentitySessionLifetime: SessionLifetime shortens the sessions
+// handed to users (the federation role's), not the OIDC role's first hop.
+func TestSTSWebIdentitySessionLifetime(t *testing.T) {
+	t.Parallel()
+	f := awsStart(t, func(o *AWSOptions) { o.ContextProvider = tipContext(); o.SessionLifetime = 5 * time.Second })
+	for role, want := range map[string]time.Duration{f.aws.FederationRoleARN(): 5 * time.Second, f.aws.OIDCRoleARN(): time.Hour} {
+		out, err := f.federate(t, role, 0, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", role, err)
+		}
+		if exp := aws.ToTime(out.Credentials.Expiration); !exp.Equal(f.clock.Now().Add(want)) {
+			t.Errorf("%s: expiration %v, want now+%v", role, exp, want)
+		}
+	}
+}
