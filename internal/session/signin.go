@@ -78,6 +78,9 @@ func (m *Manager) save(ctx context.Context, b *store.Bundle) error {
 // new keys, so no earlier copy of a file (a backup, a file put back) opens
 // again. b, with its assertion ledger, is in memory and saved as before.
 func (m *Manager) signedIn(ctx context.Context, b *store.Bundle, t *cred.Tokens) error {
+	if prev := b.IdP; prev != nil && prev.Subject != "" && prev.Subject != t.Subject && m.SubjectChanged != nil {
+		m.SubjectChanged(prev, t)
+	}
 	names := []string{m.lockName()}
 	if m.shared() {
 		names = append(names, m.Profile)
