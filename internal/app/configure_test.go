@@ -10,6 +10,8 @@ import (
 
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
 	"github.com/tip-cli/tip-cli/internal/config"
+	"github.com/tip-cli/tip-cli/internal/iostreams"
+	"github.com/tip-cli/tip-cli/internal/iostreams/iostreamstest"
 	"github.com/tip-cli/tip-cli/internal/sandbox"
 	"github.com/tip-cli/tip-cli/internal/store"
 	"github.com/tip-cli/tip-cli/internal/testkit"
@@ -73,7 +75,7 @@ func TestConfigureIdP(t *testing.T) {
 func TestConfigureSharedSignInPrompts(t *testing.T) {
 	t.Parallel()
 	k := testkit.New(t, sandbox.EnvOptions{})
-	k.F.IOStreams.SetTTY(true, false, false)
+	iostreamstest.SetTTY(k.F.IOStreams, iostreams.TTY{Stdin: true})
 	aws := []string{
 		"", // TIP mode: the default, identity-center
 		"arn:aws:sso::123456789012:application/ssoins-1111222233334444/apl-5555666677778888",
@@ -109,7 +111,7 @@ func TestConfigureSharedSignInPrompts(t *testing.T) {
 func TestConfigureIdPPrompts(t *testing.T) {
 	t.Parallel()
 	k := testkit.New(t, sandbox.EnvOptions{})
-	k.F.IOStreams.SetTTY(true, false, false)
+	iostreamstest.SetTTY(k.F.IOStreams, iostreams.TTY{Stdin: true})
 	answers := strings.Join([]string{
 		"", // no shared sign-in
 		"okta",

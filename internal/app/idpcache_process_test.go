@@ -207,7 +207,7 @@ func TestRefreshesStayOneIdPRequest(t *testing.T) {
 func TestPlantedIdPCacheWithKeyringStore(t *testing.T) {
 	t.Parallel()
 	k := testkit.New(t, sandbox.EnvOptions{})
-	k.Store = store.NewKeyringStore(k.Dir, storetest.NewKeyring(store.ItemLimit(runtime.GOOS)))
+	k.Store = store.NewKeyringStore(k.Dir, storetest.NewKeyring(storetest.ItemLimit(runtime.GOOS)))
 	k.Configure(t, "default")
 	mustRun(t, k, "auth")
 	m := newMallory(t, k.Env.IdP)

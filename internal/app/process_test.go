@@ -235,7 +235,7 @@ func TestNoSecretsInFilesWithKeyring(t *testing.T) {
 	// With a keyring store, the config directory must hold no token or
 	// secret: only config.json and the lock files.
 	k := testkit.New(t, sandbox.EnvOptions{})
-	k.Store = store.NewKeyringStore(k.Dir, storetest.NewKeyring(store.ItemLimit(runtime.GOOS)))
+	k.Store = store.NewKeyringStore(k.Dir, storetest.NewKeyring(storetest.ItemLimit(runtime.GOOS)))
 	k.Configure(t, "default")
 	if r := run(t, k, "auth", "get-iam-credentials"); r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)

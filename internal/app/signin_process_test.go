@@ -198,7 +198,7 @@ func TestWarmPathSharedSignInReadsTheKeyringOnce(t *testing.T) {
 		t.Skip("fills bundles through the sandbox")
 	}
 	k := testkit.New(t, sandbox.EnvOptions{})
-	kr := storetest.NewKeyring(store.ItemLimit("darwin"))
+	kr := storetest.NewKeyring(storetest.ItemLimit("darwin"))
 	k.Store = store.NewKeyringStore(k.Dir, kr)
 	configureShared(t, k)
 	mustRun(t, k, "--profile", "dev", "auth")

@@ -28,7 +28,7 @@ func TestWarmPathReadsTheKeyringOnce(t *testing.T) {
 		for _, big := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/big=%v", goos, big), func(t *testing.T) {
 				k := testkit.New(t, sandbox.EnvOptions{})
-				kr := storetest.NewKeyring(store.ItemLimit(goos))
+				kr := storetest.NewKeyring(storetest.ItemLimit(goos))
 				k.Store = store.NewKeyringStore(k.Dir, kr)
 				k.Configure(t, "default")
 				fill(t, k, big)
@@ -57,7 +57,7 @@ func TestWarmPathReadsTheKeyringOnce(t *testing.T) {
 					decodeProcess(t, r.stdout)
 					after, _, _ := kr.Counts()
 					t.Logf("keyring reads per warm call: limit %d, %s %s, %d scopes %d grants: %d",
-						store.ItemLimit(goos), goos, strings.Join(args[:2], " "), len(b.Sessions), len(b.Grants), after-gets)
+						storetest.ItemLimit(goos), goos, strings.Join(args[:2], " "), len(b.Sessions), len(b.Grants), after-gets)
 					if after-gets != 1 {
 						t.Errorf("%s: %d keyring reads, want 1", strings.Join(args[:2], " "), after-gets)
 					}
@@ -135,7 +135,7 @@ func TestLogoutAndDeleteRemoveKeyAndFiles(t *testing.T) {
 	for _, args := range [][]string{{"auth", "logout"}, {"configure", "delete", "default"}} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			k := testkit.New(t, sandbox.EnvOptions{})
-			kr := storetest.NewKeyring(store.ItemLimit("darwin"))
+			kr := storetest.NewKeyring(storetest.ItemLimit("darwin"))
 			k.Store = store.NewKeyringStore(k.Dir, kr)
 			k.Configure(t, "default")
 			mustRun(t, k, "auth")

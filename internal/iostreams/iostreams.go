@@ -4,7 +4,6 @@
 package iostreams
 
 import (
-	"bytes"
 	"io"
 	"os"
 
@@ -23,25 +22,23 @@ type IOStreams struct {
 	stderrTTY bool
 }
 
+// TTY says which of the three streams are terminals.
+type TTY struct{ Stdin, Stdout, Stderr bool }
+
+// New returns streams over in, out and errOut, tty saying which are
+// terminals. Tests build theirs with iostreamstest.
+func New(in io.Reader, out, errOut io.Writer, tty TTY) *IOStreams {
+	return &IOStreams{In: in, Out: out, ErrOut: errOut,
+		stdinTTY: tty.Stdin, stdoutTTY: tty.Stdout, stderrTTY: tty.Stderr}
+}
+
 // System returns the process's streams.
 func System() *IOStreams {
-	return &IOStreams{
-		In:        os.Stdin,
-		Out:       os.Stdout,
-		ErrOut:    os.Stderr,
-		stdinTTY:  isTerminal(os.Stdin),
-		stdoutTTY: isTerminal(os.Stdout),
-		stderrTTY: isTerminal(os.Stderr),
-	}
+	return New(os.Stdin, os.Stdout, os.Stderr,
+		TTY{Stdin: isTerminal(os.Stdin), Stdout: isTerminal(os.Stdout), Stderr: isTerminal(os.Stderr)})
 }
 
 func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
-
-// Test returns streams backed by buffers: in, out, errOut.
-func Test() (*IOStreams, *bytes.Buffer, *bytes.Buffer, *bytes.Buffer) {
-	in, out, errOut := &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
-	return &IOStreams{In: in, Out: out, ErrOut: errOut}, in, out, errOut
-}
 
 // IsStdinTTY reports whether stdin is a terminal (prompts are allowed).
 func (s *IOStreams) IsStdinTTY() bool { return s.stdinTTY }
@@ -51,8 +48,3 @@ func (s *IOStreams) IsStdoutTTY() bool { return s.stdoutTTY }
 
 // IsStderrTTY reports whether stderr is a terminal (status lines are allowed).
 func (s *IOStreams) IsStderrTTY() bool { return s.stderrTTY }
-
-// SetTTY overrides terminal detection, for tests.
-func (s *IOStreams) SetTTY(stdin, stdout, stderr bool) {
-	s.stdinTTY, s.stdoutTTY, s.stderrTTY = stdin, stdout, stderr
-}

@@ -35,7 +35,7 @@ type EnvOptions struct {
 
 	// TIP for IAM federation. The IdP always has an IAM OIDC provider
 	// (Env.AWS.OIDCProviderARN) trusted by the identity-center chain's OIDC
-	// role and by a federation role (Env.FederationRoleARN).
+	// role and by a federation role (Env.AWS.FederationRoleARN).
 	//
 	// ContextProvider is the provider's context provider; nil leaves it
 	// without one, so federation-mode sessions do not carry the person and
@@ -157,11 +157,6 @@ func (e *Env) FederationProfile(redirectURI string, duration time.Duration) *con
 		RedirectURI:     redirectURI,
 	}
 }
-
-// FederationRoleARN is the role trusted through the IdP's IAM OIDC provider
-// that a federation-mode ("tip_mode": "iam-federation") profile names as
-// role_arn.
-func (e *Env) FederationRoleARN() string { return e.AWS.FederationRoleARN() }
 
 // Environ returns the environment that points the AWS SDK and CLI at the
 // sandbox (standard AWS_ENDPOINT_URL override).

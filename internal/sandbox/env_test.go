@@ -40,7 +40,7 @@ func TestStartFederationModes(t *testing.T) {
 				t.Fatal(err)
 			}
 			out, err := sts.NewFromConfig(env.AWSConfig()).AssumeRoleWithWebIdentity(context.Background(), &sts.AssumeRoleWithWebIdentityInput{
-				RoleArn: aws.String(env.FederationRoleARN()), RoleSessionName: aws.String("alice"), WebIdentityToken: aws.String(tok), DurationSeconds: aws.Int32(43200),
+				RoleArn: aws.String(env.AWS.FederationRoleARN()), RoleSessionName: aws.String("alice"), WebIdentityToken: aws.String(tok), DurationSeconds: aws.Int32(43200),
 			})
 			if tc.wantCode != "" {
 				var ae smithy.APIError

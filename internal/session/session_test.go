@@ -103,7 +103,7 @@ func TestRotatedRefreshTokenSurvivesFailedExchange(t *testing.T) {
 func TestNonInteractiveWithoutTokens(t *testing.T) {
 	m := &session.Manager{
 		Profile: "default",
-		Store:   store.NewMemory(),
+		Store:   store.NewFileStore(t.TempDir()),
 		Lock:    func(context.Context, string) (func(), error) { return func() {}, nil },
 	}
 	_, err := m.Credentials(context.Background(), exchange.Scope{}, false)

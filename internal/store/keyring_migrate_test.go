@@ -13,7 +13,7 @@ import (
 func TestKeyringMigratesV1(t *testing.T) {
 	ctx := context.Background()
 	for _, goos := range platforms {
-		limit := ItemLimit(goos)
+		limit := storetest.ItemLimit(goos)
 		for name, want := range map[string]*Bundle{"inline": sampleBundle("a"), "big": bigBundle("b")} {
 			for _, first := range []string{"Get", "GetServed"} {
 				t.Run(goos+"/"+name+"/"+first, func(t *testing.T) {

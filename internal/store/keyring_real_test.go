@@ -11,6 +11,7 @@ import (
 
 	"github.com/tip-cli/tip-cli/internal/store/keyringerr"
 	"github.com/tip-cli/tip-cli/internal/store/oskeyring"
+	"github.com/tip-cli/tip-cli/internal/store/storetest"
 )
 
 // realKeyringEnv enables TestKeyringRealSecretService. CI sets it inside
@@ -32,7 +33,7 @@ func TestKeyringRealSecretService(t *testing.T) {
 	}
 	if os.Getenv(realKeyringChildEnv) == "1" {
 		realKeyringV2(t, randomProfile())
-		for _, limit := range []int{ItemLimit("linux"), ItemLimit("darwin"), ItemLimit("windows")} {
+		for _, limit := range []int{storetest.ItemLimit("linux"), storetest.ItemLimit("darwin"), storetest.ItemLimit("windows")} {
 			realKeyringMigration(t, randomProfile(), limit)
 		}
 		realAutoStore(t, randomProfile())

@@ -71,7 +71,7 @@ func assertNoSecretOnDisk(t *testing.T, dir string, secrets []string) {
 func eachPlatformAndSize(t *testing.T, fn func(t *testing.T, limit int, b *Bundle)) {
 	for _, goos := range platforms {
 		for name, b := range map[string]*Bundle{"1 scope": sampleBundle("a"), "5 scopes 20 grants": bigBundle("b")} {
-			t.Run(goos+"/"+name, func(t *testing.T) { fn(t, ItemLimit(goos), b) })
+			t.Run(goos+"/"+name, func(t *testing.T) { fn(t, storetest.ItemLimit(goos), b) })
 		}
 	}
 }

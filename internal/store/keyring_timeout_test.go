@@ -13,7 +13,7 @@ import (
 // D-Bus socket that accepts and stays silent) fails the call after
 // CallTimeout with a clear error, instead of hanging the command.
 func TestKeyringCallBounded(t *testing.T) {
-	kr := storetest.NewKeyring(ItemLimit("linux"))
+	kr := storetest.NewKeyring(storetest.ItemLimit("linux"))
 	hang := make(chan struct{})
 	t.Cleanup(func() { close(hang) })
 	kr.OnGet(func(string) { <-hang })

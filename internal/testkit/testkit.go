@@ -17,7 +17,7 @@ import (
 
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
 	"github.com/tip-cli/tip-cli/internal/config"
-	"github.com/tip-cli/tip-cli/internal/iostreams"
+	"github.com/tip-cli/tip-cli/internal/iostreams/iostreamstest"
 	"github.com/tip-cli/tip-cli/internal/sandbox"
 	"github.com/tip-cli/tip-cli/internal/sandbox/idpemu"
 	"github.com/tip-cli/tip-cli/internal/store"
@@ -49,7 +49,7 @@ func New(t testing.TB, opts sandbox.EnvOptions) *Kit {
 	}
 	t.Cleanup(env.Close)
 	k := &Kit{Env: env, Dir: t.TempDir(), Vars: map[string]string{}}
-	ios, _, out, errOut := iostreams.Test()
+	ios, _, out, errOut := iostreamstest.New()
 	k.Out, k.ErrOut = out, errOut
 	k.Store = store.NewFileStore(k.Dir)
 	now := opts.Now

@@ -10,11 +10,11 @@ import (
 )
 
 func TestMemoryConformance(t *testing.T) {
-	registrytest.Run(t, func(t *testing.T) registry.Store { return registry.NewMemory() })
+	registrytest.Run(t, func(t *testing.T) registry.Store { return registrytest.NewMemory() })
 }
 
 func TestMemoryCanceledContext(t *testing.T) {
-	m := registry.NewMemory()
+	m := registrytest.NewMemory()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := m.Put(ctx, registrytest.App(1)); !errors.Is(err, context.Canceled) {

@@ -20,7 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/tip-cli/tip-cli/internal/broker/callerauth"
-	"github.com/tip-cli/tip-cli/internal/broker/registry"
+	"github.com/tip-cli/tip-cli/internal/broker/registry/registrytest"
 	"github.com/tip-cli/tip-cli/internal/broker/server"
 )
 
@@ -65,7 +65,7 @@ func serve(h http.Handler, method, path, authorization, src string, body []byte)
 // the registration's JWKS URL on a second instance, is refused, and the
 // registration is unchanged.
 func TestGetReplayedAsPostOnSecondInstance(t *testing.T) {
-	f := newFixture(t, registry.NewMemory())
+	f := newFixture(t, registrytest.NewMemory())
 	f.register(t)
 	clock := time.Now()
 	now := func() time.Time { return clock }
@@ -92,7 +92,7 @@ func TestGetReplayedAsPostOnSecondInstance(t *testing.T) {
 // replay is refused, and the junk cost at most the source's burst of
 // outbound STS calls.
 func TestJunkFloodThenReplay(t *testing.T) {
-	f := newFixture(t, registry.NewMemory())
+	f := newFixture(t, registrytest.NewMemory())
 	clock := time.Now()
 	now := func() time.Time { return clock }
 	f.svc.Now = now
@@ -131,7 +131,7 @@ func TestJunkFloodThenReplay(t *testing.T) {
 
 // TestHealth answers without authentication and without detail.
 func TestHealth(t *testing.T) {
-	f := newFixture(t, registry.NewMemory())
+	f := newFixture(t, registrytest.NewMemory())
 	h := f.standalone(t, time.Now, server.NewLimiter(1, 1))
 	for i := range 3 { // not rate limited: load balancers poll it
 		if status, body := serve(h, "GET", "/health", "", "192.0.2.9", nil); status != 200 || body != `{"status":"ok"}` {
@@ -176,7 +176,7 @@ func junkPresigns(t *testing.T, base string) func(i int) string {
 // failure is summarised to the caller (no status, address or connection
 // error to scan with) while the log keeps the detail.
 func TestSSRFTargetsRefused(t *testing.T) {
-	f := newFixture(t, registry.NewMemory())
+	f := newFixture(t, registrytest.NewMemory())
 	strict := *f.svc
 	strict.AllowPrivateJWKS = false
 	for _, target := range []string{
@@ -219,7 +219,7 @@ func TestSSRFTargetsRefused(t *testing.T) {
 // -compatible forms and the other clouds' metadata addresses are refused
 // at registration with 400, under the lab policy too, before any STS call.
 func TestZonedJWKSRegistrationRefused(t *testing.T) {
-	f := newFixture(t, registry.NewMemory())
+	f := newFixture(t, registrytest.NewMemory())
 	strict := *f.svc
 	strict.AllowPrivateJWKS = false
 	for _, target := range []string{
@@ -260,7 +260,7 @@ func mustJSON(t *testing.T, v any) []byte {
 // gets 502 UpstreamError with the request id only, at registration and
 // for credentials; the broker's log keeps the detail.
 func TestUpstreamErrorSummarised(t *testing.T) {
-	f := newFixture(t, registry.NewMemory())
+	f := newFixture(t, registrytest.NewMemory())
 	f.register(t)
 	dead, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

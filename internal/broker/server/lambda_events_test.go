@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 
-	"github.com/tip-cli/tip-cli/internal/broker/registry"
+	"github.com/tip-cli/tip-cli/internal/broker/registry/registrytest"
 )
 
 // lambdaAnswer is the part of either response format the tests read.
@@ -70,7 +70,7 @@ func proxyRoute(ev events.APIGatewayV2HTTPRequest, proxy string) events.APIGatew
 // the original sample deploys) register, issue credentials and
 // deregister; before, such an event answered a misleading 401.
 func TestHTTPAPIEvents(t *testing.T) {
-	f := newFixture(t, registry.NewMemory())
+	f := newFixture(t, registrytest.NewMemory())
 	reg, _ := json.Marshal(f.registration())
 	if a := f.invoke(t, httpAPIEvent("POST /applications", "/applications", "", "$default", f.app.ARN, string(reg))); a.StatusCode != 201 {
 		t.Fatalf("register: %+v", a)
@@ -108,7 +108,7 @@ func TestHTTPAPIEvents(t *testing.T) {
 // stage) in the raw path does not change the route; API Gateway's
 // resource does.
 func TestRESTEventsRouteOnResource(t *testing.T) {
-	f := newFixture(t, registry.NewMemory())
+	f := newFixture(t, registrytest.NewMemory())
 	f.register(t)
 	for _, path := range []string{"/applications", "/prod/applications", "/broker/v1/applications"} {
 		ev := events.APIGatewayProxyRequest{HTTPMethod: "GET", Resource: "/applications", Path: path}
@@ -136,7 +136,7 @@ func awsCredsOf(id, secret, token string) aws.Credentials {
 // TestAccessPrincipalRoleName: the newer sample's field name registers the
 // same access role; naming two different roles is refused.
 func TestAccessPrincipalRoleName(t *testing.T) {
-	f := newFixture(t, registry.NewMemory())
+	f := newFixture(t, registrytest.NewMemory())
 	body := map[string]string{"AccessPrincipalRoleName": "tenant-access", "SessionTagKey": "TenantID",
 		"JWTClaimName": "TenantID", "JWKSetURL": f.sc.App.JWKSURL()}
 	if r := f.do(t, f.app, "POST", "/applications", nil, body); r.Status != 201 || !strings.Contains(string(r.Body), `"AccessRoleName":"tenant-access"`) {

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/tip-cli/tip-cli/internal/broker/callerauth"
-	"github.com/tip-cli/tip-cli/internal/broker/registry"
+	"github.com/tip-cli/tip-cli/internal/broker/registry/registrytest"
 	"github.com/tip-cli/tip-cli/internal/broker/server"
 )
 
@@ -59,7 +59,7 @@ func (f *fixture) overHTTP(t *testing.T, h http.Handler) func(creds aws.Credenti
 // of 4 entries, 4 refused requests leave room for another application.
 func TestRefusedCallersTakeNoReplaySlot(t *testing.T) {
 	t.Run("rate limited", func(t *testing.T) {
-		f := newFixture(t, registry.NewMemory())
+		f := newFixture(t, registrytest.NewMemory())
 		f.svc.Limiter = server.NewLimiter(0.001, 2)
 		get := f.overHTTP(t, f.standaloneWith(t, nil, func(o *callerauth.VerifierOptions) { o.ReplayCacheSize = 4 }))
 		want := []int{404, 404, 429, 429}
@@ -73,7 +73,7 @@ func TestRefusedCallersTakeNoReplaySlot(t *testing.T) {
 		}
 	})
 	t.Run("not on the allow-list", func(t *testing.T) {
-		f := newFixture(t, registry.NewMemory())
+		f := newFixture(t, registrytest.NewMemory())
 		get := f.overHTTP(t, f.standaloneWith(t, nil, func(o *callerauth.VerifierOptions) {
 			o.ReplayCacheSize, o.AllowedRoles = 4, []string{f.app.RoleARN}
 		}))
@@ -93,7 +93,7 @@ func TestRefusedCallersTakeNoReplaySlot(t *testing.T) {
 // accepted as a caller (404 NotRegistered, a replay-cache slot spent).
 // They are refused with 403 CallerNotAllowed in both modes.
 func TestBrokerIssuedCredentialsRefusedAsCaller(t *testing.T) {
-	f := newFixture(t, registry.NewMemory())
+	f := newFixture(t, registrytest.NewMemory())
 	f.register(t)
 	tok, err := f.sc.TenantToken("alice", "Yellow")
 	if err != nil {
@@ -120,7 +120,7 @@ func TestBrokerIssuedCredentialsRefusedAsCaller(t *testing.T) {
 // their /64 (one host commonly holds a whole /64 and used to get one
 // bucket per address), IPv4 clients by their address.
 func TestIPv6SourceLimitPerSlash64(t *testing.T) {
-	f := newFixture(t, registry.NewMemory())
+	f := newFixture(t, registrytest.NewMemory())
 	h := f.standalone(t, time.Now, server.NewLimiter(0.001, 2))
 	bind := callerauth.Binding{Method: "GET", Path: "/applications"}
 	for _, tt := range []struct {

@@ -10,14 +10,14 @@ import (
 
 	"github.com/tip-cli/tip-cli/internal/broker/api"
 	"github.com/tip-cli/tip-cli/internal/broker/callerauth"
-	"github.com/tip-cli/tip-cli/internal/broker/registry"
+	"github.com/tip-cli/tip-cli/internal/broker/registry/registrytest"
 )
 
 // TestEveryRouteHandled: each route of the API table reaches its handler
 // in standalone mode over HTTP and in Lambda mode's core, never 404
 // NotFound, 405 or 501 (issue 25: the table is the one list of routes).
 func TestEveryRouteHandled(t *testing.T) {
-	f := newFixture(t, registry.NewMemory())
+	f := newFixture(t, registrytest.NewMemory())
 	srv := httptest.NewServer(f.standalone(t, time.Now, nil))
 	t.Cleanup(srv.Close)
 	for _, rt := range api.Routes() {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tip-cli/tip-cli/internal/broker/registry"
+	"github.com/tip-cli/tip-cli/internal/broker/registry/registrytest"
 	"github.com/tip-cli/tip-cli/internal/broker/server"
 	"github.com/tip-cli/tip-cli/internal/sandbox/brokeremu"
 	"github.com/tip-cli/tip-cli/internal/testkey"
@@ -23,7 +24,7 @@ import (
 // test adds DynamoDB.
 func storeOpeners() map[string]func(t *testing.T) registry.Store {
 	return map[string]func(t *testing.T) registry.Store{
-		"memory": func(*testing.T) registry.Store { return registry.NewMemory() },
+		"memory": func(*testing.T) registry.Store { return registrytest.NewMemory() },
 		"bolt": func(t *testing.T) registry.Store {
 			s, err := registry.OpenBolt(filepath.Join(t.TempDir(), "reg.db"))
 			if err != nil {
@@ -182,7 +183,7 @@ func jsonNum(t time.Time) string { b, _ := json.Marshal(t.Unix()); return string
 // TestBadInput: every malformed request gets 4xx with {error, message}
 // before any AWS call.
 func TestBadInput(t *testing.T) {
-	f := newFixture(t, registry.NewMemory())
+	f := newFixture(t, registrytest.NewMemory())
 	reg := func(mut func(*registry.Application)) registry.Application {
 		r := f.registration()
 		mut(&r)
@@ -227,7 +228,7 @@ func TestBadInput(t *testing.T) {
 // every credentials request does. Such a role used to register (the
 // probes were untagged) and fail only later, on every request.
 func TestTrustRefused(t *testing.T) {
-	f := newFixture(t, registry.NewMemory())
+	f := newFixture(t, registrytest.NewMemory())
 	f.sc.AWS.AddRole(brokeremu.RoleSpec{Name: "untrusting", TrustedRoleARNs: []string{"arn:aws:iam::123456789012:role/someone-else"},
 		AllowTagSession: true, ExternalID: f.app.RoleARN})
 	f.sc.AWS.AddRole(brokeremu.RoleSpec{Name: "no-tag-session", TrustedRoleARNs: []string{"arn:aws:iam::123456789012:role/" + brokeremu.BrokerRoleName},
@@ -252,7 +253,7 @@ func TestTrustRefused(t *testing.T) {
 // application's own role ARN is refused with AccessRoleNotBound; the
 // exact condition, also as one value of a list, still registers.
 func TestWildcardExternalIDRefused(t *testing.T) {
-	f := newFixture(t, registry.NewMemory())
+	f := newFixture(t, registrytest.NewMemory())
 	broker := "arn:aws:iam::123456789012:role/" + brokeremu.BrokerRoleName
 	for _, pattern := range []string{
 		"*",
@@ -287,7 +288,7 @@ func TestWildcardExternalIDRefused(t *testing.T) {
 // sample (trusting the broker without sts:ExternalId) is refused with a
 // message naming the condition to add, and nothing is stored.
 func TestUnboundTrustPolicyRefused(t *testing.T) {
-	f := newFixture(t, registry.NewMemory())
+	f := newFixture(t, registrytest.NewMemory())
 	reg := f.registration()
 	reg.AccessRoleName = brokeremu.BrokerUnboundRole
 	r := f.do(t, f.app, "POST", "/applications", nil, reg)
@@ -307,7 +308,7 @@ func TestUnboundTrustPolicyRefused(t *testing.T) {
 // (made before the upgrade, say) yields no session: STS sees other-app's
 // ExternalId, which tenant-access's trust policy does not accept.
 func TestConfusedDeputy(t *testing.T) {
-	store := registry.NewMemory()
+	store := registrytest.NewMemory()
 	f := newFixture(t, store)
 	f.register(t)
 	evil := registry.Application{AccessRoleName: brokeremu.BrokerAccessRole, SessionTagKey: brokeremu.BrokerTagKey,
@@ -339,7 +340,7 @@ func TestConfusedDeputy(t *testing.T) {
 
 // TestUpstreamFailures maps STS and JWKS outages to 429/502.
 func TestUpstreamFailures(t *testing.T) {
-	f := newFixture(t, registry.NewMemory())
+	f := newFixture(t, registrytest.NewMemory())
 	f.register(t)
 	tok, _ := f.sc.TenantToken("alice", "Yellow")
 	f.sc.AWS.FailNext("AssumeRole", 400, "Throttling", "Rate exceeded")
@@ -351,7 +352,7 @@ func TestUpstreamFailures(t *testing.T) {
 		t.Fatalf("STS 500: %d %s", r.Status, r.Body)
 	}
 	// A cold cache with the JWKS endpoint down: 502, not 403.
-	g := newFixture(t, registry.NewMemory())
+	g := newFixture(t, registrytest.NewMemory())
 	g.register(t)
 	g.sc.App.SetJWKSStatus(500)
 	tok, _ = g.sc.TenantToken("alice", "Yellow")
@@ -363,7 +364,7 @@ func TestUpstreamFailures(t *testing.T) {
 // TestRateLimit: a caller over its budget gets 429 with Retry-After; other
 // callers are unaffected.
 func TestRateLimit(t *testing.T) {
-	f := newFixture(t, registry.NewMemory())
+	f := newFixture(t, registrytest.NewMemory())
 	clock := time.Unix(1_800_000_000, 0)
 	f.svc.Now = func() time.Time { return clock }
 	f.svc.Limiter = server.NewLimiter(1, 2)

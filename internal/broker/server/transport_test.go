@@ -15,14 +15,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/tip-cli/tip-cli/internal/broker/callerauth"
-	"github.com/tip-cli/tip-cli/internal/broker/registry"
+	"github.com/tip-cli/tip-cli/internal/broker/registry/registrytest"
 	"github.com/tip-cli/tip-cli/internal/broker/server"
 )
 
 // TestHTTPCallerAuth drives the standalone transport with real presigned
 // GetCallerIdentity requests verified by the sandbox's STS.
 func TestHTTPCallerAuth(t *testing.T) {
-	f := newFixture(t, registry.NewMemory())
+	f := newFixture(t, registrytest.NewMemory())
 	clock := time.Now()
 	auth, err := callerauth.NewVerifier(callerauth.VerifierOptions{BrokerID: "broker.test",
 		STSEndpoints: []string{f.sc.AWS.URL()}, Now: func() time.Time { return clock }})
@@ -83,7 +83,7 @@ func TestHTTPCallerAuth(t *testing.T) {
 
 // TestAPIGatewayEvents covers what the Lambda transport reads from an event.
 func TestAPIGatewayEvents(t *testing.T) {
-	f := newFixture(t, registry.NewMemory())
+	f := newFixture(t, registrytest.NewMemory())
 	event := func(arn, method, body string, b64 bool) events.APIGatewayProxyRequest {
 		ev := events.APIGatewayProxyRequest{HTTPMethod: method, Path: "/applications", Body: body, IsBase64Encoded: b64}
 		ev.RequestContext.RequestID = "req-1"

@@ -10,7 +10,7 @@ import (
 
 	"github.com/tip-cli/tip-cli/internal/cmd/cmddocs"
 	"github.com/tip-cli/tip-cli/internal/cmdbase"
-	"github.com/tip-cli/tip-cli/internal/iostreams"
+	"github.com/tip-cli/tip-cli/internal/iostreams/iostreamstest"
 )
 
 var update = flag.Bool("update", false, "rewrite docs/broker-reference.md from the command tree")
@@ -21,7 +21,7 @@ var repoDir = filepath.Join("..", "..", "..")
 // newDocsRoot builds the real tip-broker tree with Deps that have only
 // what construction needs.
 func newDocsRoot() *cobra.Command {
-	ios, _, _, _ := iostreams.Test()
+	ios, _, _, _ := iostreamstest.New()
 	return NewCmdRoot(&Deps{IOStreams: ios, Getenv: func(string) string { return "" }}, cmdbase.BuildInfo{Version: "dev"})
 }
 

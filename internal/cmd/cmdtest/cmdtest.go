@@ -14,13 +14,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
-	"github.com/tip-cli/tip-cli/internal/iostreams"
+	"github.com/tip-cli/tip-cli/internal/iostreams/iostreamstest"
 )
 
 // Factory returns a Factory with test streams whose Getenv reads env. It
 // has no store, config or network: a command under test must stop at runF.
 func Factory(env map[string]string) *cmdutil.Factory {
-	ios, _, _, _ := iostreams.Test()
+	ios, _, _, _ := iostreamstest.New()
 	return &cmdutil.Factory{
 		IOStreams:   ios,
 		Getenv:      func(k string) string { return env[k] },

@@ -11,7 +11,7 @@ import (
 
 	"github.com/tip-cli/tip-cli/internal/cmd/cmddocs"
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
-	"github.com/tip-cli/tip-cli/internal/iostreams"
+	"github.com/tip-cli/tip-cli/internal/iostreams/iostreamstest"
 )
 
 var update = flag.Bool("update", false, "rewrite docs/reference.md from the command tree")
@@ -30,7 +30,7 @@ var referenceHeader = cmddocs.Header{
 // newTestRoot builds the real command tree with a Factory that has only
 // what construction needs.
 func newTestRoot() *cobra.Command {
-	ios, _, _, _ := iostreams.Test()
+	ios, _, _, _ := iostreamstest.New()
 	f := &cmdutil.Factory{IOStreams: ios, Getenv: func(string) string { return "" }}
 	return NewCmdRoot(f, BuildInfo{Version: "dev"})
 }

@@ -186,7 +186,8 @@ func NewAWS(opts AWSOptions) (*AWS, error) {
 	}
 	a.verifier = newAWSTokenVerifier(ctx, opts.IssuerURL, opts.Audiences, opts.Now)
 	a.iamSeed()
-	a.srv = &http.Server{Handler: a, ReadHeaderTimeout: 10 * time.Second}
+	// The method value, not a: see hooks.go.
+	a.srv = &http.Server{Handler: http.HandlerFunc(a.ServeHTTP), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = a.srv.Serve(ln) }()
 	return a, nil
 }

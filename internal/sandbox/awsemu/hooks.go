@@ -1,34 +1,20 @@
 package awsemu
 
 import (
-	"sync"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
-// The test hooks of the AWS emulation: what tests read (Counts, Requests)
-// and how they steer it (FailNext, SetDelay,
-// SetRefuseFederationForContext). Every operation goes through begin.
-
-// awsHooks is the hooks' state, under its own lock.
-type awsHooks struct {
-	mu       sync.Mutex
-	counts   map[string]int
-	recorded map[string][]Recorded
-	failures map[string][]awsFailure
-	delays   map[string]time.Duration
-}
-
-func newAWSHooks() awsHooks {
-	return awsHooks{counts: map[string]int{}, recorded: map[string][]Recorded{},
-		failures: map[string][]awsFailure{}, delays: map[string]time.Duration{}}
-}
-
-// count adds one to the Counts key k.
-func (h *awsHooks) count(k string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.counts[k]++
-}
+// The test hooks of the AWS emulation: what tests read (Counts, Requests,
+// AdminCredentials) and how they steer it (FailNext,
+// SetRefuseFederationForContext, IdentityCenter.Update). Only tests call
+// them: a shipped binary must not link any exported function of a
+// *hooks.go file, and TestShippedBinariesLinkNoTestCode (internal/cmd/demo)
+// checks the symbols of the built binaries. That holds only while *AWS is
+// never converted to an interface (the server takes the method value
+// a.ServeHTTP): cobra links text/template, whose reflective method calls
+// make the linker keep every exported method of such a type.
 
 // Counts returns how many calls each operation received (failed ones too).
 func (a *AWS) Counts() map[string]int {
@@ -66,35 +52,27 @@ func (a *AWS) SetRefuseFederationForContext(refuse bool) {
 	a.fed.refuseContext = refuse
 }
 
-// SetDelay makes every call of op wait d before it is answered (0 clears
-// it), so tests can kill a client in the middle of the chain.
-func (a *AWS) SetDelay(op string, d time.Duration) {
-	a.hooks.mu.Lock()
-	defer a.hooks.mu.Unlock()
-	a.hooks.delays[op] = d
+// Update changes the configuration under the lock.
+func (ic *IdentityCenter) Update(fn func(cfg *IdentityCenterConfig)) {
+	ic.mu.Lock()
+	defer ic.mu.Unlock()
+	fn(&ic.cfg)
 }
 
-// begin counts and records one call of op, pops a queued failure and
-// applies the op's delay (outside the lock).
-func (a *AWS) begin(op, target string, rec Recorded) (awsFailure, bool) {
-	f, failed, delay := a.record(op, target, rec)
-	if delay > 0 {
-		time.Sleep(delay)
+// AdminCredentials issues credentials (valid 12 h) of an administrator
+// role allowed to read the Identity Center configuration.
+func (ic *IdentityCenter) AdminCredentials() aws.Credentials {
+	role := ic.aws.roleARN("tip-sandbox-admin")
+	exp := ic.aws.now().Add(12 * time.Hour)
+	p, c := ic.aws.issue(Principal{
+		RoleARN:        role,
+		AssumedRoleARN: ic.aws.assumedRoleARN(role, "admin"),
+		SessionName:    "admin",
+		Kind:           "admin",
+		Expiration:     exp,
+	})
+	return aws.Credentials{
+		AccessKeyID: p.AccessKeyID, SecretAccessKey: c.secret, SessionToken: c.token,
+		Source: "sandbox admin", CanExpire: true, Expires: exp,
 	}
-	return f, failed
-}
-
-func (a *AWS) record(op, target string, rec Recorded) (awsFailure, bool, time.Duration) {
-	h := &a.hooks
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.counts[op]++
-	h.recorded[op] = append(h.recorded[op], rec)
-	for _, k := range []string{op, target} {
-		if q := h.failures[k]; k != "" && len(q) > 0 {
-			h.failures[k] = q[1:]
-			return q[0], true, h.delays[op]
-		}
-	}
-	return awsFailure{}, false, h.delays[op]
 }

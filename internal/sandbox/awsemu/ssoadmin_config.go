@@ -3,9 +3,6 @@ package awsemu
 import (
 	"strings"
 	"sync"
-	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
 // CustomApplicationProviderARN is the provider of customer managed
@@ -104,35 +101,10 @@ func InstallIdentityCenter(a *AWS, cfg IdentityCenterConfig) *IdentityCenter {
 	return ic
 }
 
-// Update changes the configuration under the lock.
-func (ic *IdentityCenter) Update(fn func(cfg *IdentityCenterConfig)) {
-	ic.mu.Lock()
-	defer ic.mu.Unlock()
-	fn(&ic.cfg)
-}
-
 // TrustedTokenIssuerARN is the trusted token issuer of the application's
 // jwt-bearer grant.
 func (ic *IdentityCenter) TrustedTokenIssuerARN() string {
 	return "arn:aws:sso::" + ic.aws.opts.AccountID + ":trustedTokenIssuer/" + awsInstanceID + "/tti-sandbox"
-}
-
-// AdminCredentials issues credentials (valid 12 h) of an administrator
-// role allowed to read the Identity Center configuration.
-func (ic *IdentityCenter) AdminCredentials() aws.Credentials {
-	role := ic.aws.roleARN("tip-sandbox-admin")
-	exp := ic.aws.now().Add(12 * time.Hour)
-	p, c := ic.aws.issue(Principal{
-		RoleARN:        role,
-		AssumedRoleARN: ic.aws.assumedRoleARN(role, "admin"),
-		SessionName:    "admin",
-		Kind:           "admin",
-		Expiration:     exp,
-	})
-	return aws.Credentials{
-		AccessKeyID: p.AccessKeyID, SecretAccessKey: c.secret, SessionToken: c.token,
-		Source: "sandbox admin", CanExpire: true, Expires: exp,
-	}
 }
 
 // config returns the configuration with defaults applied.

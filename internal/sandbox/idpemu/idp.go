@@ -20,6 +20,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -246,39 +247,9 @@ func (i *IdP) Issuer() string { return i.issuer }
 // ClientID is the registered public client id.
 func (i *IdP) ClientID() string { return i.clientID }
 
-// SigningKey is the private key that signs ID tokens.
-func (i *IdP) SigningKey() *rsa.PrivateKey {
-	i.keyMu.RLock()
-	defer i.keyMu.RUnlock()
-	return i.key
-}
-
 // Close stops the server and drops open connections. It is idempotent.
 func (i *IdP) Close() {
 	i.closed.Do(func() { _ = i.srv.Close() })
-}
-
-// SetUser selects, by email, the user that simulated browser sign-ins and
-// device approvals authenticate as.
-func (i *IdP) SetUser(email string) error {
-	u, err := i.lookupUser(email)
-	if err != nil {
-		return fmt.Errorf("set user: %w", err)
-	}
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	i.current = u
-	return nil
-}
-
-// lookupUser finds a user by email.
-func (i *IdP) lookupUser(email string) (User, error) {
-	for _, u := range i.users {
-		if u.Email == email {
-			return u, nil
-		}
-	}
-	return User{}, fmt.Errorf("unknown user %q", email)
 }
 
 // count increments a counter.
@@ -339,4 +310,18 @@ func (i *IdP) handleJWKS(w http.ResponseWriter, _ *http.Request) {
 // idpScopes lists the scopes the IdP accepts; others are invalid_scope.
 func idpScopes() []string {
 	return []string{"openid", "profile", "email", "groups", "offline_access"}
+}
+
+// cacheControl sets the metadata responses' Cache-Control (MetadataMaxAge);
+// before this the sandbox sent no-store, which real IdPs do not.
+func (i *IdP) cacheControl(w http.ResponseWriter) {
+	age := i.maxAge
+	if age < 0 {
+		w.Header()["Cache-Control"] = []string{} // present but empty: no header is sent
+		return
+	}
+	if age == 0 {
+		age = 24 * time.Hour
+	}
+	w.Header().Set("Cache-Control", "public, max-age="+strconv.Itoa(int(age/time.Second)))
 }

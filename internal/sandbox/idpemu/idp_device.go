@@ -148,24 +148,6 @@ func (i *IdP) handleDeviceVerification(w http.ResponseWriter, r *http.Request) {
 	idpHTML(w, http.StatusOK, "Device approved", "The device is signed in. You may close this window.")
 }
 
-// ApproveDevice approves a pending device authorization as the current user,
-// as if the user had entered userCode at the verification URI.
-func (i *IdP) ApproveDevice(userCode string) error {
-	if err := i.decideDevice(userCode, true); err != nil {
-		return fmt.Errorf("approve device: %w", err)
-	}
-	return nil
-}
-
-// DenyDevice denies a pending device authorization; the device then gets
-// access_denied.
-func (i *IdP) DenyDevice(userCode string) error {
-	if err := i.decideDevice(userCode, false); err != nil {
-		return fmt.Errorf("deny device: %w", err)
-	}
-	return nil
-}
-
 // decideDevice records the user's decision on a pending user code.
 func (i *IdP) decideDevice(userCode string, approve bool) error {
 	i.mu.Lock()

@@ -38,27 +38,6 @@ type idpAccess struct {
 	expires time.Time
 }
 
-// MintIDToken returns an ID token for the user with that email, signed by
-// the IdP key, as the token endpoint would issue it (without nonce). mutate,
-// if not nil, may change the claims before signing, so tests can forge
-// expired, wrong-audience or wrong-issuer tokens.
-func (i *IdP) MintIDToken(email string, mutate func(claims map[string]any)) (string, error) {
-	u, err := i.lookupUser(email)
-	if err != nil {
-		return "", fmt.Errorf("mint id token: %w", err)
-	}
-	now := i.now()
-	claims := i.idTokenClaims(idpGrant{user: u, clientID: i.clientID, authTime: now}, now)
-	if mutate != nil {
-		mutate(claims)
-	}
-	tok, err := i.sign(claims)
-	if err != nil {
-		return "", fmt.Errorf("mint id token: %w", err)
-	}
-	return tok, nil
-}
-
 // idTokenClaims builds the OpenID Connect Core §2 claims for g at now.
 func (i *IdP) idTokenClaims(g idpGrant, now time.Time) map[string]any {
 	groups := slices.Clone(g.user.Groups)

@@ -12,13 +12,43 @@ import (
 	"github.com/tip-cli/tip-cli/internal/store/keyringerr"
 )
 
+// Per-platform item payload limits (bytes of the string handed to
+// go-keyring). See ItemLimit.
+const (
+	itemLimitWindows = 2048
+	itemLimitDarwin  = 2560
+	itemLimitUnix    = 64 << 10
+)
+
+// ItemLimit returns the largest item payload the keyring takes on goos.
+// Format 2 writes one item of about 60 bytes per profile, far below all of
+// them; the limits shaped format 1's chunking, which is still read once to
+// migrate, and they are what Keyring enforces.
+//
+//   - windows: 2048. Credential Manager blobs are capped at 2560 bytes and
+//     go-keyring rejects anything longer; 2048 leaves a margin.
+//   - darwin: 2560. go-keyring feeds `security -i` one command line of at
+//     most 4096 bytes holding the service, the account and the password
+//     base64-encoded behind an 18-byte prefix.
+//   - others (Secret Service): 64 KiB; the protocol has no small limit.
+func ItemLimit(goos string) int {
+	switch goos {
+	case "windows":
+		return itemLimitWindows
+	case "darwin":
+		return itemLimitDarwin
+	default:
+		return itemLimitUnix
+	}
+}
+
 // ErrCrash is what an injected failure returns.
 var ErrCrash = errors.New("simulated crash")
 
 // Keyring is an in-memory store.Keyring. The zero value is not usable;
 // call NewKeyring.
 type Keyring struct {
-	// Limit is the largest password Set accepts (store.ItemLimit of the
+	// Limit is the largest password Set accepts (ItemLimit of the
 	// platform); longer ones fail with keyringerr.ErrTooBig. 0 means
 	// no limit.
 	Limit int
