@@ -77,8 +77,8 @@ func TestMotoDeploy(t *testing.T) {
 	}
 	_, err = c.query(ctx, url.Values{
 		"Action": {"CreateStack"}, "StackName": {stack}, "TemplateBody": {string(body)},
-		"Parameters.member.1.ParameterKey": {ParamCodeBucket}, "Parameters.member.1.ParameterValue": {bucket},
-		"Parameters.member.2.ParameterKey": {ParamCodeKey}, "Parameters.member.2.ParameterValue": {key},
+		"Parameters.member.1.ParameterKey": {paramCodeBucket}, "Parameters.member.1.ParameterValue": {bucket},
+		"Parameters.member.2.ParameterKey": {paramCodeKey}, "Parameters.member.2.ParameterValue": {key},
 		"Capabilities.member.1": {"CAPABILITY_IAM"},
 	})
 	if err != nil {
@@ -90,7 +90,7 @@ func TestMotoDeploy(t *testing.T) {
 	outputs := waitCreated(ctx, t, c, stack)
 	checkStackResources(ctx, t, c, stack, d)
 	checkMotoOutputs(t, outputs)
-	checkMotoTable(ctx, t, base, outputs[OutputTableName])
+	checkMotoTable(ctx, t, base, outputs[outputTableName])
 }
 
 func waitCreated(ctx context.Context, t *testing.T, c *awsClient, stack string) map[string]string {
@@ -160,27 +160,27 @@ func checkStackResources(ctx context.Context, t *testing.T, c *awsClient, stack 
 
 func checkMotoOutputs(t *testing.T, out map[string]string) {
 	t.Helper()
-	roleARN := out[OutputBrokerRoleArn]
+	roleARN := out[outputBrokerRoleArn]
 	if !regexp.MustCompile(`^arn:aws:iam::[0-9]{12}:role/tip-broker-[0-9a-z]+-BrokerRole-`).MatchString(roleARN) {
 		t.Errorf("BrokerRoleArn = %q", roleARN)
 	}
 	var trust map[string]any
-	if err := json.Unmarshal([]byte(out[OutputAccessRoleTrustPolicy]), &trust); err != nil {
-		t.Fatalf("AccessRoleTrustPolicy output %q: %v", out[OutputAccessRoleTrustPolicy], err)
+	if err := json.Unmarshal([]byte(out[outputAccessRoleTrustPolicy]), &trust); err != nil {
+		t.Fatalf("AccessRoleTrustPolicy output %q: %v", out[outputAccessRoleTrustPolicy], err)
 	}
 	account := strings.Split(roleARN, ":")[4]
-	want, _ := json.Marshal(AccessRoleTrustPolicy(roleARN, "arn:aws:iam::"+account+":role/APPLICATION-ROLE-NAME"))
+	want, _ := json.Marshal(accessRoleTrustPolicy(roleARN, "arn:aws:iam::"+account+":role/APPLICATION-ROLE-NAME"))
 	if got, _ := json.Marshal(trust); !bytes.Equal(got, want) {
 		t.Errorf("AccessRoleTrustPolicy output = %s, want %s", got, want)
 	}
 	// The stage is named literally, so moto (which skips the Stage) resolves it too.
-	if !regexp.MustCompile(`^https://[a-z0-9]+\.execute-api\.us-east-1\.amazonaws\.com/prod$`).MatchString(out[OutputEndpoint]) {
-		t.Errorf("Endpoint = %q", out[OutputEndpoint])
+	if !regexp.MustCompile(`^https://[a-z0-9]+\.execute-api\.us-east-1\.amazonaws\.com/prod$`).MatchString(out[outputEndpoint]) {
+		t.Errorf("Endpoint = %q", out[outputEndpoint])
 	}
-	if out[OutputAPIEndpoint] != out[OutputEndpoint]+"/" {
-		t.Errorf("APIEndpoint = %q, want Endpoint + /", out[OutputAPIEndpoint])
+	if out[outputAPIEndpoint] != out[outputEndpoint]+"/" {
+		t.Errorf("APIEndpoint = %q, want Endpoint + /", out[outputAPIEndpoint])
 	}
-	if name := out[OutputServiceRoleName]; name == "" || !strings.HasSuffix(roleARN, ":role/"+name) {
+	if name := out[outputServiceRoleName]; name == "" || !strings.HasSuffix(roleARN, ":role/"+name) {
 		t.Errorf("ServiceRoleName = %q, BrokerRoleArn %q", name, roleARN)
 	}
 }
@@ -202,7 +202,7 @@ func checkMotoTable(ctx context.Context, t *testing.T, base, table string) {
 	}
 	tb := out.Table
 	if tb.TableStatus != types.TableStatusActive || len(tb.KeySchema) != 1 ||
-		aws.ToString(tb.KeySchema[0].AttributeName) != TableHashKey || tb.KeySchema[0].KeyType != types.KeyTypeHash {
+		aws.ToString(tb.KeySchema[0].AttributeName) != tableHashKey || tb.KeySchema[0].KeyType != types.KeyTypeHash {
 		t.Errorf("table %s: status %s, key schema %+v", table, tb.TableStatus, tb.KeySchema)
 	}
 	if tb.BillingModeSummary == nil || tb.BillingModeSummary.BillingMode != types.BillingModePayPerRequest {

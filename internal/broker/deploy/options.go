@@ -9,17 +9,17 @@ import (
 
 // Defaults and limits of Options.
 const (
-	ArchARM64            = "arm64"
-	ArchX8664            = "x86_64"
-	DefaultMemorySize    = 256
-	MinMemorySize        = 128
-	MaxMemorySize        = 10240
-	DefaultStage         = "prod"
+	archARM64            = "arm64"
+	archX8664            = "x86_64"
+	defaultMemorySize    = 256
+	minMemorySize        = 128
+	maxMemorySize        = 10240
+	defaultStage         = "prod"
 	DefaultThrottleRate  = 50.0 // requests per second, whole stage
 	DefaultThrottleBurst = 100
-	MaxThrottleRate      = 10000.0 // API Gateway's default account quota
-	MaxThrottleBurst     = 5000
-	MaxAllowedAccounts   = 100
+	maxThrottleRate      = 10000.0 // API Gateway's default account quota
+	maxThrottleBurst     = 5000
+	maxAllowedAccounts   = 100
 	maxS3KeyLen          = 1024
 )
 
@@ -76,19 +76,19 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	switch o.Architecture {
 	case "":
-		o.Architecture = ArchARM64
-	case ArchARM64, ArchX8664:
+		o.Architecture = archARM64
+	case archARM64, archX8664:
 	default:
-		return o, fmt.Errorf("bad architecture %q: want %s or %s", o.Architecture, ArchARM64, ArchX8664)
+		return o, fmt.Errorf("bad architecture %q: want %s or %s", o.Architecture, archARM64, archX8664)
 	}
 	if o.MemorySize == 0 {
-		o.MemorySize = DefaultMemorySize
+		o.MemorySize = defaultMemorySize
 	}
-	if o.MemorySize < MinMemorySize || o.MemorySize > MaxMemorySize {
-		return o, fmt.Errorf("bad memory size %d: want %d..%d MB", o.MemorySize, MinMemorySize, MaxMemorySize)
+	if o.MemorySize < minMemorySize || o.MemorySize > maxMemorySize {
+		return o, fmt.Errorf("bad memory size %d: want %d..%d MB", o.MemorySize, minMemorySize, maxMemorySize)
 	}
 	if o.Stage == "" {
-		o.Stage = DefaultStage
+		o.Stage = defaultStage
 	}
 	if !stageRE.MatchString(o.Stage) {
 		return o, fmt.Errorf("bad stage name %q: want 1-128 of A-Z a-z 0-9 _ -", o.Stage)
@@ -103,14 +103,14 @@ func (o Options) throttleAndAccounts() (Options, error) {
 	if o.ThrottleBurst == 0 {
 		o.ThrottleBurst = DefaultThrottleBurst
 	}
-	if !(o.ThrottleRate > 0 && o.ThrottleRate <= MaxThrottleRate) {
-		return o, fmt.Errorf("bad throttle rate %v: want > 0 and <= %v requests per second", o.ThrottleRate, MaxThrottleRate)
+	if !(o.ThrottleRate > 0 && o.ThrottleRate <= maxThrottleRate) {
+		return o, fmt.Errorf("bad throttle rate %v: want > 0 and <= %v requests per second", o.ThrottleRate, maxThrottleRate)
 	}
-	if o.ThrottleBurst < 0 || o.ThrottleBurst > MaxThrottleBurst {
-		return o, fmt.Errorf("bad throttle burst %d: want 1..%d", o.ThrottleBurst, MaxThrottleBurst)
+	if o.ThrottleBurst < 0 || o.ThrottleBurst > maxThrottleBurst {
+		return o, fmt.Errorf("bad throttle burst %d: want 1..%d", o.ThrottleBurst, maxThrottleBurst)
 	}
-	if len(o.AllowedAccountIDs) > MaxAllowedAccounts {
-		return o, fmt.Errorf("too many allowed accounts (%d): at most %d", len(o.AllowedAccountIDs), MaxAllowedAccounts)
+	if len(o.AllowedAccountIDs) > maxAllowedAccounts {
+		return o, fmt.Errorf("too many allowed accounts (%d): at most %d", len(o.AllowedAccountIDs), maxAllowedAccounts)
 	}
 	for i, a := range o.AllowedAccountIDs {
 		if !accountRE.MatchString(a) {

@@ -24,7 +24,7 @@ func TestOptionsValidation(t *testing.T) {
 		{"table ok", Options{TableName: "a.b-c_d"}, ""},
 		{"table short", Options{TableName: "ab"}, "bad table name"},
 		{"table chars", Options{TableName: "a b c"}, "bad table name"},
-		{"arch x86", Options{Architecture: ArchX8664}, ""},
+		{"arch x86", Options{Architecture: archX8664}, ""},
 		{"arch bad", Options{Architecture: "amd64"}, "bad architecture"},
 		{"memory low", Options{MemorySize: 64}, "bad memory size"},
 		{"memory high", Options{MemorySize: 10241}, "bad memory size"},
@@ -57,10 +57,10 @@ func TestOptionsValidation(t *testing.T) {
 
 func TestDefaultsApplied(t *testing.T) {
 	res := parse(t, Options{})["Resources"].(map[string]any)
-	if cfntest.Get(t, res, LogicalStage, "Properties", "StageName") != DefaultStage {
+	if cfntest.Get(t, res, logicalStage, "Properties", "StageName") != defaultStage {
 		t.Error("default stage")
 	}
-	ms := cfntest.Get(t, res, LogicalStage, "Properties", "MethodSettings", 0)
+	ms := cfntest.Get(t, res, logicalStage, "Properties", "MethodSettings", 0)
 	if cfntest.Get(t, ms, "ThrottlingBurstLimit") != DefaultThrottleBurst || cfntest.Get(t, ms, "ThrottlingRateLimit") != int(DefaultThrottleRate) {
 		t.Errorf("default throttling = %v", ms)
 	}

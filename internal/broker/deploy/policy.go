@@ -9,8 +9,8 @@ func accessRoleActions() []string { return []string{"sts:AssumeRole", "sts:TagSe
 // The tag an access role must carry for the template's broker role to
 // assume it (aws:ResourceTag on sts:AssumeRole and sts:TagSession).
 const (
-	AccessRoleTagKey   = "tip-broker-access"
-	AccessRoleTagValue = "true"
+	accessRoleTagKey   = "tip-broker-access"
+	accessRoleTagValue = "true"
 )
 
 // brokerRole is the Lambda function's role: registry reads and writes,
@@ -19,7 +19,7 @@ const (
 // The role may assume roles in the accounts whose principals can reach
 // the API (its own, plus allowedAccounts), by any name — which
 // application owns which access role is only known at run time — but only
-// roles tagged AccessRoleTagKey=AccessRoleTagValue: a role an
+// roles tagged accessRoleTagKey=accessRoleTagValue: a role an
 // administrator has not marked as an access role stays out of reach even
 // if its trust policy is too broad. The real gate remains each access
 // role's trust policy, which must name this role with the application's
@@ -32,7 +32,7 @@ func brokerRole(allowedAccounts []string) cfn.RoleProperties {
 	}
 	return cfn.RoleProperties{
 		Description: "tip-broker service role: assumes registered access roles with a session tag; " +
-			"each access role must be tagged " + AccessRoleTagKey + "=" + AccessRoleTagValue +
+			"each access role must be tagged " + accessRoleTagKey + "=" + accessRoleTagValue +
 			" and its trust policy must allow this role sts:AssumeRole and sts:TagSession",
 		AssumeRolePolicyDocument: cfn.PolicyDocument{Version: cfn.PolicyVersion, Statement: []cfn.Statement{{
 			Effect:    "Allow",
@@ -45,7 +45,7 @@ func brokerRole(allowedAccounts []string) cfn.RoleProperties {
 				Sid:      "Registry",
 				Effect:   "Allow",
 				Action:   []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"},
-				Resource: cfn.NewGetAtt(LogicalTable, "Arn"),
+				Resource: cfn.NewGetAtt(logicalTable, "Arn"),
 			}}}},
 			{PolicyName: "tip-broker-assume-access-roles", PolicyDocument: cfn.PolicyDocument{Version: cfn.PolicyVersion, Statement: []cfn.Statement{{
 				Sid:      "AssumeAccessRoles",
@@ -53,7 +53,7 @@ func brokerRole(allowedAccounts []string) cfn.RoleProperties {
 				Action:   accessRoleActions(),
 				Resource: roles,
 				Condition: cfn.Condition{"StringEquals": {
-					"aws:ResourceTag/" + AccessRoleTagKey: {AccessRoleTagValue},
+					"aws:ResourceTag/" + accessRoleTagKey: {accessRoleTagValue},
 				}},
 			}}}},
 		},
@@ -63,11 +63,11 @@ func brokerRole(allowedAccounts []string) cfn.RoleProperties {
 // restAPI is the REST API; with allowedAccounts it carries the resource
 // policy that admits those accounts' principals (AWS_IAM authorization
 // then needs both their IAM policy and this policy to allow the call).
-func restAPI(allowedAccounts []string) RestAPIProperties {
-	p := RestAPIProperties{
+func restAPI(allowedAccounts []string) restAPIProperties {
+	p := restAPIProperties{
 		Name:                  cfn.Sub{Sub: "${AWS::StackName}-tip-broker"},
 		Description:           "tip-broker API: every method requires AWS_IAM (SigV4) authorization",
-		EndpointConfiguration: EndpointConfiguration{Types: []string{"REGIONAL"}},
+		EndpointConfiguration: endpointConfiguration{Types: []string{"REGIONAL"}},
 	}
 	if len(allowedAccounts) == 0 {
 		return p
@@ -86,14 +86,14 @@ func restAPI(allowedAccounts []string) RestAPIProperties {
 	return p
 }
 
-// AccessRoleTrustPolicy returns the trust policy (an IAM policy document
+// accessRoleTrustPolicy returns the trust policy (an IAM policy document
 // as JSON-ready data) an application attaches to its access role so that
 // the broker role brokerRoleARN (the BrokerRoleArn output) may assume it
 // with a session tag, on behalf of the application applicationRoleARN
 // only: the broker sends the application's role ARN as sts:ExternalId
 // and the condition makes STS refuse any other value, so no other
 // application can have this role assumed (the confused deputy).
-func AccessRoleTrustPolicy(brokerRoleARN, applicationRoleARN string) map[string]any {
+func accessRoleTrustPolicy(brokerRoleARN, applicationRoleARN string) map[string]any {
 	return map[string]any{
 		"Version": cfn.PolicyVersion,
 		"Statement": []any{map[string]any{
@@ -102,22 +102,6 @@ func AccessRoleTrustPolicy(brokerRoleARN, applicationRoleARN string) map[string]
 			"Principal": map[string]any{"AWS": brokerRoleARN},
 			"Action":    accessRoleActions(),
 			"Condition": map[string]any{"StringEquals": map[string]any{"sts:ExternalId": applicationRoleARN}},
-		}},
-	}
-}
-
-// AccessRolePolicyExample returns an example permissions policy for an
-// access role: s3:GetObject below the prefix named by the session tag
-// tagKey, arn:aws:s3:::<bucket>/${aws:PrincipalTag/<tagKey>}/*, so one
-// policy scopes every tenant.
-func AccessRolePolicyExample(bucket, tagKey string) map[string]any {
-	return map[string]any{
-		"Version": cfn.PolicyVersion,
-		"Statement": []any{map[string]any{
-			"Sid":      "TenantPrefix",
-			"Effect":   "Allow",
-			"Action":   []string{"s3:GetObject"},
-			"Resource": "arn:aws:s3:::" + bucket + "/${aws:PrincipalTag/" + tagKey + "}/*",
 		}},
 	}
 }

@@ -30,7 +30,7 @@ func TestResources(t *testing.T) {
 			if hasParams != (tt.opts.CodeS3Bucket == "") {
 				t.Errorf("Parameters present = %v with code bucket %q", hasParams, tt.opts.CodeS3Bucket)
 			}
-			tbl := cfntest.Get(t, res, LogicalTable, "Properties")
+			tbl := cfntest.Get(t, res, logicalTable, "Properties")
 			if cfntest.Get(t, tbl, "BillingMode") != "PAY_PER_REQUEST" ||
 				cfntest.Get(t, tbl, "KeySchema", 0, "AttributeName") != "RoleArn" || cfntest.Get(t, tbl, "KeySchema", 0, "KeyType") != "HASH" ||
 				cfntest.Get(t, tbl, "AttributeDefinitions", 0, "AttributeType") != "S" ||
@@ -41,7 +41,7 @@ func TestResources(t *testing.T) {
 			if _, named := tbl.(map[string]any)["TableName"]; named != tt.tbl {
 				t.Errorf("TableName present = %v, want %v", named, tt.tbl)
 			}
-			fn := cfntest.Get(t, res, LogicalFunction, "Properties")
+			fn := cfntest.Get(t, res, logicalFunction, "Properties")
 			if cfntest.Get(t, fn, "Runtime") != "provided.al2023" || cfntest.Get(t, fn, "Handler") != "bootstrap" ||
 				cfntest.Get(t, fn, "Timeout") != 10 || cfntest.Get(t, fn, "MemorySize") != tt.mem ||
 				!slices.Equal(cfntest.Strs(t, cfntest.Get(t, fn, "Architectures")), []string{tt.arch}) {
@@ -53,14 +53,14 @@ func TestResources(t *testing.T) {
 			if !reflect.DeepEqual(cfntest.Get(t, fn, "Code"), tt.code) {
 				t.Errorf("code = %v, want %v", cfntest.Get(t, fn, "Code"), tt.code)
 			}
-			wantEnv := map[string]any{"TIP_BROKER_TABLE": cfntest.Ref(LogicalTable), "TIP_BROKER_MODE": "lambda"}
+			wantEnv := map[string]any{"TIP_BROKER_TABLE": cfntest.Ref(logicalTable), "TIP_BROKER_MODE": "lambda"}
 			if !reflect.DeepEqual(cfntest.Get(t, fn, "Environment", "Variables"), wantEnv) {
 				t.Errorf("environment = %v", cfntest.Get(t, fn, "Environment"))
 			}
-			if !reflect.DeepEqual(cfntest.Get(t, fn, "Role"), cfntest.GetAtt(LogicalBrokerRole, "Arn")) {
+			if !reflect.DeepEqual(cfntest.Get(t, fn, "Role"), cfntest.GetAtt(logicalBrokerRole, "Arn")) {
 				t.Errorf("function role = %v", cfntest.Get(t, fn, "Role"))
 			}
-			checkRole(t, cfntest.Get(t, res, LogicalBrokerRole, "Properties"), tt.opts.AllowedAccountIDs)
+			checkRole(t, cfntest.Get(t, res, logicalBrokerRole, "Properties"), tt.opts.AllowedAccountIDs)
 			checkOutputs(t, m, tt.opts)
 			cfntest.CheckRefs(t, m)
 		})
@@ -80,7 +80,7 @@ func checkRole(t *testing.T, role any, accounts []string) {
 	}
 	reg := cfntest.Get(t, role, "Policies", 0, "PolicyDocument", "Statement", 0)
 	if !slices.Equal(cfntest.Strs(t, cfntest.Get(t, reg, "Action")), []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"}) ||
-		!reflect.DeepEqual(cfntest.Get(t, reg, "Resource"), cfntest.GetAtt(LogicalTable, "Arn")) {
+		!reflect.DeepEqual(cfntest.Get(t, reg, "Resource"), cfntest.GetAtt(logicalTable, "Arn")) {
 		t.Errorf("registry statement = %v", reg)
 	}
 	assume := cfntest.Get(t, role, "Policies", 1, "PolicyDocument", "Statement", 0)
@@ -97,7 +97,7 @@ func checkRole(t *testing.T, role any, accounts []string) {
 	// Issue 22 item 16: not every role of those accounts, only the ones
 	// tagged as access roles.
 	cond, _ := cfntest.Get(t, assume, "Condition").(map[string]any)
-	wantCond := map[string]any{"StringEquals": map[string]any{"aws:ResourceTag/" + AccessRoleTagKey: []any{AccessRoleTagValue}}}
+	wantCond := map[string]any{"StringEquals": map[string]any{"aws:ResourceTag/" + accessRoleTagKey: []any{accessRoleTagValue}}}
 	if !reflect.DeepEqual(cond, wantCond) {
 		t.Errorf("assume condition = %v, want %v", cond, wantCond)
 	}
@@ -108,18 +108,18 @@ func checkOutputs(t *testing.T, m map[string]any, o Options) {
 	out := m["Outputs"]
 	stage := o.Stage
 	if stage == "" {
-		stage = DefaultStage
+		stage = defaultStage
 	}
 	wantEP := "https://${BrokerApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/" + stage
 	if !reflect.DeepEqual(cfntest.Get(t, out, "Endpoint", "Value"), cfntest.Sub(wantEP)) {
 		t.Errorf("Endpoint = %v", cfntest.Get(t, out, "Endpoint", "Value"))
 	}
 	if !reflect.DeepEqual(cfntest.Get(t, out, "APIEndpoint", "Value"), cfntest.Sub(wantEP+"/")) ||
-		!reflect.DeepEqual(cfntest.Get(t, out, "ServiceRoleName", "Value"), cfntest.Ref(LogicalBrokerRole)) {
+		!reflect.DeepEqual(cfntest.Get(t, out, "ServiceRoleName", "Value"), cfntest.Ref(logicalBrokerRole)) {
 		t.Errorf("sample outputs = %v / %v", cfntest.Get(t, out, "APIEndpoint"), cfntest.Get(t, out, "ServiceRoleName"))
 	}
-	if !reflect.DeepEqual(cfntest.Get(t, out, "BrokerRoleArn", "Value"), cfntest.GetAtt(LogicalBrokerRole, "Arn")) ||
-		!reflect.DeepEqual(cfntest.Get(t, out, "TableName", "Value"), cfntest.Ref(LogicalTable)) {
+	if !reflect.DeepEqual(cfntest.Get(t, out, "BrokerRoleArn", "Value"), cfntest.GetAtt(logicalBrokerRole, "Arn")) ||
+		!reflect.DeepEqual(cfntest.Get(t, out, "TableName", "Value"), cfntest.Ref(logicalTable)) {
 		t.Errorf("outputs = %v", out)
 	}
 	trust := cfntest.Get(t, out, "AccessRoleTrustPolicy", "Value", "Fn::Sub").(string)
@@ -130,7 +130,7 @@ func checkOutputs(t *testing.T, m map[string]any, o Options) {
 	if cfntest.Get(t, doc, "Statement", 0, "Principal", "AWS") != "${BrokerRole.Arn}" {
 		t.Errorf("trust policy output = %s", trust)
 	}
-	policy := m["Resources"].(map[string]any)[LogicalRestAPI].(map[string]any)["Properties"].(map[string]any)["Policy"]
+	policy := m["Resources"].(map[string]any)[logicalRestAPI].(map[string]any)["Properties"].(map[string]any)["Policy"]
 	if len(o.AllowedAccountIDs) == 0 {
 		if policy != nil {
 			t.Errorf("API has a resource policy without allowed accounts: %v", policy)
@@ -152,7 +152,7 @@ func checkOutputs(t *testing.T, m map[string]any, o Options) {
 func TestAccessRolePolicies(t *testing.T) {
 	const broker = "arn:aws:iam::123456789012:role/stack-BrokerRole-ABC"
 	const app = "arn:aws:iam::123456789012:role/tenant-app"
-	b, err := json.Marshal(AccessRoleTrustPolicy(broker, app))
+	b, err := json.Marshal(accessRoleTrustPolicy(broker, app))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,18 +161,10 @@ func TestAccessRolePolicies(t *testing.T) {
 	if string(b) != want {
 		t.Errorf("trust policy = %s\nwant %s", b, want)
 	}
-	b, err = json.Marshal(AccessRolePolicyExample("tenant-data", "TenantID"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want = `{"Statement":[{"Action":["s3:GetObject"],"Effect":"Allow","Resource":"arn:aws:s3:::tenant-data/${aws:PrincipalTag/TenantID}/*","Sid":"TenantPrefix"}],"Version":"2012-10-17"}`
-	if string(b) != want {
-		t.Errorf("example policy = %s\nwant %s", b, want)
-	}
 	// Each call returns fresh data: editing one result leaves the next.
-	p := AccessRoleTrustPolicy(broker, app)
+	p := accessRoleTrustPolicy(broker, app)
 	p["Statement"].([]any)[0].(map[string]any)["Action"].([]string)[0] = "iam:PassRole"
-	if got := AccessRoleTrustPolicy(broker, app)["Statement"].([]any)[0].(map[string]any)["Action"].([]string)[0]; got != "sts:AssumeRole" {
+	if got := accessRoleTrustPolicy(broker, app)["Statement"].([]any)[0].(map[string]any)["Action"].([]string)[0]; got != "sts:AssumeRole" {
 		t.Errorf("trust policies share state: %s", got)
 	}
 }

@@ -22,43 +22,43 @@ import (
 
 // Logical ids, parameter and output names of the template.
 const (
-	LogicalTable      = "RegistryTable"
-	LogicalBrokerRole = "BrokerRole"
-	LogicalFunction   = "BrokerFunction"
-	LogicalPermission = "BrokerInvokePermission"
-	LogicalRestAPI    = "BrokerApi"
-	LogicalStage      = "BrokerStage"
-	// LogicalDeploymentPrefix starts the deployment's logical id; a hash
+	logicalTable      = "RegistryTable"
+	logicalBrokerRole = "BrokerRole"
+	logicalFunction   = "BrokerFunction"
+	logicalPermission = "BrokerInvokePermission"
+	logicalRestAPI    = "BrokerApi"
+	logicalStage      = "BrokerStage"
+	// logicalDeploymentPrefix starts the deployment's logical id; a hash
 	// of the API definition follows, so that a template whose methods
 	// changed creates a new deployment (CloudFormation never redeploys an
 	// unchanged AWS::ApiGateway::Deployment).
-	LogicalDeploymentPrefix = "BrokerDeployment"
+	logicalDeploymentPrefix = "BrokerDeployment"
 
-	ParamCodeBucket = "CodeBucket"
-	ParamCodeKey    = "CodeKey"
+	paramCodeBucket = "CodeBucket"
+	paramCodeKey    = "CodeKey"
 
-	OutputEndpoint              = "Endpoint"
-	OutputBrokerRoleArn         = "BrokerRoleArn"
-	OutputTableName             = "TableName"
-	OutputAccessRoleTrustPolicy = "AccessRoleTrustPolicy"
-	// OutputAPIEndpoint and OutputServiceRoleName are the original
+	outputEndpoint              = "Endpoint"
+	outputBrokerRoleArn         = "BrokerRoleArn"
+	outputTableName             = "TableName"
+	outputAccessRoleTrustPolicy = "AccessRoleTrustPolicy"
+	// outputAPIEndpoint and outputServiceRoleName are the original
 	// sample's output names; APIEndpoint ends in "/" so that the sample's
 	// "${endpoint}applications" is the right URL.
-	OutputAPIEndpoint     = "APIEndpoint"
-	OutputServiceRoleName = "ServiceRoleName"
+	outputAPIEndpoint     = "APIEndpoint"
+	outputServiceRoleName = "ServiceRoleName"
 
-	LogicalLogGroup = "BrokerLogGroup"
-	// LogRetentionDays keeps the access log for a quarter.
-	LogRetentionDays = 90
+	logicalLogGroup = "BrokerLogGroup"
+	// logRetentionDays keeps the access log for a quarter.
+	logRetentionDays = 90
 )
 
 // Environment of the Lambda function and the registry table's key.
 const (
-	EnvTable        = "TIP_BROKER_TABLE"
+	envTable        = "TIP_BROKER_TABLE"
 	EnvMode         = "TIP_BROKER_MODE"
 	ModeLambda      = "lambda"
-	TableHashKey    = "RoleArn"
-	FunctionTimeout = 10 // seconds
+	tableHashKey    = "RoleArn"
+	functionTimeout = 10 // seconds
 )
 
 // Template validates o and returns the Lambda-mode template; its YAML and
@@ -75,22 +75,22 @@ func Template(o Options) (*cfn.Template, error) {
 			"Applications let the broker role assume their access role (see the AccessRoleTrustPolicy output).",
 		Parameters: codeParameters(o),
 	}
-	tbl := named(LogicalTable, "AWS::DynamoDB::Table", table(o.TableName))
+	tbl := named(logicalTable, "AWS::DynamoDB::Table", table(o.TableName))
 	tbl.Resource.DeletionPolicy, tbl.Resource.UpdateReplacePolicy = "Retain", "Retain"
 	// The access log is the broker's audit trail: deleting or replacing the
 	// stack keeps it (cfn-lint I3011). The function's name is generated, so
 	// a new stack never collides with a retained group.
-	logs := named(LogicalLogGroup, "AWS::Logs::LogGroup", LogGroupProperties{
-		LogGroupName:    cfn.Sub{Sub: "/aws/lambda/${" + LogicalFunction + "}"},
-		RetentionInDays: LogRetentionDays,
+	logs := named(logicalLogGroup, "AWS::Logs::LogGroup", logGroupProperties{
+		LogGroupName:    cfn.Sub{Sub: "/aws/lambda/${" + logicalFunction + "}"},
+		RetentionInDays: logRetentionDays,
 	})
 	logs.Resource.DeletionPolicy, logs.Resource.UpdateReplacePolicy = "Retain", "Retain"
 	d.Resources = cfn.Resources{
 		tbl,
-		named(LogicalBrokerRole, "AWS::IAM::Role", brokerRole(o.AllowedAccountIDs)),
-		named(LogicalFunction, "AWS::Lambda::Function", function(o)),
+		named(logicalBrokerRole, "AWS::IAM::Role", brokerRole(o.AllowedAccountIDs)),
+		named(logicalFunction, "AWS::Lambda::Function", function(o)),
 		logs,
-		named(LogicalRestAPI, "AWS::ApiGateway::RestApi", restAPI(o.AllowedAccountIDs)),
+		named(logicalRestAPI, "AWS::ApiGateway::RestApi", restAPI(o.AllowedAccountIDs)),
 	}
 	rts, err := routes()
 	if err != nil {
@@ -111,16 +111,16 @@ func Template(o Options) (*cfn.Template, error) {
 		return nil, err
 	}
 	deployment := named(deploymentID, "AWS::ApiGateway::Deployment",
-		DeploymentProperties{RestAPIID: cfn.Ref{Ref: LogicalRestAPI}, Description: "tip-broker API"})
+		deploymentProperties{RestAPIID: cfn.Ref{Ref: logicalRestAPI}, Description: "tip-broker API"})
 	deployment.Resource.DependsOn = methodIDs
 	d.Resources = append(d.Resources,
 		deployment,
-		named(LogicalStage, "AWS::ApiGateway::Stage", stage(o, deploymentID)),
-		named(LogicalPermission, "AWS::Lambda::Permission", PermissionProperties{
+		named(logicalStage, "AWS::ApiGateway::Stage", stage(o, deploymentID)),
+		named(logicalPermission, "AWS::Lambda::Permission", permissionProperties{
 			Action:       "lambda:InvokeFunction",
-			FunctionName: cfn.NewGetAtt(LogicalFunction, "Arn"),
+			FunctionName: cfn.NewGetAtt(logicalFunction, "Arn"),
 			Principal:    "apigateway.amazonaws.com",
-			SourceArn:    cfn.Sub{Sub: "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${" + LogicalRestAPI + "}/*/*/*"},
+			SourceArn:    cfn.Sub{Sub: "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${" + logicalRestAPI + "}/*/*/*"},
 		}),
 	)
 	d.Outputs, err = outputs(o.Stage)
@@ -142,84 +142,84 @@ func codeParameters(o Options) cfn.Parameters {
 		return nil
 	}
 	return cfn.Parameters{
-		{Name: ParamCodeBucket, Parameter: cfn.Parameter{Type: "String", Description: "S3 bucket of the Lambda deployment package (same region as the stack)",
+		{Name: paramCodeBucket, Parameter: cfn.Parameter{Type: "String", Description: "S3 bucket of the Lambda deployment package (same region as the stack)",
 			MinLength: 3, MaxLength: 63}},
-		{Name: ParamCodeKey, Parameter: cfn.Parameter{Type: "String", Description: "S3 key of the deployment package: a zip holding bootstrap, the linux tip-broker binary",
+		{Name: paramCodeKey, Parameter: cfn.Parameter{Type: "String", Description: "S3 key of the deployment package: a zip holding bootstrap, the linux tip-broker binary",
 			MinLength: 1, MaxLength: maxS3KeyLen}},
 	}
 }
 
-func codeLocation(o Options) FunctionCode {
+func codeLocation(o Options) functionCode {
 	if o.CodeS3Bucket == "" {
-		return FunctionCode{S3Bucket: cfn.Ref{Ref: ParamCodeBucket}, S3Key: cfn.Ref{Ref: ParamCodeKey}}
+		return functionCode{S3Bucket: cfn.Ref{Ref: paramCodeBucket}, S3Key: cfn.Ref{Ref: paramCodeKey}}
 	}
-	return FunctionCode{S3Bucket: o.CodeS3Bucket, S3Key: o.CodeS3Key}
+	return functionCode{S3Bucket: o.CodeS3Bucket, S3Key: o.CodeS3Key}
 }
 
-func table(name string) TableProperties {
-	return TableProperties{
+func table(name string) tableProperties {
+	return tableProperties{
 		TableName:                        name,
 		BillingMode:                      "PAY_PER_REQUEST",
-		AttributeDefinitions:             []AttributeDefinition{{AttributeName: TableHashKey, AttributeType: "S"}},
-		KeySchema:                        []KeySchemaElement{{AttributeName: TableHashKey, KeyType: "HASH"}},
-		PointInTimeRecoverySpecification: PointInTimeRecovery{PointInTimeRecoveryEnabled: true},
-		SSESpecification:                 SSESpecification{SSEEnabled: true},
+		AttributeDefinitions:             []attributeDefinition{{AttributeName: tableHashKey, AttributeType: "S"}},
+		KeySchema:                        []keySchemaElement{{AttributeName: tableHashKey, KeyType: "HASH"}},
+		PointInTimeRecoverySpecification: pointInTimeRecovery{PointInTimeRecoveryEnabled: true},
+		SSESpecification:                 sseSpecification{SSEEnabled: true},
 	}
 }
 
-func function(o Options) FunctionProperties {
-	return FunctionProperties{
+func function(o Options) functionProperties {
+	return functionProperties{
 		Description:   "tip-broker: verifies end-user JWTs and returns session-tagged credentials of registered access roles",
 		Runtime:       "provided.al2023",
 		Handler:       "bootstrap",
 		Architectures: []string{o.Architecture},
 		MemorySize:    o.MemorySize,
-		Timeout:       FunctionTimeout,
-		Role:          cfn.NewGetAtt(LogicalBrokerRole, "Arn"),
+		Timeout:       functionTimeout,
+		Role:          cfn.NewGetAtt(logicalBrokerRole, "Arn"),
 		Code:          codeLocation(o),
-		Environment: FunctionEnvironment{Variables: map[string]any{
-			EnvTable: cfn.Ref{Ref: LogicalTable},
+		Environment: functionEnvironment{Variables: map[string]any{
+			envTable: cfn.Ref{Ref: logicalTable},
 			EnvMode:  ModeLambda,
 		}},
 	}
 }
 
-func apiResource(pathPart string) APIResourceProperties {
-	return APIResourceProperties{
-		RestAPIID: cfn.Ref{Ref: LogicalRestAPI},
-		ParentID:  cfn.NewGetAtt(LogicalRestAPI, "RootResourceId"),
+func apiResource(pathPart string) apiResourceProperties {
+	return apiResourceProperties{
+		RestAPIID: cfn.Ref{Ref: logicalRestAPI},
+		ParentID:  cfn.NewGetAtt(logicalRestAPI, "RootResourceId"),
 		PathPart:  pathPart,
 	}
 }
 
 // method is one API method: AWS_IAM authorization everywhere except the
 // table's public routes (the health check).
-func method(r route) MethodProperties {
+func method(r route) methodProperties {
 	auth := "AWS_IAM"
 	if r.public {
 		auth = "NONE"
 	}
-	return MethodProperties{
-		RestAPIID:         cfn.Ref{Ref: LogicalRestAPI},
+	return methodProperties{
+		RestAPIID:         cfn.Ref{Ref: logicalRestAPI},
 		ResourceID:        cfn.Ref{Ref: r.resource},
 		HTTPMethod:        r.method,
 		AuthorizationType: auth,
-		Integration: Integration{
+		Integration: integration{
 			Type:                  "AWS_PROXY",
 			IntegrationHTTPMethod: "POST",
 			URI: cfn.Sub{Sub: "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${" +
-				LogicalFunction + ".Arn}/invocations"},
+				logicalFunction + ".Arn}/invocations"},
 		},
 	}
 }
 
-func stage(o Options, deploymentID string) StageProperties {
-	return StageProperties{
-		RestAPIID:    cfn.Ref{Ref: LogicalRestAPI},
+func stage(o Options, deploymentID string) stageProperties {
+	return stageProperties{
+		RestAPIID:    cfn.Ref{Ref: logicalRestAPI},
 		DeploymentID: cfn.Ref{Ref: deploymentID},
 		StageName:    o.Stage,
 		Description:  "tip-broker stage; throttling here protects the whole API, the broker also limits each caller",
-		MethodSettings: []MethodSetting{{
+		MethodSettings: []methodSetting{{
 			ResourcePath:         "/*",
 			HTTPMethod:           "*",
 			ThrottlingBurstLimit: o.ThrottleBurst,
@@ -243,34 +243,34 @@ func deploymentLogicalID(res cfn.Resources) (string, error) {
 		return "", fmt.Errorf("hash api definition: %w", err)
 	}
 	sum := sha256.Sum256(b)
-	return LogicalDeploymentPrefix + hex.EncodeToString(sum[:5]), nil
+	return logicalDeploymentPrefix + hex.EncodeToString(sum[:5]), nil
 }
 
 // outputs names the stage literally in the endpoint (not ${BrokerStage}):
 // the value is the same, and emulations that skip the Stage resource
 // (moto) still resolve it.
 func outputs(stage string) (cfn.Outputs, error) {
-	trust, err := json.Marshal(AccessRoleTrustPolicy("${"+LogicalBrokerRole+".Arn}",
+	trust, err := json.Marshal(accessRoleTrustPolicy("${"+logicalBrokerRole+".Arn}",
 		"arn:${AWS::Partition}:iam::${AWS::AccountId}:role/APPLICATION-ROLE-NAME"))
 	if err != nil {
 		return nil, fmt.Errorf("encode access role trust policy: %w", err)
 	}
-	endpoint := "https://${" + LogicalRestAPI + "}.execute-api.${AWS::Region}.${AWS::URLSuffix}/" + stage
+	endpoint := "https://${" + logicalRestAPI + "}.execute-api.${AWS::Region}.${AWS::URLSuffix}/" + stage
 	return cfn.Outputs{
-		{Name: OutputEndpoint, Output: cfn.Output{Description: "tip-broker endpoint (--endpoint of the tip-broker client commands)",
+		{Name: outputEndpoint, Output: cfn.Output{Description: "tip-broker endpoint (--endpoint of the tip-broker client commands)",
 			Value: cfn.Sub{Sub: endpoint}}},
-		{Name: OutputAPIEndpoint, Output: cfn.Output{Description: "the endpoint with a trailing /, as the original sample names it",
+		{Name: outputAPIEndpoint, Output: cfn.Output{Description: "the endpoint with a trailing /, as the original sample names it",
 			Value: cfn.Sub{Sub: endpoint + "/"}}},
-		{Name: OutputServiceRoleName, Output: cfn.Output{Description: "the broker service role's name, as the original sample names it",
-			Value: cfn.Ref{Ref: LogicalBrokerRole}}},
-		{Name: OutputBrokerRoleArn, Output: cfn.Output{Description: "the broker service role: the principal access role trust policies must allow",
-			Value: cfn.NewGetAtt(LogicalBrokerRole, "Arn")}},
-		{Name: OutputTableName, Output: cfn.Output{Description: "DynamoDB table of application registrations",
-			Value: cfn.Ref{Ref: LogicalTable}}},
-		{Name: OutputAccessRoleTrustPolicy, Output: cfn.Output{
+		{Name: outputServiceRoleName, Output: cfn.Output{Description: "the broker service role's name, as the original sample names it",
+			Value: cfn.Ref{Ref: logicalBrokerRole}}},
+		{Name: outputBrokerRoleArn, Output: cfn.Output{Description: "the broker service role: the principal access role trust policies must allow",
+			Value: cfn.NewGetAtt(logicalBrokerRole, "Arn")}},
+		{Name: outputTableName, Output: cfn.Output{Description: "DynamoDB table of application registrations",
+			Value: cfn.Ref{Ref: logicalTable}}},
+		{Name: outputAccessRoleTrustPolicy, Output: cfn.Output{
 			Description: "Trust policy for each application's access role (replace APPLICATION-ROLE-NAME with the " +
 				"application's role): Principal AWS = BrokerRoleArn, Action sts:AssumeRole and sts:TagSession, " +
-				"only with sts:ExternalId = the application's role ARN. Tag the access role " + AccessRoleTagKey + "=" + AccessRoleTagValue +
+				"only with sts:ExternalId = the application's role ARN. Tag the access role " + accessRoleTagKey + "=" + accessRoleTagValue +
 				" too: the broker role may assume only roles with that tag. This trust policy decides for whom the broker can assume the role; " +
 				"the broker refuses to register a role without the condition.",
 			Value: cfn.Sub{Sub: string(trust)}}},

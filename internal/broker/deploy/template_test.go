@@ -19,7 +19,7 @@ func customOpts() Options {
 		CodeS3Bucket:      "tip-broker-artifacts",
 		CodeS3Key:         "releases/v1.2.3/tip-broker-linux-x86_64.zip",
 		TableName:         "tip-broker-registry",
-		Architecture:      ArchX8664,
+		Architecture:      archX8664,
 		MemorySize:        512,
 		Stage:             "v1",
 		ThrottleRate:      20.5,
@@ -84,14 +84,14 @@ func TestMethods(t *testing.T) {
 				t.Errorf("%s Uri = %v", id, cfntest.Get(t, in, "Uri"))
 			}
 			resID := cfntest.Get(t, p, "ResourceId", "Ref").(string)
-			if !reflect.DeepEqual(cfntest.Get(t, res, resID, "Properties", "ParentId"), cfntest.GetAtt(LogicalRestAPI, "RootResourceId")) {
+			if !reflect.DeepEqual(cfntest.Get(t, res, resID, "Properties", "ParentId"), cfntest.GetAtt(logicalRestAPI, "RootResourceId")) {
 				t.Errorf("%s is not a top-level path", resID)
 			}
 		}
 		for _, problem := range routeProblems(t, res, api.Routes()) {
 			t.Error(problem)
 		}
-		if got := cfntest.Strs(t, cfntest.Get(t, res, LogicalRestAPI, "Properties", "EndpointConfiguration", "Types")); !slices.Equal(got, []string{"REGIONAL"}) {
+		if got := cfntest.Strs(t, cfntest.Get(t, res, logicalRestAPI, "Properties", "EndpointConfiguration", "Types")); !slices.Equal(got, []string{"REGIONAL"}) {
 			t.Errorf("endpoint types = %v", got)
 		}
 	}
@@ -161,7 +161,7 @@ func TestDeploymentOrdering(t *testing.T) {
 		if want := ofType(res, "AWS::ApiGateway::Method"); !slices.Equal(got, want) {
 			t.Errorf("deployment DependsOn = %v, want every method %v", got, want)
 		}
-		stage := cfntest.Get(t, res, LogicalStage, "Properties")
+		stage := cfntest.Get(t, res, logicalStage, "Properties")
 		if !reflect.DeepEqual(cfntest.Get(t, stage, "DeploymentId"), cfntest.Ref(deps[0])) {
 			t.Errorf("stage DeploymentId = %v", cfntest.Get(t, stage, "DeploymentId"))
 		}
@@ -191,7 +191,7 @@ func TestDeploymentIDFollowsAPI(t *testing.T) {
 
 func TestPermissionScoped(t *testing.T) {
 	res := parse(t, Options{})["Resources"].(map[string]any)
-	p := cfntest.Get(t, res, LogicalPermission, "Properties")
+	p := cfntest.Get(t, res, logicalPermission, "Properties")
 	if cfntest.Get(t, p, "Principal") != "apigateway.amazonaws.com" || cfntest.Get(t, p, "Action") != "lambda:InvokeFunction" {
 		t.Errorf("permission = %v", p)
 	}
@@ -199,7 +199,7 @@ func TestPermissionScoped(t *testing.T) {
 	if !reflect.DeepEqual(cfntest.Get(t, p, "SourceArn"), want) {
 		t.Errorf("SourceArn = %v, want %v", cfntest.Get(t, p, "SourceArn"), want)
 	}
-	if !reflect.DeepEqual(cfntest.Get(t, p, "FunctionName"), cfntest.GetAtt(LogicalFunction, "Arn")) {
+	if !reflect.DeepEqual(cfntest.Get(t, p, "FunctionName"), cfntest.GetAtt(logicalFunction, "Arn")) {
 		t.Errorf("FunctionName = %v", cfntest.Get(t, p, "FunctionName"))
 	}
 }
