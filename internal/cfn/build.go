@@ -11,30 +11,30 @@ import (
 
 // Service names selectable in Options.Services.
 const (
-	ServiceAthena       = "athena"
-	ServiceRedshiftData = "redshift-data"
-	ServiceS3AG         = "s3ag"
-	ServiceQBusiness    = "qbusiness"
+	serviceAthena       = "athena"
+	serviceRedshiftData = "redshift-data"
+	serviceS3AG         = "s3ag"
+	serviceQBusiness    = "qbusiness"
 )
 
 // Logical ids and output names of the template.
 const (
-	LogicalOIDCProvider     = "OIDCProvider"
-	LogicalOIDCRole         = "OIDCRole"
-	LogicalOIDCRolePolicy   = "OIDCRoleAssumeIdEnhancedRole"
-	LogicalIdEnhancedRole   = "IdEnhancedRole"
-	OutputOIDCRoleArn       = "OIDCRoleArn"
-	OutputIdEnhancedRoleArn = "IdEnhancedRoleArn"
-	OutputOIDCProviderArn   = "OIDCProviderArn"
+	logicalOIDCProvider     = "OIDCProvider"
+	logicalOIDCRole         = "OIDCRole"
+	logicalOIDCRolePolicy   = "OIDCRoleAssumeIdEnhancedRole"
+	logicalIdEnhancedRole   = "IdEnhancedRole"
+	outputOIDCRoleArn       = "OIDCRoleArn"
+	outputIdEnhancedRoleArn = "IdEnhancedRoleArn"
+	outputOIDCProviderArn   = "OIDCProviderArn"
 )
 
 // Limits of Options (IAM quotas and role limits).
 const (
-	DefaultMaxSessionDuration = 3600
-	MinMaxSessionDuration     = 3600
-	MaxMaxSessionDuration     = 43200
-	MaxThumbprints            = 5
-	MaxAudiences              = 100
+	defaultMaxSessionDuration = 3600
+	minMaxSessionDuration     = 3600
+	maxMaxSessionDuration     = 43200
+	maxThumbprints            = 5
+	maxAudiences              = 100
 	maxAudienceLen            = 255
 )
 
@@ -54,7 +54,7 @@ type Options struct {
 	Services []string
 	// MaxSessionDuration of the identity-enhanced role (federation role in
 	// ModeIAMFederation) in seconds, 3600..43200; 0 means 3600
-	// (DefaultFederationMaxSession in ModeIAMFederation).
+	// (defaultFederationMaxSession in ModeIAMFederation).
 	MaxSessionDuration int
 
 	// Mode is ModeIdentityCenter ("" too) or ModeIAMFederation.
@@ -67,7 +67,7 @@ type Options struct {
 
 // ValidServices lists the service policy sets in template order.
 func ValidServices() []string {
-	return []string{ServiceAthena, ServiceRedshiftData, ServiceS3AG, ServiceQBusiness}
+	return []string{serviceAthena, serviceRedshiftData, serviceS3AG, serviceQBusiness}
 }
 
 // NormalizeThumbprint lower-cases a thumbprint and strips the colons of the
@@ -95,31 +95,31 @@ func Build(opts Options) (*Template, error) {
 		Description: "tip-cli trusted identity propagation: IAM OIDC provider for " +
 			opts.IssuerURL + ", OIDC role and identity-enhanced role",
 		Resources: Resources{
-			{LogicalOIDCProvider, Resource{Type: "AWS::IAM::OIDCProvider", Properties: OIDCProviderProperties{
+			{logicalOIDCProvider, Resource{Type: "AWS::IAM::OIDCProvider", Properties: oidcProviderProperties{
 				URL:            opts.IssuerURL,
 				ClientIDList:   slices.Clone(opts.Audiences),
 				ThumbprintList: slices.Clone(opts.Thumbprints),
 			}}},
-			{LogicalOIDCRole, Resource{Type: "AWS::IAM::Role", Properties: oidcRole(key, opts.Audiences)}},
-			{LogicalIdEnhancedRole, Resource{Type: "AWS::IAM::Role", Properties: idEnhancedRole(services, opts.MaxSessionDuration)}},
+			{logicalOIDCRole, Resource{Type: "AWS::IAM::Role", Properties: oidcRole(key, opts.Audiences)}},
+			{logicalIdEnhancedRole, Resource{Type: "AWS::IAM::Role", Properties: idEnhancedRole(services, opts.MaxSessionDuration)}},
 			// A separate resource: inline in OIDCRole it would reference
 			// IdEnhancedRole, whose trust policy references OIDCRole — a
 			// circular dependency CloudFormation rejects.
-			{LogicalOIDCRolePolicy, Resource{Type: "AWS::IAM::RolePolicy", Properties: RolePolicyProperties{
-				RoleName:   Ref{Ref: LogicalOIDCRole},
+			{logicalOIDCRolePolicy, Resource{Type: "AWS::IAM::RolePolicy", Properties: rolePolicyProperties{
+				RoleName:   Ref{Ref: logicalOIDCRole},
 				PolicyName: "tip-assume-identity-enhanced-role",
 				PolicyDocument: PolicyDocument{Version: PolicyVersion, Statement: []Statement{{
 					Sid:      "AssumeIdentityEnhancedRole",
 					Effect:   "Allow",
 					Action:   []string{"sts:AssumeRole", "sts:SetContext"},
-					Resource: NewGetAtt(LogicalIdEnhancedRole, "Arn"),
+					Resource: NewGetAtt(logicalIdEnhancedRole, "Arn"),
 				}}},
 			}}},
 		},
 		Outputs: Outputs{
-			{OutputOIDCRoleArn, Output{Description: "oidc_role_arn of the tip-cli profile", Value: NewGetAtt(LogicalOIDCRole, "Arn")}},
-			{OutputIdEnhancedRoleArn, Output{Description: "id_enhanced_role_arn of the tip-cli profile", Value: NewGetAtt(LogicalIdEnhancedRole, "Arn")}},
-			{OutputOIDCProviderArn, Output{Description: "ARN of the IAM OIDC identity provider", Value: Ref{Ref: LogicalOIDCProvider}}},
+			{outputOIDCRoleArn, Output{Description: "oidc_role_arn of the tip-cli profile", Value: NewGetAtt(logicalOIDCRole, "Arn")}},
+			{outputIdEnhancedRoleArn, Output{Description: "id_enhanced_role_arn of the tip-cli profile", Value: NewGetAtt(logicalIdEnhancedRole, "Arn")}},
+			{outputOIDCProviderArn, Output{Description: "ARN of the IAM OIDC identity provider", Value: Ref{Ref: logicalOIDCProvider}}},
 		},
 	}
 	return t, nil
@@ -130,7 +130,7 @@ func oidcRole(audKey string, audiences []string) RoleProperties {
 		Description: "tip-cli OIDC role: web identity federation with the IdP, then IAM Identity Center token exchange",
 		AssumeRolePolicyDocument: PolicyDocument{Version: PolicyVersion, Statement: []Statement{{
 			Effect:    "Allow",
-			Principal: &Principal{Federated: Ref{Ref: LogicalOIDCProvider}},
+			Principal: &Principal{Federated: Ref{Ref: logicalOIDCProvider}},
 			Action:    []string{"sts:AssumeRoleWithWebIdentity"},
 			Condition: Condition{"StringEquals": {audKey: slices.Clone(audiences)}},
 		}}},
@@ -159,7 +159,7 @@ func idEnhancedRole(services []string, maxSession int) RoleProperties {
 		MaxSessionDuration: maxSession,
 		AssumeRolePolicyDocument: PolicyDocument{Version: PolicyVersion, Statement: []Statement{{
 			Effect:    "Allow",
-			Principal: &Principal{AWS: NewGetAtt(LogicalOIDCRole, "Arn")},
+			Principal: &Principal{AWS: NewGetAtt(logicalOIDCRole, "Arn")},
 			Action:    []string{"sts:AssumeRole", "sts:SetContext"},
 		}}},
 		Policies: policies,
@@ -173,7 +173,7 @@ func servicePolicy(service string) []Statement {
 		return Statement{Sid: sid, Effect: "Allow", Action: actions, Resource: "*"}
 	}
 	switch service {
-	case ServiceAthena:
+	case serviceAthena:
 		return []Statement{
 			allow("Athena",
 				"athena:StartQueryExecution", "athena:StopQueryExecution",
@@ -190,7 +190,7 @@ func servicePolicy(service string) []Statement {
 				"glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition"),
 			allow("LakeFormationDataAccess", "lakeformation:GetDataAccess"),
 		}
-	case ServiceRedshiftData:
+	case serviceRedshiftData:
 		return []Statement{
 			allow("RedshiftData",
 				"redshift-data:ExecuteStatement", "redshift-data:BatchExecuteStatement",
@@ -202,11 +202,11 @@ func servicePolicy(service string) []Statement {
 			allow("RedshiftCredentials",
 				"redshift:GetClusterCredentialsWithIAM", "redshift-serverless:GetCredentials"),
 		}
-	case ServiceS3AG:
+	case serviceS3AG:
 		return []Statement{
 			allow("S3AccessGrants", "s3:GetDataAccess", "s3:GetAccessGrantsInstanceForPrefix"),
 		}
-	default: // ServiceQBusiness
+	default: // serviceQBusiness
 		return []Statement{
 			allow("QBusiness",
 				"qbusiness:Chat", "qbusiness:ChatSync",

@@ -26,7 +26,7 @@ func subsetOpts() Options {
 		IssuerURL:          "https://login.example.com/tenant/v2.0/",
 		Audiences:          []string{"client-a", "client-b"},
 		Thumbprints:        []string{testTP, "0123456789abcdef0123456789abcdef01234567"},
-		Services:           []string{ServiceS3AG, ServiceAthena},
+		Services:           []string{serviceS3AG, serviceAthena},
 		MaxSessionDuration: 43200,
 	}
 }
@@ -97,7 +97,7 @@ func TestStructure(t *testing.T) {
 			}
 
 			trust := cfntest.Get(t, res, "OIDCRole", "Properties", "AssumeRolePolicyDocument", "Statement", 0)
-			if !reflect.DeepEqual(cfntest.Get(t, trust, "Principal", "Federated"), cfntest.Ref(LogicalOIDCProvider)) {
+			if !reflect.DeepEqual(cfntest.Get(t, trust, "Principal", "Federated"), cfntest.Ref(logicalOIDCProvider)) {
 				t.Errorf("federated principal = %v", cfntest.Get(t, trust, "Principal"))
 			}
 			if !slices.Equal(cfntest.Strs(t, cfntest.Get(t, trust, "Action")), []string{"sts:AssumeRoleWithWebIdentity"}) {
@@ -111,7 +111,7 @@ func TestStructure(t *testing.T) {
 				t.Errorf("oidc role policy = %v", ctwi)
 			}
 			assume := cfntest.Get(t, res, "OIDCRoleAssumeIdEnhancedRole", "Properties")
-			if !reflect.DeepEqual(cfntest.Get(t, assume, "RoleName"), cfntest.Ref(LogicalOIDCRole)) {
+			if !reflect.DeepEqual(cfntest.Get(t, assume, "RoleName"), cfntest.Ref(logicalOIDCRole)) {
 				t.Errorf("role policy attached to %v", cfntest.Get(t, assume, "RoleName"))
 			}
 			st := cfntest.Get(t, assume, "PolicyDocument", "Statement", 0)

@@ -53,7 +53,7 @@ func pairsOf[T any](items []T, entry func(T) pair) []pair {
 }
 
 func (p Parameters) pairs() []pair {
-	return pairsOf(p, func(np NamedParameter) pair { return pair{np.Name, np.Parameter} })
+	return pairsOf(p, func(np namedParameter) pair { return pair{np.Name, np.Parameter} })
 }
 
 func (r Resources) pairs() []pair {
@@ -61,7 +61,7 @@ func (r Resources) pairs() []pair {
 }
 
 func (o Outputs) pairs() []pair {
-	return pairsOf(o, func(no NamedOutput) pair { return pair{no.Name, no.Output} })
+	return pairsOf(o, func(no namedOutput) pair { return pair{no.Name, no.Output} })
 }
 
 // MarshalYAML encodes the parameters as a mapping in their list order.

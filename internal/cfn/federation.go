@@ -16,13 +16,13 @@ const (
 
 // Logical id and output of the iam-federation template.
 const (
-	LogicalFederationRole = "FederationRole"
-	OutputRoleArn         = "RoleArn"
+	logicalFederationRole = "FederationRole"
+	outputRoleArn         = "RoleArn"
 )
 
-// DefaultFederationMaxSession is the federation role's MaxSessionDuration
+// defaultFederationMaxSession is the federation role's MaxSessionDuration
 // unless asked otherwise: a first-hop session may last 12 hours.
-const DefaultFederationMaxSession = 43200
+const defaultFederationMaxSession = 43200
 
 // Subject types of a context provider (SubjectTypeValue).
 const (
@@ -35,7 +35,7 @@ func Modes() []string { return []string{ModeIdentityCenter, ModeIAMFederation} }
 
 // federationServices are the policy sets of an iam-federation role: Q
 // Business accepts only Identity Center identities, so it is left out.
-func federationServices() []string { return []string{ServiceAthena, ServiceRedshiftData, ServiceS3AG} }
+func federationServices() []string { return []string{serviceAthena, serviceRedshiftData, serviceS3AG} }
 
 // buildFederation returns the iam-federation template: the IAM OIDC
 // provider and one role trusted through it for the audiences. CloudFormation
@@ -53,17 +53,17 @@ func buildFederation(opts Options, services []string) *Template {
 		Description: "tip-cli trusted identity propagation for IAM federation: IAM OIDC provider for " +
 			opts.IssuerURL + " and the role trusted through it (add the context provider after deploying)",
 		Resources: Resources{
-			{LogicalOIDCProvider, Resource{Type: "AWS::IAM::OIDCProvider", Properties: OIDCProviderProperties{
+			{logicalOIDCProvider, Resource{Type: "AWS::IAM::OIDCProvider", Properties: oidcProviderProperties{
 				URL:            opts.IssuerURL,
 				ClientIDList:   slices.Clone(opts.Audiences),
 				ThumbprintList: slices.Clone(opts.Thumbprints),
 			}}},
-			{LogicalFederationRole, Resource{Type: "AWS::IAM::Role", Properties: RoleProperties{
+			{logicalFederationRole, Resource{Type: "AWS::IAM::Role", Properties: RoleProperties{
 				Description:        "tip-cli federation role: its web identity sessions carry the person (tip_mode iam-federation)",
 				MaxSessionDuration: opts.MaxSessionDuration,
 				AssumeRolePolicyDocument: PolicyDocument{Version: PolicyVersion, Statement: []Statement{{
 					Effect:    "Allow",
-					Principal: &Principal{Federated: Ref{Ref: LogicalOIDCProvider}},
+					Principal: &Principal{Federated: Ref{Ref: logicalOIDCProvider}},
 					Action:    []string{"sts:AssumeRoleWithWebIdentity"},
 					Condition: Condition{"StringEquals": {key: slices.Clone(opts.Audiences)}},
 				}}},
@@ -71,8 +71,8 @@ func buildFederation(opts Options, services []string) *Template {
 			}}},
 		},
 		Outputs: Outputs{
-			{OutputRoleArn, Output{Description: "role_arn of the tip-cli profile (tip_mode iam-federation)", Value: NewGetAtt(LogicalFederationRole, "Arn")}},
-			{OutputOIDCProviderArn, Output{Description: "ARN of the IAM OIDC identity provider", Value: Ref{Ref: LogicalOIDCProvider}}},
+			{outputRoleArn, Output{Description: "role_arn of the tip-cli profile (tip_mode iam-federation)", Value: NewGetAtt(logicalFederationRole, "Arn")}},
+			{outputOIDCProviderArn, Output{Description: "ARN of the IAM OIDC identity provider", Value: Ref{Ref: logicalOIDCProvider}}},
 		},
 	}
 }

@@ -18,7 +18,7 @@ func federationOpts() Options {
 
 func TestFederationGolden(t *testing.T) {
 	wide := federationOpts()
-	wide.Audiences, wide.Services, wide.MaxSessionDuration = []string{"client-a", "client-b"}, []string{ServiceS3AG, ServiceAthena}, 7200
+	wide.Audiences, wide.Services, wide.MaxSessionDuration = []string{"client-a", "client-b"}, []string{serviceS3AG, serviceAthena}, 7200
 	tests := []struct {
 		golden string
 		opts   Options
@@ -57,11 +57,11 @@ func TestFederationStructure(t *testing.T) {
 		t.Errorf("provider properties %v: only the documented ones", keys)
 	}
 	role := cfntest.Get(t, res, "FederationRole", "Properties")
-	if cfntest.Get(t, role, "MaxSessionDuration") != DefaultFederationMaxSession {
+	if cfntest.Get(t, role, "MaxSessionDuration") != defaultFederationMaxSession {
 		t.Errorf("MaxSessionDuration = %v", cfntest.Get(t, role, "MaxSessionDuration"))
 	}
 	trust := cfntest.Get(t, role, "AssumeRolePolicyDocument", "Statement", 0)
-	if !reflect.DeepEqual(cfntest.Get(t, trust, "Principal", "Federated"), cfntest.Ref(LogicalOIDCProvider)) ||
+	if !reflect.DeepEqual(cfntest.Get(t, trust, "Principal", "Federated"), cfntest.Ref(logicalOIDCProvider)) ||
 		!slices.Equal(cfntest.Strs(t, cfntest.Get(t, trust, "Action")), []string{"sts:AssumeRoleWithWebIdentity"}) ||
 		!slices.Equal(cfntest.Strs(t, cfntest.Get(t, trust, "Condition", "StringEquals", "dev-12345.okta.com/oauth2/default:aud")), []string{"0oa1b2c3d4e5f6g7h8i9"}) {
 		t.Errorf("trust = %v", trust)
@@ -92,7 +92,7 @@ func TestFederationOptionErrors(t *testing.T) {
 		mutate func(*Options)
 		want   string
 	}{
-		{"qbusiness", func(o *Options) { o.Services = []string{ServiceQBusiness} }, "identity-center"},
+		{"qbusiness", func(o *Options) { o.Services = []string{serviceQBusiness} }, "identity-center"},
 		{"unknown mode", func(o *Options) { o.Mode = "saml" }, "unknown tip mode"},
 		{"empty claim", func(o *Options) { o.SubjectClaim = "" }, "subject claim"},
 		{"quote in claim", func(o *Options) { o.SubjectClaim = "a'b" }, "subject claim"},

@@ -28,10 +28,10 @@ type Template struct {
 }
 
 // Parameters is the ordered Parameters section, keyed by name.
-type Parameters []NamedParameter
+type Parameters []namedParameter
 
-// NamedParameter is one entry of the Parameters section.
-type NamedParameter struct {
+// namedParameter is one entry of the Parameters section.
+type namedParameter struct {
 	Name      string
 	Parameter Parameter
 }
@@ -57,7 +57,7 @@ type NamedResource struct {
 
 // Resource is one CloudFormation resource with its optional attributes.
 // Properties is a typed property struct: one of this package
-// (OIDCProviderProperties, RoleProperties, RolePolicyProperties) or of the
+// (oidcProviderProperties, RoleProperties, rolePolicyProperties) or of the
 // package building the template.
 type Resource struct {
 	Type                string   `yaml:"Type" json:"Type"`
@@ -68,10 +68,10 @@ type Resource struct {
 }
 
 // Outputs is the ordered Outputs section, keyed by output name.
-type Outputs []NamedOutput
+type Outputs []namedOutput
 
-// NamedOutput is one entry of the Outputs section.
-type NamedOutput struct {
+// namedOutput is one entry of the Outputs section.
+type namedOutput struct {
 	Name   string
 	Output Output
 }
@@ -82,8 +82,8 @@ type Output struct {
 	Value       any    `yaml:"Value" json:"Value"`
 }
 
-// OIDCProviderProperties are the properties of AWS::IAM::OIDCProvider.
-type OIDCProviderProperties struct {
+// oidcProviderProperties are the properties of AWS::IAM::OIDCProvider.
+type oidcProviderProperties struct {
 	URL            string   `yaml:"Url" json:"Url"`
 	ClientIDList   []string `yaml:"ClientIdList" json:"ClientIdList"`
 	ThumbprintList []string `yaml:"ThumbprintList,omitempty" json:"ThumbprintList,omitempty"`
@@ -99,10 +99,10 @@ type RoleProperties struct {
 	Policies                 []InlinePolicy `yaml:"Policies,omitempty" json:"Policies,omitempty"`
 }
 
-// RolePolicyProperties are the properties of AWS::IAM::RolePolicy (an
+// rolePolicyProperties are the properties of AWS::IAM::RolePolicy (an
 // inline policy attached to a role by a separate resource). RoleName is an
 // intrinsic ({"Ref": role}) or a literal name.
-type RolePolicyProperties struct {
+type rolePolicyProperties struct {
 	RoleName       any            `yaml:"RoleName" json:"RoleName"`
 	PolicyName     string         `yaml:"PolicyName" json:"PolicyName"`
 	PolicyDocument PolicyDocument `yaml:"PolicyDocument" json:"PolicyDocument"`

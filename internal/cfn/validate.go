@@ -26,11 +26,11 @@ func validate(opts *Options) ([]string, error) {
 	}
 	switch d := opts.MaxSessionDuration; {
 	case d == 0 && federation:
-		opts.MaxSessionDuration = DefaultFederationMaxSession
+		opts.MaxSessionDuration = defaultFederationMaxSession
 	case d == 0:
-		opts.MaxSessionDuration = DefaultMaxSessionDuration
-	case d < MinMaxSessionDuration || d > MaxMaxSessionDuration:
-		return nil, fmt.Errorf("max session duration %d s out of range %d..%d", d, MinMaxSessionDuration, MaxMaxSessionDuration)
+		opts.MaxSessionDuration = defaultMaxSessionDuration
+	case d < minMaxSessionDuration || d > maxMaxSessionDuration:
+		return nil, fmt.Errorf("max session duration %d s out of range %d..%d", d, minMaxSessionDuration, maxMaxSessionDuration)
 	}
 	if !federation {
 		return selectServices(opts.Services, ValidServices())
@@ -38,11 +38,11 @@ func validate(opts *Options) ([]string, error) {
 	if err := validateContextOptions(*opts); err != nil {
 		return nil, err
 	}
-	if slices.Contains(opts.Services, ServiceQBusiness) {
-		return nil, fmt.Errorf("service %q accepts only Identity Center identities: use tip mode %s", ServiceQBusiness, ModeIdentityCenter)
+	if slices.Contains(opts.Services, serviceQBusiness) {
+		return nil, fmt.Errorf("service %q accepts only Identity Center identities: use tip mode %s", serviceQBusiness, ModeIdentityCenter)
 	}
 	if len(opts.Services) == 0 {
-		return []string{ServiceAthena, ServiceRedshiftData}, nil // the services known to accept such sessions
+		return []string{serviceAthena, serviceRedshiftData}, nil // the services known to accept such sessions
 	}
 	return selectServices(opts.Services, federationServices())
 }
@@ -64,8 +64,8 @@ func validateAudiences(auds []string) error {
 	if len(auds) == 0 {
 		return fmt.Errorf("no audience: at least one client id is required")
 	}
-	if len(auds) > MaxAudiences {
-		return fmt.Errorf("%d audiences: at most %d are allowed", len(auds), MaxAudiences)
+	if len(auds) > maxAudiences {
+		return fmt.Errorf("%d audiences: at most %d are allowed", len(auds), maxAudiences)
 	}
 	for i, a := range auds {
 		switch {
@@ -83,8 +83,8 @@ func validateAudiences(auds []string) error {
 }
 
 func validateThumbprints(tps []string) error {
-	if len(tps) > MaxThumbprints {
-		return fmt.Errorf("%d thumbprints: at most %d are allowed", len(tps), MaxThumbprints)
+	if len(tps) > maxThumbprints {
+		return fmt.Errorf("%d thumbprints: at most %d are allowed", len(tps), maxThumbprints)
 	}
 	for i, tp := range tps {
 		if !thumbprintRE.MatchString(tp) {

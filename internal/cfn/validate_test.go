@@ -88,7 +88,7 @@ func TestBuildDoesNotAliasOptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	o.Audiences[0] = "changed"
-	p := tmpl.Resources[0].Resource.Properties.(OIDCProviderProperties)
+	p := tmpl.Resources[0].Resource.Properties.(oidcProviderProperties)
 	if p.ClientIDList[0] == "changed" {
 		t.Error("template shares the caller's audience slice")
 	}

@@ -18,8 +18,8 @@ import (
 	"github.com/tip-cli/tip-cli/internal/cred"
 )
 
-// Issuer is what the console shows as the sign-in's origin.
-const Issuer = "tip-cli"
+// issuer is what the console shows as the sign-in's origin.
+const issuer = "tip-cli"
 
 // Endpoints are the federation endpoint and default console URL of a partition.
 type Endpoints struct {
@@ -76,7 +76,7 @@ func (cl *Client) SigninURL(ctx context.Context, c *cred.Credentials, destinatio
 	if err != nil {
 		return "", err
 	}
-	q := url.Values{"Action": {"login"}, "Issuer": {Issuer}, "Destination": {destination}, "SigninToken": {token}}
+	q := url.Values{"Action": {"login"}, "Issuer": {issuer}, "Destination": {destination}, "SigninToken": {token}}
 	return cl.Endpoint + "?" + q.Encode(), nil
 }
 

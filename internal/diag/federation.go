@@ -17,11 +17,11 @@ import (
 
 // Check ids of the IAM federation checks (tip_mode iam-federation).
 const (
-	IDFedProvider   = "iam-oidc-provider"
-	IDFedAudience   = "iam-provider-audience"
+	idFedProvider   = "iam-oidc-provider"
+	idFedAudience   = "iam-provider-audience"
 	IDFedContext    = "iam-context-provider"
 	IDFedClaim      = "iam-subject-claim"
-	IDFedICLink     = "iam-identity-center-link"
+	idFedICLink     = "iam-identity-center-link"
 	IDFedRoleTrust  = "iam-role-trust"
 	IDFedRoleMaxDur = "iam-role-max-session"
 )
@@ -48,8 +48,8 @@ func (f *Federation) Run(ctx context.Context, p *config.Profile, token *JWT) []C
 	return append(f.checkProvider(ctx, in), f.checkRole(ctx, in)...)
 }
 
-// SkipFederation returns the federation checks skipped for reason.
-func SkipFederation(reason string) []Check {
+// skipFederation returns the federation checks skipped for reason.
+func skipFederation(reason string) []Check {
 	out := make([]Check, 0, len(fedTitles))
 	for _, id := range fedOrder {
 		out = append(out, skip(id, fedTitles[id], reason))
@@ -57,14 +57,14 @@ func SkipFederation(reason string) []Check {
 	return out
 }
 
-var fedOrder = []string{IDFedProvider, IDFedAudience, IDFedContext, IDFedClaim, IDFedICLink, IDFedRoleTrust, IDFedRoleMaxDur}
+var fedOrder = []string{idFedProvider, idFedAudience, IDFedContext, IDFedClaim, idFedICLink, IDFedRoleTrust, IDFedRoleMaxDur}
 
 var fedTitles = map[string]string{
-	IDFedProvider:   "IAM OIDC provider for the issuer",
-	IDFedAudience:   "The provider's audience list has the client id",
+	idFedProvider:   "IAM OIDC provider for the issuer",
+	idFedAudience:   "The provider's audience list has the client id",
 	IDFedContext:    "The provider has a context provider (TIP for IAM federation)",
 	IDFedClaim:      "The ID token has the context provider's subject claim",
-	IDFedICLink:     "The provider links the Identity Center instance (group access)",
+	idFedICLink:     "The provider links the Identity Center instance (group access)",
 	IDFedRoleTrust:  "role_arn trusts the provider for the client id",
 	IDFedRoleMaxDur: "role_arn's MaxSessionDuration covers duration_seconds",
 }
@@ -72,9 +72,9 @@ var fedTitles = map[string]string{
 func (f *Federation) checkProvider(ctx context.Context, in fedInput) []Check {
 	t := fedTitles
 	out, err := f.IAM.GetOpenIDConnectProvider(ctx, &iam.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(in.providerARN)})
-	rest := []string{IDFedAudience, IDFedContext, IDFedClaim, IDFedICLink}
+	rest := []string{idFedAudience, IDFedContext, IDFedClaim, idFedICLink}
 	if errorCode(err) == "NoSuchEntity" {
-		checks := []Check{fail(IDFedProvider, t[IDFedProvider], "no IAM OIDC provider "+in.providerARN,
+		checks := []Check{fail(idFedProvider, t[idFedProvider], "no IAM OIDC provider "+in.providerARN,
 			"create it: tip-cli configure generate-cfn-template --tip-mode iam-federation (see docs/setup.md)")}
 		for _, id := range rest {
 			checks = append(checks, skip(id, t[id], "no IAM OIDC provider"))
@@ -82,18 +82,18 @@ func (f *Federation) checkProvider(ctx context.Context, in fedInput) []Check {
 		return checks
 	}
 	if err != nil {
-		checks := []Check{couldNot(IDFedProvider, t[IDFedProvider], "iam:GetOpenIDConnectProvider", err)}
+		checks := []Check{couldNot(idFedProvider, t[idFedProvider], "iam:GetOpenIDConnectProvider", err)}
 		for _, id := range rest {
 			checks = append(checks, skip(id, t[id], "the provider could not be read"))
 		}
 		return checks
 	}
-	checks := []Check{pass(IDFedProvider, t[IDFedProvider], in.providerARN)}
+	checks := []Check{pass(idFedProvider, t[idFedProvider], in.providerARN)}
 	client := in.p.Client()
 	if slices.Contains(out.ClientIDList, client) {
-		checks = append(checks, pass(IDFedAudience, t[IDFedAudience], client))
+		checks = append(checks, pass(idFedAudience, t[idFedAudience], client))
 	} else {
-		checks = append(checks, fail(IDFedAudience, t[IDFedAudience], "the audience list is "+quoteList(out.ClientIDList)+", not "+client,
+		checks = append(checks, fail(idFedAudience, t[idFedAudience], "the audience list is "+quoteList(out.ClientIDList)+", not "+client,
 			"aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn "+in.providerARN+" --client-id "+client))
 	}
 	cp := out.ContextProvider
@@ -124,20 +124,20 @@ func checkSubjectClaim(token *JWT, key string) Check {
 }
 
 func checkICLink(p *config.Profile, linked string) Check {
-	title := fedTitles[IDFedICLink]
+	title := fedTitles[idFedICLink]
 	want := p.IdentityCenterInstanceARN
 	switch {
 	case want == "" && linked == "":
-		return skip(IDFedICLink, title, "identity_center_instance_arn not set: no group access expected")
+		return skip(idFedICLink, title, "identity_center_instance_arn not set: no group access expected")
 	case want == "":
-		return pass(IDFedICLink, title, "linked to "+linked+" (the profile does not require it)")
+		return pass(idFedICLink, title, "linked to "+linked+" (the profile does not require it)")
 	case linked == want:
-		return pass(IDFedICLink, title, linked)
+		return pass(idFedICLink, title, linked)
 	case linked == "":
-		return fail(IDFedICLink, title, "the provider is not linked to "+want+": services cannot resolve your groups",
+		return fail(idFedICLink, title, "the provider is not linked to "+want+": services cannot resolve your groups",
 			"aws iam update-open-id-connect-provider --open-id-connect-provider-arn PROVIDER_ARN --identity-center-instance-arn "+want)
 	}
-	return fail(IDFedICLink, title, "the provider is linked to "+linked+", not "+want, "fix identity_center_instance_arn or the provider's link")
+	return fail(idFedICLink, title, "the provider is linked to "+linked+", not "+want, "fix identity_center_instance_arn or the provider's link")
 }
 
 func (f *Federation) checkRole(ctx context.Context, in fedInput) []Check {

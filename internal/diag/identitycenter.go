@@ -12,9 +12,9 @@ import (
 	ssotypes "github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
 )
 
-// CustomApplicationProvider is the provider ARN of customer managed
+// customApplicationProvider is the provider ARN of customer managed
 // applications, the only kind CreateTokenWithIAM accepts as client.
-const CustomApplicationProvider = "arn:aws:sso::aws:applicationProvider/custom"
+const customApplicationProvider = "arn:aws:sso::aws:applicationProvider/custom"
 
 // Check ids of the Identity Center checks.
 const (
@@ -114,8 +114,8 @@ func (ic *IdentityCenter) checkApplication(ctx context.Context, s *icState) []Ch
 	}
 	en.Data = data
 	cm := pass(IDAppCustom, cmTitle, "")
-	if p := aws.ToString(out.ApplicationProviderArn); p != CustomApplicationProvider {
-		cm = fail(IDAppCustom, cmTitle, "application provider is "+p+", not "+CustomApplicationProvider,
+	if p := aws.ToString(out.ApplicationProviderArn); p != customApplicationProvider {
+		cm = fail(IDAppCustom, cmTitle, "application provider is "+p+", not "+customApplicationProvider,
 			"token_exchange_application_arn must be a customer managed OAuth 2.0 application: create one in IAM Identity Center (Applications → Add application → I have an application I want to set up → OAuth 2.0) and use its ARN")
 	}
 	return []Check{en, cm}

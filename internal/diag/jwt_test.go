@@ -101,7 +101,7 @@ func FuzzDecodeJWT(f *testing.F) {
 		_ = tok.Summary()
 		_ = tok.Audience()
 		_, _ = tok.Claim("a.b.c")
-		CheckToken(Token{JWT: tok}, &config.Profile{Provider: config.ProviderOIDC, IssuerURL: "https://idp", ClientID: "c"}, time.Unix(1700000000, 0))
+		checkToken(Token{JWT: tok}, &config.Profile{Provider: config.ProviderOIDC, IssuerURL: "https://idp", ClientID: "c"}, time.Unix(1700000000, 0))
 	})
 }
 
@@ -141,7 +141,7 @@ func TestCheckToken(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := &Report{}
-			r.Add(CheckToken(tt.tok, tt.prof, now)...)
+			r.Add(checkToken(tt.tok, tt.prof, now)...)
 			for id, want := range tt.want {
 				c := r.Find(id)
 				if c == nil || c.Status != want {
@@ -175,7 +175,7 @@ func TestCheckProfile(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := CheckProfile(tt.p, tt.err, tt.haveToken); got.Status != tt.want {
+			if got := checkProfile(tt.p, tt.err, tt.haveToken); got.Status != tt.want {
 				t.Errorf("got %+v, want %s", got, tt.want)
 			}
 		})

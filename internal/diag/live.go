@@ -44,8 +44,8 @@ func pathOf(p *config.Profile) exchange.Path {
 	return exchange.PathFor(p.TIPMode())
 }
 
-// SkipLive returns the live checks of path skipped for reason.
-func SkipLive(path exchange.Path, reason string) []Check {
+// skipLive returns the live checks of path skipped for reason.
+func skipLive(path exchange.Path, reason string) []Check {
 	out := []Check{skip(IDLiveToken, liveTokenTitle, reason)}
 	return append(out, skipSteps(path.Steps, reason)...)
 }
@@ -64,7 +64,7 @@ func skipSteps(steps []exchange.Step, reason string) []Check {
 func (l *Live) Run(ctx context.Context) []Check {
 	tok, err := l.FreshIDToken(ctx)
 	if err != nil {
-		out := SkipLive(l.Chain.Path, "needs a fresh ID token")
+		out := skipLive(l.Chain.Path, "needs a fresh ID token")
 		out[0] = fail(IDLiveToken, liveTokenTitle, oneLine(err.Error(), 300), "sign in again with `tip-cli auth`")
 		return out
 	}

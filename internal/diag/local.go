@@ -47,10 +47,10 @@ type Token struct {
 	Refreshable bool
 }
 
-// CheckProfile reports whether the profile is configured and valid. err is
+// checkProfile reports whether the profile is configured and valid. err is
 // the error loading it; p is nil when there is none. A missing profile
 // with a token to diagnose (-j) is skipped rather than failed.
-func CheckProfile(p *config.Profile, err error, haveToken bool) Check {
+func checkProfile(p *config.Profile, err error, haveToken bool) Check {
 	const title = "Profile configuration is valid"
 	var nc *config.NotConfiguredError
 	switch {
@@ -67,9 +67,9 @@ func CheckProfile(p *config.Profile, err error, haveToken bool) Check {
 	return pass(IDProfile, title, "")
 }
 
-// CheckToken reports on the already decoded token's claims (expiry and
+// checkToken reports on the already decoded token's claims (expiry and
 // clock skew, iss and aud against the profile, nil when none) at now.
-func CheckToken(tok Token, p *config.Profile, now time.Time) []Check {
+func checkToken(tok Token, p *config.Profile, now time.Time) []Check {
 	const decodeTitle = "ID token decodes"
 	if tok.JWT == nil {
 		reason := tok.Missing
@@ -153,11 +153,11 @@ func checkAudience(t *JWT, p *config.Profile) Check {
 		"use the client id of the IdP application that issued the token (`tip-cli configure idp`)")
 }
 
-// CheckIdP fetches the issuer's discovery document (OpenID Connect
+// checkIdP fetches the issuer's discovery document (OpenID Connect
 // Discovery §4) and verifies the token's signature against its JWKS. Only
 // the signature (and alg) is judged here: iss, aud and exp have their own
 // checks. tok may be nil.
-func CheckIdP(ctx context.Context, hc *http.Client, issuer string, tok *JWT) []Check {
+func checkIdP(ctx context.Context, hc *http.Client, issuer string, tok *JWT) []Check {
 	if issuer == "" {
 		return []Check{skip(IDDiscovery, discTitle, "no issuer: needs a profile or a token with iss"), skip(IDJWTSignature, sigTitle, "needs IdP discovery")}
 	}

@@ -49,10 +49,10 @@ func Run(ctx context.Context, o Options) *Report {
 		now = o.Now
 	}
 	r := &Report{Checks: []Check{}}
-	r.Add(CheckProfile(o.Profile, o.ProfileErr, o.Token.JWT != nil))
+	r.Add(checkProfile(o.Profile, o.ProfileErr, o.Token.JWT != nil))
 	idpChecks := idpChecks(ctx, o)
 	r.Add(idpChecks[0])
-	r.Add(CheckToken(o.Token, o.Profile, now())...)
+	r.Add(checkToken(o.Token, o.Profile, now())...)
 	r.Add(idpChecks[1])
 	if o.Profile != nil && o.Profile.TIPMode() == config.TIPModeIAMFederation {
 		r.Add(federationChecks(ctx, o)...)
@@ -63,20 +63,20 @@ func Run(ctx context.Context, o Options) *Report {
 	case o.Live != nil:
 		r.Add(o.Live.Run(ctx)...)
 	default:
-		r.Add(SkipLive(pathOf(o.Profile), o.LiveSkip)...)
+		r.Add(skipLive(pathOf(o.Profile), o.LiveSkip)...)
 	}
 	return r
 }
 
-// idpChecks runs CheckIdP against the profile's issuer, or without a
+// idpChecks runs checkIdP against the profile's issuer, or without a
 // profile against the token's own iss only when FetchTokenIssuer allows it
 // and that iss passes the same URL rules as a configured issuer.
 func idpChecks(ctx context.Context, o Options) []Check {
 	switch {
 	case o.Profile != nil:
-		return CheckIdP(ctx, o.HTTPClient, o.Profile.Issuer(), o.Token.JWT)
+		return checkIdP(ctx, o.HTTPClient, o.Profile.Issuer(), o.Token.JWT)
 	case o.Token.JWT == nil:
-		return CheckIdP(ctx, o.HTTPClient, "", nil)
+		return checkIdP(ctx, o.HTTPClient, "", nil)
 	}
 	iss := o.Token.JWT.String("iss")
 	if !o.FetchTokenIssuer {
@@ -91,7 +91,7 @@ func idpChecks(ctx context.Context, o Options) []Check {
 			skip(IDJWTSignature, sigTitle, "needs IdP discovery"),
 		}
 	}
-	return CheckIdP(ctx, o.HTTPClient, iss, o.Token.JWT)
+	return checkIdP(ctx, o.HTTPClient, iss, o.Token.JWT)
 }
 
 func federationChecks(ctx context.Context, o Options) []Check {
@@ -100,8 +100,8 @@ func federationChecks(ctx context.Context, o Options) []Check {
 		if o.FederationErr != nil {
 			detail = oneLine(o.FederationErr.Error(), 300)
 		}
-		out := SkipFederation("needs IAM read access")
-		out[0] = Check{ID: IDFedProvider, Title: fedTitles[IDFedProvider], Status: StatusError, Detail: "could not check: " + detail,
+		out := skipFederation("needs IAM read access")
+		out[0] = Check{ID: idFedProvider, Title: fedTitles[idFedProvider], Status: StatusError, Detail: "could not check: " + detail,
 			Hint: "set a region and AWS credentials allowed iam:GetOpenIDConnectProvider and iam:GetRole"}
 		return out
 	}
