@@ -10,13 +10,13 @@ import (
 // Duration limits GetDataAccess accepts, in seconds; 0 asks for the
 // service default (3600).
 const (
-	MinDurationSeconds = 900
-	MaxDurationSeconds = 43200
+	minDurationSeconds = 900
+	maxDurationSeconds = 43200
 )
 
-// StaleAfter is how long after expiry Upsert keeps a cached grant (so
+// staleAfter is how long after expiry Upsert keeps a cached grant (so
 // list-credentials can still show it as expired) before dropping it.
-const StaleAfter = 24 * time.Hour
+const staleAfter = 24 * time.Hour
 
 // Request is one GetDataAccess request, also the cache lookup key.
 type Request struct {
@@ -46,10 +46,10 @@ func (r Request) canonical() (Request, error) {
 	}
 	if r.Privilege == "" {
 		r.Privilege = PrivilegeDefault
-	} else if r.Privilege, err = ParsePrivilege(string(r.Privilege)); err != nil {
+	} else if r.Privilege, err = parsePrivilege(string(r.Privilege)); err != nil {
 		return r, err
 	}
-	if r.TargetType, err = ParseTargetType(r.TargetType, r.Target); err != nil {
+	if r.TargetType, err = parseTargetType(r.TargetType, r.Target); err != nil {
 		return r, err
 	}
 	return r, nil
@@ -70,8 +70,8 @@ func (r Request) Validated() (Request, error) {
 	if err != nil {
 		return r, err
 	}
-	if d := r.DurationSeconds; d != 0 && (d < MinDurationSeconds || d > MaxDurationSeconds) {
-		return r, fmt.Errorf("invalid duration %d seconds: must be %d-%d", d, MinDurationSeconds, MaxDurationSeconds)
+	if d := r.DurationSeconds; d != 0 && (d < minDurationSeconds || d > maxDurationSeconds) {
+		return r, fmt.Errorf("invalid duration %d seconds: must be %d-%d", d, minDurationSeconds, maxDurationSeconds)
 	}
 	return r, validateAccountID(r.AccountID)
 }
@@ -128,18 +128,18 @@ func serves(g *cred.Grant, req Request, target string) bool {
 	if g == nil || g.Credentials == nil {
 		return false
 	}
-	if !Covers(Permission(g.Permission), req.Permission) ||
+	if !covers(Permission(g.Permission), req.Permission) ||
 		Privilege(g.Privilege) != req.Privilege || g.TargetType != req.TargetType {
 		return false
 	}
 	if req.AccountID != "" && g.Credentials.AccountID != "" && g.Credentials.AccountID != req.AccountID {
 		return false
 	}
-	if !ScopeCovers(g.Target, target) {
+	if !scopeCovers(g.Target, target) {
 		return false
 	}
 	if req.Privilege == PrivilegeMinimal {
-		return g.Requested == target || ScopeCovers(g.Requested, target)
+		return g.Requested == target || scopeCovers(g.Requested, target)
 	}
 	return true
 }
@@ -168,7 +168,7 @@ func better(g, cur *cred.Grant, want Permission) bool {
 // Upsert returns grants with g added, replacing any entry with the same
 // key (target, permission, privilege, target type; for Minimal also the
 // requested target, since those credentials cover only it), and dropping
-// entries without credentials or expired more than StaleAfter before now.
+// entries without credentials or expired more than staleAfter before now.
 // The input slice is not modified.
 func Upsert(grants []*cred.Grant, g *cred.Grant, now time.Time) []*cred.Grant {
 	out := make([]*cred.Grant, 0, len(grants)+1)
@@ -176,7 +176,7 @@ func Upsert(grants []*cred.Grant, g *cred.Grant, now time.Time) []*cred.Grant {
 		if old == nil || old.Credentials == nil || sameKey(old, g) {
 			continue
 		}
-		if now.Sub(old.Credentials.Expiration) > StaleAfter {
+		if now.Sub(old.Credentials.Expiration) > staleAfter {
 			continue
 		}
 		out = append(out, old)

@@ -41,7 +41,7 @@ func TestLookup(t *testing.T) {
 	carolGone := grant("s3://b1b/carol/*", "READWRITE", "Default", "s3://b1b/carol/a", -time.Minute)
 	obj := grant("s3://b1b/alice/o.txt", "READ", "Default", "s3://b1b/alice/o.txt", time.Hour)
 	objTyped := grant("s3://b1b/alice/o.txt", "READ", "Default", "s3://b1b/alice/o.txt", time.Hour)
-	objTyped.TargetType = TargetTypeObject
+	objTyped.TargetType = targetTypeObject
 	minimal := grant("s3://b2b/*", "READ", "Minimal", "s3://b2b/team/*", time.Hour)
 	minimalBucket := grant("s3://b3b/*", "READ", "Minimal", "s3://b3b", time.Hour)
 	otherAcct := grant("s3://b4b/*", "READ", "Default", "s3://b4b/x", time.Hour)

@@ -36,10 +36,10 @@ func FuzzParseURI(f *testing.F) {
 			t.Fatalf("parsed URI %q fails request validation", s)
 		}
 		wild := URI{Bucket: u.Bucket, Key: u.Key + "*"}.String()
-		if _, err := ParseURI(wild); err == nil && !ScopeCovers(wild, wild) {
+		if _, err := ParseURI(wild); err == nil && !scopeCovers(wild, wild) {
 			t.Fatalf("wildcard %q does not cover itself", wild)
 		}
-		if !ScopeCovers(uriScheme+u.Bucket+"/*", out) {
+		if !scopeCovers(uriScheme+u.Bucket+"/*", out) {
 			t.Fatalf("bucket-wide scope does not cover %q", out)
 		}
 	})
@@ -54,29 +54,29 @@ func FuzzScopeCovers(f *testing.F) {
 		f.Add(p[0], p[1])
 	}
 	f.Fuzz(func(t *testing.T, scope, target string) {
-		if !ScopeCovers(scope, target) {
+		if !scopeCovers(scope, target) {
 			return
 		}
 		su, err1 := ParseURI(scope)
 		tu, err2 := ParseURI(target)
 		if err1 != nil || err2 != nil || su.Bucket != tu.Bucket {
-			t.Fatalf("ScopeCovers(%q, %q) true for unparsable or cross-bucket input", scope, target)
+			t.Fatalf("scopeCovers(%q, %q) true for unparsable or cross-bucket input", scope, target)
 		}
-		if !ScopeCovers(uriScheme+su.Bucket+"/*", target) {
+		if !scopeCovers(uriScheme+su.Bucket+"/*", target) {
 			t.Fatalf("bucket-wide scope does not cover %q", target)
 		}
 		// A covered prefix target covers every narrower target too.
 		if ts := targetSet(tu); ts.all {
 			for _, ext := range []string{"", "z", "/z", "z/*", "*"} {
 				n := URI{Bucket: tu.Bucket, Key: ts.prefix + ext}.String()
-				if _, err := ParseURI(n); err == nil && !ScopeCovers(scope, n) {
-					t.Fatalf("ScopeCovers(%q, %q) but not narrower %q", scope, target, n)
+				if _, err := ParseURI(n); err == nil && !scopeCovers(scope, n) {
+					t.Fatalf("scopeCovers(%q, %q) but not narrower %q", scope, target, n)
 				}
 			}
 		}
 		// Anything the scope covers starts with its literal prefix.
 		if p := strings.TrimSuffix(su.Key, "*"); !strings.HasPrefix(tu.Key, p) {
-			t.Fatalf("ScopeCovers(%q, %q) but key lacks prefix %q", scope, target, p)
+			t.Fatalf("scopeCovers(%q, %q) but key lacks prefix %q", scope, target, p)
 		}
 	})
 }

@@ -23,14 +23,14 @@ func ParseRequest(in Input) (Request, error) {
 	}
 	if in.Privilege == "" {
 		req.Privilege = PrivilegeDefault
-	} else if req.Privilege, err = ParsePrivilege(in.Privilege); err != nil {
+	} else if req.Privilege, err = parsePrivilege(in.Privilege); err != nil {
 		return req, err
 	}
-	if req.TargetType, err = ParseTargetType(in.TargetType, uri); err != nil {
+	if req.TargetType, err = parseTargetType(in.TargetType, uri); err != nil {
 		return req, err
 	}
-	if d := in.DurationSeconds; d != 0 && (d < MinDurationSeconds || d > MaxDurationSeconds) {
-		return req, fmt.Errorf("invalid --duration-seconds %d: must be %d-%d", d, MinDurationSeconds, MaxDurationSeconds)
+	if d := in.DurationSeconds; d != 0 && (d < minDurationSeconds || d > maxDurationSeconds) {
+		return req, fmt.Errorf("invalid --duration-seconds %d: must be %d-%d", d, minDurationSeconds, maxDurationSeconds)
 	}
 	if in.AccountID != "" {
 		return req, validateAccountID(in.AccountID)

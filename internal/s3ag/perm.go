@@ -25,10 +25,10 @@ func ParsePermission(s string) (Permission, error) {
 	return "", fmt.Errorf("invalid permission %q: must be READ, WRITE or READWRITE", s)
 }
 
-// Covers reports whether credentials granted with permission granted serve
+// covers reports whether credentials granted with permission granted serve
 // a request for permission wanted: equal permissions, or READWRITE for READ
 // or WRITE. Unknown permissions cover nothing.
-func Covers(granted, wanted Permission) bool {
+func covers(granted, wanted Permission) bool {
 	switch wanted {
 	case PermissionRead, PermissionWrite, PermissionReadWrite:
 	default:
@@ -47,9 +47,9 @@ const (
 	PrivilegeMinimal Privilege = "Minimal"
 )
 
-// ParsePrivilege parses a privilege case-insensitively and returns its
+// parsePrivilege parses a privilege case-insensitively and returns its
 // canonical form (Default or Minimal).
-func ParsePrivilege(s string) (Privilege, error) {
+func parsePrivilege(s string) (Privilege, error) {
 	switch strings.ToLower(s) {
 	case "default":
 		return PrivilegeDefault, nil
@@ -59,21 +59,21 @@ func ParsePrivilege(s string) (Privilege, error) {
 	return "", fmt.Errorf("invalid privilege %q: must be Default or Minimal", s)
 }
 
-// TargetTypeObject is the only non-empty GetDataAccess target type.
-const TargetTypeObject = "Object"
+// targetTypeObject is the only non-empty GetDataAccess target type.
+const targetTypeObject = "Object"
 
-// ParseTargetType checks a target type for target and returns its canonical
+// parseTargetType checks a target type for target and returns its canonical
 // form: "" (bucket or prefix) or "Object" (case-insensitive input), which
 // is valid only when target names one object (a key not ending in "/").
-func ParseTargetType(s string, target URI) (string, error) {
+func parseTargetType(s string, target URI) (string, error) {
 	if s == "" {
 		return "", nil
 	}
-	if !strings.EqualFold(s, TargetTypeObject) {
+	if !strings.EqualFold(s, targetTypeObject) {
 		return "", fmt.Errorf("invalid target type %q: must be Object or empty", s)
 	}
 	if target.Key == "" || strings.HasSuffix(target.Key, "/") {
 		return "", fmt.Errorf("target type Object needs an object key, not %s", target)
 	}
-	return TargetTypeObject, nil
+	return targetTypeObject, nil
 }

@@ -46,7 +46,7 @@ func (s keySet) contains(t keySet) bool {
 	return strings.HasPrefix(t.prefix, s.prefix)
 }
 
-// ScopeCovers reports whether the grant scope covers every object the
+// scopeCovers reports whether the grant scope covers every object the
 // target can name, following S3 Access Grants semantics:
 //
 //   - s3://b/* covers everything in bucket b;
@@ -58,7 +58,7 @@ func (s keySet) contains(t keySet) bool {
 // (s3://b/p/) or a wildcard (s3://b/p*) is covered only when all keys it
 // can name are. Only a trailing "*" is a wildcard. Unparsable scopes or
 // targets cover and are covered by nothing.
-func ScopeCovers(scope, target string) bool {
+func scopeCovers(scope, target string) bool {
 	su, err := ParseURI(scope)
 	if err != nil {
 		return false

@@ -88,7 +88,7 @@ func TestScopeCovers(t *testing.T) {
 		{"b1b/*", "b1b/x", false},
 	}
 	for _, tt := range tests {
-		if got := ScopeCovers(tt.scope, tt.target); got != tt.want {
+		if got := scopeCovers(tt.scope, tt.target); got != tt.want {
 			t.Errorf("ScopeCovers(%q, %q) = %v, want %v", tt.scope, tt.target, got, tt.want)
 		}
 	}

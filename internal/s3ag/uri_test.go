@@ -111,8 +111,8 @@ func TestCovers(t *testing.T) {
 		{"X", "X", false},
 	}
 	for _, tt := range tests {
-		if got := Covers(tt.granted, tt.wanted); got != tt.want {
-			t.Errorf("Covers(%q, %q) = %v, want %v", tt.granted, tt.wanted, got, tt.want)
+		if got := covers(tt.granted, tt.wanted); got != tt.want {
+			t.Errorf("covers(%q, %q) = %v, want %v", tt.granted, tt.wanted, got, tt.want)
 		}
 	}
 }
@@ -121,13 +121,13 @@ func TestParsePrivilege(t *testing.T) {
 	for in, want := range map[string]Privilege{
 		"Default": PrivilegeDefault, "default": PrivilegeDefault, "MINIMAL": PrivilegeMinimal, "Minimal": PrivilegeMinimal,
 	} {
-		if got, err := ParsePrivilege(in); err != nil || got != want {
-			t.Errorf("ParsePrivilege(%q) = %q, %v; want %q", in, got, err, want)
+		if got, err := parsePrivilege(in); err != nil || got != want {
+			t.Errorf("parsePrivilege(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
 	for _, in := range []string{"", "min", "Full"} {
-		if _, err := ParsePrivilege(in); err == nil {
-			t.Errorf("ParsePrivilege(%q) succeeded", in)
+		if _, err := parsePrivilege(in); err == nil {
+			t.Errorf("parsePrivilege(%q) succeeded", in)
 		}
 	}
 }
@@ -152,9 +152,9 @@ func TestParseTargetType(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := ParseTargetType(tt.tt, u)
+		got, err := parseTargetType(tt.tt, u)
 		if (err != nil) != tt.wantErr || got != tt.want {
-			t.Errorf("ParseTargetType(%q, %s) = %q, %v; want %q, err %v", tt.tt, tt.uri, got, err, tt.want, tt.wantErr)
+			t.Errorf("parseTargetType(%q, %s) = %q, %v; want %q, err %v", tt.tt, tt.uri, got, err, tt.want, tt.wantErr)
 		}
 	}
 }

@@ -89,9 +89,9 @@ func (a *AWS) OIDCProviderARN() string { return a.OIDCProviderARNFor(a.opts.Issu
 // for TIP for IAM federation (AWSOptions.FederationAudience/MaxSession).
 func (a *AWS) FederationRoleARN() string { return a.roleARN(iamFederationRoleName) }
 
-// WebIdentityTrustPolicy is the trust policy of a role federated through the
+// webIdentityTrustPolicy is the trust policy of a role federated through the
 // IAM OIDC provider providerARN for tokens whose aud is audience.
-func WebIdentityTrustPolicy(providerARN, audience string) string {
+func webIdentityTrustPolicy(providerARN, audience string) string {
 	host := providerARN[strings.Index(providerARN, ":oidc-provider/")+len(":oidc-provider/"):]
 	return fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow",`+
 		`"Principal":{"Federated":%q},"Action":"sts:AssumeRoleWithWebIdentity",`+
@@ -120,13 +120,13 @@ func (a *AWS) iamSeed() {
 		aud = a.opts.Audiences[0]
 	}
 	a.iam.roles[iamOIDCRoleName] = &IAMRole{Name: iamOIDCRoleName, MaxSessionDuration: iamMaxSession, Created: now,
-		TrustPolicy: WebIdentityTrustPolicy(a.OIDCProviderARN(), a.opts.Audiences[0])}
+		TrustPolicy: webIdentityTrustPolicy(a.OIDCProviderARN(), a.opts.Audiences[0])}
 	maxSession := a.opts.FederationMaxSession
 	if maxSession == 0 {
 		maxSession = iamMaxSession
 	}
 	a.iam.roles[iamFederationRoleName] = &IAMRole{Name: iamFederationRoleName, MaxSessionDuration: maxSession, Created: now,
-		TrustPolicy: WebIdentityTrustPolicy(a.OIDCProviderARN(), aud)}
+		TrustPolicy: webIdentityTrustPolicy(a.OIDCProviderARN(), aud)}
 }
 
 // iamValidateOIDCProvider checks what CreateOpenIDConnectProvider checks

@@ -5,9 +5,9 @@ import (
 	"sync"
 )
 
-// CustomApplicationProviderARN is the provider of customer managed
+// customApplicationProviderARN is the provider of customer managed
 // applications, the only kind CreateTokenWithIAM accepts as clientId.
-const CustomApplicationProviderARN = "arn:aws:sso::aws:applicationProvider/custom"
+const customApplicationProviderARN = "arn:aws:sso::aws:applicationProvider/custom"
 
 // IdentityCenterConfig shapes the emulated IAM Identity Center that `diag`
 // reads through SSO Admin and IdentityStore. The zero value is a healthy
@@ -15,7 +15,7 @@ const CustomApplicationProviderARN = "arn:aws:sso::aws:applicationProvider/custo
 type IdentityCenterConfig struct {
 	// ApplicationDisabled makes DescribeApplication report Status DISABLED.
 	ApplicationDisabled bool
-	// ApplicationProviderARN defaults to CustomApplicationProviderARN; any
+	// ApplicationProviderARN defaults to customApplicationProviderARN; any
 	// other value makes the application AWS managed.
 	ApplicationProviderARN string
 
@@ -114,7 +114,7 @@ func (ic *IdentityCenter) config() IdentityCenterConfig {
 	ic.mu.Unlock()
 	a := ic.aws
 	if cfg.ApplicationProviderARN == "" {
-		cfg.ApplicationProviderARN = CustomApplicationProviderARN
+		cfg.ApplicationProviderARN = customApplicationProviderARN
 	}
 	if cfg.ActorRoleARN == "" {
 		cfg.ActorRoleARN = a.OIDCRoleARN()

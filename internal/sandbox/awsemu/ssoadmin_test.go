@@ -69,7 +69,7 @@ func TestSSOAdminHealthy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Status != ssotypes.ApplicationStatusEnabled || aws.ToString(d.ApplicationProviderArn) != CustomApplicationProviderARN ||
+	if d.Status != ssotypes.ApplicationStatusEnabled || aws.ToString(d.ApplicationProviderArn) != customApplicationProviderARN ||
 		aws.ToString(d.InstanceArn) != f.aws.InstanceARN() || !d.CreatedDate.Equal(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("DescribeApplication = %+v", d)
 	}
@@ -143,7 +143,7 @@ func TestSSOAdminMisconfigurations(t *testing.T) {
 	}{
 		{"disabled, AWS managed", IdentityCenterConfig{ApplicationDisabled: true, ApplicationProviderARN: "arn:aws:sso::aws:applicationProvider/athena"}, func(t *testing.T, f *ssoaFixture) {
 			d, err := f.admin.DescribeApplication(ctx, &ssoadmin.DescribeApplicationInput{ApplicationArn: aws.String(f.aws.ApplicationARN())})
-			if err != nil || d.Status != ssotypes.ApplicationStatusDisabled || aws.ToString(d.ApplicationProviderArn) == CustomApplicationProviderARN {
+			if err != nil || d.Status != ssotypes.ApplicationStatusDisabled || aws.ToString(d.ApplicationProviderArn) == customApplicationProviderARN {
 				t.Errorf("DescribeApplication = %+v, %v", d, err)
 			}
 		}},
