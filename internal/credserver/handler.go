@@ -2,6 +2,7 @@ package credserver
 
 import (
 	"encoding/json"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -25,7 +26,7 @@ func (s *Server) check(r *http.Request) *refusal {
 		return &refusal{http.StatusMethodNotAllowed, "MethodNotAllowed", "only GET is served"}
 	case r.URL.Path != Path:
 		return &refusal{http.StatusNotFound, "NotFound", "unknown path"}
-	case !strings.EqualFold(r.Host, s.host):
+	case !s.hostMatches(r.Host):
 		return &refusal{http.StatusForbidden, "ForeignHost", "the Host header does not name this server"}
 	case r.Header.Get("Origin") != "" || r.Header.Get("Sec-Fetch-Site") != "" || r.Header.Get("Sec-Fetch-Mode") != "":
 		return &refusal{http.StatusForbidden, "BrowserRequest", "requests from web pages are refused"}
@@ -35,6 +36,24 @@ func (s *Server) check(r *http.Request) *refusal {
 		return &refusal{http.StatusUnauthorized, "InvalidToken", "the authorization token is not this server's"}
 	}
 	return nil
+}
+
+// hostMatches reports whether the Host header names this server: its
+// listen address, with the port or (as the AWS CRT's container provider
+// sends it) without. Any other name, localhost included, is refused: a
+// DNS-rebound page sends its own name.
+func (s *Server) hostMatches(h string) bool {
+	if strings.EqualFold(h, s.host) {
+		return true
+	}
+	ip, _, err := net.SplitHostPort(s.host)
+	if err != nil {
+		return false
+	}
+	if strings.Contains(ip, ":") {
+		ip = "[" + ip + "]"
+	}
+	return strings.EqualFold(h, ip)
 }
 
 // ServeHTTP implements http.Handler.
@@ -82,15 +101,16 @@ func response(c *cred.Credentials) credentialsJSON {
 	}
 }
 
-// writeError sends {"code","message"}, which the SDKs show in their error.
+// writeError sends the code and message twice: the Go SDK and botocore
+// read code/message, the JS SDK v3's fromHttp reads Code/Message.
 func writeError(w http.ResponseWriter, status int, code, message string) {
-	writeJSON(w, status, map[string]string{"code": code, "message": message})
+	writeJSON(w, status, map[string]string{"code": code, "message": message, "Code": code, "Message": message})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	data, err := json.Marshal(v)
 	if err != nil {
-		status, data = http.StatusInternalServerError, []byte(`{"code":"InternalError","message":"encode response"}`)
+		status, data = http.StatusInternalServerError, []byte(`{"code":"InternalError","message":"encode response","Code":"InternalError","Message":"encode response"}`)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
