@@ -72,3 +72,34 @@ func TestWriteFormats(t *testing.T) {
 		t.Error("unknown format accepted")
 	}
 }
+
+// Ahead's instant is where its stricter policy turns stale, lead before
+// the default policy's stale point, for sessions of any length.
+func TestAhead(t *testing.T) {
+	p := DefaultPolicy()
+	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		life, wantAge time.Duration
+	}{
+		{12 * time.Hour, 12*time.Hour - 21*time.Minute},
+		{time.Hour, 39 * time.Minute},
+		{150 * time.Second, 7500 * time.Millisecond},
+		{200 * time.Second, 20 * time.Second},
+		{60 * time.Second, -30 * time.Second}, // never fresh: due at once
+	} {
+		exp := t0.Add(tt.life)
+		at, strict := p.Ahead(t0, exp)
+		if got := at.Sub(t0); got != tt.wantAge {
+			t.Errorf("%s session: refresh ahead at age %s, want %s", tt.life, got, tt.wantAge)
+		}
+		if at.After(p.StaleAt(t0, exp)) && tt.wantAge > 0 {
+			t.Errorf("%s session: ahead %s after the stale point %s", tt.life, at, p.StaleAt(t0, exp))
+		}
+		if tt.wantAge > 0 && (!strict.Fresh(at.Add(-time.Millisecond), t0, exp) || strict.Fresh(at, t0, exp)) {
+			t.Errorf("%s session: the stricter policy does not turn stale at %s", tt.life, at)
+		}
+		if tt.wantAge > 0 && !p.Fresh(at, t0, exp) {
+			t.Errorf("%s session: the default policy is already stale at the refresh-ahead point", tt.life)
+		}
+	}
+}

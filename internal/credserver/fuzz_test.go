@@ -22,10 +22,10 @@ func FuzzCheck(f *testing.F) {
 	f.Add(host, token, "null", Path)
 	f.Add(host, token+" ", "", Path)
 	f.Add(host, "", "", "/")
-	s := newServer(context.Background(), host, Config{
-		Token: token, Fresh: func(time.Time, *cred.Credentials) bool { return true },
+	s := newServer(context.Background(), host, Config{Token: token, Endpoints: map[string]Endpoint{Path: {
+		Fresh:  func(time.Time, *cred.Credentials) bool { return true },
 		Source: func(context.Context) (*cred.Credentials, error) { return nil, context.Canceled },
-	})
+	}}})
 	f.Fuzz(func(t *testing.T, h, auth, origin, path string) {
 		r := httptest.NewRequest(http.MethodGet, "http://x/", nil)
 		r.Host, r.URL.Path = h, path

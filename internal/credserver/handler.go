@@ -24,7 +24,7 @@ func (s *Server) check(r *http.Request) *refusal {
 	switch {
 	case r.Method != http.MethodGet:
 		return &refusal{http.StatusMethodNotAllowed, "MethodNotAllowed", "only GET is served"}
-	case r.URL.Path != Path:
+	case s.endpoints[r.URL.Path] == nil:
 		return &refusal{http.StatusNotFound, "NotFound", "unknown path"}
 	case !s.hostMatches(r.Host):
 		return &refusal{http.StatusForbidden, "ForeignHost", "the Host header does not name this server"}
@@ -65,19 +65,25 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, ref.status, ref.code, ref.message)
 		return
 	}
-	c, waited, err := s.cache.get(r.Context())
+	e := s.endpoints[r.URL.Path]
+	c, waited, err := e.cache.get(r.Context())
 	took := s.cfg.Now().Sub(start)
 	if err != nil {
 		status, code := http.StatusBadGateway, "CredentialsUnavailable"
-		if s.rec.loginRequired(err) {
+		if e.rec.loginRequired(err) {
 			status, code = http.StatusServiceUnavailable, "NotSignedIn"
 		}
-		s.cfg.Log.Error("request failed", "remote", r.RemoteAddr, "status", status, "reason", code, "error", err, "took", took)
-		writeError(w, status, code, err.Error())
-		return
+		if c == nil {
+			s.cfg.Log.Error("request failed", "remote", r.RemoteAddr, "path", r.URL.Path, "status", status, "reason", code, "error", err, "took", took)
+			writeError(w, status, code, err.Error())
+			return
+		}
+		// The refresh failed but the credentials in hand are still valid.
+		s.cfg.Log.Warn("refresh failed; serving the current credentials", "path", r.URL.Path, "reason", code, "error", err)
+	} else {
+		e.rec.served()
 	}
-	s.rec.served()
-	s.cfg.Log.Info("request served", "remote", r.RemoteAddr, "status", http.StatusOK, "refreshed", waited,
+	s.cfg.Log.Info("request served", "remote", r.RemoteAddr, "path", r.URL.Path, "status", http.StatusOK, "refreshed", waited,
 		"expiration", c.Expiration.UTC().Format(time.RFC3339), "took", took, "user_agent", r.UserAgent())
 	writeJSON(w, http.StatusOK, response(c))
 }

@@ -62,18 +62,20 @@ func start(t *testing.T, signIn func(context.Context) error) *fixture {
 	go func() {
 		done <- credserver.Serve(ctx, ln, credserver.Config{
 			Token: token,
-			Source: func(context.Context) (*cred.Credentials, error) {
-				n := fx.calls.Add(1)
-				time.Sleep(20 * time.Millisecond) // let concurrent requests pile up
-				fx.mu.Lock()
-				defer fx.mu.Unlock()
-				return fx.next(n)
-			},
-			Fresh:  credproc.DefaultPolicy().FreshCredentials,
+			Endpoints: map[string]credserver.Endpoint{credserver.Path: {
+				Source: func(context.Context) (*cred.Credentials, error) {
+					n := fx.calls.Add(1)
+					time.Sleep(20 * time.Millisecond) // let concurrent requests pile up
+					fx.mu.Lock()
+					defer fx.mu.Unlock()
+					return fx.next(n)
+				},
+				Fresh:  credproc.DefaultPolicy().FreshCredentials,
+				SignIn: signIn,
+			}},
 			Now:    fx.clock.Now,
 			Log:    slog.New(slog.NewTextHandler(fx.log, nil)),
 			Notice: func(m string) { fx.notices <- m },
-			SignIn: signIn,
 		})
 	}()
 	t.Cleanup(func() {
