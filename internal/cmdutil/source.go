@@ -3,6 +3,7 @@ package cmdutil
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/cred"
 	"github.com/tip-cli/tip-cli/internal/credserver"
 	"github.com/tip-cli/tip-cli/internal/s3ag"
+	"github.com/tip-cli/tip-cli/internal/session"
 )
 
 // SourceFlags choose what exec and serve hand out (Factory.Handout): the
@@ -84,7 +86,10 @@ func (f *Factory) ServerConfig(token string, endpoints map[string]credserver.End
 
 // CredentialEndpoint prepares the selected profile's endpoint: it fetches
 // the credentials once (signing in interactively when allowed, so a
-// problem shows before anything starts). Requests are served by a
+// problem shows before anything starts). When that fetch fails with
+// *session.LoginRequiredError, the endpoint is returned with the error,
+// usable as it is (an agent serves NotSignedIn until `tip-cli auth`); any
+// other error returns no endpoint. Requests are served by a
 // non-interactive manager; when the sign-in is gone and stderr is a
 // terminal (and --non-interactive is not set), one sign-in runs in the
 // background. The endpoint refreshes ahead (credproc.Policy.Ahead): the
@@ -95,8 +100,10 @@ func (f *Factory) CredentialEndpoint(ctx context.Context, src *SourceFlags, o Si
 	if err != nil {
 		return nil, credserver.Endpoint{}, err
 	}
-	if _, err := h.Get(ctx); err != nil {
-		return nil, credserver.Endpoint{}, err
+	initial, initErr := h.Get(ctx)
+	var lre *session.LoginRequiredError
+	if initErr != nil && !errors.As(initErr, &lre) {
+		return nil, credserver.Endpoint{}, initErr
 	}
 	// A request never opens a browser; recovery does, once.
 	qo := o
@@ -107,8 +114,9 @@ func (f *Factory) CredentialEndpoint(ctx context.Context, src *SourceFlags, o Si
 	}
 	m, policy := h.Manager, quiet.Policy
 	e := credserver.Endpoint{
-		Source: h.Through(quiet),
-		Fresh:  policy.FreshCredentials,
+		Source:  h.Through(quiet),
+		Fresh:   policy.FreshCredentials,
+		Initial: initial,
 		Ahead: &credserver.Ahead{
 			At: func(c *cred.Credentials) time.Time {
 				at, _ := policy.Ahead(c.MintedAt, c.Expiration)
@@ -127,5 +135,5 @@ func (f *Factory) CredentialEndpoint(ctx context.Context, src *SourceFlags, o Si
 			return err
 		}
 	}
-	return h.Profile, e, nil
+	return h.Profile, e, initErr
 }

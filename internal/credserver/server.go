@@ -33,6 +33,9 @@ type Endpoint struct {
 	Fresh func(now time.Time, c *cred.Credentials) bool
 	// Ahead, when set, refreshes in the background before Fresh lapses.
 	Ahead *Ahead
+	// Initial, when set, is served first (the credentials fetched before
+	// the server started), so the first request does not wait.
+	Initial *cred.Credentials
 	// SignIn, when set, runs an interactive sign-in after the source
 	// reported *session.LoginRequiredError; nil means the server cannot
 	// sign in (no terminal, or --non-interactive).
@@ -157,7 +160,7 @@ func newServer(ctx context.Context, host string, cfg Config) *Server {
 	for path, e := range cfg.Endpoints {
 		s.endpoints[path] = &endpoint{
 			Endpoint: e,
-			cache:    &cache{source: e.Source, fresh: e.Fresh, now: cfg.Now, timeout: cfg.FetchTimeout, base: base, changed: make(chan struct{})},
+			cache:    &cache{source: e.Source, fresh: e.Fresh, now: cfg.Now, timeout: cfg.FetchTimeout, base: base, changed: make(chan struct{}), cur: e.Initial},
 			rec:      &recovery{notice: cfg.Notice, signIn: e.SignIn, base: ctx},
 		}
 	}

@@ -1,7 +1,8 @@
 // Command credserverload measures a running credential server (`tip-cli
 // serve`): the warm path (C goroutines requesting as fast as they can for a
 // bounded time and count) and the latency a client waits for at a refresh
-// point (one poller, every 20 ms, until the access key changes N times).
+// point (one poller, every 20 ms, until the access key changes N times:
+// the request that got the new key and the slowest request of each point).
 // scripts/credserver-bench.sh starts the sandbox and the server and runs it.
 //
 // Usage:
@@ -73,12 +74,18 @@ func run(o options) error {
 	}
 	fmt.Printf("warm: %d requests, %d clients, %.1fs: %.0f req/s, p50 %s, p99 %s, max %s\n",
 		n, o.concurrency, elapsed.Seconds(), float64(n)/elapsed.Seconds(), pct(lat, 50), pct(lat, 99), lat[len(lat)-1])
+	var slowest time.Duration
 	for i := 0; i < o.refreshes; i++ {
-		wait, base, err := refresh(c, o.timeout)
+		r, err := refresh(c, o.timeout)
 		if err != nil {
 			return err
 		}
-		fmt.Printf("refresh %d: the request that got the new key took %s (polling p50 %s: %s added)\n", i+1, wait, base, wait-base)
+		slowest = max(slowest, r.slowest)
+		fmt.Printf("refresh %d: slowest request %s; the one that got the new key took %s (polling p50 %s: %s added)\n",
+			i+1, r.slowest, r.got, r.p50, r.got-r.p50)
+	}
+	if o.refreshes > 0 {
+		fmt.Printf("slowest request across %d refresh points: %s\n", o.refreshes, slowest)
 	}
 	return nil
 }
@@ -154,26 +161,36 @@ func warm(c *client, o options) (int64, time.Duration, []time.Duration, error) {
 	return int64(len(all)), elapsed, all, nil
 }
 
-// refresh polls until the key changes; it returns the latency of the
-// request that brought the new key and the polling median before it.
-func refresh(c *client, timeout time.Duration) (time.Duration, time.Duration, error) {
+// point is what one refresh point cost the poller.
+type point struct {
+	got     time.Duration // the request that brought the new key
+	slowest time.Duration // the slowest request of the point, that one included
+	p50     time.Duration // polling median before the new key
+}
+
+// refresh polls until the key changes.
+func refresh(c *client, timeout time.Duration) (point, error) {
 	key, _, err := c.get()
 	if err != nil {
-		return 0, 0, err
+		return point{}, err
 	}
 	var polls []time.Duration
 	for end := time.Now().Add(timeout); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
 		k, took, err := c.get()
 		if err != nil {
-			return 0, 0, err
+			return point{}, err
 		}
 		if k != key {
 			slices.Sort(polls)
-			return took, pct(polls, 50), nil
+			slowest := took
+			if len(polls) > 0 {
+				slowest = max(slowest, polls[len(polls)-1])
+			}
+			return point{got: took, slowest: slowest, p50: pct(polls, 50)}, nil
 		}
 		polls = append(polls, took)
 	}
-	return 0, 0, fmt.Errorf("the key did not change within %s", timeout)
+	return point{}, fmt.Errorf("the key did not change within %s", timeout)
 }
 
 func pct(sorted []time.Duration, p int) time.Duration {
