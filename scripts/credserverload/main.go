@@ -81,8 +81,8 @@ func run(o options) error {
 			return err
 		}
 		slowest = max(slowest, r.slowest)
-		fmt.Printf("refresh %d: slowest request %s; the one that got the new key took %s (polling p50 %s: %s added)\n",
-			i+1, r.slowest, r.got, r.p50, r.got-r.p50)
+		fmt.Printf("refresh %d: slowest request %s (%s before the new key); the one that got the new key took %s (polling p50 %s: %s added)\n",
+			i+1, r.slowest, r.before.Round(time.Millisecond), r.got, r.p50, r.got-r.p50)
 	}
 	if o.refreshes > 0 {
 		fmt.Printf("slowest request across %d refresh points: %s\n", o.refreshes, slowest)
@@ -165,6 +165,7 @@ func warm(c *client, o options) (int64, time.Duration, []time.Duration, error) {
 type point struct {
 	got     time.Duration // the request that brought the new key
 	slowest time.Duration // the slowest request of the point, that one included
+	before  time.Duration // how long before the new key the slowest one started
 	p50     time.Duration // polling median before the new key
 }
 
@@ -175,18 +176,20 @@ func refresh(c *client, timeout time.Duration) (point, error) {
 		return point{}, err
 	}
 	var polls []time.Duration
+	var slowest time.Duration
+	var slowestAt time.Time
 	for end := time.Now().Add(timeout); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		start := time.Now()
 		k, took, err := c.get()
 		if err != nil {
 			return point{}, err
 		}
+		if took >= slowest {
+			slowest, slowestAt = took, start
+		}
 		if k != key {
 			slices.Sort(polls)
-			slowest := took
-			if len(polls) > 0 {
-				slowest = max(slowest, polls[len(polls)-1])
-			}
-			return point{got: took, slowest: slowest, p50: pct(polls, 50)}, nil
+			return point{got: took, slowest: slowest, before: start.Sub(slowestAt), p50: pct(polls, 50)}, nil
 		}
 		polls = append(polls, took)
 	}
