@@ -75,6 +75,7 @@ func TestConfigureSharedSignInPrompts(t *testing.T) {
 	k := testkit.New(t, sandbox.EnvOptions{})
 	k.F.IOStreams.SetTTY(true, false, false)
 	aws := []string{
+		"", // TIP mode: the default, identity-center
 		"arn:aws:sso::123456789012:application/ssoins-1111222233334444/apl-5555666677778888",
 		"arn:aws:iam::123456789012:role/tip-oidc",
 		"arn:aws:iam::123456789012:role/tip-id-enhanced",
@@ -115,6 +116,7 @@ func TestConfigureIdPPrompts(t *testing.T) {
 		"http://example.okta.com", // rejected: plain http off loopback
 		"https://example.okta.com/oauth2/default",
 		"0oa1",
+		"",           // TIP mode: the default, identity-center
 		"not-an-arn", // rejected
 		"arn:aws:sso::123456789012:application/ssoins-1111222233334444/apl-5555666677778888",
 		"arn:aws:iam::123456789012:role/tip-oidc",
@@ -140,13 +142,27 @@ func TestConfigureIdPPrompts(t *testing.T) {
 	}
 
 	// Re-running shows the saved values as defaults: Enter keeps them all.
-	k.F.IOStreams.In = strings.NewReader(strings.Repeat("\n", 11))
+	k.F.IOStreams.In = strings.NewReader(strings.Repeat("\n", 12))
 	if r := run(t, k, "--profile", "work", "configure", "idp"); r.code != 0 {
 		t.Fatalf("re-run: %d %s", r.code, r.stderr)
 	}
 	cfg2, _ := config.Load(k.Dir)
 	if !reflect.DeepEqual(cfg2.Profiles["work"], p) {
 		t.Errorf("defaults not kept: %+v", cfg2.Profiles["work"])
+	}
+
+	// The same profile switched to iam-federation: only its role, region
+	// and session length are asked; the Identity Center ARNs are dropped.
+	fed := strings.Join([]string{"", "", "", "", "iam-federation",
+		"arn:aws:iam::123456789012:role/tip-federated", "", "50000", "43200", ""}, "\n") + "\n"
+	k.F.IOStreams.In = strings.NewReader(fed)
+	if r := run(t, k, "--profile", "work", "configure", "idp"); r.code != 0 || strings.Count(r.stderr, "✗") != 1 {
+		t.Fatalf("federation: exit %d (want 0 and one rejected duration): %s", r.code, r.stderr)
+	}
+	cfg3, _ := config.Load(k.Dir)
+	if w := cfg3.Profiles["work"]; w.TIPMode() != config.TIPModeIAMFederation || w.RoleARN != "arn:aws:iam::123456789012:role/tip-federated" ||
+		w.DurationSeconds != 43200 || w.OIDCRoleARN != "" || w.TokenExchangeApplicationARN != "" || w.Region != "us-west-2" {
+		t.Errorf("federation profile saved as %+v", w)
 	}
 
 	// Input ending early aborts without saving.
@@ -235,6 +251,30 @@ func TestGenerateCFNTemplateErrors(t *testing.T) {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("template lacks %s", want)
 		}
+	}
+}
+
+// TestGenerateCFNTemplateFederation: the iam-federation template on stdout,
+// the call that adds the context provider (which CloudFormation cannot set)
+// on stderr only.
+func TestGenerateCFNTemplateFederation(t *testing.T) {
+	t.Parallel()
+	k := testkit.New(t, sandbox.EnvOptions{})
+	r := mustRun(t, k, "configure", "generate-cfn-template", "--tip-mode", "iam-federation", "--subject-claim", "sub",
+		"https://idp.example.com/oauth2/default", "0oa1", strings.Repeat("AB", 20))
+	for _, want := range []string{"AWS::IAM::OIDCProvider", "FederationRole", "MaxSessionDuration: 43200", `"idp.example.com/oauth2/default:aud"`} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("template lacks %s", want)
+		}
+	}
+	want := `aws iam update-open-id-connect-provider --open-id-connect-provider-arn "arn:aws:iam::$(aws sts get-caller-identity --query Account --output text):oidc-provider/idp.example.com/oauth2/default" --context-provider '{"SubjectSourceKey":"sub","SubjectTypeValue":"user"}'`
+	if !strings.Contains(r.stderr, want+"\n") || strings.Contains(r.stdout, "update-open-id-connect-provider") {
+		t.Errorf("stderr %q lacks\n%s", r.stderr, want)
+	}
+	bad := run(t, k, "configure", "generate-cfn-template", "--tip-mode", "iam-federation", "--services", "qbusiness",
+		"https://idp.example.com/oauth2/default", "0oa1", strings.Repeat("AB", 20))
+	if bad.code == 0 || bad.stdout != "" || !strings.Contains(bad.stderr, "identity-center") {
+		t.Errorf("qbusiness in iam-federation: code %d stdout %q stderr %q", bad.code, bad.stdout, bad.stderr)
 	}
 }
 

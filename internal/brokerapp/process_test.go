@@ -18,6 +18,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/tip-cli/tip-cli/internal/broker/api"
 	"github.com/tip-cli/tip-cli/internal/broker/server"
 	"github.com/tip-cli/tip-cli/internal/cmdbase"
 	"github.com/tip-cli/tip-cli/internal/sandbox/brokeremu"
@@ -224,7 +225,7 @@ func TestMotoLambdaEndToEnd(t *testing.T) {
 	if motoURL == "" {
 		t.Skip("set TIP_CLI_TEST_MOTO_URL to a running moto_server to test the Lambda mode with DynamoDB")
 	}
-	methods := []string{"GET /applications", "POST /applications", "DELETE /applications", "GET /credentials"}
+	methods := api.Keys(false)
 	for _, tt := range []struct {
 		name, version string
 		routes        []string
@@ -247,7 +248,7 @@ func lambdaEndToEnd(t *testing.T, motoURL, payloadVersion string, routes []strin
 	}
 	defer sc.Close()
 	gw, err := brokeremu.NewAPIGateway(brokeremu.APIGatewayOptions{AWS: sc.AWS, PayloadVersion: payloadVersion,
-		Routes: routes, PublicRoutes: []string{"GET /health"}})
+		Routes: routes, PublicRoutes: api.Keys(true)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -336,9 +337,10 @@ func confusedDeputy(t *testing.T, sc *brokeremu.BrokerScenario, mallory []string
 	if r.code != 1 || r.stdout != "" || !strings.Contains(r.stderr, "AssumeRoleDenied") || !strings.Contains(r.stderr, "sts:ExternalId") {
 		t.Fatalf("confused deputy registration: %+v", r)
 	}
-	// Two probes, both refused by the trust policy's ExternalId condition.
-	if n := sc.AWS.Counts()["AssumeRole"] - before; n != 2 {
-		t.Fatalf("AssumeRole calls for the attempt = %d, want the 2 refused probes", n)
+	// Five probes (four that must be denied, then the application's own),
+	// all refused by the trust policy's ExternalId condition.
+	if n := sc.AWS.Counts()["AssumeRole"] - before; n != 5 {
+		t.Fatalf("AssumeRole calls for the attempt = %d, want the 5 refused probes", n)
 	}
 	tok, _ := sc.Other.Mint(map[string]any{"sub": "mallory", brokeremu.BrokerTagKey: "Yellow"})
 	if r := run(t, mallory, tok, append([]string{"credentials", "--jwt", "-"}, args...)...); r.code != 1 || !strings.Contains(r.stderr, "NotRegistered") {

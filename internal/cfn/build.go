@@ -2,10 +2,11 @@ package cfn
 
 import (
 	"fmt"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/tip-cli/tip-cli/internal/iamoidc"
 )
 
 // Service names selectable in Options.Services.
@@ -51,9 +52,17 @@ type Options struct {
 	Thumbprints []string
 	// Services is a subset of ValidServices; empty selects all of them.
 	Services []string
-	// MaxSessionDuration of the identity-enhanced role in seconds,
-	// 3600..43200; 0 means 3600.
+	// MaxSessionDuration of the identity-enhanced role (federation role in
+	// ModeIAMFederation) in seconds, 3600..43200; 0 means 3600
+	// (DefaultFederationMaxSession in ModeIAMFederation).
 	MaxSessionDuration int
+
+	// Mode is ModeIdentityCenter ("" too) or ModeIAMFederation.
+	Mode string
+	// The context provider ContextProviderCommands adds (ModeIAMFederation):
+	// the ID token claim naming the person, its subject type (user or
+	// workload) and optionally the Identity Center instance to link.
+	SubjectClaim, SubjectType, IdentityCenterInstanceARN string
 }
 
 // ValidServices lists the service policy sets in template order.
@@ -77,7 +86,10 @@ func Build(opts Options) (*Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	key := ConditionKeyPrefix(opts.IssuerURL) + ":aud"
+	if opts.Mode == ModeIAMFederation {
+		return buildFederation(opts, services), nil
+	}
+	key := iamoidc.ProviderURL(opts.IssuerURL) + ":aud"
 	t := &Template{
 		AWSTemplateFormatVersion: FormatVersion,
 		Description: "tip-cli trusted identity propagation: IAM OIDC provider for " +
@@ -111,17 +123,6 @@ func Build(opts Options) (*Template, error) {
 		},
 	}
 	return t, nil
-}
-
-// ConditionKeyPrefix returns the issuer as IAM names it in condition keys:
-// host and path without the scheme or a trailing slash
-// ("https://x.okta.com/oauth2/default" → "x.okta.com/oauth2/default").
-func ConditionKeyPrefix(issuerURL string) string {
-	u, err := url.Parse(issuerURL)
-	if err != nil {
-		return issuerURL
-	}
-	return strings.TrimSuffix(u.Host+u.Path, "/")
 }
 
 func oidcRole(audKey string, audiences []string) RoleProperties {

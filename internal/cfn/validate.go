@@ -20,13 +20,31 @@ func validate(opts *Options) ([]string, error) {
 	if err := validateThumbprints(opts.Thumbprints); err != nil {
 		return nil, err
 	}
+	federation := opts.Mode == ModeIAMFederation
+	if !federation && opts.Mode != "" && opts.Mode != ModeIdentityCenter {
+		return nil, fmt.Errorf("unknown tip mode %q (valid: %s)", opts.Mode, strings.Join(Modes(), ", "))
+	}
 	switch d := opts.MaxSessionDuration; {
+	case d == 0 && federation:
+		opts.MaxSessionDuration = DefaultFederationMaxSession
 	case d == 0:
 		opts.MaxSessionDuration = DefaultMaxSessionDuration
 	case d < MinMaxSessionDuration || d > MaxMaxSessionDuration:
 		return nil, fmt.Errorf("max session duration %d s out of range %d..%d", d, MinMaxSessionDuration, MaxMaxSessionDuration)
 	}
-	return selectServices(opts.Services)
+	if !federation {
+		return selectServices(opts.Services, ValidServices())
+	}
+	if err := validateContextOptions(*opts); err != nil {
+		return nil, err
+	}
+	if slices.Contains(opts.Services, ServiceQBusiness) {
+		return nil, fmt.Errorf("service %q accepts only Identity Center identities: use tip mode %s", ServiceQBusiness, ModeIdentityCenter)
+	}
+	if len(opts.Services) == 0 {
+		return []string{ServiceAthena, ServiceRedshiftData}, nil // the services known to accept such sessions
+	}
+	return selectServices(opts.Services, federationServices())
 }
 
 func validateIssuer(issuer string) error {
@@ -79,10 +97,9 @@ func validateThumbprints(tps []string) error {
 	return nil
 }
 
-// selectServices returns the requested services in ValidServices order;
-// none requested means all.
-func selectServices(requested []string) ([]string, error) {
-	valid := ValidServices()
+// selectServices returns the requested services in the order of valid;
+// none requested means all of valid.
+func selectServices(requested, valid []string) ([]string, error) {
 	if len(requested) == 0 {
 		return valid, nil
 	}

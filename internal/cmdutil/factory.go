@@ -45,7 +45,7 @@ type Factory struct {
 	// Lock takes a profile's cross-process refresh lock.
 	Lock func(ctx context.Context, profile string, timeout time.Duration) (func(), error)
 	// ChainTrace, when set, narrates the exchange chain (demo, --debug).
-	ChainTrace func(step exchange.Step, detail string, err error)
+	ChainTrace func(step exchange.StepName, detail string, err error)
 	// Executable is the path of the running tip-cli (for credential_process lines).
 	Executable func() (string, error)
 }

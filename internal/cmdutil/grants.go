@@ -2,8 +2,11 @@ package cmdutil
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/smithy-go"
 
 	"github.com/tip-cli/tip-cli/internal/config"
 	"github.com/tip-cli/tip-cli/internal/cred"
@@ -41,7 +44,14 @@ func (g grantFetcher) GetDataAccess(ctx context.Context, sess *cred.Credentials,
 	}))
 	client := dataaccess.NewClient(cfg, "")
 	client.Now = g.f.Now
-	return client.GetDataAccess(ctx, req)
+	grant, err := client.GetDataAccess(ctx, req)
+	if err != nil && sess.Origin != nil {
+		var api smithy.APIError
+		if errors.As(err, &api) {
+			return nil, fmt.Errorf("%w — this session comes from tip_mode iam-federation and carries no Identity Center user: S3 Access Grants' directory (user and group) grants need an identity-center profile; grants to IAM principals still apply", err)
+		}
+	}
+	return grant, err
 }
 
 // CacheManager wires a session.Manager for cache-only operations (listing,

@@ -30,6 +30,11 @@ type SignInOptions struct {
 	Margin time.Duration
 }
 
+// NetTimeout bounds each network phase of a refresh that needs no person
+// (the IdP refresh, the chain, GetDataAccess): two of them stay under the
+// minute after which the Go SDK kills a credential_process.
+const NetTimeout = 25 * time.Second
+
 // DefaultLoginTimeout bounds a browser sign-in.
 const DefaultLoginTimeout = idp.DefaultLoginTimeout
 
@@ -76,15 +81,19 @@ func (f *Factory) Manager(p *config.Profile, o SignInOptions) (*session.Manager,
 		Exchanger: func(ctx context.Context) (session.Exchanger, error) {
 			return f.Chain(ctx, p)
 		},
+		SingleUse: exchange.PathFor(p.TIPMode()).SingleUse(),
+		ChainID:   p.ChainID(),
 		RefreshRejected: func(err error) bool {
 			var re *idp.RefreshError
 			return errors.As(err, &re)
 		},
-		Policy: policy,
-		Now:    f.Now,
-		Sleep:  f.Sleep,
-		Log:    f.Logger(),
-		Grants: f.grantSource(p),
+		RefreshUnanswered: idp.RefreshUnanswered,
+		Policy:            policy,
+		NetTimeout:        NetTimeout,
+		Now:               f.Now,
+		Sleep:             f.Sleep,
+		Log:               f.Logger(),
+		Grants:            f.grantSource(p),
 	}
 	if err := f.shareSignIn(m, p); err != nil {
 		return nil, err
@@ -116,14 +125,22 @@ func (f *Factory) Chain(ctx context.Context, p *config.Profile) (*exchange.Chain
 	if err != nil {
 		return nil, err
 	}
-	return &exchange.Chain{
+	c := &exchange.Chain{
 		AWS:               cfg,
+		Path:              exchange.PathFor(p.TIPMode()),
 		OIDCRoleARN:       p.OIDCRoleARN,
 		IDEnhancedRoleARN: p.IDEnhancedRoleARN,
 		ApplicationARN:    p.TokenExchangeApplicationARN,
+		RoleARN:           p.RoleARN,
+		Issuer:            p.Issuer(),
+		ChainID:           p.ChainID(),
 		Now:               f.Now,
 		Trace:             f.chainTrace(),
-	}, nil
+	}
+	if p.TIPMode() == config.TIPModeIAMFederation {
+		c.Duration = time.Duration(p.FederationDuration()) * time.Second
+	}
+	return c, nil
 }
 
 // signIn returns the interactive sign-in for a profile: browser (PKCE) or
@@ -167,7 +184,7 @@ func (f *Factory) signIn(p *config.Profile, o SignInOptions) func(ctx context.Co
 
 // chainTrace narrates the exchange steps: ChainTrace when set (demo),
 // else debug log lines. Step details are ARNs and user ids, never secrets.
-func (f *Factory) chainTrace() func(exchange.Step, string, error) {
+func (f *Factory) chainTrace() func(exchange.StepName, string, error) {
 	if f.ChainTrace != nil {
 		return f.ChainTrace
 	}
@@ -175,7 +192,7 @@ func (f *Factory) chainTrace() func(exchange.Step, string, error) {
 		return nil
 	}
 	log := f.Logger()
-	return func(step exchange.Step, detail string, err error) {
+	return func(step exchange.StepName, detail string, err error) {
 		if err != nil {
 			log.Debug("chain step failed", "step", step, "detail", detail, "error", err)
 			return

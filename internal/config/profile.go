@@ -29,12 +29,24 @@ type Profile struct {
 
 	Provider string `json:"provider,omitempty"`
 
-	// Identity Center and IAM side.
+	// Mode is "tip_mode": TIPModeIdentityCenter (default) or
+	// TIPModeIAMFederation (mode.go).
+	Mode string `json:"tip_mode,omitempty"`
+
+	// Identity Center and IAM side (identity-center mode).
 	TokenExchangeApplicationARN string `json:"token_exchange_application_arn"`
 	OIDCRoleARN                 string `json:"oidc_role_arn"`
 	IDEnhancedRoleARN           string `json:"id_enhanced_role_arn"`
 	Region                      string `json:"region,omitempty"`
 	AccountID                   string `json:"account_id,omitempty"`
+
+	// IAM federation mode: the role trusted through the TIP-enabled IAM
+	// OIDC provider, the session length (900-43200 s, default 3600) and,
+	// optionally, the Identity Center instance the provider links for
+	// group access (diag checks the link).
+	RoleARN                   string `json:"role_arn,omitempty"`
+	DurationSeconds           int    `json:"duration_seconds,omitempty"`
+	IdentityCenterInstanceARN string `json:"identity_center_instance_arn,omitempty"`
 
 	// IdP presets; only the keys of Provider are used.
 	OktaURL       string   `json:"okta_url,omitempty"`
@@ -117,14 +129,8 @@ func (p *Profile) Validate() error {
 	if err := p.validateIdP(); err != nil {
 		return err
 	}
-	if err := ValidateApplicationARN(p.TokenExchangeApplicationARN); err != nil {
-		return fmt.Errorf("token_exchange_application_arn: %w", err)
-	}
-	if err := ValidateRoleARN(p.OIDCRoleARN); err != nil {
-		return fmt.Errorf("oidc_role_arn: %w", err)
-	}
-	if err := ValidateRoleARN(p.IDEnhancedRoleARN); err != nil {
-		return fmt.Errorf("id_enhanced_role_arn: %w", err)
+	if err := p.validateMode(); err != nil {
+		return err
 	}
 	if p.Region != "" && !isRegion(p.Region) {
 		return fmt.Errorf("region %q is not an AWS region name", p.Region)

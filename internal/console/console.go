@@ -11,7 +11,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tip-cli/tip-cli/internal/cred"
 )
@@ -61,6 +63,10 @@ func (e *RefusedError) Error() string {
 type Client struct {
 	HTTP     *http.Client
 	Endpoint string // .../federation
+	// SessionDuration, when set, asks for a console session of that length
+	// (15m-12h). AWS accepts it only for first-hop sessions (IAM federation
+	// mode), never for role-chained ones.
+	SessionDuration time.Duration
 }
 
 // SigninURL returns a console login URL for c that opens destination.
@@ -74,14 +80,17 @@ func (cl *Client) SigninURL(ctx context.Context, c *cred.Credentials, destinatio
 	return cl.Endpoint + "?" + q.Encode(), nil
 }
 
-// signinToken calls getSigninToken. SessionDuration is not sent: AWS
-// rejects it for role-chained sessions, which tip-cli's always are.
+// signinToken calls getSigninToken. SessionDuration is sent only when set:
+// AWS rejects it for role-chained sessions (every identity-center session).
 func (cl *Client) signinToken(ctx context.Context, c *cred.Credentials) (string, error) {
 	session, err := json.Marshal(map[string]string{"sessionId": c.AccessKeyID, "sessionKey": c.SecretAccessKey, "sessionToken": c.SessionToken})
 	if err != nil {
 		return "", err
 	}
 	q := url.Values{"Action": {"getSigninToken"}, "Session": {string(session)}}
+	if cl.SessionDuration > 0 {
+		q.Set("SessionDuration", strconv.Itoa(int(cl.SessionDuration/time.Second)))
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, cl.Endpoint+"?"+q.Encode(), nil)
 	if err != nil {
 		return "", fmt.Errorf("federation endpoint %q: %w", cl.Endpoint, err)

@@ -46,9 +46,19 @@ type processOutput struct {
 // detailOutput is --format json: the process fields plus where they came from.
 type detailOutput struct {
 	processOutput
-	AssumedRoleARN string `json:"AssumedRoleArn,omitempty"`
-	Identity       string `json:"IdentityCenterUserId,omitempty"`
-	Target         string `json:"MatchedGrantTarget,omitempty"`
+	AssumedRoleARN string  `json:"AssumedRoleArn,omitempty"`
+	Identity       string  `json:"IdentityCenterUserId,omitempty"`
+	Origin         *origin `json:"OriginIdentity,omitempty"`
+	Target         string  `json:"MatchedGrantTarget,omitempty"`
+}
+
+// origin is the person an IAM-federation session carries, named as STS's
+// OriginIdentity names it.
+type origin struct {
+	Subject              string `json:"Subject"`
+	SubjectType          string `json:"SubjectType"`
+	Issuer               string `json:"Issuer"`
+	FederatedProviderArn string `json:"FederatedProviderArn"`
 }
 
 // Extra is optional context for --format json.
@@ -74,7 +84,11 @@ func Write(w io.Writer, format string, c *cred.Credentials, extra Extra) error {
 		out, err = json.Marshal(p)
 		out = append(out, '\n')
 	case FormatJSON:
-		out, err = json.MarshalIndent(detailOutput{processOutput: p, AssumedRoleARN: c.AssumedRoleARN, Identity: c.Identity, Target: extra.Target}, "", "  ")
+		d := detailOutput{processOutput: p, AssumedRoleARN: c.AssumedRoleARN, Identity: c.Identity, Target: extra.Target}
+		if o := c.Origin; o != nil {
+			d.Origin = &origin{Subject: o.Subject, SubjectType: o.SubjectType, Issuer: o.Issuer, FederatedProviderArn: o.FederatedProviderARN}
+		}
+		out, err = json.MarshalIndent(d, "", "  ")
 		out = append(out, '\n')
 	case FormatEnv:
 		out = []byte(Env(c))

@@ -5,25 +5,27 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/tip-cli/tip-cli/internal/config"
+	"github.com/tip-cli/tip-cli/internal/cred"
 	"github.com/tip-cli/tip-cli/internal/exchange"
+	"github.com/tip-cli/tip-cli/internal/iamoidc"
 )
 
-// Check ids of the live chain.
+// Check ids of the live chain: the fresh token, then one per step of the
+// profile's path (exchange.Step.CheckID).
 const (
-	IDLiveToken       = "live-token"
-	IDLiveWebIdentity = "live-web-identity"
-	IDLiveCreateToken = "live-create-token"
-	IDLiveAssumeRole  = "live-assume-role"
+	IDLiveToken         = "live-token"
+	IDLiveWebIdentity   = exchange.CheckWebIdentity
+	IDLiveCreateToken   = exchange.CheckCreateToken
+	IDLiveAssumeRole    = exchange.CheckAssumeRole
+	IDLiveFederatedRole = exchange.CheckFederatedRole
 )
 
-const (
-	liveTokenTitle = "Fresh ID token for the live check"
-	liveWebTitle   = "Live: AssumeRoleWithWebIdentity into the OIDC role"
-	liveCTTitle    = "Live: CreateTokenWithIAM with the application"
-	liveARTitle    = "Live: AssumeRole into the identity-enhanced role"
-)
+const liveTokenTitle = "Fresh ID token for the live check"
 
-// Live runs the exchange chain one step at a time with a fresh ID token.
+// Live walks the profile's exchange path one step at a time with a fresh ID
+// token: the same step list the exchange runs, so diag names exactly the
+// step that fails.
 type Live struct {
 	Chain *exchange.Chain
 	// FreshIDToken returns an ID token never yet used as an assertion
@@ -33,54 +35,88 @@ type Live struct {
 	Scope exchange.Scope
 }
 
-// SkipLive returns the live checks skipped for reason.
-func SkipLive(reason string) []Check {
-	return []Check{
-		skip(IDLiveToken, liveTokenTitle, reason),
-		skip(IDLiveWebIdentity, liveWebTitle, reason),
-		skip(IDLiveCreateToken, liveCTTitle, reason),
-		skip(IDLiveAssumeRole, liveARTitle, reason),
+// pathOf is the path a profile's live check walks (identity-center
+// without a profile).
+func pathOf(p *config.Profile) exchange.Path {
+	if p == nil {
+		return exchange.IdentityCenterPath()
 	}
+	return exchange.PathFor(p.TIPMode())
 }
 
-// Run runs the chain and reports the step that fails with its AWS error
+// SkipLive returns the live checks of path skipped for reason.
+func SkipLive(path exchange.Path, reason string) []Check {
+	out := []Check{skip(IDLiveToken, liveTokenTitle, reason)}
+	return append(out, skipSteps(path.Steps, reason)...)
+}
+
+func skipSteps(steps []exchange.Step, reason string) []Check {
+	out := make([]Check, 0, len(steps))
+	for _, s := range steps {
+		out = append(out, skip(s.CheckID, s.Title, reason))
+	}
+	return out
+}
+
+// Run walks the chain and reports the step that fails with its AWS error
 // code and likely cause; later steps are skipped. The credentials it mints
 // are discarded.
 func (l *Live) Run(ctx context.Context) []Check {
 	tok, err := l.FreshIDToken(ctx)
 	if err != nil {
-		out := SkipLive("needs a fresh ID token")
+		out := SkipLive(l.Chain.Path, "needs a fresh ID token")
 		out[0] = fail(IDLiveToken, liveTokenTitle, oneLine(err.Error(), 300), "sign in again with `tip-cli auth`")
 		return out
 	}
 	out := []Check{pass(IDLiveToken, liveTokenTitle, "")}
-	creds, err := l.Chain.AssumeOIDCRole(ctx, tok)
+	done := 0
+	_, err = l.Chain.Walk(ctx, tok, l.Scope, func(step exchange.Step, s *exchange.State, detail string, err error) {
+		done++
+		if err != nil {
+			out = append(out, stepFailure(step.CheckID, step.Title, err))
+			return
+		}
+		c := pass(step.CheckID, step.Title, detail)
+		c.Data = stepData(step, s)
+		out = append(out, c)
+	})
 	if err != nil {
-		return append(out, stepFailure(IDLiveWebIdentity, liveWebTitle, err),
-			skip(IDLiveCreateToken, liveCTTitle, "AssumeRoleWithWebIdentity failed"),
-			skip(IDLiveAssumeRole, liveARTitle, "AssumeRoleWithWebIdentity failed"))
+		failed := l.Chain.Path.Steps[done-1].Name
+		out = append(out, skipSteps(l.Chain.Path.Steps[done:], string(failed)+" failed")...)
 	}
-	out = append(out, pass(IDLiveWebIdentity, liveWebTitle, l.Chain.OIDCRoleARN))
-	id, err := l.Chain.CreateToken(ctx, creds, tok)
-	if err != nil {
-		return append(out, stepFailure(IDLiveCreateToken, liveCTTitle, err),
-			skip(IDLiveAssumeRole, liveARTitle, "CreateTokenWithIAM failed"))
+	return out
+}
+
+// stepData is what a passed step adds to the JSON report.
+func stepData(step exchange.Step, s *exchange.State) map[string]any {
+	switch {
+	case step.CheckID == IDLiveCreateToken && s.Identity != nil:
+		return map[string]any{"user_id": s.Identity.UserID}
+	case s.Result != nil:
+		d := map[string]any{"assumed_role_arn": s.Result.AssumedRoleARN, "expiration": s.Result.Expiration}
+		if o := s.Result.Origin; o != nil {
+			d["origin"] = originData(o)
+		}
+		return d
 	}
-	ct := pass(IDLiveCreateToken, liveCTTitle, "Identity Center user "+id.UserID)
-	ct.Data = map[string]any{"user_id": id.UserID}
-	out = append(out, ct)
-	sess, err := l.Chain.AssumeIdentityEnhancedRole(ctx, creds, id, l.Scope)
-	if err != nil {
-		return append(out, stepFailure(IDLiveAssumeRole, liveARTitle, err))
-	}
-	ar := pass(IDLiveAssumeRole, liveARTitle, sess.AssumedRoleARN)
-	ar.Data = map[string]any{"assumed_role_arn": sess.AssumedRoleARN, "expiration": sess.Expiration}
-	return append(out, ar)
+	return nil
+}
+
+// originData shows who the federated session carries: the subject type and
+// issuer, and the subject itself only as whether it is present (diag
+// reports are pasted into tickets; `auth status` names the person).
+func originData(o *cred.Origin) map[string]any {
+	return map[string]any{"subject_type": o.SubjectType, "issuer": o.Issuer, "federated_provider_arn": o.FederatedProviderARN}
 }
 
 // stepFailure turns a chain error into a failed check: the AWS code and
 // message as detail, exchange.StepError's hint as the fix.
 func stepFailure(id, title string, err error) Check {
+	var nc *exchange.NoContextError
+	if errors.As(err, &nc) {
+		return fail(id, title, "STS answered without a trusted identity propagation context: the session does not carry you",
+			iamoidc.ContextProviderCommand(iamoidc.ProviderARN(nc.RoleARN, nc.Issuer), "email", "user")+" (see docs/setup.md)")
+	}
 	var se *exchange.StepError
 	if !errors.As(err, &se) {
 		return fail(id, title, oneLine(err.Error(), 300), "")

@@ -32,6 +32,10 @@ type Options struct {
 	// IdentityCenterErr then says why.
 	IdentityCenter    *IdentityCenter
 	IdentityCenterErr error
+	// Federation runs the IAM checks of an iam-federation profile; nil when
+	// no AWS configuration could be loaded (FederationErr says why).
+	Federation    *Federation
+	FederationErr error
 	// Live is nil when the live check does not run; LiveSkip says why.
 	Live     *Live
 	LiveSkip string
@@ -50,12 +54,16 @@ func Run(ctx context.Context, o Options) *Report {
 	r.Add(idpChecks[0])
 	r.Add(CheckToken(o.Token, o.Profile, now())...)
 	r.Add(idpChecks[1])
-	r.Add(identityCenterChecks(ctx, o)...)
+	if o.Profile != nil && o.Profile.TIPMode() == config.TIPModeIAMFederation {
+		r.Add(federationChecks(ctx, o)...)
+	} else {
+		r.Add(identityCenterChecks(ctx, o)...)
+	}
 	switch {
 	case o.Live != nil:
 		r.Add(o.Live.Run(ctx)...)
 	default:
-		r.Add(SkipLive(o.LiveSkip)...)
+		r.Add(SkipLive(pathOf(o.Profile), o.LiveSkip)...)
 	}
 	return r
 }
@@ -84,6 +92,20 @@ func idpChecks(ctx context.Context, o Options) []Check {
 		}
 	}
 	return CheckIdP(ctx, o.HTTPClient, iss, o.Token.JWT)
+}
+
+func federationChecks(ctx context.Context, o Options) []Check {
+	if o.Federation == nil {
+		detail := "no AWS configuration"
+		if o.FederationErr != nil {
+			detail = oneLine(o.FederationErr.Error(), 300)
+		}
+		out := SkipFederation("needs IAM read access")
+		out[0] = Check{ID: IDFedProvider, Title: fedTitles[IDFedProvider], Status: StatusError, Detail: "could not check: " + detail,
+			Hint: "set a region and AWS credentials allowed iam:GetOpenIDConnectProvider and iam:GetRole"}
+		return out
+	}
+	return o.Federation.Run(ctx, o.Profile, o.Token.JWT)
 }
 
 func identityCenterChecks(ctx context.Context, o Options) []Check {

@@ -8,27 +8,27 @@ import (
 	"github.com/aws/smithy-go"
 )
 
-// Step names the chain step that failed.
-type Step string
+// StepName names a chain step (in StepError, traces and diag).
+type StepName string
 
 // The chain's steps, in order.
 const (
-	StepWebIdentity Step = "AssumeRoleWithWebIdentity"
-	StepCreateToken Step = "CreateTokenWithIAM"
-	StepAssumeRole  Step = "AssumeRole"
+	StepWebIdentity StepName = "AssumeRoleWithWebIdentity"
+	StepCreateToken StepName = "CreateTokenWithIAM"
+	StepAssumeRole  StepName = "AssumeRole"
 )
 
 // StepError is a failed chain step with the AWS error code and a hint
 // saying what usually causes it.
 type StepError struct {
-	Step     Step
+	Step     StepName
 	Resource string // the role or application ARN the step used
 	Code     string // AWS error code, "" for transport errors
 	Message  string
 	Err      error
 }
 
-func newStepError(step Step, resource string, err error) *StepError {
+func newStepError(step StepName, resource string, err error) *StepError {
 	e := &StepError{Step: step, Resource: resource, Err: err}
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) {
@@ -83,6 +83,19 @@ func (e *StepError) Hint() string {
 			return "the IdP token expired: run `tip-cli auth`"
 		case "AccessDenied":
 			return "check the OIDC role's trust policy (federated principal and the :aud condition)"
+		}
+	case StepFederatedRole:
+		switch e.Code {
+		case "InvalidIdentityToken":
+			return "check the IAM OIDC provider for the issuer (URL, client id in its audience list); run `tip-cli diag`"
+		case "ExpiredTokenException":
+			return "the IdP token expired: run `tip-cli auth`"
+		case "AccessDenied":
+			return "check role_arn's trust policy: the federated principal is the TIP-enabled IAM OIDC provider and the :aud condition is the client id; run `tip-cli diag`"
+		case "ValidationError":
+			return "duration_seconds may exceed the role's MaxSessionDuration: lower it, or raise the role's maximum (aws iam update-role --max-session-duration)"
+		case "PackedPolicyTooLarge":
+			return "the session policies and the identity context make the session too large: use fewer or shorter policies"
 		}
 	case StepCreateToken:
 		switch e.Code {

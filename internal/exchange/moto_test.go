@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -43,18 +44,35 @@ func TestMotoChain(t *testing.T) {
 		Credentials:      aws.AnonymousCredentials{},
 		RetryMaxAttempts: 1,
 	}
+	ic := exchange.IdentityCenterPath().Steps
+	if len(ic) != 3 {
+		t.Fatalf("identity-center path has %d steps, want 3", len(ic))
+	}
+	// moto has no SSO OIDC: the middle step is replaced by one that hands
+	// the last step a known identity, which the path definition allows.
+	var oidcCreds aws.Credentials
+	identity := exchange.Step{
+		Name:     "test identity",
+		Resource: func(*exchange.Chain) string { return "" },
+		Run: func(_ context.Context, _ *exchange.Chain, s *exchange.State) (string, error) {
+			oidcCreds = s.First
+			s.Identity = &exchange.Identity{UserID: userID, Context: "ctx-assertion-from-test"}
+			return userID, nil
+		},
+	}
 	chain := exchange.Chain{
 		AWS:               cfg,
+		Path:              exchange.Path{Mode: "moto", Steps: []exchange.Step{ic[0], identity, ic[2]}},
 		OIDCRoleARN:       "arn:aws:iam::" + account + ":role/tip-oidc",
 		IDEnhancedRoleARN: "arn:aws:iam::" + account + ":role/tip-id-enhanced",
+		ChainID:           "chain-under-test",
 	}
-
-	oidcCreds, err := chain.AssumeOIDCRole(ctx, testJWT(t))
+	creds, err := chain.Exchange(ctx, testJWT(t), exchange.Scope{Policy: policy})
 	if err != nil {
-		t.Fatalf("AssumeOIDCRole: %v", err)
+		t.Fatalf("Exchange: %v", err)
 	}
 	if oidcCreds.AccessKeyID == "" || oidcCreds.SecretAccessKey == "" || oidcCreds.SessionToken == "" {
-		t.Fatalf("AssumeOIDCRole returned incomplete credentials (key id %q)", oidcCreds.AccessKeyID)
+		t.Fatalf("the OIDC role step left incomplete credentials (key id %q)", oidcCreds.AccessKeyID)
 	}
 	if !oidcCreds.Expires.After(time.Now()) {
 		t.Errorf("OIDC role credentials expire at %v, want in the future", oidcCreds.Expires)
@@ -62,11 +80,8 @@ func TestMotoChain(t *testing.T) {
 	if arn := callerARN(ctx, t, cfg, oidcCreds); arn != "arn:aws:sts::"+account+":assumed-role/tip-oidc/tip-cli" {
 		t.Errorf("OIDC role caller ARN = %q, want session tip-cli in role tip-oidc", arn)
 	}
-
-	id := &exchange.Identity{UserID: userID, Context: "ctx-assertion-from-test"}
-	creds, err := chain.AssumeIdentityEnhancedRole(ctx, oidcCreds, id, exchange.Scope{Policy: policy})
-	if err != nil {
-		t.Fatalf("AssumeIdentityEnhancedRole: %v", err)
+	if creds.Chain != "chain-under-test" {
+		t.Errorf("Chain = %q, want the chain id stamped on the session", creds.Chain)
 	}
 	wantARN := "arn:aws:sts::" + account + ":assumed-role/tip-id-enhanced/tip-" + userID
 	checks := []struct {
@@ -82,7 +97,7 @@ func TestMotoChain(t *testing.T) {
 		}
 	}
 	if creds.AccessKeyID == "" || creds.SecretAccessKey == "" || creds.SessionToken == "" {
-		t.Fatalf("AssumeIdentityEnhancedRole returned incomplete credentials (key id %q)", creds.AccessKeyID)
+		t.Fatalf("the identity-enhanced step returned incomplete credentials (key id %q)", creds.AccessKeyID)
 	}
 	if creds.AccessKeyID == oidcCreds.AccessKeyID {
 		t.Errorf("identity-enhanced credentials reuse the OIDC role key id %s", creds.AccessKeyID)
@@ -93,6 +108,34 @@ func TestMotoChain(t *testing.T) {
 	enhanced := aws.Credentials{AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey, SessionToken: creds.SessionToken}
 	if arn := callerARN(ctx, t, cfg, enhanced); arn != wantARN {
 		t.Errorf("GetCallerIdentity with identity-enhanced credentials = %q, want %q", arn, wantARN)
+	}
+}
+
+// TestMotoFederationWithoutContext: moto, a peer we did not write, answers
+// AssumeRoleWithWebIdentity as STS does for a provider without a context
+// provider (no TrustedIdentityPropagationContext). The federation path must
+// refuse that session rather than hand out one that does not carry the person.
+func TestMotoFederationWithoutContext(t *testing.T) {
+	url := os.Getenv(motoURLEnv)
+	if url == "" {
+		t.Skipf("set %s=http://127.0.0.1:PORT (a running moto_server) to run", motoURLEnv)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	chain := exchange.Chain{
+		AWS:      aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: aws.AnonymousCredentials{}, RetryMaxAttempts: 1},
+		Path:     exchange.IAMFederationPath(),
+		RoleARN:  "arn:aws:iam::123456789012:role/tip-federated",
+		Issuer:   "https://idp.example.com",
+		Duration: 12 * time.Hour,
+	}
+	creds, err := chain.Exchange(ctx, testJWT(t), exchange.Scope{})
+	var nc *exchange.NoContextError
+	if !errors.As(err, &nc) || creds != nil {
+		t.Fatalf("Exchange = %v, %v; want a NoContextError and no credentials", creds, err)
+	}
+	if !strings.Contains(err.Error(), "arn:aws:iam::123456789012:oidc-provider/idp.example.com") {
+		t.Errorf("error %q does not name the provider to fix", err)
 	}
 }
 

@@ -32,7 +32,7 @@ func (c *Client) LoginDevice(ctx context.Context, o DeviceOptions) (*cred.Tokens
 	if o.Show == nil {
 		return nil, errors.New("device sign-in: no way to show the user code (Show is nil)")
 	}
-	p, err := c.discover(ctx)
+	p, err := c.discover(ctx, nil)
 	if err != nil {
 		return nil, err
 	}

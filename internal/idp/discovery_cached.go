@@ -15,6 +15,8 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/go-jose/go-jose/v4"
 	"golang.org/x/oauth2"
+
+	"github.com/tip-cli/tip-cli/internal/cred"
 )
 
 // discoveryDoc is the part of an OpenID Connect discovery document
@@ -34,12 +36,23 @@ func signingAlgs() []string {
 		oidc.PS256, oidc.PS384, oidc.PS512, oidc.EdDSA}
 }
 
-// discoverCached is discover with the on-disk metadata cache: the
-// discovery document and the JWKS come from c.Metadata while fresh.
-func (c *Client) discoverCached(ctx context.Context, hc *http.Client) (*provider, error) {
+// discoverCached is discover with the on-disk metadata cache. The cache is
+// not authenticated (anyone who can write the config directory can write
+// it), so a cached document is used only when pin, kept beside the refresh
+// token, names its digest and its pinned lifetime holds; anything else is
+// fetched from the issuer, cached and pinned anew. With no pin (a sign-in,
+// Verify) nothing is read from the cache: the endpoints a user's browser
+// and authorization code go to come from the issuer itself.
+func (c *Client) discoverCached(ctx context.Context, hc *http.Client, pin *cred.IdPMetadata) (*provider, error) {
 	cache := c.Metadata
-	entry := cache.load(c.Issuer)
-	doc, err := c.discoveryDoc(ctx, hc, entry)
+	next, entry := &cred.IdPMetadata{Issuer: c.Issuer}, &metadataEntry{Issuer: c.Issuer}
+	if pin != nil && pin.Issuer == c.Issuer {
+		*next = *pin
+		if realDir(cache.Dir) {
+			entry = cache.load(c.Issuer)
+		}
+	}
+	doc, err := c.discoveryDoc(ctx, hc, entry, next)
 	if err != nil {
 		return nil, &DiscoveryError{Issuer: c.Issuer, Err: err}
 	}
@@ -47,23 +60,24 @@ func (c *Client) discoverCached(ctx context.Context, hc *http.Client) (*provider
 	if len(algs) == 0 {
 		algs = []string{oidc.RS256}
 	}
-	keys := &cachedKeySet{cache: cache, entry: entry, uri: doc.JWKSURI, hc: hc, algs: algs}
+	keys := &cachedKeySet{cache: cache, entry: entry, pin: next, uri: doc.JWKSURI, hc: hc, algs: algs}
 	return &provider{
 		oauth: oauth2.Config{ClientID: c.ClientID, Scopes: c.scopes(), Endpoint: oauth2.Endpoint{
 			AuthURL: doc.AuthURL, TokenURL: doc.TokenURL, DeviceAuthURL: doc.DeviceAuthURL,
 			AuthStyle: oauth2.AuthStyleInParams, // public client: client_id in the body, no secret
 		}},
 		verifier: oidc.NewVerifier(c.Issuer, keys, &oidc.Config{ClientID: c.ClientID, Now: c.now, SupportedSigningAlgs: algs}),
+		keys:     keys,
 		hc:       hc,
 		now:      c.now,
 	}, nil
 }
 
 // discoveryDoc returns the issuer's discovery document from entry while
-// fresh, else fetches, checks and caches it.
-func (c *Client) discoveryDoc(ctx context.Context, hc *http.Client, entry *metadataEntry) (*discoveryDoc, error) {
+// pin vouches for it, else fetches, checks, caches and pins it.
+func (c *Client) discoveryDoc(ctx context.Context, hc *http.Client, entry *metadataEntry, pin *cred.IdPMetadata) (*discoveryDoc, error) {
 	now := c.Metadata.now()
-	if raw := entry.discovery(now); raw != nil {
+	if raw := entry.discovery(now); raw != nil && pinned(raw, pin.DiscoverySHA256, pin.DiscoveryFetched, pin.DiscoveryExpires, now) {
 		if doc, err := parseDiscovery(raw, c.Issuer); err == nil {
 			return doc, nil
 		}
@@ -76,8 +90,9 @@ func (c *Client) discoveryDoc(ctx context.Context, hc *http.Client, entry *metad
 	if err != nil {
 		return nil, err
 	}
-	entry.Discovery, entry.DiscoveryExpires = raw, now.Add(life)
+	entry.Discovery, entry.DiscoveryFetched, entry.DiscoveryExpires = raw, now, now.Add(life)
 	c.Metadata.save(entry)
+	pin.DiscoverySHA256, pin.DiscoveryFetched, pin.DiscoveryExpires = digest(raw), now, now.Add(life)
 	return doc, nil
 }
 
@@ -125,8 +140,8 @@ func fetchMetadata(ctx context.Context, hc *http.Client, url string) ([]byte, ti
 }
 
 // cachedKeySet is an oidc.KeySet over the cached JWKS: it verifies with
-// the cached keys while fresh and refetches once when the token's kid is
-// unknown or its signature does not verify (a rotated key).
+// the cached keys while pin vouches for them and refetches once when the
+// token's kid is unknown or its signature does not verify (a rotated key).
 type cachedKeySet struct {
 	cache *MetadataCache
 	uri   string
@@ -135,6 +150,7 @@ type cachedKeySet struct {
 
 	mu    sync.Mutex
 	entry *metadataEntry
+	pin   *cred.IdPMetadata
 }
 
 // VerifySignature implements oidc.KeySet.
@@ -149,7 +165,8 @@ func (k *cachedKeySet) VerifySignature(ctx context.Context, jwt string) ([]byte,
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if raw := k.entry.jwks(k.uri, k.cache.now()); raw != nil {
+	now := k.cache.now()
+	if raw := k.entry.jwks(k.uri, now); raw != nil && pinned(raw, k.pin.JWKSSHA256, k.pin.JWKSFetched, k.pin.JWKSExpires, now) {
 		if payload, ok := verifyWithSet(jws, raw); ok {
 			return payload, nil
 		}
@@ -158,13 +175,23 @@ func (k *cachedKeySet) VerifySignature(ctx context.Context, jwt string) ([]byte,
 	if err != nil {
 		return nil, fmt.Errorf("fetch keys: %w", err)
 	}
-	now := k.cache.now()
+	now = k.cache.now()
 	k.entry.JWKSURI, k.entry.JWKS, k.entry.JWKSFetched, k.entry.JWKSExpires = k.uri, raw, now, now.Add(life)
 	k.cache.save(k.entry)
+	k.pin.JWKSSHA256, k.pin.JWKSFetched, k.pin.JWKSExpires = digest(raw), now, now.Add(life)
 	if payload, ok := verifyWithSet(jws, raw); ok {
 		return payload, nil
 	}
 	return nil, errors.New("failed to verify id token signature")
+}
+
+// pinned returns a copy of the pin as it stands after the verifications
+// so far: what the tokens they produced are saved with.
+func (k *cachedKeySet) pinned() *cred.IdPMetadata {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	p := *k.pin
+	return &p
 }
 
 // verifyWithSet verifies jws with the keys of the JWKS raw matching its

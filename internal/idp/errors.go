@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"time"
 	"unicode"
@@ -116,9 +117,37 @@ func endpointError(err error) error {
 	}
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) && re.Response != nil {
-		return fmt.Errorf("the identity provider answered HTTP %d", re.Response.StatusCode)
+		return &AnsweredError{Status: re.Response.StatusCode}
 	}
 	return err
+}
+
+// AnsweredError means the token endpoint answered with an HTTP error that
+// is not an OAuth error: the request reached it and it said no.
+type AnsweredError struct{ Status int }
+
+func (e *AnsweredError) Error() string {
+	return fmt.Sprintf("the identity provider answered HTTP %d", e.Status)
+}
+
+// RefreshUnanswered reports whether a failed Refresh may have delivered the
+// refresh token without its answer reaching us (a timeout or a connection
+// lost after sending): the IdP may have rotated it, and presenting it again
+// could revoke the whole grant. False when the IdP answered (an OAuth error
+// or an HTTP status) or the token endpoint was never reached (discovery
+// failed, or the connection could not be opened).
+func RefreshUnanswered(err error) bool {
+	var re *RefreshError
+	var ae *AnsweredError
+	var de *DiscoveryError
+	var op *net.OpError
+	switch {
+	case err == nil, errors.As(err, &re), errors.As(err, &ae), errors.As(err, &de):
+		return false
+	case errors.As(err, &op) && op.Op == "dial":
+		return false
+	}
+	return true
 }
 
 // withDescription appends an IdP-supplied description, made safe for one line.

@@ -78,8 +78,11 @@ type Claims struct {
 type provider struct {
 	oauth    oauth2.Config
 	verifier *oidc.IDTokenVerifier
-	hc       *http.Client
-	now      func() time.Time
+	// keys is the verifier's key set when the metadata cache is in use
+	// (it holds the pin the tokens are saved with); nil otherwise.
+	keys *cachedKeySet
+	hc   *http.Client
+	now  func() time.Time
 }
 
 func (c *Client) now() time.Time {
@@ -113,8 +116,10 @@ func (c *Client) scopes() []string {
 }
 
 // discover fetches the issuer's discovery document (OpenID Connect
-// Discovery 1.0 §4) and prepares the OAuth config and verifier.
-func (c *Client) discover(ctx context.Context) (*provider, error) {
+// Discovery 1.0 §4) and prepares the OAuth config and verifier. pin, the
+// metadata pinned with the tokens being refreshed (nil for a sign-in), says
+// which cached documents may be used instead (discoverCached).
+func (c *Client) discover(ctx context.Context, pin *cred.IdPMetadata) (*provider, error) {
 	if c.Issuer == "" {
 		return nil, errors.New("no identity provider issuer is configured")
 	}
@@ -123,7 +128,7 @@ func (c *Client) discover(ctx context.Context) (*provider, error) {
 	}
 	hc := c.httpClient()
 	if c.Metadata != nil {
-		return c.discoverCached(ctx, hc)
+		return c.discoverCached(ctx, hc, pin)
 	}
 	p, err := oidc.NewProvider(oidc.ClientContext(ctx, hc), c.Issuer)
 	if err != nil {
@@ -185,7 +190,7 @@ func (p *provider) verify(ctx context.Context, rawIDToken, nonce string) (*Claim
 // present or when aud has several values), exp against Now, iat at most
 // MaxClockSkew ahead of Now, and the nonce unless nonce is "".
 func (c *Client) Verify(ctx context.Context, rawIDToken, nonce string) (*Claims, error) {
-	p, err := c.discover(ctx)
+	p, err := c.discover(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -193,7 +198,7 @@ func (c *Client) Verify(ctx context.Context, rawIDToken, nonce string) (*Claims,
 }
 
 // tokens verifies the ID token of a token response and builds the Tokens
-// tip-cli stores.
+// tip-cli stores, with the metadata pin they were verified under.
 func (c *Client) tokens(ctx context.Context, p *provider, tok *oauth2.Token, nonce string) (*cred.Tokens, error) {
 	raw, _ := tok.Extra("id_token").(string)
 	if raw == "" {
@@ -211,5 +216,15 @@ func (c *Client) tokens(ctx context.Context, p *provider, tok *oauth2.Token, non
 		Subject:      cl.Subject,
 		Email:        cl.Email,
 		IssuedAt:     c.now(),
+		Metadata:     p.pinned(),
 	}, nil
+}
+
+// pinned is the metadata pin to save with tokens p verified; nil without
+// the metadata cache (nothing cached, nothing to pin).
+func (p *provider) pinned() *cred.IdPMetadata {
+	if p.keys == nil {
+		return nil
+	}
+	return p.keys.pinned()
 }

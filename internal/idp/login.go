@@ -62,7 +62,7 @@ func (c *Client) Login(ctx context.Context, o LoginOptions) (*cred.Tokens, error
 	if err != nil {
 		return nil, err
 	}
-	p, err := c.discover(ctx)
+	p, err := c.discover(ctx, nil)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, stopped(ctx)

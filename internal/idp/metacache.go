@@ -34,6 +34,9 @@ const maxMetadataBytes = 1 << 20
 // MetadataCache keeps issuers' discovery documents and JWKS on disk (public
 // data, 0600 files in a 0700 directory), so that a refresh in a new
 // process costs one IdP request (the token request) instead of three.
+// The files are not authenticated: a document is used only when the
+// refreshed tokens' pin (cred.IdPMetadata) names its digest, so a planted
+// file costs requests and never redirects a refresh token.
 type MetadataCache struct {
 	// Dir is <config dir>/idp-cache.
 	Dir string
@@ -45,6 +48,7 @@ type MetadataCache struct {
 type metadataEntry struct {
 	Issuer           string          `json:"issuer"`
 	Discovery        json.RawMessage `json:"discovery,omitempty"`
+	DiscoveryFetched time.Time       `json:"discovery_fetched"`
 	DiscoveryExpires time.Time       `json:"discovery_expires"`
 	JWKSURI          string          `json:"jwks_uri,omitempty"`
 	JWKS             json.RawMessage `json:"jwks,omitempty"`
@@ -106,28 +110,55 @@ func (m *MetadataCache) save(e *metadataEntry) {
 	if err := config.EnsureDir(filepath.Dir(m.Dir)); err != nil {
 		return
 	}
-	if err := config.EnsureDir(m.Dir); err != nil {
+	root, err := openCacheDir(m.Dir)
+	if err != nil {
 		return
 	}
-	_ = config.WriteFileAtomic(m.path(e.Issuer), data)
+	defer root.Close()
+	_ = writeFileIn(root, filepath.Base(m.path(e.Issuer)), data)
 }
 
 // discovery returns the cached discovery document when still fresh.
 func (e *metadataEntry) discovery(now time.Time) json.RawMessage {
-	if len(e.Discovery) == 0 || !now.Before(e.DiscoveryExpires) {
+	if len(e.Discovery) == 0 || !fresh(e.DiscoveryFetched, e.DiscoveryExpires, now) {
 		return nil
 	}
 	return e.Discovery
 }
 
-// jwks returns the cached JWKS for uri when still fresh (never past
-// MaxMetadataAge after it was fetched).
+// jwks returns the cached JWKS for uri when still fresh.
 func (e *metadataEntry) jwks(uri string, now time.Time) json.RawMessage {
-	if len(e.JWKS) == 0 || e.JWKSURI != uri || !now.Before(e.JWKSExpires) ||
-		now.Sub(e.JWKSFetched) >= MaxMetadataAge || now.Before(e.JWKSFetched.Add(-time.Minute)) {
+	if len(e.JWKS) == 0 || e.JWKSURI != uri || !fresh(e.JWKSFetched, e.JWKSExpires, now) {
 		return nil
 	}
 	return e.JWKS
+}
+
+// fresh reports whether a document fetched at fetched and cacheable until
+// expires may be used at now: never past MaxMetadataAge after the fetch
+// (whatever expiry a file claims), and not when the fetch lies more than
+// a minute ahead (a clock set back, or a forged time).
+func fresh(fetched, expires, now time.Time) bool {
+	return now.Before(expires) && now.Before(fetched.Add(MaxMetadataAge)) && !now.Before(fetched.Add(-time.Minute))
+}
+
+// pinned reports whether raw is the document a pin names by its SHA-256
+// digest sum, within the pin's lifetime (see fresh).
+func pinned(raw []byte, sum string, fetched, expires, now time.Time) bool {
+	return sum != "" && digest(raw) == sum && fresh(fetched, expires, now)
+}
+
+// digest is the hex SHA-256 of a metadata document in the form the cache
+// file holds it: encoding/json compacts a json.RawMessage and escapes <, >
+// and & in it, so a document read back has the digest of the one fetched.
+// "" for a document that is not JSON.
+func digest(raw []byte) string {
+	stored, err := json.Marshal(json.RawMessage(raw))
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(stored)
+	return hex.EncodeToString(sum[:])
 }
 
 // cacheLifetime is how long a response may be used: its Cache-Control

@@ -70,7 +70,7 @@ func TestRefreshWithMetadataCacheIsOneIdPRequest(t *testing.T) {
 		t.Helper()
 		before := idp.Counts()
 		// A new Client per refresh: every credential_process call is a new process.
-		next, err := cachedClient(idp, dir, clock.Now).Refresh(t.Context(), tok.RefreshToken)
+		next, err := cachedClient(idp, dir, clock.Now).Refresh(t.Context(), tok)
 		if err != nil {
 			t.Fatalf("refresh: %v", err)
 		}
@@ -117,7 +117,7 @@ func TestMetadataCacheBounds(t *testing.T) {
 			tok := signIn(t, idp, cachedClient(idp, dir, clock.Now))
 			clock.Advance(tt.advance)
 			before := idp.Counts()
-			if _, err := cachedClient(idp, dir, clock.Now).Refresh(t.Context(), tok.RefreshToken); err != nil {
+			if _, err := cachedClient(idp, dir, clock.Now).Refresh(t.Context(), tok); err != nil {
 				t.Fatal(err)
 			}
 			d, j, _ := idpRequests(idp, before)
@@ -155,7 +155,7 @@ func TestMetadataCacheRefetchesOnBadSignatureAndIgnoresGarbage(t *testing.T) {
 	e.JWKS, _ = json.Marshal(set)
 	c.Metadata.save(e)
 	before := idp.Counts()
-	tok, err = cachedClient(idp, dir, testNow).Refresh(t.Context(), tok.RefreshToken)
+	tok, err = cachedClient(idp, dir, testNow).Refresh(t.Context(), tok)
 	if err != nil {
 		t.Fatalf("refresh with a stale key under the same kid: %v", err)
 	}
@@ -167,7 +167,7 @@ func TestMetadataCacheRefetchesOnBadSignatureAndIgnoresGarbage(t *testing.T) {
 		if err := os.WriteFile(path, []byte(garbage), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if tok, err = cachedClient(idp, dir, testNow).Refresh(t.Context(), tok.RefreshToken); err != nil {
+		if tok, err = cachedClient(idp, dir, testNow).Refresh(t.Context(), tok); err != nil {
 			t.Fatalf("refresh over cache %q: %v", garbage, err)
 		}
 	}
@@ -178,7 +178,7 @@ func TestCachedDiscoveryChecksIssuer(t *testing.T) {
 	idp := newSandbox(t, idpemu.IdPOptions{Now: testNow})
 	c := cachedClient(idp, t.TempDir(), testNow)
 	c.Issuer = idp.Issuer() + "/"
-	if _, err := c.discover(t.Context()); err == nil {
+	if _, err := c.discover(t.Context(), nil); err == nil {
 		t.Fatal("a discovery document for another issuer string was accepted")
 	}
 }
@@ -193,4 +193,64 @@ func FuzzParseMetadata(f *testing.F) {
 		}
 		_, _ = parseDiscovery(data, "https://i")
 	})
+}
+
+// TestMetadataCacheRefusesSymlinkedDir: an idp-cache/ that is a symbolic
+// link (issue 22 item 8) is neither followed nor chmod'ed: nothing is
+// written through it and its target keeps its mode.
+func TestMetadataCacheRefusesSymlinkedDir(t *testing.T) {
+	t.Parallel()
+	dir, target := t.TempDir(), t.TempDir()
+	if err := os.Chmod(target, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, filepath.Join(dir, MetadataCacheDirName)); err != nil {
+		t.Skipf("symlinks: %v", err)
+	}
+	c := &MetadataCache{Dir: filepath.Join(dir, MetadataCacheDirName)}
+	c.save(&metadataEntry{Issuer: "https://idp.example", Discovery: json.RawMessage(`{}`)})
+	fi, err := os.Stat(target)
+	if err != nil || fi.Mode().Perm() != 0o755 {
+		t.Errorf("link target: %v, %v; want mode 0755 kept", fi, err)
+	}
+	if names, _ := os.ReadDir(target); len(names) != 0 {
+		t.Errorf("written through the link: %v", names)
+	}
+	// A regular file in its place is left alone too.
+	file := filepath.Join(t.TempDir(), MetadataCacheDirName)
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	(&MetadataCache{Dir: file}).save(&metadataEntry{Issuer: "https://idp.example"})
+	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o644 {
+		t.Errorf("file in place of the directory: %v, %v", fi, err)
+	}
+}
+
+// TestMetadataCacheNotReadThroughSymlink: a cache directory replaced by a
+// link to a copy of itself is not read (the refresh fetches both
+// documents) and not written.
+func TestMetadataCacheNotReadThroughSymlink(t *testing.T) {
+	t.Parallel()
+	idp := newSandbox(t, idpemu.IdPOptions{Now: testNow})
+	dir, target := t.TempDir(), filepath.Join(t.TempDir(), "elsewhere")
+	tok := signIn(t, idp, cachedClient(idp, dir, testNow))
+	cache := filepath.Join(dir, MetadataCacheDirName)
+	if err := os.Rename(cache, target); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, cache); err != nil {
+		t.Skipf("symlinks: %v", err)
+	}
+	names, _ := os.ReadDir(target)
+	before := idp.Counts()
+	if _, err := cachedClient(idp, dir, testNow).Refresh(t.Context(), tok); err != nil {
+		t.Fatal(err)
+	}
+	if d, j, n := idpRequests(idp, before); d != 1 || j != 1 || n != 1 {
+		t.Errorf("refresh made %d discovery, %d JWKS, %d token requests; want 1, 1, 1 (the linked cache unread)", d, j, n)
+	}
+	if after, _ := os.ReadDir(target); len(after) != len(names) {
+		t.Errorf("the link target changed: %v, was %v", after, names)
+	}
 }

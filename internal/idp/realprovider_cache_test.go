@@ -40,9 +40,11 @@ func (c *countingTransport) take() map[string]int {
 
 // TestRealProviderRefreshWithMetadataCache: against the certified IdP
 // (which sends no Cache-Control on its metadata), a refresh in a new
-// process with a warm cache is exactly one request, the token request; a
-// cached JWKS that no longer holds the signing key (a rotation) is
-// refetched once and the refresh succeeds.
+// process with a warm cache is exactly one request, the token request
+// (the cached documents read back with the digests pinned at sign-in); a
+// cached JWKS that no longer holds the signing key (a rotation, or a
+// planted file: its digest no longer matches the pin) is refetched once
+// and the refresh succeeds.
 func TestRealProviderRefreshWithMetadataCache(t *testing.T) {
 	issuer := realProviderIssuer(t)
 	dir := t.TempDir()
@@ -57,7 +59,7 @@ func TestRealProviderRefreshWithMetadataCache(t *testing.T) {
 	t.Logf("sign-in requests: %v", counter.take())
 	ctx := context.Background()
 
-	tok, err := client().Refresh(ctx, tok.RefreshToken)
+	tok, err := client().Refresh(ctx, tok)
 	if err != nil {
 		t.Fatalf("refresh: %v", err)
 	}
@@ -67,7 +69,7 @@ func TestRealProviderRefreshWithMetadataCache(t *testing.T) {
 	}
 
 	plantStaleJWKS(t, filepath.Join(dir, idp.MetadataCacheDirName))
-	if _, err := client().Refresh(ctx, tok.RefreshToken); err != nil {
+	if _, err := client().Refresh(ctx, tok); err != nil {
 		t.Fatalf("refresh after the signing key changed: %v", err)
 	}
 	n := counter.take()

@@ -162,7 +162,7 @@ func TestRealProviderRefreshRotation(t *testing.T) {
 	first := realProviderLogin(t, c)
 	ctx := context.Background()
 
-	second, err := c.Refresh(ctx, first.RefreshToken)
+	second, err := c.Refresh(ctx, first)
 	if err != nil {
 		t.Fatalf("Refresh: %v", err)
 	}
@@ -174,7 +174,7 @@ func TestRealProviderRefreshRotation(t *testing.T) {
 		t.Error("Refresh returned the same id token, want a fresh one")
 	}
 
-	third, err := c.Refresh(ctx, second.RefreshToken)
+	third, err := c.Refresh(ctx, second)
 	if err != nil {
 		t.Fatalf("Refresh with the rotated refresh token: %v", err)
 	}
@@ -182,12 +182,12 @@ func TestRealProviderRefreshRotation(t *testing.T) {
 
 	// Replaying a used refresh token fails, and the provider revokes the
 	// whole grant: the newest refresh token dies with it.
-	_, err = c.Refresh(ctx, first.RefreshToken)
+	_, err = c.Refresh(ctx, first)
 	wantInvalidGrant(t, "Refresh with a used refresh token", err)
-	_, err = c.Refresh(ctx, third.RefreshToken)
+	_, err = c.Refresh(ctx, third)
 	wantInvalidGrant(t, "Refresh after a replay revoked the grant", err)
 
-	_, err = c.Refresh(ctx, "not-a-refresh-token")
+	_, err = c.Refresh(ctx, &cred.Tokens{RefreshToken: "not-a-refresh-token"})
 	wantInvalidGrant(t, "Refresh with an unknown refresh token", err)
 }
 

@@ -9,15 +9,20 @@ import (
 	"github.com/tip-cli/tip-cli/internal/cred"
 )
 
-// Refresh uses refreshToken (RFC 6749 §6) to get a fresh, verified ID token.
-// IdPs that rotate refresh tokens return a new one, which is returned in
-// place of the old; otherwise the old one is kept. A rejection by the token
-// endpoint, or a response without an ID token, is a *RefreshError.
-func (c *Client) Refresh(ctx context.Context, refreshToken string) (*cred.Tokens, error) {
-	if refreshToken == "" {
+// Refresh uses prev's refresh token (RFC 6749 §6) to get a fresh, verified
+// ID token. IdPs that rotate refresh tokens return a new one, which is
+// returned in place of the old; otherwise the old one is kept. The token
+// request goes to the endpoint of a discovery document fetched from the
+// issuer, or cached and named by prev.Metadata (never one the cache alone
+// vouches for); the returned Tokens carry the updated pin. A rejection by
+// the token endpoint, or a response without an ID token, is a
+// *RefreshError.
+func (c *Client) Refresh(ctx context.Context, prev *cred.Tokens) (*cred.Tokens, error) {
+	if prev == nil || prev.RefreshToken == "" {
 		return nil, &RefreshError{Code: "no_refresh_token", Description: "no refresh token is stored for this sign-in"}
 	}
-	p, err := c.discover(ctx)
+	refreshToken := prev.RefreshToken
+	p, err := c.discover(ctx, prev.Metadata)
 	if err != nil {
 		return nil, err
 	}

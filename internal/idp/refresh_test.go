@@ -40,7 +40,7 @@ func TestRefreshRotation(t *testing.T) {
 	c := newClient(idp, testNow)
 	first := signIn(t, idp, c)
 
-	second, err := c.Refresh(t.Context(), first.RefreshToken)
+	second, err := c.Refresh(t.Context(), first)
 	if err != nil {
 		t.Fatalf("refresh: %v", err)
 	}
@@ -58,9 +58,9 @@ func TestRefreshRotation(t *testing.T) {
 	}
 
 	// The rotated-out token is dead; replaying it revokes the whole grant.
-	_, err = c.Refresh(t.Context(), first.RefreshToken)
+	_, err = c.Refresh(t.Context(), first)
 	wantRefreshError(t, err, "invalid_grant")
-	_, err = c.Refresh(t.Context(), second.RefreshToken)
+	_, err = c.Refresh(t.Context(), second)
 	wantRefreshError(t, err, "invalid_grant")
 	if n := idp.Counts()["token:refresh_token"]; n != 3 {
 		t.Errorf("refresh requests = %d, want 3", n)
@@ -141,7 +141,7 @@ func TestRefreshErrors(t *testing.T) {
 			c := newClient(idp, testNow)
 			rt := signIn(t, idp, c).RefreshToken
 			tt.setup(idp, c, &rt)
-			toks, err := c.Refresh(t.Context(), rt)
+			toks, err := c.Refresh(t.Context(), &cred.Tokens{RefreshToken: rt})
 			if err != nil && toks != nil {
 				t.Error("tokens returned with an error")
 			}
@@ -164,7 +164,7 @@ func TestRefreshServerError(t *testing.T) {
 	c.HTTPClient = &http.Client{Transport: &rewriter{path: "/.well-known/openid-configuration", edit: func(b map[string]any) {
 		b["token_endpoint"] = broken.URL + "/token"
 	}}}
-	_, err := c.Refresh(t.Context(), "some-refresh-token")
+	_, err := c.Refresh(t.Context(), &cred.Tokens{RefreshToken: "some-refresh-token"})
 	var re *RefreshError
 	if err == nil || errors.As(err, &re) {
 		t.Fatalf("err = %v, want a plain error", err)

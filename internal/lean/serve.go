@@ -55,7 +55,7 @@ func serve(ctx context.Context, d *Deps) (code int, served bool) {
 		if err != nil {
 			return 0, false
 		}
-		creds = warm.Printable(b, sc.Key(), policy, now)
+		creds = warm.Printable(b, sc.Key(), prof.ChainID(), policy, now)
 	case kindS3AG:
 		req, err := s3ag.ParseRequest(s3ag.Input{Target: r.target, Permission: r.permission, Privilege: r.privilege,
 			TargetType: r.targetType, AccountID: r.accountID, DurationSeconds: r.durationSeconds})
@@ -66,7 +66,7 @@ func serve(ctx context.Context, d *Deps) (code int, served bool) {
 		if err != nil {
 			return 0, false
 		}
-		if g := warm.Grant(b, req, policy, now); g != nil {
+		if g := warm.Grant(b, req, prof.ChainID(), policy, now); g != nil {
 			creds, extra = g.Credentials, credproc.Extra{Target: g.Target}
 		}
 	}

@@ -19,15 +19,17 @@ import (
 func warmHome(t *testing.T, now time.Time) (string, *cred.Credentials) {
 	t.Helper()
 	dir := t.TempDir()
-	cfg := &config.File{Profiles: map[string]*config.Profile{config.DefaultProfile: {
+	prof := &config.Profile{
 		Provider: config.ProviderOIDC, IssuerURL: "https://idp.example.com", ClientID: "c",
 		TokenExchangeApplicationARN: "arn:aws:sso::123456789012:application/ssoins-1111222233334444/apl-5555666677778888",
 		OIDCRoleARN:                 "arn:aws:iam::123456789012:role/o", IDEnhancedRoleARN: "arn:aws:iam::123456789012:role/e", Region: "us-east-1",
-	}}}
+	}
+	cfg := &config.File{Profiles: map[string]*config.Profile{config.DefaultProfile: prof}}
 	if err := config.Save(dir, cfg); err != nil {
 		t.Fatal(err)
 	}
-	c := &cred.Credentials{AccessKeyID: "ASIA", SecretAccessKey: "s", SessionToken: "t", Expiration: now.Add(time.Hour).UTC(), MintedAt: now, AccountID: "123456789012"}
+	c := &cred.Credentials{AccessKeyID: "ASIA", SecretAccessKey: "s", SessionToken: "t", Expiration: now.Add(time.Hour).UTC(), MintedAt: now,
+		AccountID: "123456789012", Chain: prof.ChainID()}
 	b := &store.Bundle{}
 	b.SetSession("", c)
 	if err := store.NewFileStore(dir).Put(context.Background(), config.DefaultProfile, b); err != nil {
@@ -75,5 +77,28 @@ func TestServe(t *testing.T) {
 	}
 	if !strings.Contains(want.String(), `"AccountId": "123456789012"`) {
 		t.Errorf("json output %s", want.String())
+	}
+}
+
+// TestServeRefusesOtherChain: after the profile's mode or roles change, the
+// session minted under the old ones is handed to tip-cli, never printed.
+func TestServeRefusesOtherChain(t *testing.T) {
+	now := time.Now()
+	dir, _ := warmHome(t, now)
+	cfg, err := config.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := cfg.Profiles[config.DefaultProfile]
+	*p = config.Profile{Provider: p.Provider, IssuerURL: p.IssuerURL, ClientID: p.ClientID, Region: p.Region,
+		Mode: config.TIPModeIAMFederation, RoleARN: "arn:aws:iam::123456789012:role/federated"}
+	if err := config.Save(dir, cfg); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	d := &Deps{Args: []string{"auth", "get-iam-credentials"}, Getenv: env("AWS_TIP_CLI", dir, "TIP_CLI_STORE", "file"),
+		Stdout: &out, Stderr: &errOut, Now: func() time.Time { return now }}
+	if code, served := serve(context.Background(), d); served || out.Len() != 0 {
+		t.Errorf("serve after a mode change = %d, %v; stdout %q: want a hand-off to tip-cli", code, served, out.String())
 	}
 }

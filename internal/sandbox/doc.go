@@ -10,7 +10,8 @@
 //     dispatch (STS awsQuery, awsJson targets, REST routes), the test hooks,
 //     and the services of the chain (STS, SSO OIDC CreateTokenWithIAM, S3
 //     Control GetDataAccess with the grants, SSO Admin, IdentityStore,
-//     console federation).
+//     console federation, IAM OIDC providers with context providers and
+//     roles for TIP for IAM federation).
 //   - brokeremu: what only tip-broker needs: API Gateway with the Lambda
 //     runtime API, the application token issuer, IAM roles with trust and
 //     permission policies, S3 objects, presigned GetCallerIdentity and the

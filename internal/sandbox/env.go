@@ -25,11 +25,37 @@ type EnvOptions struct {
 	// Key signs the IdP's and Identity Center's tokens; generated when nil.
 	// Tests pass one cached key: RSA-2048 generation takes ~130 ms.
 	Key *rsa.PrivateKey
-	// SessionLifetime shortens identity-enhanced and S3 Access Grants
-	// sessions (awsemu.AWSOptions.SessionLifetime).
+	// SessionLifetime shortens identity-enhanced, S3 Access Grants and
+	// federation-role sessions (awsemu.AWSOptions.SessionLifetime).
 	SessionLifetime time.Duration
 	// NoJTI makes the IdP issue ID tokens without jti (idpemu.IdPOptions.NoJTI).
 	NoJTI bool
+
+	// TIP for IAM federation. The IdP always has an IAM OIDC provider
+	// (Env.AWS.OIDCProviderARN) trusted by the identity-center chain's OIDC
+	// role and by a federation role (Env.FederationRoleARN).
+	//
+	// ContextProvider is the provider's context provider; nil leaves it
+	// without one, so federation-mode sessions do not carry the person and
+	// must be refused. ContextProviderEmail() is the usual choice.
+	ContextProvider *awsemu.ContextProvider
+	// LinkIdentityCenter links the provider to the sandbox's Identity Center
+	// instance (needs ContextProvider).
+	LinkIdentityCenter bool
+	// FederationMaxSession is the federation role's MaxSessionDuration
+	// (default 12 h).
+	FederationMaxSession time.Duration
+	// FederationAudience is the aud the federation role's trust policy
+	// requires (default the IdP's client id; another value breaks the trust).
+	FederationAudience string
+}
+
+// ContextProviderEmail is a context provider naming the person by the ID
+// token's email claim, of subject type "user", with the name claim mapped
+// to aws:TransactionContext/IdentityProvider/display_name.
+func ContextProviderEmail() *awsemu.ContextProvider {
+	return &awsemu.ContextProvider{SubjectSourceKey: "email", SubjectTypeValue: "user",
+		KeyDefinitions: []awsemu.KeyDefinition{{SourceKey: "name", TargetKey: "display_name"}}}
 }
 
 // Env is a running sandbox: a loopback OIDC provider and the AWS services
@@ -41,6 +67,10 @@ type Env struct {
 
 // AliceUserID is the Identity Center user id of the sandbox's default user.
 const AliceUserID = "94482488-3041-7026-18f3-b2c0e1a1a11c"
+
+// AliceEmail is the sandbox user's email: the IdP's default user, and the
+// subject of her sessions under ContextProviderEmail.
+const AliceEmail = "alice@example.com"
 
 // Region is the region the sandbox pretends to be in.
 const Region = "us-east-1"
@@ -69,13 +99,18 @@ func Start(o EnvOptions) (*Env, error) {
 		IssuerURL: idp.Issuer(),
 		Audiences: []string{idp.ClientID()},
 		Region:    Region,
-		Users:     map[string]string{"alice@example.com": AliceUserID},
+		Users:     map[string]string{AliceEmail: AliceUserID},
 		Groups:    map[string][]string{AliceUserID: {"data-analysts"}},
 		Grants:    grants,
 		Addr:      o.AWSAddr,
 		Key:       o.Key,
 
 		SessionLifetime: o.SessionLifetime,
+
+		ContextProvider:      o.ContextProvider,
+		LinkIdentityCenter:   o.LinkIdentityCenter,
+		FederationMaxSession: o.FederationMaxSession,
+		FederationAudience:   o.FederationAudience,
 	})
 	if err != nil {
 		idp.Close()
@@ -104,6 +139,27 @@ func (e *Env) Profile(redirectURI string) *config.Profile {
 		RedirectURI:                 redirectURI,
 	}
 }
+
+// FederationProfile is a "tip_mode": "iam-federation" profile for the
+// sandbox: the IdP's keys and the federation role, lasting duration (0: the
+// profile default, one hour).
+func (e *Env) FederationProfile(redirectURI string, duration time.Duration) *config.Profile {
+	return &config.Profile{
+		Provider:        config.ProviderOIDC,
+		IssuerURL:       e.IdP.Issuer(),
+		ClientID:        e.IdP.ClientID(),
+		Mode:            config.TIPModeIAMFederation,
+		RoleARN:         e.AWS.FederationRoleARN(),
+		DurationSeconds: int(duration / time.Second),
+		Region:          Region,
+		RedirectURI:     redirectURI,
+	}
+}
+
+// FederationRoleARN is the role trusted through the IdP's IAM OIDC provider
+// that a federation-mode ("tip_mode": "iam-federation") profile names as
+// role_arn.
+func (e *Env) FederationRoleARN() string { return e.AWS.FederationRoleARN() }
 
 // Environ returns the environment that points the AWS SDK and CLI at the
 // sandbox (standard AWS_ENDPOINT_URL override).

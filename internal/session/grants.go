@@ -75,7 +75,7 @@ func (m *Manager) Grant(ctx context.Context, req s3ag.Request, force bool) (*cre
 // lockedSession returns the fresh unscoped session from b, running the
 // chain into b when due; refreshed reports whether b changed.
 func (m *Manager) lockedSession(ctx context.Context, b *store.Bundle) (*cred.Credentials, bool, error) {
-	if c := warm.Session(b.ServedPart(), exchange.Scope{}.Key(), m.Policy, m.now()); c != nil {
+	if c := warm.Session(b.ServedPart(), exchange.Scope{}.Key(), m.ChainID, m.Policy, m.now()); c != nil {
 		return c, false, nil
 	}
 	c, err := m.exchange(ctx, b, exchange.Scope{})
@@ -104,10 +104,13 @@ func (m *Manager) fetchGrant(ctx context.Context, sess *cred.Credentials, req s3
 	if err != nil {
 		return nil, err
 	}
-	g, err := f.GetDataAccess(ctx, sess, req)
+	nctx, cancel := m.bounded(ctx)
+	defer cancel()
+	g, err := f.GetDataAccess(nctx, sess, req)
 	if err != nil {
-		return nil, err
+		return nil, m.timedOut(nctx, "S3 Access Grants", err)
 	}
+	g.Credentials.Chain = sess.Chain // served only while the profile's chain is the same
 	m.log().Debug("grant fetched", "profile", m.Profile, "target", g.Target, "permission", g.Permission, "expiration", g.Credentials.Expiration)
 	return g, nil
 }
@@ -116,7 +119,7 @@ func (m *Manager) fetchGrant(ctx context.Context, sess *cred.Credentials, req s3
 // manager's expiry policy, or nil. The decision is warm.Grant, which the
 // lean credential_process binary makes too.
 func (m *Manager) lookupGrant(s *store.Served, req s3ag.Request) *cred.Grant {
-	return warm.Grant(s, req, m.Policy, m.now())
+	return warm.Grant(s, req, m.ChainID, m.Policy, m.now())
 }
 
 // ClearGrants forgets every cached S3 Access Grants credential of the

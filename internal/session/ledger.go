@@ -47,7 +47,15 @@ func (e *AssertionReusedError) Error() string {
 // presented once. When the IdP returned a token already presented, it
 // saves b (a refresh rotated the refresh token), waits until the IdP can
 // mint a different one and refreshes again, a bounded number of times.
+// A path without a single-use step (IAM federation) only saves b: the
+// ledger guards exactly the steps that present a single-use assertion.
 func (m *Manager) reserve(ctx context.Context, b *store.Bundle, t *cred.Tokens) (*cred.Tokens, error) {
+	if !m.SingleUse {
+		if err := m.save(ctx, b); err != nil {
+			return nil, fmt.Errorf("save tokens: %w", err)
+		}
+		return t, nil
+	}
 	for attempt := 1; ; attempt++ {
 		now := m.now()
 		seen := b.PresentedEntry(t.IDToken, now)
@@ -69,11 +77,11 @@ func (m *Manager) reserve(ctx context.Context, b *store.Bundle, t *cred.Tokens) 
 		if err := m.sleep(ctx, wait); err != nil {
 			return nil, err
 		}
-		nt, err := m.refresh(ctx, b.IdP.RefreshToken)
+		nt, err := m.rotate(ctx, b)
 		if err != nil {
 			return nil, err
 		}
-		b.IdP, t = nt, nt
+		t = nt
 	}
 }
 

@@ -20,12 +20,13 @@ import (
 	"github.com/tip-cli/tip-cli/internal/warm"
 )
 
-// Refresher refreshes IdP tokens (idp.Client).
+// Refresher refreshes IdP tokens (idp.Client): prev's refresh token, under
+// the IdP metadata pinned in prev.
 type Refresher interface {
-	Refresh(ctx context.Context, refreshToken string) (*cred.Tokens, error)
+	Refresh(ctx context.Context, prev *cred.Tokens) (*cred.Tokens, error)
 }
 
-// Exchanger runs the AWS chain (exchange.Chain).
+// Exchanger runs the AWS chain (exchange.Chain.Exchange).
 type Exchanger interface {
 	Exchange(ctx context.Context, idToken string, scope exchange.Scope) (*cred.Credentials, error)
 }
@@ -47,17 +48,33 @@ type Manager struct {
 	// cached path pays for neither (AWS config loading costs milliseconds).
 	IdP       func(ctx context.Context) (Refresher, error)
 	Exchanger func(ctx context.Context) (Exchanger, error)
+	// SingleUse: the profile's exchange path presents the ID token as a
+	// single-use assertion (exchange.Path.SingleUse), so every token is
+	// recorded in the assertion ledger before it is presented (ledger.go).
+	SingleUse bool
+	// ChainID is the profile's config.Profile.ChainID: only sessions minted
+	// under it are served (a changed mode or role never serves an old one).
+	ChainID string
 	// SignIn runs an interactive sign-in; nil means non-interactive, and a
 	// needed sign-in fails with *LoginRequiredError.
 	SignIn func(ctx context.Context) (*cred.Tokens, error)
 	// RefreshRejected reports whether err means the refresh token is dead
 	// (the IdP said invalid_grant): the user must sign in again.
 	RefreshRejected func(err error) bool
-	Policy          credproc.Policy
-	Now             func() time.Time
+	// RefreshUnanswered reports whether a failed refresh may have reached
+	// the IdP without its answer reaching us (rotate.go).
+	RefreshUnanswered func(err error) bool
+	Policy            credproc.Policy
+	Now               func() time.Time
 	// Sleep waits d or until ctx ends (default a timer); the assertion
 	// ledger uses it to wait for the IdP's next second.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// NetTimeout bounds each network phase that needs no person: one IdP
+	// refresh, one walk of the chain, one GetDataAccess (0: unbounded). The
+	// Go SDK kills a credential_process after a minute, so tip-cli keeps
+	// a refresh plus a chain well under it; an interactive sign-in keeps
+	// its own timeout.
+	NetTimeout time.Duration
 	// Log receives --debug events; never a token or secret.
 	Log *slog.Logger
 	// Grants reaches S3 Access Grants (grants.go).
@@ -97,7 +114,7 @@ func (m *Manager) Credentials(ctx context.Context, scope exchange.Scope, force b
 		if err != nil {
 			return nil, fmt.Errorf("read cached credentials: %w", err)
 		}
-		if c := warm.Session(served, key, m.Policy, m.now()); c != nil {
+		if c := warm.Session(served, key, m.ChainID, m.Policy, m.now()); c != nil {
 			m.log().Debug("serving cached credentials", "profile", m.Profile, "scope", key, "expiration", c.Expiration)
 			return c, nil
 		}
@@ -105,7 +122,7 @@ func (m *Manager) Credentials(ctx context.Context, scope exchange.Scope, force b
 	m.log().Debug("cached credentials missing or due for refresh", "profile", m.Profile, "scope", key, "force", force)
 	var out *cred.Credentials
 	err := m.locked(ctx, func(b *store.Bundle) (bool, error) {
-		if c := warm.Session(b.ServedPart(), key, m.Policy, m.now()); !force && c != nil {
+		if c := warm.Session(b.ServedPart(), key, m.ChainID, m.Policy, m.now()); !force && c != nil {
 			m.log().Debug("another process refreshed while we waited for the lock", "profile", m.Profile)
 			out = c // another process refreshed while we waited
 			return false, nil
@@ -199,16 +216,18 @@ func (m *Manager) exchange(ctx context.Context, b *store.Bundle, scope exchange.
 // ledger and saved (so a crash after CreateTokenWithIAM cannot lead to a
 // second presentation).
 func (m *Manager) exchangeWith(ctx context.Context, b *store.Bundle, idToken string, scope exchange.Scope) (*cred.Credentials, error) {
-	if b.PresentedEntry(idToken, m.now()) == nil {
+	if m.SingleUse && b.PresentedEntry(idToken, m.now()) == nil {
 		return nil, errors.New("internal error: an ID token not recorded in the assertion ledger was about to be presented")
 	}
 	ex, err := m.Exchanger(ctx)
 	if err != nil {
 		return nil, err
 	}
-	c, err := ex.Exchange(ctx, idToken, scope)
+	nctx, cancel := m.bounded(ctx)
+	defer cancel()
+	c, err := ex.Exchange(nctx, idToken, scope)
 	if err != nil {
-		return nil, err
+		return nil, m.timedOut(nctx, "the AWS exchange", err)
 	}
 	m.log().Debug("exchange chain complete", "assumed_role", c.AssumedRoleARN, "expiration", c.Expiration)
 	b.SetSession(scope.Key(), c)
@@ -227,25 +246,28 @@ func (m *Manager) freshIDToken(ctx context.Context, b *store.Bundle) (*cred.Toke
 }
 
 // newTokens refreshes b's IdP tokens, or signs in when there is no usable
-// refresh token and sign-in is allowed, and puts them into b. The caller
-// saves b at once (reserve does): a rotated refresh token replaces a dead
-// one, and presenting the old one again may revoke the whole grant.
+// refresh token and sign-in is allowed, and puts them into b, saved
+// (rotate): a rotated refresh token replaces a dead one, and presenting the
+// old one again may revoke the whole grant.
 func (m *Manager) newTokens(ctx context.Context, b *store.Bundle) (*cred.Tokens, error) {
+	reason := ""
 	if b.IdP != nil && b.IdP.RefreshToken != "" {
-		t, err := m.refresh(ctx, b.IdP.RefreshToken)
+		t, err := m.rotate(ctx, b)
 		if err == nil {
-			b.IdP = t
 			return t, nil
 		}
-		if m.RefreshRejected == nil || !m.RefreshRejected(err) {
+		var dead *deadRefreshError
+		switch {
+		case errors.As(err, &dead):
+			reason = dead.reason
+		case m.RefreshRejected == nil || !m.RefreshRejected(err):
 			return nil, err
-		}
-		if m.SignIn == nil {
-			return nil, &LoginRequiredError{Profile: m.Profile, Reason: "the identity provider session ended"}
+		default:
+			reason = "the identity provider session ended"
 		}
 	}
 	if m.SignIn == nil {
-		return nil, &LoginRequiredError{Profile: m.Profile}
+		return nil, &LoginRequiredError{Profile: m.Profile, Reason: reason}
 	}
 	m.log().Debug("starting interactive sign-in", "profile", m.Profile)
 	t, err := m.SignIn(ctx)
@@ -258,18 +280,38 @@ func (m *Manager) newTokens(ctx context.Context, b *store.Bundle) (*cred.Tokens,
 	return t, nil
 }
 
-func (m *Manager) refresh(ctx context.Context, rt string) (*cred.Tokens, error) {
+func (m *Manager) refresh(ctx context.Context, prev *cred.Tokens) (*cred.Tokens, error) {
 	idp, err := m.IdP(ctx)
 	if err != nil {
 		return nil, err
 	}
-	t, err := idp.Refresh(ctx, rt)
+	rt := prev.RefreshToken
+	nctx, cancel := m.bounded(ctx)
+	defer cancel()
+	t, err := idp.Refresh(nctx, prev)
 	if err != nil {
 		m.log().Debug("identity provider refresh failed", "error", err)
-		return nil, fmt.Errorf("refresh identity provider token: %w", err)
+		return nil, fmt.Errorf("refresh identity provider token: %w", m.timedOut(nctx, "the identity provider", err))
 	}
 	m.log().Debug("identity provider tokens refreshed", "id_expiry", t.Expiry, "rotated", t.RefreshToken != rt)
 	return t, nil
+}
+
+// bounded returns ctx limited to NetTimeout, if set.
+func (m *Manager) bounded(ctx context.Context) (context.Context, context.CancelFunc) {
+	if m.NetTimeout <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, m.NetTimeout)
+}
+
+// timedOut says which party did not answer when the NetTimeout deadline
+// (not the caller's own context) ended err's call.
+func (m *Manager) timedOut(ctx context.Context, who string, err error) error {
+	if m.NetTimeout > 0 && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("%s did not answer within %s: %w", who, m.NetTimeout, err)
+	}
+	return err
 }
 
 func (m *Manager) log() *slog.Logger {

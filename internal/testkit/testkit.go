@@ -90,7 +90,19 @@ func New(t testing.TB, opts sandbox.EnvOptions) *Kit {
 // Configure saves the sandbox profile as name with a free redirect port.
 func (k *Kit) Configure(t testing.TB, name string) *config.Profile {
 	t.Helper()
-	p := k.Env.Profile(FreeRedirectURI(t))
+	return k.Save(t, name, k.Env.Profile(FreeRedirectURI(t)))
+}
+
+// ConfigureFederation saves the sandbox's iam-federation profile as name
+// with a free redirect port, its sessions lasting duration (0: one hour).
+func (k *Kit) ConfigureFederation(t testing.TB, name string, duration time.Duration) *config.Profile {
+	t.Helper()
+	return k.Save(t, name, k.Env.FederationProfile(FreeRedirectURI(t), duration))
+}
+
+// Save saves p as profile name in the kit's config directory.
+func (k *Kit) Save(t testing.TB, name string, p *config.Profile) *config.Profile {
+	t.Helper()
 	cfg, err := config.Load(k.Dir)
 	if err != nil {
 		t.Fatal(err)

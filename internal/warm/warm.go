@@ -19,12 +19,13 @@ import (
 // must have left: a consumer could not use less before it expires.
 const Floor = time.Minute
 
-// Session returns the cached identity-enhanced credentials for the scope
-// key when policy still serves them at now, else nil. s is the served part
-// of a bundle (Store.GetServed, or Bundle.ServedPart under the lock) and
-// may be nil.
-func Session(s *store.Served, key string, policy credproc.Policy, now time.Time) *cred.Credentials {
-	if c := s.Session(key); policy.FreshCredentials(now, c) {
+// Session returns the cached session for the scope key when it was minted
+// under chain (the profile's config.Profile.ChainID: same mode, roles and
+// application) and policy still serves it at now, else nil. s is the served
+// part of a bundle (Store.GetServed, or Bundle.ServedPart under the lock)
+// and may be nil.
+func Session(s *store.Served, key, chain string, policy credproc.Policy, now time.Time) *cred.Credentials {
+	if c := s.Session(key); c != nil && c.Chain == chain && policy.FreshCredentials(now, c) {
 		return c
 	}
 	return nil
@@ -38,8 +39,8 @@ func TooSoon(c *cred.Credentials, now time.Time) bool {
 // Printable returns the cached session for key that get-iam-credentials
 // would print at now without any network call: fresh per policy and not
 // TooSoon. nil means the full command must run.
-func Printable(s *store.Served, key string, policy credproc.Policy, now time.Time) *cred.Credentials {
-	c := Session(s, key, policy, now)
+func Printable(s *store.Served, key, chain string, policy credproc.Policy, now time.Time) *cred.Credentials {
+	c := Session(s, key, chain, policy, now)
 	if c == nil || TooSoon(c, now) {
 		return nil
 	}
@@ -47,10 +48,13 @@ func Printable(s *store.Served, key string, policy credproc.Policy, now time.Tim
 }
 
 // Grant returns the cached S3 Access Grants credentials that serve req at
-// now (see s3ag.Lookup), fresh per policy, or nil (s may be nil).
-func Grant(s *store.Served, req s3ag.Request, policy credproc.Policy, now time.Time) *cred.Grant {
+// now (see s3ag.Lookup), minted from a session of chain and fresh per
+// policy, or nil (s may be nil).
+func Grant(s *store.Served, req s3ag.Request, chain string, policy credproc.Policy, now time.Time) *cred.Grant {
 	if s == nil {
 		return nil
 	}
-	return s3ag.Lookup(s.Grants, req, now, func(c *cred.Credentials) bool { return policy.FreshCredentials(now, c) })
+	return s3ag.Lookup(s.Grants, req, now, func(c *cred.Credentials) bool {
+		return c.Chain == chain && policy.FreshCredentials(now, c)
+	})
 }

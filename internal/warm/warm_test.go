@@ -12,9 +12,14 @@ import (
 
 var t0 = time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
 
-func bundle(exp, minted time.Time) *store.Served {
+// chain is the profile's chain id the tests serve under.
+const chain = "chain-a"
+
+func bundle(exp, minted time.Time) *store.Served { return bundleOf(exp, minted, chain) }
+
+func bundleOf(exp, minted time.Time, chainID string) *store.Served {
 	b := &store.Bundle{}
-	b.SetSession("", &cred.Credentials{AccessKeyID: "AK", Expiration: exp, MintedAt: minted})
+	b.SetSession("", &cred.Credentials{AccessKeyID: "AK", Expiration: exp, MintedAt: minted, Chain: chainID})
 	return b.ServedPart()
 }
 
@@ -31,6 +36,10 @@ func TestPrintable(t *testing.T) {
 		{"an hour left", bundle(t0.Add(time.Hour), t0), "", def, true},
 		{"nil bundle", nil, "", def, false},
 		{"other scope", bundle(t0.Add(time.Hour), t0), "scoped-x", def, false},
+		// Minted under another mode or role (or before chains were
+		// recorded): never served, whatever its expiry.
+		{"other chain", bundleOf(t0.Add(time.Hour), t0, "chain-b"), "", def, false},
+		{"no chain recorded", bundleOf(t0.Add(time.Hour), t0, ""), "", def, false},
 		{"14 minutes left", bundle(t0.Add(14*time.Minute), t0.Add(-46*time.Minute)), "", def, false},
 		{"16 minutes left", bundle(t0.Add(17*time.Minute), t0.Add(-43*time.Minute)), "", def, true},
 		{"just minted 15 minute session", bundle(t0.Add(15*time.Minute), t0), "", def, true},
@@ -40,10 +49,10 @@ func TestPrintable(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := Printable(tt.b, tt.key, tt.policy, t0) != nil; got != tt.want {
+			if got := Printable(tt.b, tt.key, chain, tt.policy, t0) != nil; got != tt.want {
 				t.Errorf("Printable = %v, want %v", got, tt.want)
 			}
-			if tt.b != nil && tt.want && Session(tt.b, tt.key, tt.policy, t0) == nil {
+			if tt.b != nil && tt.want && Session(tt.b, tt.key, chain, tt.policy, t0) == nil {
 				t.Error("Printable without Session")
 			}
 		})
@@ -52,9 +61,9 @@ func TestPrintable(t *testing.T) {
 
 func TestGrant(t *testing.T) {
 	g := &cred.Grant{Target: "s3://bkt/p/*", Permission: "READWRITE", Privilege: "Default",
-		Credentials: &cred.Credentials{AccessKeyID: "G", Expiration: t0.Add(time.Hour), MintedAt: t0}}
+		Credentials: &cred.Credentials{AccessKeyID: "G", Expiration: t0.Add(time.Hour), MintedAt: t0, Chain: chain}}
 	stale := &cred.Grant{Target: "s3://bkt/*", Permission: "READ", Privilege: "Default",
-		Credentials: &cred.Credentials{AccessKeyID: "S", Expiration: t0.Add(10 * time.Minute), MintedAt: t0.Add(-50 * time.Minute)}}
+		Credentials: &cred.Credentials{AccessKeyID: "S", Expiration: t0.Add(10 * time.Minute), MintedAt: t0.Add(-50 * time.Minute), Chain: chain}}
 	b := &store.Served{Grants: []*cred.Grant{g, stale}}
 	req := func(uri, perm string) s3ag.Request {
 		r, err := s3ag.ParseRequest(s3ag.Input{Target: uri, Permission: perm})
@@ -74,9 +83,12 @@ func TestGrant(t *testing.T) {
 		{"nil bundle", nil, req("s3://bkt/p/x", "READ"), ""},
 	}
 	for _, tt := range tests {
-		got := Grant(tt.b, tt.req, credproc.DefaultPolicy(), t0)
+		got := Grant(tt.b, tt.req, chain, credproc.DefaultPolicy(), t0)
 		if (got == nil && tt.want != "") || (got != nil && got.Credentials.AccessKeyID != tt.want) {
 			t.Errorf("%s: Grant = %+v, want %q", tt.name, got, tt.want)
 		}
+	}
+	if got := Grant(b, req("s3://bkt/p/x", "READ"), "chain-b", credproc.DefaultPolicy(), t0); got != nil {
+		t.Errorf("a grant minted under another chain was served: %+v", got)
 	}
 }

@@ -26,6 +26,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/tip-cli/tip-cli/internal/broker/api"
 	"github.com/tip-cli/tip-cli/internal/sandbox/brokeremu"
 )
 
@@ -61,8 +62,7 @@ func run(ctx context.Context, dir, motoURL, payloadVersion string) error {
 	}
 	defer sc.Close()
 	gw, err := brokeremu.NewAPIGateway(brokeremu.APIGatewayOptions{AWS: sc.AWS, PayloadVersion: payloadVersion,
-		Routes:       []string{"GET /applications", "POST /applications", "DELETE /applications", "GET /credentials"},
-		PublicRoutes: []string{"GET /health"}})
+		Routes: api.Keys(false), PublicRoutes: api.Keys(true)})
 	if err != nil {
 		return fmt.Errorf("start the api gateway: %w", err)
 	}

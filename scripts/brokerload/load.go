@@ -21,6 +21,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/tip-cli/tip-cli/internal/broker/callerauth"
 	"github.com/tip-cli/tip-cli/internal/broker/client"
 	"github.com/tip-cli/tip-cli/internal/broker/registry"
 	"github.com/tip-cli/tip-cli/internal/sandbox/brokeremu"
@@ -181,7 +182,7 @@ func round(ctx context.Context, name string, base client.Client, rt http.RoundTr
 	rd.GetCallerIdentity = after["GetCallerIdentity"] - before["GetCallerIdentity"]
 	rd.AssumeRole = after["AssumeRole"] - before["AssumeRole"]
 	for _, rec := range sc.AWS.Requests("AssumeRole")[assumedBefore:] {
-		user, _, _ := strings.Cut(rec.Params.Get("RoleSessionName"), "-")
+		user, _, _ := strings.Cut(strings.TrimPrefix(rec.Params.Get("RoleSessionName"), callerauth.BrokerSessionPrefix), "-")
 		if !strings.EqualFold(user, rec.Params.Get("Tags.member.1.Value")) {
 			rd.TagMismatches++
 		}

@@ -3,6 +3,7 @@ package callerauth
 import (
 	"container/heap"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -22,16 +23,23 @@ var (
 // accepted it or released when STS refused it: junk that STS never
 // verified never stays, and an unexpired entry is never evicted. When full
 // of unexpired entries it refuses (ErrBusy) instead.
+//
+// Each remembered entry is charged to the caller role it authenticated;
+// one role holds at most perCaller entries, so no principal can fill the
+// cache and lock the others out.
 type replayCache struct {
-	mu      sync.Mutex
-	limit   int
-	pending map[string]time.Time
-	seen    map[string]time.Time
-	byTime  expiryHeap
+	mu        sync.Mutex
+	limit     int
+	perCaller int
+	pending   map[string]time.Time
+	seen      map[string]time.Time
+	byCaller  map[string]int
+	byTime    expiryHeap
 }
 
-func newReplayCache(limit int) *replayCache {
-	return &replayCache{limit: limit, pending: map[string]time.Time{}, seen: map[string]time.Time{}}
+func newReplayCache(limit, perCaller int) *replayCache {
+	return &replayCache{limit: limit, perCaller: perCaller, pending: map[string]time.Time{}, seen: map[string]time.Time{},
+		byCaller: map[string]int{}}
 }
 
 // reserve claims key (valid until exp) at now; it fails with errReplayed
@@ -53,17 +61,24 @@ func (c *replayCache) reserve(key string, exp, now time.Time) error {
 	return nil
 }
 
-// confirm remembers a reserved key until its expiry.
-func (c *replayCache) confirm(key string) {
+// confirm remembers a reserved key until its expiry, charged to caller;
+// when caller already holds its share the key is released instead and
+// ErrCallerQuota returned.
+func (c *replayCache) confirm(key, caller string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	exp, ok := c.pending[key]
 	if !ok {
-		return
+		return nil
 	}
 	delete(c.pending, key)
+	if c.byCaller[caller] >= c.perCaller {
+		return fmt.Errorf("%w (%d)", ErrCallerQuota, c.perCaller)
+	}
 	c.seen[key] = exp
-	heap.Push(&c.byTime, expiryEntry{key: key, exp: exp})
+	c.byCaller[caller]++
+	heap.Push(&c.byTime, expiryEntry{key: key, exp: exp, caller: caller})
+	return nil
 }
 
 // release forgets a reserved key STS did not verify.
@@ -78,6 +93,9 @@ func (c *replayCache) dropExpired(now time.Time) {
 	for c.byTime.Len() > 0 && !c.byTime[0].exp.After(now) {
 		e := heap.Pop(&c.byTime).(expiryEntry)
 		delete(c.seen, e.key)
+		if c.byCaller[e.caller]--; c.byCaller[e.caller] <= 0 {
+			delete(c.byCaller, e.caller)
+		}
 	}
 }
 
@@ -90,8 +108,8 @@ func (c *replayCache) size() int {
 
 // expiryEntry is one remembered signature.
 type expiryEntry struct {
-	key string
-	exp time.Time
+	key, caller string
+	exp         time.Time
 }
 
 // expiryHeap is a min-heap of entries by expiry (container/heap).

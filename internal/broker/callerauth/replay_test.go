@@ -9,7 +9,7 @@ import (
 
 func TestReplayCache(t *testing.T) {
 	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	c := newReplayCache(3)
+	c := newReplayCache(3, 3)
 	type step struct {
 		op   string // reserve, confirm, release
 		key  string
@@ -43,7 +43,7 @@ func TestReplayCache(t *testing.T) {
 		case "reserve":
 			err = c.reserve(s.key, t0.Add(s.exp), t0.Add(s.now))
 		case "confirm":
-			c.confirm(s.key)
+			_ = c.confirm(s.key, "app")
 		case "release":
 			c.release(s.key)
 		}
@@ -59,11 +59,11 @@ func TestReplayCache(t *testing.T) {
 // presigns) fills the cache, which then refuses rather than evicts.
 func TestReplayCacheCannotBeFlushed(t *testing.T) {
 	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	c := newReplayCache(100)
+	c := newReplayCache(100, 100)
 	if err := c.reserve("genuine", t0.Add(time.Minute), t0); err != nil {
 		t.Fatal(err)
 	}
-	c.confirm("genuine")
+	_ = c.confirm("genuine", "app")
 	for i := range 100_200 {
 		key := fmt.Sprint("junk", i)
 		if err := c.reserve(key, t0.Add(2*time.Minute), t0); err != nil {
@@ -79,7 +79,7 @@ func TestReplayCacheCannotBeFlushed(t *testing.T) {
 		if err := c.reserve(key, t0.Add(2*time.Minute), t0); err != nil {
 			t.Fatal(err)
 		}
-		c.confirm(key)
+		_ = c.confirm(key, "app")
 	}
 	if err := c.reserve("one-more", t0.Add(2*time.Minute), t0); !errors.Is(err, ErrBusy) {
 		t.Fatalf("full cache: %v, want ErrBusy", err)

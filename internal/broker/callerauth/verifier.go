@@ -27,9 +27,18 @@ const (
 	DefaultWindow = 5 * time.Minute
 	// DefaultReplayCacheSize bounds the replay cache.
 	DefaultReplayCacheSize = 100_000
+	// DefaultPerCallerEntries bounds one caller role's share of the
+	// replay cache: an entry lives at most 2 minutes (X-Amz-Expires ≤ 60 s
+	// plus a minute of skew), so this is 12.5 verified requests/s
+	// sustained, above the default per-caller rate of 10/s, and 67 roles
+	// in the allowed accounts would be needed to fill the cache.
+	DefaultPerCallerEntries = 1_500
+	// DefaultMaxConcurrentSTS bounds the presigned requests being verified
+	// at STS at once, whatever the number of sources.
+	DefaultMaxConcurrentSTS = 256
 
 	maxFutureSkew   = time.Minute
-	maxExpires      = 300
+	maxExpires      = 60
 	maxPresignedURL = 4 << 10
 	defaultTimeout  = 5 * time.Second
 	sigv4Algorithm  = "AWS4-HMAC-SHA256"
@@ -61,6 +70,13 @@ type VerifierOptions struct {
 	// (arn:<partition>:iam::<account>:role/<name>). Others fail with
 	// ErrNotAllowed after STS has identified them.
 	AllowedAccounts, AllowedRoles []string
+	// PerCallerEntries bounds the replay cache entries one caller role may
+	// hold (default DefaultPerCallerEntries); beyond it ErrCallerQuota.
+	PerCallerEntries int
+	// MaxConcurrentSTS bounds the verifications in flight at STS (default
+	// DefaultMaxConcurrentSTS); beyond it callers get ErrBusy at once,
+	// without an outbound call.
+	MaxConcurrentSTS int
 }
 
 // Verifier authenticates callers by their presigned GetCallerIdentity
@@ -75,6 +91,8 @@ type Verifier struct {
 	replay    *replayCache
 	accounts  []string
 	roles     []string
+	// inFlight holds one token per STS verification in progress.
+	inFlight chan struct{}
 }
 
 // NewVerifier validates o and returns a Verifier.
@@ -102,6 +120,12 @@ func NewVerifier(o VerifierOptions) (*Verifier, error) {
 	if o.ReplayCacheSize <= 0 {
 		o.ReplayCacheSize = DefaultReplayCacheSize
 	}
+	if o.PerCallerEntries <= 0 {
+		o.PerCallerEntries = DefaultPerCallerEntries
+	}
+	if o.MaxConcurrentSTS <= 0 {
+		o.MaxConcurrentSTS = DefaultMaxConcurrentSTS
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -116,9 +140,10 @@ func NewVerifier(o VerifierOptions) (*Verifier, error) {
 		client:    &client,
 		now:       o.Now,
 		window:    o.Window,
-		replay:    newReplayCache(o.ReplayCacheSize),
+		replay:    newReplayCache(o.ReplayCacheSize, o.PerCallerEntries),
 		accounts:  slices.Clone(o.AllowedAccounts),
 		roles:     slices.Clone(o.AllowedRoles),
+		inFlight:  make(chan struct{}, o.MaxConcurrentSTS),
 	}, nil
 }
 
@@ -137,13 +162,23 @@ type presigned struct {
 // allow-list (HTTP 403).
 var ErrNotAllowed = errors.New("caller not allowed")
 
-// Authenticate checks the presigned request in authorization locally
-// (cheapest first, no network), reserves its signature in the replay
-// cache, then sends it to STS with this broker's id and the headers of
-// bind, the request it arrived with, and returns the role behind the
-// answer. Errors wrap ErrUnauthenticated, ErrUpstream, ErrBusy,
-// ErrNotAllowed or (for a non-role caller) ErrNotRole.
+// Authenticate is AuthenticateAndAdmit without an admission check.
 func (v *Verifier) Authenticate(ctx context.Context, authorization string, bind Binding) (Caller, error) {
+	return v.AuthenticateAndAdmit(ctx, authorization, bind, nil)
+}
+
+// AuthenticateAndAdmit checks the presigned request in authorization
+// locally (cheapest first, no network), reserves its signature in the
+// replay cache, sends it to STS (at most MaxConcurrentSTS at once) with
+// this broker's id and the headers of bind, the request it arrived with,
+// and returns the role behind the answer. The signature is remembered
+// only once the caller passed everything else: it is a role, not a
+// session the broker issued, on the allow-list, admitted by admit (the
+// server's per-caller rate limit; nil admits all) and within its share of
+// the replay cache. A refused caller's signature takes no slot. Errors
+// wrap ErrUnauthenticated, ErrUpstream, ErrBusy, ErrNotAllowed,
+// ErrCallerQuota, ErrNotRole, or are admit's own.
+func (v *Verifier) AuthenticateAndAdmit(ctx context.Context, authorization string, bind Binding, admit func(Caller) error) (Caller, error) {
 	p, err := v.check(authorization, v.now())
 	if err != nil {
 		return Caller{}, fmt.Errorf("%w: %w", ErrUnauthenticated, err)
@@ -154,17 +189,45 @@ func (v *Verifier) Authenticate(ctx context.Context, authorization string, bind 
 	case err != nil:
 		return Caller{}, fmt.Errorf("%w: %w", ErrUnauthenticated, err)
 	}
-	arn, err := v.callSTS(ctx, p.target, p.nonce, bind)
+	c, err := v.verify(ctx, p, bind, admit)
 	if err != nil {
 		v.replay.release(p.signature)
 		return Caller{}, err
 	}
-	v.replay.confirm(p.signature)
+	if err := v.replay.confirm(p.signature, c.RoleARN); err != nil {
+		return Caller{}, err
+	}
+	return c, nil
+}
+
+// verify asks STS who signed p and applies the checks on the answer.
+func (v *Verifier) verify(ctx context.Context, p presigned, bind Binding, admit func(Caller) error) (Caller, error) {
+	select {
+	case v.inFlight <- struct{}{}:
+	default:
+		return Caller{}, fmt.Errorf("%w: %d verifications in flight", ErrBusy, cap(v.inFlight))
+	}
+	arn, err := v.callSTS(ctx, p.target, p.nonce, bind)
+	<-v.inFlight
+	if err != nil {
+		return Caller{}, err
+	}
 	c, err := CallerFromARN(arn)
 	if err != nil {
 		return Caller{}, err
 	}
-	return c, v.allowed(c)
+	if err := CheckNotBrokerIssued(c); err != nil {
+		return Caller{}, err
+	}
+	if err := v.allowed(c); err != nil {
+		return Caller{}, err
+	}
+	if admit != nil {
+		if err := admit(c); err != nil {
+			return Caller{}, err
+		}
+	}
+	return c, nil
 }
 
 // allowed applies the account and role allow-lists.
@@ -289,6 +352,10 @@ func (v *Verifier) checkSigning(q url.Values, now time.Time) (time.Time, time.Du
 	n, err := strconv.Atoi(exp)
 	if err != nil || n < 1 || n > maxExpires || exp[0] < '1' || exp[0] > '9' {
 		return time.Time{}, 0, fmt.Errorf("X-Amz-Expires must be 1 to %d seconds", maxExpires)
+	}
+	if date.Add(time.Duration(n)*time.Second + maxFutureSkew).Before(now) {
+		// STS would refuse it too; asking would only cost a call.
+		return time.Time{}, 0, errors.New("presigned request has expired")
 	}
 	if err := checkCredential(q.Get("X-Amz-Credential"), date); err != nil {
 		return time.Time{}, 0, err

@@ -19,6 +19,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/tip-cli/tip-cli/internal/broker/api"
 	"github.com/tip-cli/tip-cli/internal/broker/callerauth"
 	"github.com/tip-cli/tip-cli/internal/broker/registry"
 	"github.com/tip-cli/tip-cli/internal/broker/server"
@@ -78,27 +79,34 @@ func (c *Client) Register(ctx context.Context, reg registry.Application) (regist
 		return registry.Application{}, fmt.Errorf("encode registration: %w", err)
 	}
 	var out registry.Application
-	return out, c.do(ctx, http.MethodPost, "/applications", nil, body, &out)
+	return out, c.do(ctx, api.Register, nil, body, &out)
 }
 
 // Describe returns the caller's registration.
 func (c *Client) Describe(ctx context.Context) (registry.Application, error) {
 	var out registry.Application
-	return out, c.do(ctx, http.MethodGet, "/applications", nil, nil, &out)
+	return out, c.do(ctx, api.Describe, nil, nil, &out)
 }
 
 // Deregister removes the caller's registration.
 func (c *Client) Deregister(ctx context.Context) error {
-	return c.do(ctx, http.MethodDelete, "/applications", nil, nil, nil)
+	return c.do(ctx, api.Deregister, nil, nil, nil)
 }
 
 // Credentials exchanges an end user's JWT for tenant-scoped credentials.
 func (c *Client) Credentials(ctx context.Context, jwt string) (server.Credentials, error) {
 	var out server.Credentials
-	return out, c.do(ctx, http.MethodGet, "/credentials", url.Values{"jwt": {jwt}}, nil, &out)
+	return out, c.do(ctx, api.Credentials, url.Values{"jwt": {jwt}}, nil, &out)
 }
 
-func (c *Client) do(ctx context.Context, method, path string, query url.Values, body []byte, out any) error {
+// do calls the route of op (from the broker's route table) and decodes
+// the answer into out.
+func (c *Client) do(ctx context.Context, op api.Op, query url.Values, body []byte, out any) error {
+	rt, ok := api.Of(op)
+	if !ok {
+		return fmt.Errorf("the broker api has no %s route", op)
+	}
+	method, path := rt.Method, rt.Path
 	req, err := c.newRequest(ctx, method, path, query, body)
 	if err != nil {
 		return err

@@ -6,14 +6,24 @@ import "github.com/tip-cli/tip-cli/internal/cfn"
 // role, and so the actions an access role's trust policy must allow it.
 func accessRoleActions() []string { return []string{"sts:AssumeRole", "sts:TagSession"} }
 
+// The tag an access role must carry for the template's broker role to
+// assume it (aws:ResourceTag on sts:AssumeRole and sts:TagSession).
+const (
+	AccessRoleTagKey   = "tip-broker-access"
+	AccessRoleTagValue = "true"
+)
+
 // brokerRole is the Lambda function's role: registry reads and writes,
 // AssumeRole+TagSession on access roles, and CloudWatch Logs.
 //
-// The role may assume any role name in the accounts whose principals can
-// reach the API (its own, plus allowedAccounts): which application owns
-// which access role is only known at run time. The real gate is each
-// access role's trust policy, which must name this role (see
-// AccessRoleTrustPolicy); the broker itself only assumes
+// The role may assume roles in the accounts whose principals can reach
+// the API (its own, plus allowedAccounts), by any name — which
+// application owns which access role is only known at run time — but only
+// roles tagged AccessRoleTagKey=AccessRoleTagValue: a role an
+// administrator has not marked as an access role stays out of reach even
+// if its trust policy is too broad. The real gate remains each access
+// role's trust policy, which must name this role with the application's
+// ExternalId (see AccessRoleTrustPolicy); the broker itself only assumes
 // arn:…:iam::<caller account>:role/<registered name>.
 func brokerRole(allowedAccounts []string) cfn.RoleProperties {
 	roles := []any{cfn.Sub{Sub: "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*"}}
@@ -22,7 +32,8 @@ func brokerRole(allowedAccounts []string) cfn.RoleProperties {
 	}
 	return cfn.RoleProperties{
 		Description: "tip-broker service role: assumes registered access roles with a session tag; " +
-			"each access role's trust policy must allow this role sts:AssumeRole and sts:TagSession",
+			"each access role must be tagged " + AccessRoleTagKey + "=" + AccessRoleTagValue +
+			" and its trust policy must allow this role sts:AssumeRole and sts:TagSession",
 		AssumeRolePolicyDocument: cfn.PolicyDocument{Version: cfn.PolicyVersion, Statement: []cfn.Statement{{
 			Effect:    "Allow",
 			Principal: &cfn.Principal{Service: "lambda.amazonaws.com"},
@@ -41,6 +52,9 @@ func brokerRole(allowedAccounts []string) cfn.RoleProperties {
 				Effect:   "Allow",
 				Action:   accessRoleActions(),
 				Resource: roles,
+				Condition: cfn.Condition{"StringEquals": {
+					"aws:ResourceTag/" + AccessRoleTagKey: {AccessRoleTagValue},
+				}},
 			}}}},
 		},
 	}

@@ -94,6 +94,13 @@ func checkRole(t *testing.T, role any, accounts []string) {
 	if !reflect.DeepEqual(cfntest.Get(t, assume, "Resource"), want) {
 		t.Errorf("assume resources = %v, want %v", cfntest.Get(t, assume, "Resource"), want)
 	}
+	// Issue 22 item 16: not every role of those accounts, only the ones
+	// tagged as access roles.
+	cond, _ := cfntest.Get(t, assume, "Condition").(map[string]any)
+	wantCond := map[string]any{"StringEquals": map[string]any{"aws:ResourceTag/" + AccessRoleTagKey: []any{AccessRoleTagValue}}}
+	if !reflect.DeepEqual(cond, wantCond) {
+		t.Errorf("assume condition = %v, want %v", cond, wantCond)
+	}
 }
 
 func checkOutputs(t *testing.T, m map[string]any, o Options) {

@@ -14,6 +14,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/tip-cli/tip-cli/internal/cfn"
@@ -21,15 +22,12 @@ import (
 
 // Logical ids, parameter and output names of the template.
 const (
-	LogicalTable                = "RegistryTable"
-	LogicalBrokerRole           = "BrokerRole"
-	LogicalFunction             = "BrokerFunction"
-	LogicalPermission           = "BrokerInvokePermission"
-	LogicalRestAPI              = "BrokerApi"
-	LogicalApplicationsResource = "ApplicationsResource"
-	LogicalCredentialsResource  = "CredentialsResource"
-	LogicalHealthResource       = "HealthResource"
-	LogicalStage                = "BrokerStage"
+	LogicalTable      = "RegistryTable"
+	LogicalBrokerRole = "BrokerRole"
+	LogicalFunction   = "BrokerFunction"
+	LogicalPermission = "BrokerInvokePermission"
+	LogicalRestAPI    = "BrokerApi"
+	LogicalStage      = "BrokerStage"
 	// LogicalDeploymentPrefix starts the deployment's logical id; a hash
 	// of the API definition follows, so that a template whose methods
 	// changed creates a new deployment (CloudFormation never redeploys an
@@ -63,22 +61,6 @@ const (
 	FunctionTimeout = 10 // seconds
 )
 
-// route is one method of the broker API.
-type route struct {
-	logicalID, resource, method string
-}
-
-// routes lists the API methods in template order.
-func routes() []route {
-	return []route{
-		{"ApplicationsGetMethod", LogicalApplicationsResource, "GET"},
-		{"ApplicationsPostMethod", LogicalApplicationsResource, "POST"},
-		{"ApplicationsDeleteMethod", LogicalApplicationsResource, "DELETE"},
-		{"CredentialsGetMethod", LogicalCredentialsResource, "GET"},
-		{"HealthGetMethod", LogicalHealthResource, "GET"},
-	}
-}
-
 // Template validates o and returns the Lambda-mode template; its YAML and
 // JSON methods encode it.
 func Template(o Options) (*cfn.Template, error) {
@@ -109,12 +91,18 @@ func Template(o Options) (*cfn.Template, error) {
 		named(LogicalFunction, "AWS::Lambda::Function", function(o)),
 		logs,
 		named(LogicalRestAPI, "AWS::ApiGateway::RestApi", restAPI(o.AllowedAccountIDs)),
-		named(LogicalApplicationsResource, "AWS::ApiGateway::Resource", apiResource("applications")),
-		named(LogicalCredentialsResource, "AWS::ApiGateway::Resource", apiResource("credentials")),
-		named(LogicalHealthResource, "AWS::ApiGateway::Resource", apiResource("health")),
+	}
+	rts, err := routes()
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rts {
+		if !slices.ContainsFunc(d.Resources, func(n cfn.NamedResource) bool { return n.LogicalID == r.resource }) {
+			d.Resources = append(d.Resources, named(r.resource, "AWS::ApiGateway::Resource", apiResource(r.pathPart)))
+		}
 	}
 	var methodIDs []string
-	for _, r := range routes() {
+	for _, r := range rts {
 		d.Resources = append(d.Resources, named(r.logicalID, "AWS::ApiGateway::Method", method(r)))
 		methodIDs = append(methodIDs, r.logicalID)
 	}
@@ -205,11 +193,10 @@ func apiResource(pathPart string) APIResourceProperties {
 }
 
 // method is one API method: AWS_IAM authorization everywhere except the
-// health check, which load balancers and uptime probes call unsigned and
-// which answers nothing but {"status":"ok"}.
+// table's public routes (the health check).
 func method(r route) MethodProperties {
 	auth := "AWS_IAM"
-	if r.resource == LogicalHealthResource {
+	if r.public {
 		auth = "NONE"
 	}
 	return MethodProperties{
@@ -283,8 +270,9 @@ func outputs(stage string) (cfn.Outputs, error) {
 		{Name: OutputAccessRoleTrustPolicy, Output: cfn.Output{
 			Description: "Trust policy for each application's access role (replace APPLICATION-ROLE-NAME with the " +
 				"application's role): Principal AWS = BrokerRoleArn, Action sts:AssumeRole and sts:TagSession, " +
-				"only with sts:ExternalId = the application's role ARN. This trust policy, not the broker role's own " +
-				"policy, decides which roles the broker can assume and for whom; the broker refuses to register a role without the condition.",
+				"only with sts:ExternalId = the application's role ARN. Tag the access role " + AccessRoleTagKey + "=" + AccessRoleTagValue +
+				" too: the broker role may assume only roles with that tag. This trust policy decides for whom the broker can assume the role; " +
+				"the broker refuses to register a role without the condition.",
 			Value: cfn.Sub{Sub: string(trust)}}},
 	}, nil
 }

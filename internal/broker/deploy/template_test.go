@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tip-cli/tip-cli/internal/broker/api"
 	"github.com/tip-cli/tip-cli/internal/cfn/cfntest"
 )
 
@@ -66,19 +67,14 @@ func ofType(res map[string]any, typ string) []string {
 	return ids
 }
 
+// TestMethods: the template deploys exactly the routes of the broker's
+// route table (api.Routes), each as an AWS_PROXY method on a top-level
+// resource, AWS_IAM unless the table marks it public.
 func TestMethods(t *testing.T) {
 	for _, o := range []Options{{}, customOpts()} {
 		res := parse(t, o)["Resources"].(map[string]any)
-		var routes []string
 		for _, id := range ofType(res, "AWS::ApiGateway::Method") {
 			p := cfntest.Get(t, res, id, "Properties")
-			wantAuth := "AWS_IAM" // every method but the unsigned health check
-			if id == "HealthGetMethod" {
-				wantAuth = "NONE"
-			}
-			if cfntest.Get(t, p, "AuthorizationType") != wantAuth {
-				t.Errorf("%s AuthorizationType = %v, want %s", id, cfntest.Get(t, p, "AuthorizationType"), wantAuth)
-			}
 			in := cfntest.Get(t, p, "Integration")
 			if cfntest.Get(t, in, "Type") != "AWS_PROXY" || cfntest.Get(t, in, "IntegrationHttpMethod") != "POST" {
 				t.Errorf("%s integration = %v", id, in)
@@ -91,16 +87,64 @@ func TestMethods(t *testing.T) {
 			if !reflect.DeepEqual(cfntest.Get(t, res, resID, "Properties", "ParentId"), cfntest.GetAtt(LogicalRestAPI, "RootResourceId")) {
 				t.Errorf("%s is not a top-level path", resID)
 			}
-			routes = append(routes, cfntest.Get(t, p, "HttpMethod").(string)+" /"+cfntest.Get(t, res, resID, "Properties", "PathPart").(string))
 		}
-		slices.Sort(routes)
-		want := []string{"DELETE /applications", "GET /applications", "GET /credentials", "GET /health", "POST /applications"}
-		if !slices.Equal(routes, want) {
-			t.Errorf("routes = %v, want %v", routes, want)
+		for _, problem := range routeProblems(t, res, api.Routes()) {
+			t.Error(problem)
 		}
 		if got := cfntest.Strs(t, cfntest.Get(t, res, LogicalRestAPI, "Properties", "EndpointConfiguration", "Types")); !slices.Equal(got, []string{"REGIONAL"}) {
 			t.Errorf("endpoint types = %v", got)
 		}
+	}
+}
+
+// routeProblems compares the template's methods with the route table:
+// a route not deployed, deployed with the wrong authorization, or a
+// method no route asks for.
+func routeProblems(t *testing.T, res map[string]any, table []api.Route) []string {
+	t.Helper()
+	deployed := map[string]string{} // route key → AuthorizationType
+	for _, id := range ofType(res, "AWS::ApiGateway::Method") {
+		p := cfntest.Get(t, res, id, "Properties")
+		resID := cfntest.Get(t, p, "ResourceId", "Ref").(string)
+		key := cfntest.Get(t, p, "HttpMethod").(string) + " /" + cfntest.Get(t, res, resID, "Properties", "PathPart").(string)
+		deployed[key] = cfntest.Get(t, p, "AuthorizationType").(string)
+	}
+	var problems []string
+	for _, r := range table {
+		want := "AWS_IAM"
+		if r.Public {
+			want = "NONE"
+		}
+		switch auth, ok := deployed[r.Key()]; {
+		case !ok:
+			problems = append(problems, "route "+r.Key()+" is not deployed: Lambda mode would answer it 403 Missing Authentication Token")
+		case auth != want:
+			problems = append(problems, "route "+r.Key()+" is deployed with "+auth+", want "+want)
+		}
+		delete(deployed, r.Key())
+	}
+	for key := range deployed {
+		problems = append(problems, "method "+key+" is deployed but is no route of the table")
+	}
+	return problems
+}
+
+// TestMissingRouteFails: the route check fails for a template that lacks
+// one of the table's routes (deleted here from the generated one, or
+// added to the table), and for a method no route asks for.
+func TestMissingRouteFails(t *testing.T) {
+	res := parse(t, Options{})["Resources"].(map[string]any)
+	delete(res, "CredentialsGetMethod")
+	if got := routeProblems(t, res, api.Routes()); len(got) != 1 || !strings.Contains(got[0], "GET /credentials is not deployed") {
+		t.Fatalf("template without GET /credentials: problems %q", got)
+	}
+	table := append(api.Routes(), api.Route{Op: "Export", Method: "GET", Path: "/export"})
+	if got := routeProblems(t, parse(t, Options{})["Resources"].(map[string]any), table); len(got) != 1 || !strings.Contains(got[0], "GET /export") {
+		t.Fatalf("a table route the template lacks: problems %q", got)
+	}
+	table = api.Routes()[:len(api.Routes())-1] // without the health check
+	if got := routeProblems(t, parse(t, Options{})["Resources"].(map[string]any), table); len(got) != 1 || !strings.Contains(got[0], "GET /health is deployed") {
+		t.Fatalf("a method no route asks for: problems %q", got)
 	}
 }
 

@@ -15,8 +15,14 @@ import (
 // token without kid, no key fits its algorithm): a refetch may help.
 var errUnknownKey = errors.New("no matching key in jwks")
 
-// minRSABits is the smallest RSA modulus accepted (RFC 7518 §3.3).
-const minRSABits = 2048
+// Accepted RSA keys: modulus from 2048 bits (RFC 7518 §3.3) to 8192, public
+// exponent odd from 3 to 65537 (what every IdP uses): a larger modulus or
+// exponent only makes each verification cost more.
+const (
+	minRSABits = 2048
+	maxRSABits = 8192
+	maxRSAExp  = 65537
+)
 
 // selectKeys returns the keys of set that may verify a token with header
 // kid and alg. With a kid, the keys carrying it must also fit alg; without
@@ -78,8 +84,13 @@ func keyTypeFits(key any, alg string) error {
 		if !ok {
 			return fmt.Errorf("%s needs an RSA public key", alg)
 		}
-		if pk.N.BitLen() < minRSABits {
+		switch {
+		case pk.N.BitLen() < minRSABits:
 			return fmt.Errorf("rsa key smaller than %d bits", minRSABits)
+		case pk.N.BitLen() > maxRSABits:
+			return fmt.Errorf("rsa key larger than %d bits", maxRSABits)
+		case pk.E < 3 || pk.E > maxRSAExp || pk.E%2 == 0:
+			return fmt.Errorf("rsa public exponent must be odd, 3 to %d", maxRSAExp)
 		}
 		return nil
 	case jose.ES256, jose.ES384, jose.ES512:

@@ -14,24 +14,30 @@ import (
 // address the policy refuses.
 var errAddressRefused = errors.New("jwks address not allowed")
 
-// Address ranges a JWKS fetch never reaches: cloud metadata services and
-// what no IdP can be (link-local, multicast, unspecified, reserved).
-// Loopback, private (RFC 1918), unique-local (fc00::/7) and shared
+// Address ranges a JWKS fetch never reaches, not even with the lab flag:
+// cloud metadata services and what no IdP can be (link-local, multicast,
+// unspecified, reserved), and prefixes that embed an IPv4 address or lead
+// nowhere. Loopback, private (RFC 1918), unique-local (fc00::/7) and shared
 // (100.64.0.0/10) addresses are refused too unless the verifier allows
 // private networks (labs, the sandbox).
 func alwaysRefused() []netip.Prefix {
 	return []netip.Prefix{
 		netip.MustParsePrefix("0.0.0.0/8"),
-		netip.MustParsePrefix("169.254.0.0/16"), // link-local, 169.254.169.254 metadata
-		netip.MustParsePrefix("192.0.0.0/24"),   // IETF protocol assignments
-		netip.MustParsePrefix("198.18.0.0/15"),  // benchmarking
-		netip.MustParsePrefix("224.0.0.0/3"),    // multicast, reserved, broadcast
+		netip.MustParsePrefix("169.254.0.0/16"),     // link-local: 169.254.169.254 metadata, 169.254.170.2/.23 ECS and EKS
+		netip.MustParsePrefix("100.100.100.200/32"), // Alibaba Cloud metadata, inside the lab-allowed 100.64.0.0/10
+		netip.MustParsePrefix("168.63.129.16/32"),   // Azure WireServer
+		netip.MustParsePrefix("192.0.0.0/24"),       // IETF protocol assignments
+		netip.MustParsePrefix("198.18.0.0/15"),      // benchmarking
+		netip.MustParsePrefix("224.0.0.0/3"),        // multicast, reserved, broadcast
 		netip.MustParsePrefix("::/128"),
 		netip.MustParsePrefix("fe80::/10"),
 		netip.MustParsePrefix("ff00::/8"),
-		netip.MustParsePrefix("fd00:ec2::254/128"), // EC2 metadata over IPv6
-		netip.MustParsePrefix("64:ff9b::/96"),      // NAT64: embeds any IPv4 address
-		netip.MustParsePrefix("2002::/16"),         // 6to4: embeds any IPv4 address
+		netip.MustParsePrefix("fd00:ec2::/48"), // EC2's IPv6 services: ::254 metadata, ::23 EKS Pod Identity, ::253 DNS
+		netip.MustParsePrefix("64:ff9b::/96"),  // NAT64: embeds any IPv4 address
+		netip.MustParsePrefix("64:ff9b:1::/48"),
+		netip.MustParsePrefix("2002::/16"), // 6to4: embeds any IPv4 address
+		netip.MustParsePrefix("2001::/32"), // Teredo: embeds any IPv4 address
+		netip.MustParsePrefix("100::/64"),  // discard-only
 	}
 }
 
@@ -47,9 +53,24 @@ func privateRanges() []netip.Prefix {
 	}
 }
 
-// checkAddr applies the address policy to one IP address.
+// ipv4Compatible is ::/96, the deprecated IPv4-compatible IPv6 form
+// (::a.b.c.d); :: and ::1 inside it are judged on their own.
+var ipv4Compatible = netip.MustParsePrefix("::/96")
+
+// checkAddr applies the address policy to one IP address exactly as it is
+// written (a URL's host, a dial target). netip.Prefix.Contains is false
+// for a zoned address and for an IPv4-mapped one against IPv4 prefixes, so
+// both forms are refused outright instead of being matched: `[::1%lo]`
+// would otherwise pass every rule, and no IdP needs either form.
 func checkAddr(a netip.Addr, allowPrivate bool) error {
-	a = a.Unmap()
+	switch {
+	case a.Zone() != "":
+		return fmt.Errorf("%w: %s has a zone", errAddressRefused, a)
+	case a.Is4In6():
+		return fmt.Errorf("%w: %s is an IPv4-mapped IPv6 address", errAddressRefused, a)
+	case ipv4Compatible.Contains(a) && a != netip.IPv6Unspecified() && a != netip.IPv6Loopback():
+		return fmt.Errorf("%w: %s is an IPv4-compatible IPv6 address", errAddressRefused, a)
+	}
 	for _, p := range alwaysRefused() {
 		if p.Contains(a) {
 			return fmt.Errorf("%w: %s is link-local, metadata, multicast or reserved", errAddressRefused, a)
@@ -89,6 +110,12 @@ func (d *policyDialer) DialContext(ctx context.Context, network, address string)
 		addrs = append(addrs, a)
 	} else if addrs, err = d.lookup(ctx, "ip", host); err != nil {
 		return nil, fmt.Errorf("resolve jwks host: %w", err)
+	} else {
+		// Go's resolver returns A records in their 16-byte, IPv4-mapped
+		// form: judge (and dial) the IPv4 address they stand for.
+		for i := range addrs {
+			addrs[i] = addrs[i].Unmap()
+		}
 	}
 	var last error = fmt.Errorf("resolve jwks host: no address for %q", host)
 	for _, a := range addrs {

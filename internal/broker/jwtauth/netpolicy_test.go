@@ -3,6 +3,7 @@ package jwtauth_test
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -93,5 +94,71 @@ func TestRotation(t *testing.T) {
 	}
 	if n := iss.JWKSFetches(); n != 3 {
 		t.Fatalf("JWKS fetches = %d, want 3 (cold, new kid, removed kid)", n)
+	}
+}
+
+// TestZonedJWKSHostNeverDialled is issue 22 item 13 over real sockets: a
+// key server listens on [::1] and counts connections. A JWKS URL naming
+// it with a zone ([::1%25lo], which escaped every prefix rule) is refused
+// under the default policy and even with the lab flag, directly and as a
+// redirect target, and so is the IPv4-mapped form of a lab-allowed
+// loopback address; no connection reaches the server.
+func TestZonedJWKSHostNeverDialled(t *testing.T) {
+	key := newRSAKey(t)
+	clock := newClock()
+	token := signRaw(t, "RS256", key, "k1", validPayload(clock))
+	var conns atomic.Int32
+	keys := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write(jwksBody(t, jose.JSONWebKey{Key: &key.PublicKey, KeyID: "k1"}))
+	}))
+	ln, err := net.Listen("tcp6", "[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	}
+	keys.Listener.Close()
+	keys.Listener = ln
+	keys.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	keys.StartTLS()
+	defer keys.Close()
+	port := keys.URL[strings.LastIndex(keys.URL, ":")+1:]
+	v4 := httptest.NewUnstartedServer(keys.Config.Handler)
+	v4.Config.ConnState = keys.Config.ConnState
+	v4.StartTLS()
+	defer v4.Close()
+	v4port := v4.URL[strings.LastIndex(v4.URL, ":")+1:]
+	redirect := func(target string) string {
+		r := httptest.NewTLSServer(http.RedirectHandler(target, http.StatusFound))
+		t.Cleanup(r.Close)
+		return r.URL + "/jwks"
+	}
+	zoned := "https://[::1%25lo]:" + port + "/jwks"
+	mapped := "https://[::ffff:127.0.0.1]:" + v4port + "/jwks"
+	tests := []struct {
+		name string
+		lab  bool
+		url  string
+	}{
+		{"zoned loopback, default policy", false, zoned},
+		{"zoned loopback, lab flag", true, zoned},
+		{"redirect to zoned loopback, lab flag", true, redirect(zoned)},
+		{"ipv4-mapped loopback, lab flag", true, mapped},
+		{"redirect to ipv4-mapped loopback, lab flag", true, redirect(mapped)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := conns.Load()
+			v := jwtauth.NewVerifier(jwtauth.Options{Now: clock.Now, HTTPClient: keys.Client(), InsecureAllowPrivateNetworks: tt.lab})
+			_, err := v.Verify(context.Background(), token, jwtauth.Expect{JWKSetURL: tt.url})
+			if !errors.Is(err, jwtauth.ErrJWKSUnavailable) {
+				t.Fatalf("err = %v, want ErrJWKSUnavailable", err)
+			}
+			if n := conns.Load() - before; n != 0 {
+				t.Fatalf("the key server got %d connections; the policy should refuse the address before dialling (err %v)", n, err)
+			}
+		})
 	}
 }

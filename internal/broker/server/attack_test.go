@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/tip-cli/tip-cli/internal/broker/callerauth"
 	"github.com/tip-cli/tip-cli/internal/broker/registry"
@@ -212,6 +214,37 @@ func TestSSRFTargetsRefused(t *testing.T) {
 	}
 }
 
+// TestZonedJWKSRegistrationRefused is issue 22 item 13 at the API: zoned
+// IPv6 hosts (which registered with 201 and were dialled), IPv4-mapped and
+// -compatible forms and the other clouds' metadata addresses are refused
+// at registration with 400, under the lab policy too, before any STS call.
+func TestZonedJWKSRegistrationRefused(t *testing.T) {
+	f := newFixture(t, registry.NewMemory())
+	strict := *f.svc
+	strict.AllowPrivateJWKS = false
+	for _, target := range []string{
+		"https://[::1%25lo]:9556/",
+		"https://[fd00:ec2::254%25lo]/",
+		"https://[::ffff:127.0.0.1]/jwks",
+		"https://[::127.0.0.1]/jwks",
+		"https://[fd00:ec2::23]/v1/credentials",
+		"https://100.100.100.200/latest/meta-data/",
+		"https://[2001::a9fe:a9fe]/jwks",
+	} {
+		for _, svc := range []*server.Service{&strict, f.svc} {
+			reg := f.registration()
+			reg.JWKSetURL = target
+			r := svc.Handle(context.Background(), server.Request{Method: "POST", Path: "/applications", Body: mustJSON(t, reg), Caller: f.app})
+			if r.Status != 400 || errorCode(t, r) != "InvalidRequest" {
+				t.Errorf("%s (lab %v): %d %s", target, svc.AllowPrivateJWKS, r.Status, r.Body)
+			}
+		}
+	}
+	if n := f.sc.AWS.Counts()["AssumeRole"]; n != 0 {
+		t.Fatalf("refused registrations reached STS %d times", n)
+	}
+}
+
 func mustJSON(t *testing.T, v any) []byte {
 	t.Helper()
 	b, err := json.Marshal(v)
@@ -219,4 +252,40 @@ func mustJSON(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestUpstreamErrorSummarised is issue 22 item 16: when STS cannot be
+// reached, the answer used to carry the SDK's error text, with the STS
+// endpoint's address and port (an internal VPC endpoint, say). The caller
+// gets 502 UpstreamError with the request id only, at registration and
+// for credentials; the broker's log keeps the detail.
+func TestUpstreamErrorSummarised(t *testing.T) {
+	f := newFixture(t, registry.NewMemory())
+	f.register(t)
+	dead, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadURL := "http://" + dead.Addr().String()
+	_, port, _ := net.SplitHostPort(dead.Addr().String())
+	dead.Close()
+	creds := f.sc.BrokerCredentials(time.Hour)
+	f.svc.STS = sts.NewFromConfig(aws.Config{Region: f.sc.AWS.Region(), RetryMaxAttempts: 1,
+		Credentials: credentials.NewStaticCredentialsProvider(creds.AccessKeyID, creds.SecretAccessKey, creds.SessionToken)},
+		func(o *sts.Options) { o.BaseEndpoint = aws.String(deadURL) })
+	tok, _ := f.sc.TenantToken("alice", "Yellow")
+	for name, r := range map[string]server.Response{
+		"credentials": f.svc.Handle(context.Background(), server.Request{Method: "GET", Path: "/credentials",
+			Query: url.Values{"jwt": {tok}}, Caller: f.app, RequestID: "req-credentials"}),
+		"register": f.svc.Handle(context.Background(), server.Request{Method: "POST", Path: "/applications",
+			Body: mustJSON(t, f.registration()), Caller: f.app, RequestID: "req-register"}),
+	} {
+		if r.Status != 502 || errorCode(t, r) != "UpstreamError" || strings.Contains(string(r.Body), port) ||
+			strings.Contains(string(r.Body), "127.0.0.1") || !strings.Contains(string(r.Body), "req-"+name) {
+			t.Errorf("%s with STS down: %d %s", name, r.Status, r.Body)
+		}
+		if !strings.Contains(f.logs.String(), port) || !strings.Contains(f.logs.String(), "req-"+name) {
+			t.Errorf("%s: the log lacks the STS failure detail:\n%s", name, f.logs.String())
+		}
+	}
 }

@@ -17,6 +17,7 @@ import (
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/tip-cli/tip-cli/internal/broker/callerauth"
 	"github.com/tip-cli/tip-cli/internal/broker/jwtauth"
 	"github.com/tip-cli/tip-cli/internal/broker/registry"
 )
@@ -59,7 +60,7 @@ func (s *Service) register(ctx context.Context, req Request) (int, any, *APIErro
 	if err := jwtauth.CheckJWKSURL(app.JWKSetURL, s.AllowPrivateJWKS); err != nil {
 		return 0, nil, apiError(http.StatusBadRequest, "InvalidRequest", "JWKSetURL: %v", err)
 	}
-	if apiErr := s.checkBinding(ctx, req.Caller, accessRoleARN(req, app)); apiErr != nil {
+	if apiErr := s.checkBinding(ctx, req, accessRoleARN(req, app), app.SessionTagKey); apiErr != nil {
 		return 0, nil, apiErr
 	}
 	replaced, err := s.Store.Put(ctx, app)
@@ -131,7 +132,7 @@ func (s *Service) credentials(ctx context.Context, req Request) (int, any, *APIE
 		Tags:            []ststypes.Tag{{Key: aws.String(app.SessionTagKey), Value: aws.String(value)}},
 	})
 	if err != nil {
-		return 0, nil, s.stsError(accessRoleARN(req, app), err)
+		return 0, nil, s.stsError(req.RequestID, accessRoleARN(req, app), err)
 	}
 	c := out.Credentials
 	return http.StatusOK, Credentials{AccessKeyID: aws.ToString(c.AccessKeyId), SecretAccessKey: aws.ToString(c.SecretAccessKey),
@@ -190,23 +191,29 @@ func tagValue(claims map[string]any, name string) (string, *APIError) {
 var sessionNameInvalid = regexp.MustCompile(`[^\w+=,.@-]`)
 
 // sessionName puts the token's subject in CloudTrail's view of the session
-// (sanitised to STS's RoleSessionName alphabet), falling back to a constant.
+// (sanitised to STS's RoleSessionName alphabet, 64 characters), after
+// callerauth.BrokerSessionPrefix, which marks the session as the broker's
+// so that it is refused if it ever calls the broker.
 func sessionName(claims map[string]any) string {
 	sub, _ := claims["sub"].(string)
-	sub = sessionNameInvalid.ReplaceAllString(sub, "-")
-	if len(sub) > 64 {
-		sub = sub[:64]
+	name := callerauth.BrokerSessionPrefix + sessionNameInvalid.ReplaceAllString(sub, "-")
+	if sub == "" {
+		name += "anonymous"
 	}
-	if len(sub) < 2 {
-		return "tip-broker"
-	}
-	return sub
+	return name[:min(len(name), 64)]
 }
 
-func (s *Service) stsError(roleARN string, err error) *APIError {
+// stsError maps an AssumeRole failure to its answer. A failure that is
+// not an STS answer (connection, TLS, timeout) is summarised: the SDK's
+// text names the STS endpoint, possibly an internal one, so it goes to
+// the log under the request id and the caller gets the id only.
+func (s *Service) stsError(requestID, roleARN string, err error) *APIError {
 	var ae smithy.APIError
 	if !errors.As(err, &ae) {
-		return apiError(http.StatusBadGateway, "UpstreamError", "STS AssumeRole failed: %v", err)
+		if s.Log != nil {
+			s.Log.Error("sts unavailable", "request_id", requestID, "role", roleARN, "error", err)
+		}
+		return apiError(http.StatusBadGateway, "UpstreamError", "STS AssumeRole failed (request %s; details in the broker log)", requestID)
 	}
 	switch code := ae.ErrorCode(); {
 	case code == "AccessDenied":

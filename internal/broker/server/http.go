@@ -14,9 +14,10 @@ import (
 )
 
 // Authenticator identifies the caller of a standalone-server request from
-// its Authorization header, bound to the request (a *callerauth.Verifier).
+// its Authorization header, bound to the request (a *callerauth.Verifier),
+// and calls admit before it remembers the caller's signature.
 type Authenticator interface {
-	Authenticate(ctx context.Context, authorization string, bind callerauth.Binding) (callerauth.Caller, error)
+	AuthenticateAndAdmit(ctx context.Context, authorization string, bind callerauth.Binding, admit func(callerauth.Caller) error) (callerauth.Caller, error)
 }
 
 // HTTPHandler serves the broker API over HTTP(S) for the standalone server.
@@ -37,7 +38,7 @@ func (h *HTTPHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if h.Sources != nil {
-		if wait, ok := h.Sources.Allow(req.Source, start); !ok {
+		if wait, ok := h.Sources.Allow(sourceKey(req.Source), start); !ok {
 			h.answer(w, req, tooManyRequests(wait, "rate limit exceeded for this source address"), start)
 			return
 		}
@@ -47,12 +48,12 @@ func (h *HTTPHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.answer(w, req, errorResponse(apiError(http.StatusRequestEntityTooLarge, "RequestTooLarge", "request body is larger than %d bytes", MaxBodyBytes)), start)
 		return
 	}
-	caller, err := h.Auth.Authenticate(r.Context(), r.Header.Get("Authorization"), callerauth.BindingOf(r, body))
+	caller, err := h.Auth.AuthenticateAndAdmit(r.Context(), r.Header.Get("Authorization"), callerauth.BindingOf(r, body), h.Service.admit)
 	if err != nil {
 		h.answer(w, req, authError(err), start)
 		return
 	}
-	req.Query, req.Body, req.Caller = r.URL.Query(), body, caller
+	req.Query, req.Body, req.Caller, req.admitted = r.URL.Query(), body, caller, true
 	writeResponse(w, req.RequestID, h.Service.Handle(r.Context(), req))
 }
 
@@ -74,7 +75,12 @@ func sourceAddr(r *http.Request) string {
 
 // authError maps a caller-authentication failure to its answer.
 func authError(err error) Response {
+	if r := (*refusal)(nil); errors.As(err, &r) {
+		return r.resp
+	}
 	switch {
+	case errors.Is(err, callerauth.ErrCallerQuota):
+		return tooManyRequests(5*time.Second, "too many unexpired presigned requests for this caller; retry later")
 	case errors.Is(err, callerauth.ErrNotRole):
 		return errorResponse(apiError(http.StatusForbidden, "CallerNotRole", "%v", err))
 	case errors.Is(err, callerauth.ErrNotAllowed):

@@ -7,6 +7,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/tip-cli/tip-cli/internal/broker/api"
 	"github.com/tip-cli/tip-cli/internal/broker/callerauth"
 	"github.com/tip-cli/tip-cli/internal/broker/jwtauth"
 	"github.com/tip-cli/tip-cli/internal/broker/registry"
@@ -62,6 +64,8 @@ type Request struct {
 	RequestID    string
 	// Source is the client address the transport saw (for the log).
 	Source string
+	// admitted: the transport already ran Service.admit for Caller.
+	admitted bool
 }
 
 // Response is a JSON answer. Header carries extras such as Retry-After;
@@ -83,7 +87,7 @@ func (s *Service) Handle(ctx context.Context, req Request) Response {
 
 // HealthPath answers GET without authentication and without detail, for
 // load balancers and uptime checks.
-const HealthPath = "/health"
+const HealthPath = api.HealthPath
 
 // health is the answer on HealthPath: 200 for GET (and HEAD), else 405.
 func health(method string) Response {
@@ -94,9 +98,9 @@ func health(method string) Response {
 }
 
 func (s *Service) route(ctx context.Context, req Request) Response {
-	if s.Limiter != nil {
-		if wait, ok := s.Limiter.Allow(req.Caller.RoleARN, s.now()); !ok {
-			return tooManyRequests(wait, "rate limit exceeded for this caller")
+	if !req.admitted {
+		if r := (*refusal)(nil); errors.As(s.admit(req.Caller), &r) {
+			return r.resp
 		}
 	}
 	var (
@@ -104,17 +108,24 @@ func (s *Service) route(ctx context.Context, req Request) Response {
 		body   any
 		err    *APIError
 	)
-	switch route := req.Method + " " + req.Path; route {
-	case "POST /applications":
-		status, body, err = s.register(ctx, req)
-	case "GET /applications":
-		status, body, err = s.describe(ctx, req)
-	case "DELETE /applications":
-		status, body, err = s.deregister(ctx, req)
-	case "GET /credentials":
-		status, body, err = s.credentials(ctx, req)
-	default:
+	rt, found := api.Find(req.Method, req.Path)
+	switch {
+	case !found:
 		err = routeError(req.Method, req.Path)
+	case rt.Op == api.Register:
+		status, body, err = s.register(ctx, req)
+	case rt.Op == api.Describe:
+		status, body, err = s.describe(ctx, req)
+	case rt.Op == api.Deregister:
+		status, body, err = s.deregister(ctx, req)
+	case rt.Op == api.Credentials:
+		status, body, err = s.credentials(ctx, req)
+	case rt.Op == api.Health: // the transports answer it before authentication
+		return health(req.Method)
+	default:
+		// A route of the table this switch does not know:
+		// TestEveryRouteHandled fails first.
+		err = apiError(http.StatusNotImplemented, "NotImplemented", "%s is not implemented", rt.Key())
 	}
 	if err != nil {
 		return errorResponse(err)
@@ -124,7 +135,7 @@ func (s *Service) route(ctx context.Context, req Request) Response {
 
 // routeError is 405 for a known path with another method, else 404.
 func routeError(method, path string) *APIError {
-	if path == "/applications" || path == "/credentials" {
+	if api.KnownPath(path) {
 		return apiError(http.StatusMethodNotAllowed, "MethodNotAllowed", "method %s is not allowed on %s", method, path)
 	}
 	return apiError(http.StatusNotFound, "NotFound", "no such resource")

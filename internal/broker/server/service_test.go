@@ -222,9 +222,10 @@ func TestBadInput(t *testing.T) {
 }
 
 // TestTrustRefused: an access role that does not trust the broker is
-// refused at registration; one that trusts it without sts:TagSession
-// registers (the probes carry no tags) and its credentials are STS's
-// AccessDenied, answered 403.
+// refused at registration, and so (issue 22 item 15) is one that trusts
+// it without sts:TagSession: the allowed probe carries a session tag, as
+// every credentials request does. Such a role used to register (the
+// probes were untagged) and fail only later, on every request.
 func TestTrustRefused(t *testing.T) {
 	f := newFixture(t, registry.NewMemory())
 	f.sc.AWS.AddRole(brokeremu.RoleSpec{Name: "untrusting", TrustedRoleARNs: []string{"arn:aws:iam::123456789012:role/someone-else"},
@@ -232,17 +233,53 @@ func TestTrustRefused(t *testing.T) {
 	f.sc.AWS.AddRole(brokeremu.RoleSpec{Name: "no-tag-session", TrustedRoleARNs: []string{"arn:aws:iam::123456789012:role/" + brokeremu.BrokerRoleName},
 		ExternalID: f.app.RoleARN})
 	reg := f.registration()
-	reg.AccessRoleName = "untrusting"
-	if r := f.do(t, f.app, "POST", "/applications", nil, reg); r.Status != 403 || errorCode(t, r) != "AssumeRoleDenied" {
-		t.Fatalf("untrusting role registered: %d %s", r.Status, r.Body)
+	for _, role := range []string{"untrusting", "no-tag-session"} {
+		reg.AccessRoleName = role
+		r := f.do(t, f.app, "POST", "/applications", nil, reg)
+		if r.Status != 403 || errorCode(t, r) != "AssumeRoleDenied" || !strings.Contains(string(r.Body), "sts:TagSession") {
+			t.Fatalf("%s registered: %d %s", role, r.Status, r.Body)
+		}
 	}
-	reg.AccessRoleName = "no-tag-session"
+	if r := f.do(t, f.app, "GET", "/applications", nil, nil); r.Status != 404 {
+		t.Fatalf("refused registration stored: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestWildcardExternalIDRefused is issue 22 item 15: a trust policy whose
+// sts:ExternalId condition is a pattern (StringLike) passed both probes,
+// and then another application registered the same access role and got
+// Yellow's credentials. Each pattern that admits more than the
+// application's own role ARN is refused with AccessRoleNotBound; the
+// exact condition, also as one value of a list, still registers.
+func TestWildcardExternalIDRefused(t *testing.T) {
+	f := newFixture(t, registry.NewMemory())
+	broker := "arn:aws:iam::123456789012:role/" + brokeremu.BrokerRoleName
+	for _, pattern := range []string{
+		"*",
+		"arn:aws:iam::123456789012:role/*",
+		"arn:aws:iam::*:role/*",
+		f.app.RoleARN + "*",
+		"arn:aws:iam::123456789012:role/*" + f.app.RoleName,
+	} {
+		f.sc.AWS.AddRole(brokeremu.RoleSpec{Name: "wildcard", TrustedRoleARNs: []string{broker}, AllowTagSession: true,
+			ExternalIDLike: []string{pattern}})
+		reg := f.registration()
+		reg.AccessRoleName = "wildcard"
+		if r := f.do(t, f.app, "POST", "/applications", nil, reg); r.Status != 400 || errorCode(t, r) != "AccessRoleNotBound" {
+			t.Fatalf("StringLike %q: %d %s", pattern, r.Status, r.Body)
+		}
+		// The other application is refused too (400, or 403 when the
+		// pattern happens not to match its ARN).
+		if r := f.do(t, f.other, "POST", "/applications", nil, reg); r.Status/100 != 4 {
+			t.Fatalf("StringLike %q, other application: %d %s", pattern, r.Status, r.Body)
+		}
+	}
+	f.sc.AWS.AddRole(brokeremu.RoleSpec{Name: "shared", TrustedRoleARNs: []string{broker}, AllowTagSession: true,
+		ExternalIDLike: []string{f.other.RoleARN, f.app.RoleARN}})
+	reg := f.registration()
+	reg.AccessRoleName = "shared"
 	if r := f.do(t, f.app, "POST", "/applications", nil, reg); r.Status != 201 {
-		t.Fatalf("register: %d %s", r.Status, r.Body)
-	}
-	tok, _ := f.sc.TenantToken("alice", "Yellow")
-	if r, _ := f.credentials(t, f.app, tok); r.Status != 403 || errorCode(t, r) != "AssumeRoleDenied" {
-		t.Fatalf("no-tag-session: got %d %s", r.Status, r.Body)
+		t.Fatalf("a role listing two exact application ARNs: %d %s", r.Status, r.Body)
 	}
 }
 

@@ -89,6 +89,10 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(errOut, "✓ Identity-enhanced session %s, valid until %s\n", creds.AssumedRoleARN, creds.Expiration.Local().Format(time.RFC1123))
+	kind := "Identity-enhanced session"
+	if o := creds.Origin; o != nil {
+		kind = fmt.Sprintf("Session carrying %s %s (IAM federation)", o.SubjectType, o.Subject)
+	}
+	fmt.Fprintf(errOut, "✓ %s %s, valid until %s\n", kind, creds.AssumedRoleARN, creds.Expiration.Local().Format(time.RFC1123))
 	return nil
 }

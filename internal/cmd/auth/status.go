@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
+	"github.com/tip-cli/tip-cli/internal/config"
 	"github.com/tip-cli/tip-cli/internal/credproc"
 	"github.com/tip-cli/tip-cli/internal/store"
 )
@@ -30,6 +31,7 @@ type Status struct {
 	SignIn         string          `json:"sign_in,omitempty"`
 	SignInProfiles []string        `json:"sign_in_profiles,omitempty"`
 	Provider       string          `json:"provider"`
+	Mode           string          `json:"tip_mode"`
 	Issuer         string          `json:"issuer"`
 	Store          string          `json:"store"`
 	SignedIn       bool            `json:"signed_in"`
@@ -40,12 +42,35 @@ type Status struct {
 	S3AccessGrants int             `json:"s3_access_grants"`
 }
 
-// SessionStatus describes one cached identity-enhanced session.
+// SessionStatus describes one cached session.
 type SessionStatus struct {
 	Scope      string    `json:"scope"`
 	RoleARN    string    `json:"assumed_role_arn"`
 	Expiration time.Time `json:"expiration"`
 	Valid      bool      `json:"valid"`
+	// Carries is the person the session carries.
+	Carries Person `json:"carries"`
+	// Stale: minted under another tip_mode or other roles; never served.
+	Stale bool `json:"stale,omitempty"`
+}
+
+// Person is who a session carries: the Identity Center user
+// (identity-center mode), or the origin identity STS attached (iam-federation).
+type Person struct {
+	IdentityCenterUserID string `json:"identity_center_user_id,omitempty"`
+	Subject              string `json:"subject,omitempty"`
+	SubjectType          string `json:"subject_type,omitempty"`
+	Issuer               string `json:"issuer,omitempty"`
+}
+
+func (p Person) String() string {
+	switch {
+	case p.Subject != "":
+		return fmt.Sprintf("%s %s of %s", p.SubjectType, p.Subject, p.Issuer)
+	case p.IdentityCenterUserID != "":
+		return "Identity Center user " + p.IdentityCenterUserID
+	}
+	return "nobody recorded"
 }
 
 // NewCmdStatus returns `auth status`.
@@ -83,7 +108,7 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	if err != nil {
 		return fmt.Errorf("read cached credentials: %w", err)
 	}
-	s := buildStatus(f.ProfileName, p.Provider, p.Issuer(), st.Name(), b, f.Now(), credproc.DefaultPolicy())
+	s := buildStatus(f.ProfileName, p, st.Name(), b, f.Now(), credproc.DefaultPolicy())
 	if p.SignIn != "" {
 		cfg, err := f.Config()
 		if err != nil {
@@ -97,8 +122,8 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	return writeStatus(f.IOStreams.Out, s)
 }
 
-func buildStatus(profile, provider, issuer, backend string, b *store.Bundle, now time.Time, pol credproc.Policy) *Status {
-	s := &Status{Profile: profile, Provider: provider, Issuer: issuer, Store: backend, Sessions: []SessionStatus{}}
+func buildStatus(profile string, p *config.Profile, backend string, b *store.Bundle, now time.Time, pol credproc.Policy) *Status {
+	s := &Status{Profile: profile, Provider: p.Provider, Mode: p.TIPMode(), Issuer: p.Issuer(), Store: backend, Sessions: []SessionStatus{}}
 	if b == nil {
 		return s
 	}
@@ -117,7 +142,13 @@ func buildStatus(profile, provider, issuer, backend string, b *store.Bundle, now
 		if name == "" {
 			name = "default"
 		}
-		s.Sessions = append(s.Sessions, SessionStatus{Scope: name, RoleARN: c.AssumedRoleARN, Expiration: c.Expiration, Valid: pol.FreshCredentials(now, c)})
+		stale := c.Chain != p.ChainID()
+		ss := SessionStatus{Scope: name, RoleARN: c.AssumedRoleARN, Expiration: c.Expiration, Valid: !stale && pol.FreshCredentials(now, c), Stale: stale}
+		ss.Carries.IdentityCenterUserID = c.Identity
+		if o := c.Origin; o != nil {
+			ss.Carries.Subject, ss.Carries.SubjectType, ss.Carries.Issuer = o.Subject, o.SubjectType, o.Issuer
+		}
+		s.Sessions = append(s.Sessions, ss)
 	}
 	sort.Slice(s.Sessions, func(i, j int) bool { return s.Sessions[i].Scope < s.Sessions[j].Scope })
 	s.S3AccessGrants = len(b.Grants)
@@ -125,7 +156,7 @@ func buildStatus(profile, provider, issuer, backend string, b *store.Bundle, now
 }
 
 func writeStatus(w io.Writer, s *Status) error {
-	fmt.Fprintf(w, "Profile:   %s (%s, %s)\n", s.Profile, s.Provider, s.Issuer)
+	fmt.Fprintf(w, "Profile:   %s (%s, %s, %s)\n", s.Profile, s.Provider, s.Issuer, s.Mode)
 	if s.SignIn != "" {
 		fmt.Fprintf(w, "Sign-in:   %s, shared by %s\n", s.SignIn, strings.Join(s.SignInProfiles, ", "))
 	}
@@ -142,10 +173,14 @@ func writeStatus(w io.Writer, s *Status) error {
 	fmt.Fprintf(w, "ID token:  until %s (%s)\n", s.IDTokenExpiry.Local().Format(time.RFC1123), refresh)
 	for _, ss := range s.Sessions {
 		state := "valid"
-		if !ss.Valid {
+		switch {
+		case ss.Stale:
+			state = "minted under another tip_mode or role: not served"
+		case !ss.Valid:
 			state = "expired or due for refresh"
 		}
 		fmt.Fprintf(w, "Session:   %s %s until %s (%s)\n", ss.Scope, ss.RoleARN, ss.Expiration.Local().Format(time.RFC1123), state)
+		fmt.Fprintf(w, "  carries: %s\n", ss.Carries)
 	}
 	if s.S3AccessGrants > 0 {
 		fmt.Fprintf(w, "S3 Access Grants: %d cached (tip-cli s3ag list-credentials)\n", s.S3AccessGrants)

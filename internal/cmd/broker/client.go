@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tip-cli/tip-cli/internal/broker/api"
 	"github.com/tip-cli/tip-cli/internal/broker/client"
 	"github.com/tip-cli/tip-cli/internal/broker/registry"
 	"github.com/tip-cli/tip-cli/internal/broker/server"
@@ -65,6 +66,26 @@ func (o *clientOptions) client(ctx context.Context, d *Deps) (*client.Client, er
 	}
 	return &client.Client{Endpoint: o.endpoint, Auth: auth, Signer: cfg.Credentials, Region: cfg.Region,
 		BrokerID: o.brokerID, STSEndpoint: sts, HTTP: &http.Client{Timeout: 30 * time.Second}, Now: d.Now}, nil
+}
+
+// clientCommand is the client command that calls route r of the broker's
+// route table, nil for the public routes (the health check needs none).
+// TestEveryRouteHasACommand fails for a route added to the table without
+// one.
+func clientCommand(d *Deps, r api.Route) *cobra.Command {
+	switch {
+	case r.Public:
+		return nil
+	case r.Op == api.Register:
+		return newCmdRegister(d)
+	case r.Op == api.Describe:
+		return newCmdDescribe(d)
+	case r.Op == api.Deregister:
+		return newCmdDeregister(d)
+	case r.Op == api.Credentials:
+		return newCmdCredentials(d)
+	}
+	return nil
 }
 
 func newCmdRegister(d *Deps) *cobra.Command {

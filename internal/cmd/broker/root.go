@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
+	"github.com/tip-cli/tip-cli/internal/broker/api"
 	"github.com/tip-cli/tip-cli/internal/cmdbase"
 	"github.com/tip-cli/tip-cli/internal/iostreams"
 )
@@ -48,10 +49,6 @@ a standalone HTTPS server ('tip-broker serve'). Applications call it with
 		newCmdServe(d),
 		newCmdLambda(d),
 		newCmdTemplate(d),
-		newCmdRegister(d),
-		newCmdDescribe(d),
-		newCmdDeregister(d),
-		newCmdCredentials(d),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Show the tip-broker version",
@@ -62,6 +59,11 @@ a standalone HTTPS server ('tip-broker serve'). Applications call it with
 			},
 		},
 	)
+	for _, r := range api.Routes() {
+		if c := clientCommand(d, r); c != nil {
+			cmd.AddCommand(c)
+		}
+	}
 	cmdbase.MarkArgErrors(cmd)
 	return cmd
 }

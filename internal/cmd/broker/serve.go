@@ -155,7 +155,7 @@ func runServe(ctx context.Context, d *Deps, o *serveOptions) error {
 	}
 	auth, err := callerauth.NewVerifier(callerauth.VerifierOptions{BrokerID: o.brokerID, STSEndpoints: endpoints, Now: d.Now,
 		HTTPClient:      &http.Client{Timeout: 5 * time.Second, Transport: pooledTransport()},
-		AllowedAccounts: accounts, AllowedRoles: o.allowRoles})
+		AllowedAccounts: accounts, AllowedRoles: o.allowRoles, PerCallerEntries: o.perCallerEntries()})
 	if err != nil {
 		return cmdbase.FlagErrorf("--sts-endpoint: %v", err)
 	}
@@ -164,6 +164,16 @@ func runServe(ctx context.Context, d *Deps, o *serveOptions) error {
 		handler.Sources = server.NewLimiter(o.sourceRate, o.sourceBurst)
 	}
 	return listenAndServe(ctx, d, o, handler, where)
+}
+
+// perCallerEntries is one application's share of the replay cache: what
+// --rate and --burst admit over an entry's lifetime (2 minutes), at least
+// the default; with --rate 0 (no per-caller limit) the whole cache.
+func (o *serveOptions) perCallerEntries() int {
+	if o.rate == 0 {
+		return callerauth.DefaultReplayCacheSize
+	}
+	return max(callerauth.DefaultPerCallerEntries, int(o.rate*120)+o.burst)
 }
 
 // pooledTransport keeps enough idle connections to STS for a burst of

@@ -86,7 +86,16 @@ func TestGenerateCFNFlags(t *testing.T) {
 			func(o *configure.CFNOptions) {
 				o.Opts.Thumbprints, o.Opts.Services, o.Opts.MaxSessionDuration, o.Format = []string{tp}, []string{"athena", "s3"}, 7200, "json"
 			}, ""},
+		{"iam-federation", []string{issuer, aud, "--tip-mode", "iam-federation", "--subject-claim", "sub", "--subject-type", "workload",
+			"--identity-center-instance-arn", "arn:aws:sso:::instance/ssoins-1111222233334444", "--max-session-duration", "7200"},
+			func(o *configure.CFNOptions) {
+				o.Opts.Mode, o.Opts.SubjectClaim, o.Opts.SubjectType = cfn.ModeIAMFederation, "sub", cfn.SubjectTypeWorkload
+				o.Opts.IdentityCenterInstanceARN, o.Opts.MaxSessionDuration = "arn:aws:sso:::instance/ssoins-1111222233334444", 7200
+			}, ""},
 		{"bad format", []string{issuer, aud, "--format", "toml"}, nil, `invalid --format "toml": want yaml or json`},
+		{"bad mode", []string{issuer, aud, "--tip-mode", "saml"}, nil, `invalid --tip-mode "saml"`},
+		{"bad subject type", []string{issuer, aud, "--tip-mode", "iam-federation", "--subject-type", "robot"}, nil, `invalid --subject-type "robot"`},
+		{"subject claim without federation", []string{issuer, aud, "--subject-claim", "sub"}, nil, "--subject-claim needs --tip-mode iam-federation"},
 		{"http issuer", []string{"http://idp.example.com", aud}, nil, "ISSUER_URL"},
 		{"bad thumbprint", []string{issuer, aud, "abc"}, nil, "THUMBPRINT"},
 	}
@@ -100,7 +109,7 @@ func TestGenerateCFNFlags(t *testing.T) {
 				return
 			}
 			want := configure.CFNOptions{F: f, Format: "yaml", Opts: cfn.Options{
-				IssuerURL: issuer, Audiences: []string{aud}, MaxSessionDuration: cfn.DefaultMaxSessionDuration}}
+				IssuerURL: issuer, Audiences: []string{aud}, Mode: cfn.ModeIdentityCenter}}
 			tt.want(&want)
 			got.Thumbprinter = nil // built by the command for discovery; not a flag
 			if !reflect.DeepEqual(*got, want) {

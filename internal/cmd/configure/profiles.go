@@ -29,7 +29,7 @@ func NewCmdList(f *cmdutil.Factory) *cobra.Command {
 				return nil
 			}
 			tw := tabwriter.NewWriter(f.IOStreams.Out, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "PROFILE\tSIGN-IN\tPROVIDER\tISSUER\tREGION")
+			fmt.Fprintln(tw, "PROFILE\tSIGN-IN\tPROVIDER\tISSUER\tTIP MODE\tREGION")
 			for _, name := range cfg.Names() {
 				p, err := cfg.Profile(name)
 				if err != nil { // a dangling sign-in: show the profile as saved
@@ -39,7 +39,7 @@ func NewCmdList(f *cmdutil.Factory) *cobra.Command {
 				if signIn == "" {
 					signIn = "-"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", name, signIn, p.Provider, p.Issuer(), p.Region)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", name, signIn, p.Provider, p.Issuer(), p.TIPMode(), p.Region)
 			}
 			return tw.Flush()
 		},
@@ -88,11 +88,22 @@ func showText(f *cmdutil.Factory, p *config.Profile) error {
 		{"scopes", fmt.Sprint(p.OAuthScopes())},
 		{"redirect uri", p.Redirect()},
 		{"sign-in flow", p.SignInFlow()},
-		{"application", p.TokenExchangeApplicationARN},
-		{"OIDC role", p.OIDCRoleARN},
-		{"identity-enhanced role", p.IDEnhancedRoleARN},
-		{"region", p.Region},
+		{"tip mode", p.TIPMode()},
 	}
+	if p.TIPMode() == config.TIPModeIAMFederation {
+		rows = append(rows, [][2]string{
+			{"role", p.RoleARN},
+			{"session duration", fmt.Sprintf("%ds", p.FederationDuration())},
+			{"identity center instance", p.IdentityCenterInstanceARN},
+		}...)
+	} else {
+		rows = append(rows, [][2]string{
+			{"application", p.TokenExchangeApplicationARN},
+			{"OIDC role", p.OIDCRoleARN},
+			{"identity-enhanced role", p.IDEnhancedRoleARN},
+		}...)
+	}
+	rows = append(rows, [2]string{"region", p.Region})
 	for _, r := range rows {
 		fmt.Fprintf(tw, "%s:\t%s\n", r[0], r[1])
 	}

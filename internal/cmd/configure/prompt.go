@@ -74,20 +74,8 @@ func promptProfile(p *prompter, cur config.Profile) (*config.Profile, error) {
 	if err := promptIdP(p, &prof); err != nil {
 		return nil, err
 	}
-	steps := []struct {
-		label string
-		field *string
-		check func(string) error
-	}{
-		{"Identity Center application ARN (token_exchange_application_arn)", &prof.TokenExchangeApplicationARN, config.ValidateApplicationARN},
-		{"OIDC role ARN", &prof.OIDCRoleARN, config.ValidateRoleARN},
-		{"Identity-enhanced role ARN", &prof.IDEnhancedRoleARN, config.ValidateRoleARN},
-		{"AWS region", &prof.Region, config.ValidateRegion},
-	}
-	for _, s := range steps {
-		if *s.field, err = p.ask(s.label, *s.field, s.check); err != nil {
-			return nil, err
-		}
+	if err := promptMode(p, &prof); err != nil {
+		return nil, err
 	}
 	port, err := p.ask("Redirect port (registered with your IdP)", redirectPort(prof.Redirect()), func(s string) error {
 		n, err := strconv.Atoi(s)
@@ -104,6 +92,60 @@ func promptProfile(p *prompter, cur config.Profile) (*config.Profile, error) {
 		prof.RedirectURI = r
 	}
 	return &prof, nil
+}
+
+// promptMode asks for the TIP mode and the AWS settings that mode needs.
+func promptMode(p *prompter, prof *config.Profile) error {
+	mode, err := p.ask("TIP mode ("+strings.Join(config.TIPModes, ", ")+")", prof.TIPMode(), func(s string) error {
+		if s != config.TIPModeIdentityCenter && s != config.TIPModeIAMFederation {
+			return fmt.Errorf("tip mode %q must be one of %s", s, strings.Join(config.TIPModes, ", "))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	prof.Mode = ""
+	if mode == config.TIPModeIAMFederation {
+		prof.Mode = mode
+		prof.TokenExchangeApplicationARN, prof.OIDCRoleARN, prof.IDEnhancedRoleARN = "", "", ""
+	} else {
+		prof.RoleARN, prof.DurationSeconds, prof.IdentityCenterInstanceARN = "", 0, ""
+	}
+	type step struct {
+		label string
+		field *string
+		check func(string) error
+	}
+	steps := []step{
+		{"Identity Center application ARN (token_exchange_application_arn)", &prof.TokenExchangeApplicationARN, config.ValidateApplicationARN},
+		{"OIDC role ARN", &prof.OIDCRoleARN, config.ValidateRoleARN},
+		{"Identity-enhanced role ARN", &prof.IDEnhancedRoleARN, config.ValidateRoleARN},
+	}
+	if prof.Mode == config.TIPModeIAMFederation {
+		steps = []step{{"Role ARN (trusted through the TIP-enabled IAM OIDC provider)", &prof.RoleARN, config.ValidateRoleARN}}
+	}
+	steps = append(steps, step{"AWS region", &prof.Region, config.ValidateRegion})
+	for _, s := range steps {
+		if *s.field, err = p.ask(s.label, *s.field, s.check); err != nil {
+			return err
+		}
+	}
+	if prof.Mode != config.TIPModeIAMFederation {
+		return nil
+	}
+	d, err := p.ask("Session duration in seconds (900-43200)", strconv.Itoa(prof.FederationDuration()), func(s string) error {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < config.MinDurationSeconds || n > config.MaxDurationSeconds {
+			return fmt.Errorf("%q is not a duration of %d-%d seconds", s, config.MinDurationSeconds, config.MaxDurationSeconds)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	prof.DurationSeconds, _ = strconv.Atoi(d)
+	return nil
 }
 
 // promptIdP asks for the preset's issuer-like setting and client id.

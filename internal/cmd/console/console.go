@@ -36,11 +36,19 @@ func NewCmdConsole(f *cmdutil.Factory, runF func(context.Context, *Options) erro
 		Use:   "console",
 		Short: "Open the AWS console signed in with your session",
 		Long: `Sign in to the AWS Management Console through the federation endpoint
-(getSigninToken, then the login URL) with the profile's identity-enhanced
-session, or with --role-arn a plain role assumed by the OIDC role session
-(for when the console refuses identity-enhanced sessions). --print writes the
-URL to stdout instead of opening a browser; it contains a sign-in token valid
-for 15 minutes, so treat it as a secret.`,
+(getSigninToken, then the login URL) with the profile's session.
+
+identity-center mode: the identity-enhanced session, or with --role-arn a
+plain role assumed by the OIDC role session (for when the console refuses
+identity-enhanced sessions); --duration (15m-1h) sets that role's session.
+
+iam-federation mode: the federated session itself, which carries you; with
+--role-arn another role trusted through the same TIP-enabled IAM OIDC
+provider, assumed with your web identity (so it carries you too); --duration
+(15m-12h) asks the federation endpoint for a console session that long.
+
+--print writes the URL to stdout instead of opening a browser; it contains a
+sign-in token valid for 15 minutes, so treat it as a secret.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := opts.Policies.Validate(); err != nil {
@@ -56,8 +64,8 @@ for 15 minutes, so treat it as a secret.`,
 					return cmdutil.FlagErrorf("--role-arn: %v", err)
 				}
 			}
-			if opts.Duration != 0 && (opts.RoleARN == "" || opts.Duration < 15*time.Minute || opts.Duration > time.Hour) {
-				return cmdutil.FlagErrorf("--duration needs --role-arn and must be 15m-1h (role chaining caps sessions at 1h)")
+			if opts.Duration != 0 && (opts.Duration < 15*time.Minute || opts.Duration > 12*time.Hour) {
+				return cmdutil.FlagErrorf("--duration must be 15m-1h (identity-center mode, with --role-arn) or 15m-12h (iam-federation mode)")
 			}
 			if opts.Endpoint == "" {
 				opts.Endpoint = f.Getenv("TIP_CLI_FEDERATION_ENDPOINT")
@@ -70,8 +78,8 @@ for 15 minutes, so treat it as a secret.`,
 	}
 	cmd.Flags().StringVar(&opts.Destination, "destination", "", "https console URL to open, under aws.amazon.com, amazonaws-us-gov.com or amazonaws.cn (default: the console home of the profile's partition)")
 	cmd.Flags().BoolVar(&opts.Print, "print", false, "print the sign-in URL on stdout instead of opening a browser")
-	cmd.Flags().DurationVar(&opts.Duration, "duration", 0, "session length with --role-arn (15m-1h)")
-	cmd.Flags().StringVar(&opts.RoleARN, "role-arn", "", "sign in with this role, assumed by the OIDC role session, instead of the identity-enhanced session")
+	cmd.Flags().DurationVar(&opts.Duration, "duration", 0, "session length: with --role-arn in identity-center mode (15m-1h), the console session in iam-federation mode (15m-12h)")
+	cmd.Flags().StringVar(&opts.RoleARN, "role-arn", "", "sign in with this role instead (identity-center: assumed by the OIDC role session, no identity context; iam-federation: assumed with your web identity, carrying you)")
 	cmd.Flags().StringVar(&opts.Endpoint, "federation-endpoint", "", "federation endpoint URL (env TIP_CLI_FEDERATION_ENDPOINT)")
 	_ = cmd.Flags().MarkHidden("federation-endpoint")
 	cmdutil.AddNonInteractiveFlag(cmd, &opts.SignIn)
@@ -84,6 +92,10 @@ func run(ctx context.Context, opts *Options) error {
 	h, err := f.Handout(opts.SignIn, &cmdutil.SourceFlags{Policies: opts.Policies}, false)
 	if err != nil {
 		return err
+	}
+	federated := h.Profile.TIPMode() == config.TIPModeIAMFederation
+	if !federated && opts.Duration != 0 && (opts.RoleARN == "" || opts.Duration > time.Hour) {
+		return cmdutil.FlagErrorf("--duration needs --role-arn and must be 15m-1h in identity-center mode (role chaining caps sessions at 1h)")
 	}
 	if opts.RoleARN != "" {
 		h.Use("the role session expires", func(ctx context.Context, m *session.Manager) (*cred.Credentials, error) {
@@ -103,9 +115,12 @@ func run(ctx context.Context, opts *Options) error {
 		dest = eps.Console
 	}
 	client := &console.Client{HTTP: f.HTTPClient(), Endpoint: eps.Federation}
+	if federated {
+		client.SessionDuration = opts.Duration
+	}
 	url, err := client.SigninURL(ctx, creds, dest)
 	var refused *console.RefusedError
-	if errors.As(err, &refused) && opts.RoleARN == "" {
+	if errors.As(err, &refused) && opts.RoleARN == "" && !federated {
 		return fmt.Errorf("%w; the console may not accept identity-enhanced sessions: retry with --role-arn ROLE to sign in with a plain role assumed by the OIDC role session", err)
 	}
 	if err != nil {
@@ -119,8 +134,9 @@ func run(ctx context.Context, opts *Options) error {
 	return f.Browser(ctx, url)
 }
 
-// plainRole assumes --role-arn with the OIDC role session (from a freshly
-// refreshed ID token), scoped like the identity-enhanced session would be.
+// plainRole runs the profile's chain as the console needs it for
+// --role-arn (exchange.Chain.ForConsole) with a freshly refreshed ID token,
+// scoped like the profile's session would be.
 func plainRole(ctx context.Context, opts *Options, h *cmdutil.Handout, m *session.Manager) (*cred.Credentials, error) {
 	tokens, err := m.RefreshTokens(ctx)
 	if err != nil {
@@ -130,9 +146,9 @@ func plainRole(ctx context.Context, opts *Options, h *cmdutil.Handout, m *sessio
 	if err != nil {
 		return nil, err
 	}
-	oidcCreds, err := chain.AssumeOIDCRole(ctx, tokens.IDToken)
-	if err != nil {
-		return nil, err
+	duration := opts.Duration
+	if h.Profile.TIPMode() == config.TIPModeIAMFederation {
+		duration = 0 // the console session's length is asked of the federation endpoint
 	}
-	return chain.AssumePlainRole(ctx, oidcCreds, opts.RoleARN, opts.Duration, h.Scope)
+	return chain.ForConsole(opts.RoleARN, duration).Exchange(ctx, tokens.IDToken, h.Scope)
 }

@@ -30,8 +30,8 @@ func TestConsoleFlags(t *testing.T) {
 			console.Options{Endpoint: "http://127.0.0.1:9/f"}, ""},
 		{"flag beats the environment", map[string]string{"TIP_CLI_FEDERATION_ENDPOINT": "http://127.0.0.1:9/f"},
 			[]string{"--federation-endpoint", "http://127.0.0.1:8/g"}, console.Options{Endpoint: "http://127.0.0.1:8/g"}, ""},
-		{"duration without role", nil, []string{"--duration", "30m"}, console.Options{}, "--duration needs --role-arn"},
-		{"duration too long", nil, []string{"--role-arn", role, "--duration", "2h"}, console.Options{}, "15m-1h"},
+		{"duration too long", nil, []string{"--role-arn", role, "--duration", "13h"}, console.Options{}, "15m-12h"},
+		{"duration too short", nil, []string{"--duration", "10m"}, console.Options{}, "15m-1h"},
 		{"bad role ARN", nil, []string{"--role-arn", "console"}, console.Options{}, "--role-arn"},
 	}
 	for _, tt := range tests {

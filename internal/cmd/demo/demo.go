@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,7 +30,8 @@ import (
 
 // Options are the options of `tip-cli demo`.
 type Options struct {
-	F *cmdutil.Factory
+	F       *cmdutil.Factory
+	TIPMode string
 }
 
 // NewCmdDemo returns `tip-cli demo`.
@@ -41,17 +43,55 @@ func NewCmdDemo(f *cmdutil.Factory) *cobra.Command {
 		Long: `Start a loopback OIDC provider and an emulation of STS, SSO OIDC and S3
 Control, sign in as the sandbox user (simulated, no browser), run the exchange
 chain, and print the credential_process JSON on stdout. Each step is shown on
-stderr. Nothing outside a temporary directory is touched.`,
+stderr. Nothing outside a temporary directory is touched.
+
+--tip-mode iam-federation runs TIP for IAM federation instead: the sandbox's
+IAM OIDC provider gets a context provider and the exchange is one
+AssumeRoleWithWebIdentity whose session carries the sandbox user.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return run(cmd.Context(), opts) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := validateMode(opts.TIPMode); err != nil {
+				return err
+			}
+			return run(cmd.Context(), opts)
+		},
 	}
+	addModeFlag(cmd, &opts.TIPMode)
 	cmd.AddCommand(newCmdServe(f))
 	return cmd
 }
 
+func addModeFlag(cmd *cobra.Command, mode *string) {
+	cmd.Flags().StringVar(mode, "tip-mode", config.TIPModeIdentityCenter, "TIP path to run: "+strings.Join(config.TIPModes, " or "))
+}
+
+func validateMode(mode string) error {
+	if mode != config.TIPModeIdentityCenter && mode != config.TIPModeIAMFederation {
+		return cmdutil.FlagErrorf("--tip-mode %q must be %s", mode, strings.Join(config.TIPModes, " or "))
+	}
+	return nil
+}
+
+// sandboxFor starts the sandbox for mode: with iam-federation, the IdP's
+// IAM OIDC provider names the person by email.
+func sandboxFor(mode string, o sandbox.EnvOptions) (*sandbox.Env, error) {
+	if mode == config.TIPModeIAMFederation {
+		o.ContextProvider = sandbox.ContextProviderEmail()
+	}
+	return sandbox.Start(o)
+}
+
+// profileFor is the sandbox profile of mode.
+func profileFor(env *sandbox.Env, mode, redirect string) *config.Profile {
+	if mode == config.TIPModeIAMFederation {
+		return env.FederationProfile(redirect, 0)
+	}
+	return env.Profile(redirect)
+}
+
 func run(ctx context.Context, opts *Options) error {
 	errOut := opts.F.IOStreams.ErrOut
-	env, err := sandbox.Start(sandbox.EnvOptions{})
+	env, err := sandboxFor(opts.TIPMode, sandbox.EnvOptions{})
 	if err != nil {
 		return err
 	}
@@ -67,11 +107,11 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	prof := env.Profile(redirect)
+	prof := profileFor(env, opts.TIPMode, redirect)
 	if err := config.Save(home, &config.File{Profiles: map[string]*config.Profile{"demo": prof}}); err != nil {
 		return err
 	}
-	fmt.Fprintf(errOut, "② Configured profile \"demo\" in %s\n", home)
+	fmt.Fprintf(errOut, "② Configured profile \"demo\" (%s) in %s\n", prof.TIPMode(), home)
 
 	f := sandboxFactory(opts.F, env, home)
 	m, err := f.Manager(prof, cmdutil.SignInOptions{Timeout: time.Minute})
@@ -125,7 +165,7 @@ func sandboxFactory(parent *cmdutil.Factory, env *sandbox.Env, home string) *dem
 	}
 	f.AWSConfig = func(context.Context, string) (aws.Config, error) { return env.AWSConfig(), nil }
 	errOut := parent.IOStreams.ErrOut
-	f.ChainTrace = func(step exchange.Step, detail string, err error) {
+	f.ChainTrace = func(step exchange.StepName, detail string, err error) {
 		if err != nil {
 			fmt.Fprintf(errOut, "   ✗ %s: %v\n", step, err)
 			return

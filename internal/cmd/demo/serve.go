@@ -24,9 +24,15 @@ type ServeOptions struct {
 	IdPAddr     string
 	AWSAddr     string
 	RedirectURI string
-	// SessionLifetime shortens the sandbox's identity-enhanced and S3
-	// Access Grants sessions (refresh tests and benchmarks).
+	// SessionLifetime shortens the sandbox's identity-enhanced, S3 Access
+	// Grants and federation-role sessions (refresh tests and benchmarks).
 	SessionLifetime time.Duration
+	// TIPMode picks the written profile's mode (and gives the sandbox's
+	// IAM OIDC provider a context provider for iam-federation).
+	TIPMode string
+	// AWSLatency delays every answer of the chain's AWS calls (benchmarks
+	// model a real endpoint's round trip with it).
+	AWSLatency time.Duration
 }
 
 func newCmdServe(f *cmdutil.Factory) *cobra.Command {
@@ -47,13 +53,18 @@ redirects can act as the browser (BROWSER="curl -fsSL -o /dev/null").`,
 			if opts.OutDir == "" {
 				return cmdutil.FlagErrorf("--out is required")
 			}
+			if err := validateMode(opts.TIPMode); err != nil {
+				return err
+			}
 			return serveRun(cmd.Context(), opts)
 		},
 	}
 	cmd.Flags().StringVar(&opts.OutDir, "out", "", "directory to write profile.json and env into")
 	cmd.Flags().StringVar(&opts.IdPAddr, "idp-addr", "127.0.0.1:0", "loopback address of the sandbox IdP")
 	cmd.Flags().StringVar(&opts.AWSAddr, "aws-addr", "127.0.0.1:0", "loopback address of the AWS emulation")
-	cmd.Flags().DurationVar(&opts.SessionLifetime, "session-lifetime", 0, "lifetime of identity-enhanced and S3 Access Grants sessions (default: as requested, 1h)")
+	cmd.Flags().DurationVar(&opts.SessionLifetime, "session-lifetime", 0, "lifetime of identity-enhanced, S3 Access Grants and federation-role sessions (default: as requested, 1h)")
+	addModeFlag(cmd, &opts.TIPMode)
+	cmd.Flags().DurationVar(&opts.AWSLatency, "aws-latency", 0, "delay each STS and SSO OIDC answer by this much (models a real endpoint's round trip)")
 	cmd.Flags().StringVar(&opts.RedirectURI, "redirect-uri", "", "redirect URI for the written profile (default "+config.DefaultRedirectURI+")")
 	return cmd
 }
@@ -64,12 +75,15 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 			return cmdutil.FlagErrorf("address %q must be a loopback host:port", a)
 		}
 	}
-	env, err := sandbox.Start(sandbox.EnvOptions{IdPAddr: opts.IdPAddr, AWSAddr: opts.AWSAddr, SessionLifetime: opts.SessionLifetime})
+	env, err := sandboxFor(opts.TIPMode, sandbox.EnvOptions{IdPAddr: opts.IdPAddr, AWSAddr: opts.AWSAddr, SessionLifetime: opts.SessionLifetime})
 	if err != nil {
 		return err
 	}
 	defer env.Close()
-	prof, err := json.MarshalIndent(env.Profile(opts.RedirectURI), "", "  ")
+	for _, op := range []string{"AssumeRoleWithWebIdentity", "CreateTokenWithIAM", "AssumeRole"} {
+		env.AWS.SetDelay(op, opts.AWSLatency)
+	}
+	prof, err := json.MarshalIndent(profileFor(env, opts.TIPMode, opts.RedirectURI), "", "  ")
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/identitystore"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
 	"github.com/spf13/cobra"
@@ -115,7 +116,14 @@ func diagRun(ctx context.Context, opts *DiagOptions) error {
 	if p != nil {
 		region = p.Region
 	}
-	if do.ApplicationARN != "" {
+	if p != nil && p.TIPMode() == config.TIPModeIAMFederation {
+		cfg, err := opts.AdminConfig(ctx, region)
+		if err != nil {
+			do.FederationErr = err
+		} else {
+			do.Federation = &diag.Federation{IAM: iam.NewFromConfig(cfg)}
+		}
+	} else if do.ApplicationARN != "" {
 		cfg, err := opts.AdminConfig(ctx, region)
 		if err != nil {
 			do.IdentityCenterErr = err
@@ -175,7 +183,7 @@ func liveCheck(ctx context.Context, f *cmdutil.Factory, opts *DiagOptions, p *co
 	case opts.NoLive:
 		return nil, "--no-live"
 	case p == nil:
-		return nil, "needs a profile (OIDC and identity-enhanced role ARNs)"
+		return nil, "needs a profile (its roles)"
 	case p.Validate() != nil:
 		return nil, "needs a valid profile"
 	case b == nil || b.IdP == nil:
@@ -195,6 +203,10 @@ func liveCheck(ctx context.Context, f *cmdutil.Factory, opts *DiagOptions, p *co
 			}
 			return t.IDToken, nil
 		}
+	case !exchange.PathFor(p.TIPMode()).SingleUse() && b.IdP.Expiry.After(f.Now()):
+		// No step of this path is single-use: the stored token may be
+		// presented again while it is valid.
+		fresh = func(context.Context) (string, error) { return b.IdP.IDToken, nil }
 	default:
 		// The stored ID token was presented when it was saved (the
 		// assertion ledger), and Identity Center accepts each once.

@@ -57,11 +57,26 @@ type AWSOptions struct {
 	Addr string
 	// Key signs the Identity Center idToken; default a fresh 2048-bit RSA key.
 	Key *rsa.PrivateKey
-	// SessionLifetime, when set, is the lifetime of every identity-enhanced
-	// and S3 Access Grants session issued, whatever was asked: real STS
+	// SessionLifetime, when set, is the lifetime of every identity-enhanced,
+	// S3 Access Grants and web identity session of a role other than the
+	// OIDC role (the sessions handed to users), whatever was asked: real STS
 	// never issues less than 900 s, and tests of refreshing clients need
 	// sessions that expire within seconds.
 	SessionLifetime time.Duration
+
+	// TIP for IAM federation (iam.go). ContextProvider, when set, is the
+	// context provider of the IAM OIDC provider of IssuerURL: web identity
+	// sessions through it then carry the person. nil leaves it without one.
+	ContextProvider *ContextProvider
+	// LinkIdentityCenter links that provider to the emulated Identity
+	// Center instance (needs ContextProvider).
+	LinkIdentityCenter bool
+	// FederationMaxSession is the federation role's MaxSessionDuration
+	// (default 12 h).
+	FederationMaxSession time.Duration
+	// FederationAudience is the aud the federation role's trust policy
+	// requires (default Audiences[0]).
+	FederationAudience string
 }
 
 // Principal is the identity behind credentials the emulator issued.
@@ -70,8 +85,10 @@ type Principal struct {
 	RoleARN        string
 	AssumedRoleARN string
 	SessionName    string
-	// Kind is "oidc-role", "id-enhanced", "plain-role", "s3ag" or "role"
-	// (sessions of roles added with AddRole or minted by RoleCredentials).
+	// Kind is "oidc-role", "id-enhanced", "plain-role", "s3ag", "role"
+	// (sessions of roles added with AddRole or minted by RoleCredentials)
+	// or "web-identity" (AssumeRoleWithWebIdentity into another IAM role,
+	// e.g. FederationRoleARN).
 	Kind string
 	// UserID is the Identity Center user id (id-enhanced and s3ag sessions).
 	UserID     string
@@ -81,6 +98,18 @@ type Principal struct {
 	Tags map[string]string
 	// TransitiveTagKeys are the keys of Tags passed on to chained sessions.
 	TransitiveTagKeys []string
+	// Origin is the person a web identity session carries (TIP for IAM
+	// federation), nil when the IAM OIDC provider has no context provider;
+	// never modified after the session is issued.
+	Origin *OriginIdentity
+}
+
+// OriginIdentity is the trusted identity propagation context STS set in a
+// session (sts types.TrustedIdentityPropagationContext).
+type OriginIdentity struct {
+	FederatedProviderARN, Issuer, Subject, SubjectType string
+	// TransactionContext holds aws:TransactionContext/IdentityProvider/*.
+	TransactionContext map[string]string
 }
 
 // Recorded is one request received by the emulator, parsed.
@@ -121,6 +150,7 @@ type AWS struct {
 	creds awsCredStore // the credentials the emulator issued
 	oidc  oidcsvcState // SSO OIDC: identity contexts, used assertions
 	fed   fedState     // console federation: sign-in tokens
+	iam   iamState     // IAM: OIDC providers and roles
 	hooks awsHooks     // test hooks: counts, recordings, failures, delays
 	ext   extensions   // HandleTarget, HandleRoute and SetRoles registrations
 }
@@ -155,6 +185,7 @@ func NewAWS(opts AWSOptions) (*AWS, error) {
 		ext:    extensions{targets: map[string]awsTargetHandler{}},
 	}
 	a.verifier = newAWSTokenVerifier(ctx, opts.IssuerURL, opts.Audiences, opts.Now)
+	a.iamSeed()
 	a.srv = &http.Server{Handler: a, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = a.srv.Serve(ln) }()
 	return a, nil
@@ -207,7 +238,7 @@ func (a *AWS) AccountID() string { return a.opts.AccountID }
 func (a *AWS) Region() string { return a.opts.Region }
 
 // OIDCRoleARN is the role trusted for AssumeRoleWithWebIdentity.
-func (a *AWS) OIDCRoleARN() string { return a.roleARN("tip-sandbox-oidc") }
+func (a *AWS) OIDCRoleARN() string { return a.roleARN(iamOIDCRoleName) }
 
 // IDEnhancedRoleARN is the identity-enhanced role (needs an identity context).
 func (a *AWS) IDEnhancedRoleARN() string { return a.roleARN("tip-sandbox-id-enhanced") }
@@ -263,6 +294,8 @@ func (a *AWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.serveGetDataAccess(w, r)
 	case r.URL.Path == "/" && r.Method == http.MethodPost && r.Header.Get("X-Amz-Target") != "":
 		a.serveTarget(w, r)
+	case r.URL.Path == "/" && r.Method == http.MethodPost && iamSigned(r):
+		a.serveIAM(w, r)
 	case r.URL.Path == "/" && r.Method == http.MethodPost:
 		a.serveSTS(w, r)
 	default:

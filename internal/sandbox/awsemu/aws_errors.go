@@ -102,8 +102,13 @@ func oidcsvcErrorName(code string) string {
 	return strings.ToLower(b.String())
 }
 
-// stsWriteError writes an awsQuery ErrorResponse.
+// stsWriteError writes an STS awsQuery ErrorResponse.
 func stsWriteError(w http.ResponseWriter, status int, code, message string) {
+	queryWriteError(w, stsXMLNS, status, code, message)
+}
+
+// queryWriteError writes an awsQuery ErrorResponse (STS, IAM) in namespace xmlns.
+func queryWriteError(w http.ResponseWriter, xmlns string, status int, code, message string) {
 	typ := "Sender"
 	if status >= 500 {
 		typ = "Receiver"
@@ -118,7 +123,7 @@ func stsWriteError(w http.ResponseWriter, status int, code, message string) {
 		Xmlns     string   `xml:"xmlns,attr"`
 		Error     errXML   `xml:"Error"`
 		RequestID string   `xml:"RequestId"`
-	}{Xmlns: stsXMLNS, Error: errXML{typ, code, message}, RequestID: awsRequestID()}
+	}{Xmlns: xmlns, Error: errXML{typ, code, message}, RequestID: awsRequestID()}
 	awsWriteXML(w, status, v)
 }
 

@@ -94,6 +94,15 @@ func awsCode(err error) string {
 	return ""
 }
 
+// errMessage returns the AWS error message of err ("" when none).
+func errMessage(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorMessage()
+	}
+	return ""
+}
+
 // mint returns a fresh IdP ID token for alice.
 func (f *awsFixture) mint(t *testing.T, mutate func(map[string]any)) string {
 	t.Helper()

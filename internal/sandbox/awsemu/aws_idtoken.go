@@ -24,6 +24,9 @@ var (
 // awsWebIdentity holds the verified claims the emulator uses.
 type awsWebIdentity struct {
 	issuer, subject, audience, email string
+	// audiences is the token's aud; claims all its claims.
+	audiences []string
+	claims    map[string]any
 	// replayKey is the jti claim, else the SHA-256 of the raw token.
 	replayKey string
 	expiry    time.Time
@@ -72,9 +75,33 @@ func (v *awsTokenVerifier) idTokenVerifier() (*oidc.IDTokenVerifier, error) {
 	return v.verifier, nil
 }
 
-// verify checks raw and returns its claims; errors wrap one of the
+// verify checks raw, including that an aud is one of the configured
+// audiences, and returns its claims; errors wrap one of the
 // awsErrToken*/awsErrIdPComm classes.
 func (v *awsTokenVerifier) verify(ctx context.Context, raw string) (awsWebIdentity, error) {
+	id, err := v.verifyAnyAudience(ctx, raw)
+	if err != nil {
+		return id, err
+	}
+	if id.audience = awsFirstIn(id.audiences, v.audiences); id.audience == "" {
+		return awsWebIdentity{}, fmt.Errorf("incorrect token audience: %w", awsErrTokenInvalid)
+	}
+	return id, nil
+}
+
+// awsFirstIn returns the first of auds that accepted contains, "" if none.
+func awsFirstIn(auds, accepted []string) string {
+	for _, aud := range auds {
+		if slices.Contains(accepted, aud) {
+			return aud
+		}
+	}
+	return ""
+}
+
+// verifyAnyAudience checks signature, iss and exp but leaves the audience to
+// the caller (STS checks it against the IAM OIDC provider's ClientIDList).
+func (v *awsTokenVerifier) verifyAnyAudience(ctx context.Context, raw string) (awsWebIdentity, error) {
 	verifier, err := v.idTokenVerifier()
 	if err != nil {
 		return awsWebIdentity{}, err
@@ -87,26 +114,14 @@ func (v *awsTokenVerifier) verify(ctx context.Context, raw string) (awsWebIdenti
 	case err != nil:
 		return awsWebIdentity{}, fmt.Errorf("%v: %w", err, awsErrTokenInvalid)
 	}
-	id := awsWebIdentity{issuer: tok.Issuer, subject: tok.Subject, expiry: tok.Expiry}
-	for _, aud := range tok.Audience {
-		if slices.Contains(v.audiences, aud) {
-			id.audience = aud
-			break
-		}
-	}
-	if id.audience == "" {
-		return awsWebIdentity{}, fmt.Errorf("incorrect token audience: %w", awsErrTokenInvalid)
-	}
-	var claims struct {
-		Email string `json:"email"`
-		JTI   string `json:"jti"`
-	}
-	if err := tok.Claims(&claims); err != nil {
+	id := awsWebIdentity{issuer: tok.Issuer, subject: tok.Subject, expiry: tok.Expiry, audiences: tok.Audience}
+	if err := tok.Claims(&id.claims); err != nil {
 		return awsWebIdentity{}, fmt.Errorf("decode claims: %v: %w", err, awsErrTokenInvalid)
 	}
-	id.email = claims.Email
-	id.replayKey = "jti:" + claims.JTI
-	if claims.JTI == "" {
+	id.email, _ = id.claims["email"].(string)
+	jti, _ := id.claims["jti"].(string)
+	id.replayKey = "jti:" + jti
+	if jti == "" {
 		sum := sha256.Sum256([]byte(raw))
 		id.replayKey = "sha256:" + hex.EncodeToString(sum[:])
 	}

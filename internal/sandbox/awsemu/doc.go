@@ -3,8 +3,10 @@
 // of the trusted identity propagation chain: STS (sts*.go), SSO OIDC
 // CreateTokenWithIAM (ssooidc.go), S3 Control GetDataAccess and the access
 // grants (s3control*.go), SSO Admin and IdentityStore (ssoadmin*.go,
-// identitystore.go, installed with InstallIdentityCenter) and the console
-// federation endpoint (federation.go). aws*.go and sigv4.go are the core:
+// identitystore.go, installed with InstallIdentityCenter), the console
+// federation endpoint (federation.go) and IAM for TIP for IAM federation:
+// OIDC providers with context providers and roles (iam*.go), which
+// AssumeRoleWithWebIdentity (sts_webidentity.go) honours. aws*.go and sigv4.go are the core:
 // listener, dispatch, errors and the credentials registry; hooks.go holds
 // what tests use to steer it (FailNext, SetDelay, Counts, Requests).
 // extend.go is the seam other emulators (sandbox/brokeremu) plug into.

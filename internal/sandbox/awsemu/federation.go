@@ -12,7 +12,8 @@ import (
 const fedSigninTTL = 15 * time.Minute
 
 // fedState is the federation endpoint's state, under its own lock: the
-// sign-in tokens issued and whether identity-enhanced sessions are refused
+// sign-in tokens issued and whether sessions carrying a person (identity-
+// enhanced ones and web identity ones with an OriginIdentity) are refused
 // (SetRefuseFederationForContext).
 type fedState struct {
 	mu            sync.Mutex
@@ -82,7 +83,7 @@ func (a *AWS) fedGetSigninToken(w http.ResponseWriter, form url.Values) *awsAPIE
 		return awsErr(http.StatusForbidden, "UnsupportedCredentials", "only credentials from AssumeRole* can sign in to the console")
 	}
 	if d := form.Get("SessionDuration"); d != "" {
-		if p.Kind != "oidc-role" {
+		if p.Kind != "oidc-role" && p.Kind != "web-identity" { // first-hop sessions only
 			return awsErr(http.StatusBadRequest, "SessionDurationNotAllowed", "SessionDuration is not allowed for role-chained sessions")
 		}
 		secs, err := strconv.Atoi(d)
@@ -93,7 +94,7 @@ func (a *AWS) fedGetSigninToken(w http.ResponseWriter, form url.Values) *awsAPIE
 	a.fed.mu.Lock()
 	refuse := a.fed.refuseContext
 	a.fed.mu.Unlock()
-	if refuse && p.Kind == "id-enhanced" {
+	if refuse && (p.Kind == "id-enhanced" || p.Origin != nil) {
 		return awsErr(http.StatusForbidden, "IdentityContextNotSupported", "console sign-in does not support sessions with an identity context")
 	}
 	tok := "sandbox-signin-" + awsRandom(awsAlnumLower, 400)

@@ -53,6 +53,14 @@ func TestFederationGetSigninToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	s3ag := aws.Credentials{AccessKeyID: aws.ToString(da.Credentials.AccessKeyId), SecretAccessKey: aws.ToString(da.Credentials.SecretAccessKey), SessionToken: aws.ToString(da.Credentials.SessionToken)}
+	if err := f.aws.SetContextProvider(f.aws.OIDCProviderARN(), tipContext()); err != nil {
+		t.Fatal(err)
+	}
+	fedOut, err := f.federate(t, f.aws.FederationRoleARN(), 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	federated := awsFromSTS(fedOut.Credentials)
 	tampered := plain
 	tampered.SecretAccessKey = "x"
 
@@ -68,6 +76,8 @@ func TestFederationGetSigninToken(t *testing.T) {
 		{name: "id-enhanced", session: awsSessionParam(t, enhanced), status: 200},
 		{name: "web identity with duration", session: awsSessionParam(t, oidcCreds), duration: "43200", status: 200},
 		{name: "web identity bad duration", session: awsSessionParam(t, oidcCreds), duration: "899", status: 400, code: "InvalidSessionDuration"},
+		{name: "federation role with duration", session: awsSessionParam(t, federated), duration: "43200", status: 200},
+		{name: "refuse context: federation role with context", session: awsSessionParam(t, federated), refuse: true, status: 403, code: "IdentityContextNotSupported"},
 		{name: "chained with duration", session: awsSessionParam(t, plain), duration: "3600", status: 400, code: "SessionDurationNotAllowed"},
 		{name: "refuse context", session: awsSessionParam(t, enhanced), refuse: true, status: 403, code: "IdentityContextNotSupported"},
 		{name: "refuse context keeps plain", session: awsSessionParam(t, plain), refuse: true, status: 200},

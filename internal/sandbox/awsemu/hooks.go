@@ -57,8 +57,9 @@ func (a *AWS) FailNext(op string, status int, code, message string) {
 	a.hooks.failures[op] = append(a.hooks.failures[op], awsFailure{status: status, code: code, message: message})
 }
 
-// SetRefuseFederationForContext makes getSigninToken refuse identity-enhanced
-// sessions.
+// SetRefuseFederationForContext makes getSigninToken refuse sessions that
+// carry a person: identity-enhanced ones and web identity ones with an
+// OriginIdentity (TIP for IAM federation).
 func (a *AWS) SetRefuseFederationForContext(refuse bool) {
 	a.fed.mu.Lock()
 	defer a.fed.mu.Unlock()

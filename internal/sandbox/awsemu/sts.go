@@ -3,10 +3,8 @@ package awsemu
 import (
 	"context"
 	"encoding/xml"
-	"errors"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 )
 
@@ -27,16 +25,6 @@ type stsCredentialsXML struct {
 type stsAssumedRoleUserXML struct {
 	AssumedRoleID string `xml:"AssumedRoleId"`
 	Arn           string `xml:"Arn"`
-}
-
-type stsWebIdentityResult struct {
-	XMLName                     xml.Name `xml:"AssumeRoleWithWebIdentityResult"`
-	Credentials                 stsCredentialsXML
-	SubjectFromWebIdentityToken string
-	AssumedRoleUser             stsAssumedRoleUserXML
-	PackedPolicySize            int `xml:",omitempty"`
-	Provider                    string
-	Audience                    string
 }
 
 type stsAssumeRoleResult struct {
@@ -122,6 +110,12 @@ func (a *AWS) stsBegin(w http.ResponseWriter, r *http.Request, action string, pa
 
 // stsWriteResult wraps result in <ActionResponse> with ResponseMetadata.
 func stsWriteResult(w http.ResponseWriter, action string, result any) {
+	queryWriteResult(w, stsXMLNS, action, result)
+}
+
+// queryWriteResult writes an awsQuery <ActionResponse> in namespace xmlns:
+// result (omitted when nil) and ResponseMetadata.
+func queryWriteResult(w http.ResponseWriter, xmlns, action string, result any) {
 	type meta struct {
 		RequestID string `xml:"RequestId"`
 	}
@@ -130,49 +124,8 @@ func stsWriteResult(w http.ResponseWriter, action string, result any) {
 		Xmlns            string `xml:"xmlns,attr"`
 		Result           any
 		ResponseMetadata meta
-	}{XMLName: xml.Name{Local: action + "Response"}, Xmlns: stsXMLNS, Result: result, ResponseMetadata: meta{awsRequestID()}}
+	}{XMLName: xml.Name{Local: action + "Response"}, Xmlns: xmlns, Result: result, ResponseMetadata: meta{awsRequestID()}}
 	awsWriteXML(w, http.StatusOK, v)
-}
-
-func (a *AWS) stsAssumeRoleWithWebIdentity(ctx context.Context, form url.Values, _ *Principal) (any, *awsAPIError) {
-	req, apiErr := stsParseRequest(form, stsMaxWebID, "MaxSessionDuration set for this role.")
-	if apiErr != nil {
-		return nil, apiErr
-	}
-	tok := form.Get("WebIdentityToken")
-	if n := len(tok); n < 4 || n > 20000 {
-		return nil, stsValidation("1 validation error detected: Value at 'webIdentityToken' failed to satisfy constraint: Member must have length between 4 and 20000")
-	}
-	for k := range form {
-		if strings.HasPrefix(k, "ProvidedContexts.") {
-			return nil, stsValidation("ProvidedContexts is not supported by AssumeRoleWithWebIdentity")
-		}
-	}
-	if req.roleARN != a.OIDCRoleARN() {
-		return nil, awsErr(http.StatusForbidden, "AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity")
-	}
-	id, err := a.verifier.verify(ctx, tok)
-	switch {
-	case errors.Is(err, awsErrTokenExpired):
-		return nil, awsErr(http.StatusBadRequest, "ExpiredTokenException", "Token expired: current date/time %s must be before the expiration date/time", awsISO(a.now()))
-	case errors.Is(err, awsErrIdPComm):
-		return nil, awsErr(http.StatusBadRequest, "IDPCommunicationError", "Couldn't retrieve verification key from your identity provider")
-	case err != nil:
-		return nil, awsErr(http.StatusBadRequest, "InvalidIdentityToken", "The web identity token is invalid: %v", err)
-	}
-	packed, apiErr := req.checkPolicies()
-	if apiErr != nil {
-		return nil, apiErr
-	}
-	p, c := a.issue(a.roleSession(req.roleARN, req.session, "oidc-role", req.duration))
-	return stsWebIdentityResult{
-		Credentials:                 stsCredentials(p, c),
-		SubjectFromWebIdentityToken: id.subject,
-		AssumedRoleUser:             stsAssumedRoleUser(p),
-		PackedPolicySize:            packed,
-		Provider:                    id.issuer,
-		Audience:                    id.audience,
-	}, nil
 }
 
 func (a *AWS) stsAssumeRole(_ context.Context, form url.Values, caller *Principal) (any, *awsAPIError) {

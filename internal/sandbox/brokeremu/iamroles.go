@@ -28,6 +28,11 @@ type RoleSpec struct {
 	// StringEquals sts:ExternalId: AssumeRole without exactly this
 	// ExternalId is denied.
 	ExternalID string
+	// ExternalIDLike, when set, is the condition StringLike
+	// sts:ExternalId with these patterns (* any run of characters, ? one):
+	// AssumeRole whose ExternalId matches none of them is denied. A trust
+	// policy written this way admits more than one application.
+	ExternalIDLike []string
 	// S3Resources are IAM resource patterns allowed s3:GetObject; they may
 	// use the wildcards * and ? and the policy variable
 	// ${aws:PrincipalTag/<Key>}, e.g.
@@ -40,6 +45,7 @@ type RoleSpec struct {
 // keep their own rules.
 func (a *AWS) AddRole(spec RoleSpec) string {
 	spec.TrustedRoleARNs = append([]string(nil), spec.TrustedRoleARNs...)
+	spec.ExternalIDLike = append([]string(nil), spec.ExternalIDLike...)
 	spec.S3Resources = append([]string(nil), spec.S3Resources...)
 	arn := a.roleARN(spec.Name)
 	a.mu.Lock()
@@ -92,7 +98,8 @@ func (a *AWS) stsAssumeAddedRole(req awsemu.AssumeRoleRequest, spec RoleSpec, ca
 	deny := func(action string) *awsAPIError {
 		return awsErr(http.StatusForbidden, "AccessDenied", "User: %s is not authorized to perform: %s on resource: %s", caller.AssumedRoleARN, action, req.RoleARN)
 	}
-	if !slices.Contains(spec.TrustedRoleARNs, caller.RoleARN) || spec.ExternalID != "" && req.ExternalID != spec.ExternalID {
+	if !slices.Contains(spec.TrustedRoleARNs, caller.RoleARN) || spec.ExternalID != "" && req.ExternalID != spec.ExternalID ||
+		!externalIDLike(spec.ExternalIDLike, req.ExternalID) {
 		return nil, nil, deny("sts:AssumeRole")
 	}
 	if req.Contexts > 0 {
@@ -106,6 +113,15 @@ func (a *AWS) stsAssumeAddedRole(req awsemu.AssumeRoleRequest, spec RoleSpec, ca
 		return nil, nil, deny("sts:TagSession")
 	}
 	return tags, transitive, nil
+}
+
+// externalIDLike is the StringLike sts:ExternalId condition: true when
+// there is none, else when id is present and matches one pattern.
+func externalIDLike(patterns []string, id string) bool {
+	if len(patterns) == 0 {
+		return true
+	}
+	return id != "" && slices.ContainsFunc(patterns, func(p string) bool { return iamResourceMatch(p, nil, id) })
 }
 
 // stsSessionTags merges the caller's transitive tags with the requested

@@ -14,10 +14,14 @@ func (i *IdP) DenyNext(oauthError string) {
 	i.denyNext = oauthError
 }
 
+// ReuseRevokedCount counts refresh tokens presented a second time (each
+// revoked its whole grant): a client that never replays keeps it at 0.
+const ReuseRevokedCount = "refresh_reuse_revoked"
+
 // Counts returns a copy of the request counters: "authorize",
 // "token:authorization_code", "token:refresh_token", "token:device_code",
 // "device_authorization", "device_verification", "userinfo", "jwks",
-// "discovery".
+// "discovery", and ReuseRevokedCount.
 func (i *IdP) Counts() map[string]int {
 	i.mu.Lock()
 	defer i.mu.Unlock()

@@ -169,6 +169,7 @@ func (i *IdP) refreshGrant(clientID string, form url.Values) (map[string]any, er
 		return nil, &idpAuthError{"invalid_grant", "refresh token was issued to another client"}
 	case t.used:
 		f.revoked = true
+		i.counts[ReuseRevokedCount]++
 		return nil, &idpAuthError{"invalid_grant", "refresh token was already used; the grant is revoked"}
 	case f.revoked:
 		return nil, &idpAuthError{"invalid_grant", "refresh token was revoked"}
