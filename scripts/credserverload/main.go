@@ -74,18 +74,18 @@ func run(o options) error {
 	}
 	fmt.Printf("warm: %d requests, %d clients, %.1fs: %.0f req/s, p50 %s, p99 %s, max %s\n",
 		n, o.concurrency, elapsed.Seconds(), float64(n)/elapsed.Seconds(), pct(lat, 50), pct(lat, 99), lat[len(lat)-1])
-	var slowest time.Duration
+	var slowest, near time.Duration
 	for i := 0; i < o.refreshes; i++ {
 		r, err := refresh(c, o.timeout)
 		if err != nil {
 			return err
 		}
-		slowest = max(slowest, r.slowest)
-		fmt.Printf("refresh %d: slowest request %s (%s before the new key); the one that got the new key took %s (polling p50 %s: %s added)\n",
-			i+1, r.slowest, r.before.Round(time.Millisecond), r.got, r.p50, r.got-r.p50)
+		slowest, near = max(slowest, r.slowest), max(near, r.near)
+		fmt.Printf("refresh %d: slowest request %s (%s before the new key), within 1 s of it %s; the one that got the new key took %s (polling p50 %s: %s added)\n",
+			i+1, r.slowest, r.before.Round(time.Millisecond), r.near, r.got, r.p50, r.got-r.p50)
 	}
 	if o.refreshes > 0 {
-		fmt.Printf("slowest request across %d refresh points: %s\n", o.refreshes, slowest)
+		fmt.Printf("slowest request across %d refresh points: %s; within 1 s of a new key: %s\n", o.refreshes, slowest, near)
 	}
 	return nil
 }
@@ -166,6 +166,7 @@ type point struct {
 	got     time.Duration // the request that brought the new key
 	slowest time.Duration // the slowest request of the point, that one included
 	before  time.Duration // how long before the new key the slowest one started
+	near    time.Duration // the slowest request started within 1 s of the new key
 	p50     time.Duration // polling median before the new key
 }
 
@@ -176,6 +177,7 @@ func refresh(c *client, timeout time.Duration) (point, error) {
 		return point{}, err
 	}
 	var polls []time.Duration
+	var starts []time.Time
 	var slowest time.Duration
 	var slowestAt time.Time
 	for end := time.Now().Add(timeout); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
@@ -188,10 +190,18 @@ func refresh(c *client, timeout time.Duration) (point, error) {
 			slowest, slowestAt = took, start
 		}
 		if k != key {
+			// The window the refresh itself can touch: on a busy machine
+			// a slow request seconds earlier is scheduling noise.
+			near := took
+			for i, at := range starts {
+				if start.Sub(at) <= time.Second {
+					near = max(near, polls[i])
+				}
+			}
 			slices.Sort(polls)
-			return point{got: took, slowest: slowest, before: start.Sub(slowestAt), p50: pct(polls, 50)}, nil
+			return point{got: took, slowest: slowest, before: start.Sub(slowestAt), near: near, p50: pct(polls, 50)}, nil
 		}
-		polls = append(polls, took)
+		polls, starts = append(polls, took), append(starts, start)
 	}
 	return point{}, fmt.Errorf("the key did not change within %s", timeout)
 }
