@@ -6,6 +6,7 @@ package config
 import (
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/tip-cli/tip-cli/internal/loopback"
@@ -13,12 +14,6 @@ import (
 
 // DefaultRedirectURI is what users register with their IdP application.
 const DefaultRedirectURI = "http://localhost:8090/callback"
-
-// Sign-in flows a profile may select.
-const (
-	FlowBrowser = "browser"
-	FlowDevice  = "device"
-)
 
 // Profile is one named tip-cli configuration. JSON keys are the original
 // Python tool's keys so that its config.json loads unchanged.
@@ -109,14 +104,6 @@ func (p *Profile) Redirect() string {
 	return p.RedirectURI
 }
 
-// SignInFlow returns FlowBrowser unless the profile selects the device flow.
-func (p *Profile) SignInFlow() string {
-	if p.Flow == FlowDevice {
-		return FlowDevice
-	}
-	return FlowBrowser
-}
-
 // Validate checks every field a sign-in and exchange will rely on. It never
 // touches the network.
 func (p *Profile) Validate() error {
@@ -146,8 +133,8 @@ func (p *Profile) Validate() error {
 			return fmt.Errorf("prompt %q: values are none, login, consent, select_account", p.Prompt)
 		}
 	}
-	if p.Flow != "" && p.Flow != FlowBrowser && p.Flow != FlowDevice {
-		return fmt.Errorf("flow %q must be %q or %q", p.Flow, FlowBrowser, FlowDevice)
+	if err := ValidateFlow(p.Flow); err != nil {
+		return err
 	}
 	if p.SessionPolicy != "" {
 		if err := ValidatePolicyJSON(p.SessionPolicy); err != nil {
@@ -202,14 +189,28 @@ func ValidateIssuerURL(raw string) error {
 }
 
 // ValidateRedirectURI accepts http://localhost|127.0.0.1|[::1]:PORT/path, the
-// only redirects a loopback client (RFC 8252 §7.3) can serve.
+// only redirects a loopback client (RFC 8252 §7.3) can serve, and nothing
+// more: no fragment (RFC 6749 §3.1.2), query or user info, which an IdP
+// compares as given or a browser treats differently from the listener,
+// and a port of 1-65535 (0 would listen on a random port that matches no
+// registration).
 func ValidateRedirectURI(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme != "http" || !loopback.IsHost(u.Hostname()) {
 		return fmt.Errorf("%q must be an http://localhost:PORT/path loopback URL", raw)
 	}
-	if u.Port() == "" {
+	switch {
+	case strings.Contains(raw, "#"):
+		return fmt.Errorf("%q must not have a fragment (#...)", raw)
+	case strings.Contains(raw, "?"):
+		return fmt.Errorf("%q must not have a query (?...)", raw)
+	case u.User != nil:
+		return fmt.Errorf("%q must not carry user info (user@)", raw)
+	case u.Port() == "":
 		return fmt.Errorf("%q must name a port", raw)
+	}
+	if port, err := strconv.Atoi(u.Port()); err != nil || port < 1 || port > 65535 {
+		return fmt.Errorf("%q must name a port from 1 to 65535", raw)
 	}
 	return nil
 }
