@@ -3,7 +3,9 @@
 # 12): the AWS CRT's container provider (npm aws-crt: Host without the
 # port) and the JS SDK v3 (npm @aws-sdk/credential-providers: fromHttp,
 # fromContainerMetadata), inside `tip-cli exec --server` and with the
-# `tip-cli serve` exports, against the sandbox of `tip-cli demo serve`.
+# `tip-cli serve` exports, and at /credentials/default of the agent
+# (`serve --all-profiles`, found through serve.json and serve.token),
+# against the sandbox of `tip-cli demo serve`.
 # Each client's credentials sign an STS call the sandbox checks.
 # Needs: go, node + npm, curl, python3. Prints PASS/FAIL per check.
 # Usage: scripts/credserver-clients.sh
@@ -90,6 +92,31 @@ if grep -q 'reason=ForeignHost' "$TMP/serve.log"; then
 	fail "serve refused a client's Host"
 	grep 'reason=ForeignHost' "$TMP/serve.log" | head -3
 fi
+
+kill "${PIDS[-1]}" && wait "${PIDS[-1]}"
+unset 'PIDS[-1]'
+
+# --- the agent: serve --all-profiles, found through its record ------------------------
+"$TIP" serve --all-profiles >/dev/null 2>"$TMP/agent.log" &
+PIDS+=($!)
+rec=$AWS_TIP_CLI/serve.json
+for _ in $(seq 1 300); do [[ -s $rec ]] && grep -q 'msg="serving credentials"' "$TMP/agent.log" && break; sleep 0.1; done
+if [[ $(stat -c %a "$rec" 2>/dev/null) == 600 && $(stat -c %a "$AWS_TIP_CLI/serve.token" 2>/dev/null) == 600 ]]; then
+	pass "agent: serve.json and serve.token are 0600"
+else
+	fail "agent: record $(stat -c %a "$rec" 2>/dev/null), token $(stat -c %a "$AWS_TIP_CLI/serve.token" 2>/dev/null)"
+fi
+url=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["urls"]["default"])' "$rec" 2>/dev/null)
+(
+	export AWS_CONTAINER_CREDENTIALS_FULL_URI=$url
+	AWS_CONTAINER_AUTHORIZATION_TOKEN=$(cat "$AWS_TIP_CLI/serve.token")
+	export AWS_CONTAINER_AUTHORIZATION_TOKEN
+	node "$JS/clients.mjs"
+) >"$TMP/agent.out" 2>"$TMP/agent.err"
+before=$FAILED
+[[ $url == */credentials/default ]] || fail "agent: the record's URL for default is '$url'"
+check "agent ${url##*/credentials}" "$TMP/agent.out"
+((FAILED == before)) || { show "$TMP/agent.err"; show "$TMP/agent.log"; }
 
 echo "$PASSED passed, $FAILED failed"
 ((FAILED == 0))
