@@ -15,6 +15,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/cred"
 	"github.com/tip-cli/tip-cli/internal/credproc"
 	"github.com/tip-cli/tip-cli/internal/credserver"
+	"github.com/tip-cli/tip-cli/internal/session"
 	"github.com/tip-cli/tip-cli/internal/testbuf"
 	"github.com/tip-cli/tip-cli/internal/testclock"
 )
@@ -57,21 +58,27 @@ func (e events) Handle(ctx context.Context, r slog.Record) error {
 // ahead with credproc's default policy; refresh errors when fail is set.
 type aheadFixture struct {
 	*fixture
-	sl      *sleeper
-	ev      chan string
-	fail    atomic.Bool
-	refresh atomic.Int32
-	life    time.Duration
+	sl   *sleeper
+	ev   chan string
+	fail atomic.Bool
+	// failWith, when set, is the error the source fails with.
+	failWith atomic.Pointer[error]
+	refresh  atomic.Int32
+	life     time.Duration
 }
 
 func startAhead(t *testing.T, life time.Duration) *aheadFixture {
 	t.Helper()
 	fx := &aheadFixture{fixture: &fixture{log: &testbuf.Buffer{}, clock: testclock.New(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))},
 		sl: &sleeper{asked: make(chan time.Duration, 4), wake: make(chan struct{})}, ev: make(chan string, 256), life: life}
+	fx.notices = make(chan string, 16)
 	policy := credproc.DefaultPolicy()
 	source := func(context.Context) (*cred.Credentials, error) {
 		if fx.fail.Load() {
 			return nil, errors.New("identity provider unreachable")
+		}
+		if err := fx.failWith.Load(); err != nil {
+			return nil, *err
 		}
 		return creds(fx.calls.Add(1), fx.clock.Now(), life), nil
 	}
@@ -100,9 +107,10 @@ func startAhead(t *testing.T, life time.Duration) *aheadFixture {
 					},
 				},
 			}},
-			Now:   fx.clock.Now,
-			Sleep: fx.sl.Sleep,
-			Log:   slog.New(events{slog.NewTextHandler(fx.log, nil), fx.ev}),
+			Now:    fx.clock.Now,
+			Sleep:  fx.sl.Sleep,
+			Notice: func(m string) { fx.notices <- m },
+			Log:    slog.New(events{slog.NewTextHandler(fx.log, nil), fx.ev}),
 		})
 	}()
 	t.Cleanup(func() {
@@ -232,4 +240,20 @@ func TestRefreshAheadOneAtATime(t *testing.T) {
 	if n := fx.calls.Load(); n != 2 {
 		t.Errorf("fetches = %d, want 2 (the first, one refresh)", n)
 	}
+}
+
+// A sign-in that is gone shows at the background refresh, minutes before
+// any request would fail, while the credentials in hand are still served.
+func TestRefreshAheadLoginRequired(t *testing.T) {
+	fx := startAhead(t, time.Hour)
+	fx.get(t, 1)
+	var err error = &session.LoginRequiredError{Profile: "work", Reason: "the identity provider session ended"}
+	fx.failWith.Store(&err)
+	d := <-fx.sl.asked
+	fx.clock.Advance(d)
+	fx.sl.wake <- struct{}{}
+	if msg := <-fx.notices; !strings.Contains(msg, "not signed in") || !strings.Contains(msg, "work") {
+		t.Errorf("notice = %q, want the not-signed-in message", msg)
+	}
+	fx.get(t, 1)
 }
