@@ -27,11 +27,11 @@ var errSameCredentials = errors.New("the refresh returned the credentials it was
 
 // ahead refreshes c's credentials at a.At while somebody has taken them,
 // one fetch at a time (the cache's flight), until ctx ends. A failure keeps
-// the still-valid credentials, goes to failed (which tells the user when
+// the still-valid credentials, goes to report (which tells the user when
 // the sign-in is gone, minutes before any request would fail) and is
 // retried with backoff (cache.retryAt) until they expire; after that
-// requests fetch for themselves.
-func (c *cache) ahead(ctx context.Context, a *Ahead, sleep func(context.Context, time.Duration) error, log *slog.Logger, failed func(error)) {
+// requests fetch for themselves. A success is reported as nil.
+func (c *cache) ahead(ctx context.Context, a *Ahead, sleep func(context.Context, time.Duration) error, log *slog.Logger, report func(error)) {
 	for {
 		c.mu.Lock()
 		cur, taken, changed := c.cur, c.taken, c.changed
@@ -84,14 +84,15 @@ func (c *cache) ahead(ctx context.Context, a *Ahead, sleep func(context.Context,
 			return
 		}
 		if f.err != nil {
+			report(f.err)
 			c.mu.Lock()
 			retry := c.retryAt
 			c.mu.Unlock()
 			log.Warn("background refresh failed; serving the current credentials until they expire", "error", f.err,
 				"expiration", cur.Expiration.UTC().Format(time.RFC3339), "retry_at", retry.UTC().Format(time.RFC3339))
-			failed(f.err)
 			continue
 		}
+		report(nil)
 		log.Info("refreshed ahead", "expiration", f.creds.Expiration.UTC().Format(time.RFC3339))
 	}
 }

@@ -255,5 +255,30 @@ func TestRefreshAheadLoginRequired(t *testing.T) {
 	if msg := <-fx.notices; !strings.Contains(msg, "not signed in") || !strings.Contains(msg, "work") {
 		t.Errorf("notice = %q, want the not-signed-in message", msg)
 	}
-	fx.get(t, 1)
+	fx.waitFor(t, "background refresh failed; serving the current credentials until they expire")
+	// Requests answered from memory meanwhile and the retries tell no more.
+	for range 2 {
+		fx.get(t, 1)
+		d := <-fx.sl.asked
+		fx.clock.Advance(d)
+		fx.sl.wake <- struct{}{}
+		fx.waitFor(t, "background refresh failed; serving the current credentials until they expire")
+	}
+	if len(fx.notices) != 0 {
+		t.Errorf("told the user %d more times: %q", len(fx.notices), <-fx.notices)
+	}
+	// Signed in elsewhere: the next retry succeeds, a later outage is told anew.
+	fx.failWith.Store(nil)
+	d = <-fx.sl.asked
+	fx.clock.Advance(d)
+	fx.sl.wake <- struct{}{}
+	fx.waitFor(t, "refreshed ahead")
+	fx.get(t, 2)
+	fx.failWith.Store(&err)
+	d = <-fx.sl.asked
+	fx.clock.Advance(d)
+	fx.sl.wake <- struct{}{}
+	if msg := <-fx.notices; !strings.Contains(msg, "not signed in") {
+		t.Errorf("second outage: notice = %q", msg)
+	}
 }

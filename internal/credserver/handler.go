@@ -80,8 +80,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		// The refresh failed but the credentials in hand are still valid.
 		s.cfg.Log.Warn("refresh failed; serving the current credentials", "path", r.URL.Path, "reason", code, "error", err)
-	} else {
-		e.rec.served()
+	} else if waited {
+		e.rec.fetched()
 	}
 	s.cfg.Log.Info("request served", "remote", r.RemoteAddr, "path", r.URL.Path, "status", http.StatusOK, "refreshed", waited,
 		"expiration", c.Expiration.UTC().Format(time.RFC3339), "took", took, "user_agent", r.UserAgent())

@@ -117,7 +117,7 @@ func Serve(ctx context.Context, ln net.Listener, cfg Config) error {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				e.cache.ahead(actx, e.Ahead, s.cfg.Sleep, s.cfg.Log, func(err error) { e.rec.loginRequired(err) })
+				e.cache.ahead(actx, e.Ahead, s.cfg.Sleep, s.cfg.Log, e.rec.report)
 			}()
 		}
 	}
