@@ -135,6 +135,23 @@ func TestServeAgent(t *testing.T) {
 	if key, err := retrieve(rec.URLs["alpha"], token); err != nil || key != keys["alpha"] {
 		t.Errorf("alpha after a restart: %q %v, want %s", key, err, keys["alpha"])
 	}
+
+	// A second agent while this one runs: a clear error, nothing on stdout,
+	// the record untouched.
+	var out strings.Builder
+	k.F.IOStreams.Out = &out
+	cmd := serve.NewCmdServe(k.F, nil)
+	cmd.SetArgs([]string{"--all-profiles"})
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true
+	if err := cmd.ExecuteContext(context.Background()); err == nil || !strings.Contains(err.Error(), "pass --listen") {
+		t.Errorf("second agent: err = %v, want the address in use and --listen", err)
+	}
+	if out.Len() != 0 {
+		t.Errorf("second agent printed %q", out.String())
+	}
+	if after, _ := os.ReadFile(filepath.Join(k.Dir, credserver.AgentFile)); string(after) != string(data) {
+		t.Errorf("the second agent rewrote the record:\n%s", after)
+	}
 }
 
 func TestServeAgentFlags(t *testing.T) {
