@@ -1,4 +1,4 @@
-package broker
+package cmd
 
 import (
 	"bytes"
@@ -32,7 +32,7 @@ func newDocsRoot() *cobra.Command {
 func renderBrokerReference(t *testing.T) string {
 	t.Helper()
 	var buf bytes.Buffer
-	h := cmddocs.Header{Program: "tip-broker", Regenerate: "go test ./internal/cmd/broker -update"}
+	h := cmddocs.Header{Program: "tip-broker", Regenerate: "go test ./internal/broker/cmd -update"}
 	root := newDocsRoot()
 	if err := cmddocs.WriteReference(&buf, root, h); err != nil {
 		t.Fatalf("WriteReference: %v", err)
@@ -64,7 +64,7 @@ func writeRoutes(b *bytes.Buffer, root *cobra.Command) {
 func TestBrokerReferenceIsCurrent(t *testing.T) {
 	path := filepath.Join(repoDir, "docs", "broker-reference.md")
 	if err := cmddocs.MatchFile(path, renderBrokerReference(t), *update); err != nil {
-		t.Fatalf("docs/broker-reference.md is stale: run go test ./internal/cmd/broker -update\n%v", err)
+		t.Fatalf("docs/broker-reference.md is stale: run go test ./internal/broker/cmd -update\n%v", err)
 	}
 }
 
