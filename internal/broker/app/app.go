@@ -14,8 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 
-	"github.com/tip-cli/tip-cli/internal/broker/deploy"
 	brokercmd "github.com/tip-cli/tip-cli/internal/broker/cmd"
+	"github.com/tip-cli/tip-cli/internal/broker/deploy"
 	"github.com/tip-cli/tip-cli/internal/cmdbase"
 	"github.com/tip-cli/tip-cli/internal/iostreams"
 )
