@@ -375,3 +375,32 @@ func TestDeleteSharedSignIn(t *testing.T) {
 		t.Errorf("delete it again: code %d stderr %q", r.code, r.stderr)
 	}
 }
+
+// TestConfigureAWSProfileCredentialsFile: --credentials-file writes [NAME]
+// into AWS_SHARED_CREDENTIALS_FILE, keeping the file's other lines, and
+// leaves the config file alone; a profile holding static keys is refused.
+func TestConfigureAWSProfileCredentialsFile(t *testing.T) {
+	t.Parallel()
+	k := testkit.New(t, sandbox.EnvOptions{})
+	k.Configure(t, "default")
+	dir := t.TempDir()
+	awsCfg, creds := filepath.Join(dir, "config"), filepath.Join(dir, "credentials")
+	orig := "# static keys of another account\n[legacy]\naws_access_key_id = AKIDLEGACY\naws_secret_access_key = s\n"
+	writeFile(t, creds, orig)
+	k.Vars["AWS_CONFIG_FILE"], k.Vars["AWS_SHARED_CREDENTIALS_FILE"] = awsCfg, creds
+
+	r := mustRun(t, k, "configure", "aws-profile", "restic", "--credentials-file")
+	if !strings.Contains(r.stderr, "✓ Added [restic] in "+creds) || strings.Contains(r.stderr, "warning") {
+		t.Errorf("stderr: %s", r.stderr)
+	}
+	data, _ := os.ReadFile(creds)
+	if want := orig + "\n[restic]\ncredential_process = /usr/local/bin/tip-cli auth get-iam-credentials\n"; string(data) != want {
+		t.Errorf("credentials file:\n%s\nwant:\n%s", data, want)
+	}
+	if _, err := os.Stat(awsCfg); err == nil {
+		t.Error("the config file was written too")
+	}
+	if r := run(t, k, "configure", "aws-profile", "legacy", "--credentials-file"); r.code == 0 || !strings.Contains(r.stderr, "holds aws_access_key_id") {
+		t.Errorf("static profile overwritten: %d %s", r.code, r.stderr)
+	}
+}

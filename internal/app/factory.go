@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -20,6 +21,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
 	"github.com/tip-cli/tip-cli/internal/config"
 	"github.com/tip-cli/tip-cli/internal/iostreams"
+	"github.com/tip-cli/tip-cli/internal/signinflow"
 	"github.com/tip-cli/tip-cli/internal/store"
 )
 
@@ -75,7 +77,16 @@ func newFactory(ios *iostreams.IOStreams) (f *cmdutil.Factory, storeStats func()
 		}
 		return store.Lock(ctx, dir, profile, timeout)
 	}
-	f.Browser = func(ctx context.Context, url string) error { return openBrowser(ctx, f.Getenv("BROWSER"), url, ios) }
+	f.Browser = func(ctx context.Context, url string) error {
+		env := hostEnv(ctx, f.Getenv)
+		env.WSLConfig = nil // only "is this WSL" matters here
+		if f.Getenv("BROWSER") == "" && signinflow.Detect(env).WSL {
+			return openWindowsBrowser(url, ios)
+		}
+		return openBrowser(ctx, f.Getenv("BROWSER"), url, ios)
+	}
+	f.SignInHost = func(ctx context.Context) signinflow.Host { return signinflow.Detect(hostEnv(ctx, f.Getenv)) }
+	f.PasteInput = func() (io.ReadCloser, error) { return pasteInput(ios) }
 	f.AWSConfig = func(ctx context.Context, region string) (aws.Config, error) {
 		return loadAWSConfig(ctx, region)
 	}

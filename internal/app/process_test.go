@@ -30,6 +30,7 @@ import (
 // no build step and no curl.
 func TestMain(m *testing.M) {
 	if len(os.Args) > 2 && os.Args[1] == "--tip-fake-browser" {
+		recordBrowserArgv()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		// Cookies: a real IdP (oidc-provider) ties its interaction to them.

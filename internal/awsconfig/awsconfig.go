@@ -35,20 +35,26 @@ type KV struct {
 // Path returns the AWS config file: $AWS_CONFIG_FILE (with a leading "~"
 // expanded) or ~/.aws/config, as botocore and the Go SDK resolve it.
 func Path(getenv func(string) string) (string, error) {
+	return sharedPath(getenv, "AWS_CONFIG_FILE", "config")
+}
+
+// sharedPath resolves one of the shared files: $envVar (a leading "~"
+// expanded) or ~/.aws/base.
+func sharedPath(getenv func(string) string, envVar, base string) (string, error) {
 	home := homeDir(getenv)
-	if p := getenv("AWS_CONFIG_FILE"); p != "" {
+	if p := getenv(envVar); p != "" {
 		if p == "~" || strings.HasPrefix(p, "~/") || strings.HasPrefix(p, `~\`) {
 			if home == "" {
-				return "", fmt.Errorf("expand AWS_CONFIG_FILE %q: home directory unknown", p)
+				return "", fmt.Errorf("expand %s %q: home directory unknown", envVar, p)
 			}
 			p = filepath.Join(home, p[1:])
 		}
 		return p, nil
 	}
 	if home == "" {
-		return "", errors.New("locate aws config file: home directory unknown (set HOME or AWS_CONFIG_FILE)")
+		return "", fmt.Errorf("locate aws %s file: home directory unknown (set HOME or %s)", base, envVar)
 	}
-	return filepath.Join(home, ".aws", "config"), nil
+	return filepath.Join(home, ".aws", base), nil
 }
 
 func homeDir(getenv func(string) string) string {
@@ -130,6 +136,12 @@ func readersAgree(v string) error {
 // end. A missing file is created 0600 (its directory 0700); an existing
 // file keeps its mode. created reports whether the section was added.
 func SetProfile(path, name string, settings []KV) (created bool, err error) {
+	return setInFile(path, name, configLayout(name), settings, nil)
+}
+
+// setInFile is SetProfile for the section l names; check, when set, may
+// refuse the file's current content before anything is written.
+func setInFile(path, name string, l layout, settings []KV, check func(data string) error) (bool, error) {
 	if err := ValidateProfileName(name); err != nil {
 		return false, err
 	}
@@ -140,7 +152,12 @@ func SetProfile(path, name string, settings []KV) (created bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	out, created, err := setProfileData(data, name, settings)
+	if check != nil {
+		if err := check(data); err != nil {
+			return false, err
+		}
+	}
+	out, created, err := setSectionData(data, l, settings)
 	if err != nil {
 		return false, fmt.Errorf("set profile %s in %s: %w", name, path, err)
 	}

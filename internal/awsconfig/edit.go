@@ -10,17 +10,45 @@ import (
 // profile's section are read (an unusually indented next section).
 var errIndentation = errors.New("the edit would change how the following section is read (unusual indentation); edit the file by hand")
 
+// layout is how a shared file names a profile's section: the config file
+// "[profile NAME]" (and "[default]"), the credentials file "[NAME]".
+type layout struct {
+	header string     // the header of a new section
+	wants  [][]string // the header words naming the profile, preferred first
+}
+
+// configLayout: for "default" both "[default]" and "[profile default]"
+// count, the former first.
+func configLayout(name string) layout {
+	if name == DefaultProfile {
+		return layout{ProfileSection(name), [][]string{{DefaultProfile}, {"profile", DefaultProfile}}}
+	}
+	return layout{ProfileSection(name), [][]string{{"profile", name}}}
+}
+
+// credentialsLayout: botocore and the SDKs read "[NAME]" in the
+// credentials file ("[profile NAME]" there is a profile named "profile
+// NAME").
+func credentialsLayout(name string) layout {
+	return layout{"[" + name + "]", [][]string{{name}}}
+}
+
 // setProfileData applies SetProfile's edit to the file content; name and
 // settings are valid.
 func setProfileData(data, name string, settings []KV) (string, bool, error) {
+	return setSectionData(data, configLayout(name), settings)
+}
+
+// setSectionData writes settings into the section l names.
+func setSectionData(data string, l layout, settings []KV) (string, bool, error) {
 	lines := splitLines(data)
 	kinds := classify(lines)
-	s, found := findSection(lines, kinds, name)
+	s, found := findSection(lines, kinds, l.wants)
 	if !found {
-		lines = appendSection(lines, name)
+		lines = appendSection(lines, l.header)
 	}
 	for _, kv := range settings {
-		lines = setOption(lines, name, kv)
+		lines = setOption(lines, l.wants, kv)
 	}
 	if found && !sameTail(kinds, s.end, lines) {
 		return "", false, errIndentation
@@ -35,7 +63,7 @@ func removeProfileData(data, name string) (string, bool, error) {
 	removed := false
 	for {
 		kinds := classify(lines)
-		s, ok := findSection(lines, kinds, name)
+		s, ok := findSection(lines, kinds, configLayout(name).wants)
 		if !ok {
 			break
 		}
@@ -61,7 +89,7 @@ func leadingSpace(s string) string {
 }
 
 // appendSection adds an empty section at the end, after a blank line.
-func appendSection(lines []line, name string) []line {
+func appendSection(lines []line, header string) []line {
 	nl := newline(lines)
 	if n := len(lines); n > 0 {
 		if lines[n-1].eol == "" {
@@ -71,16 +99,16 @@ func appendSection(lines []line, name string) []line {
 			lines = append(lines, line{eol: nl})
 		}
 	}
-	return append(lines, line{text: ProfileSection(name), eol: nl})
+	return append(lines, line{text: header, eol: nl})
 }
 
 // setOption replaces the first occurrence of kv.Key in the section (and
 // drops later duplicates) or appends it after the section's last setting.
 // Written lines take the indentation of the line they replace, or of the
 // section's last setting, so that no neighbouring line changes meaning.
-func setOption(lines []line, name string, kv KV) []line {
+func setOption(lines []line, wants [][]string, kv KV) []line {
 	kinds := classify(lines)
-	s, _ := findSection(lines, kinds, name)
+	s, _ := findSection(lines, kinds, wants)
 	key := strings.ToLower(kv.Key)
 	found := false
 	// Backwards, so that edits never shift the lines still to be visited.

@@ -132,13 +132,9 @@ type section struct {
 	header, last, end int
 }
 
-// findSection locates the profile's section; for "default" both
-// "[default]" and "[profile default]" count, the former first.
-func findSection(lines []line, kinds []kind, name string) (section, bool) {
-	wants := [][]string{{"profile", name}}
-	if name == DefaultProfile {
-		wants = [][]string{{DefaultProfile}, {"profile", DefaultProfile}}
-	}
+// findSection locates the first section whose header's words are one of
+// wants, trying them in order (layout.wants).
+func findSection(lines []line, kinds []kind, wants [][]string) (section, bool) {
 	for _, want := range wants {
 		for i, k := range kinds {
 			if k != kindHeader {

@@ -2,6 +2,7 @@ package cmdutil
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/config"
 	"github.com/tip-cli/tip-cli/internal/exchange"
 	"github.com/tip-cli/tip-cli/internal/iostreams"
+	"github.com/tip-cli/tip-cli/internal/signinflow"
 	"github.com/tip-cli/tip-cli/internal/store"
 )
 
@@ -36,8 +38,16 @@ type Factory struct {
 	Config     func() (*config.File, error)
 	Store      func() (store.Store, error)
 	HTTPClient func() *http.Client
-	// Browser opens url in the user's browser ($BROWSER, else the OS default).
+	// Browser opens url in the user's browser ($BROWSER, else the OS
+	// default; on WSL the Windows browser). It is given only the sign-in's
+	// one-time start address: other local users can read a process's argv.
 	Browser func(ctx context.Context, url string) error
+	// SignInHost describes where tip-cli runs, for the auto sign-in flow;
+	// nil means nothing is known (a local browser is assumed).
+	SignInHost func(ctx context.Context) signinflow.Host
+	// PasteInput opens the terminal the paste flow reads from; nil reads
+	// IOStreams.In. Closing it must end a read in progress where possible.
+	PasteInput func() (io.ReadCloser, error)
 	// AWSConfig loads the SDK configuration (region, endpoints, HTTP client)
 	// with anonymous credentials: tip-cli signs with the credentials it
 	// minted, never with ambient ones.

@@ -24,6 +24,8 @@ type SignInOptions struct {
 	NoBrowser bool
 	// Device uses the device authorization grant (RFC 8628).
 	Device bool
+	// Flow overrides the sign-in's flow setting (config.Flow*); "" keeps it.
+	Flow string
 	// Timeout bounds an interactive sign-in (default 5m).
 	Timeout time.Duration
 	// Margin overrides the expiry margin (default 15m).
@@ -94,6 +96,11 @@ func (f *Factory) Manager(p *config.Profile, o SignInOptions) (*session.Manager,
 		Sleep:             f.Sleep,
 		Log:               f.Logger(),
 		Grants:            f.grantSource(p),
+		SubjectChanged: func(previous, current *cred.Tokens) {
+			fmt.Fprintf(f.IOStreams.ErrOut, "warning: this sign-in is %s, but %s was signed in before: if you did not mean to "+
+				"switch, run `tip-cli auth logout` at once (someone else's sign-in may have been delivered to this one)\n",
+				who(current), who(previous))
+		},
 	}
 	if err := f.shareSignIn(m, p); err != nil {
 		return nil, err
@@ -143,45 +150,6 @@ func (f *Factory) Chain(ctx context.Context, p *config.Profile) (*exchange.Chain
 	return c, nil
 }
 
-// signIn returns the interactive sign-in for a profile: browser (PKCE) or
-// device flow. Everything it shows goes to stderr.
-func (f *Factory) signIn(p *config.Profile, o SignInOptions) func(ctx context.Context) (*cred.Tokens, error) {
-	errOut := f.IOStreams.ErrOut
-	// The IdP client is built only when a sign-in actually runs, never on
-	// the cached path.
-	if o.Device || p.SignInFlow() == config.FlowDevice {
-		return func(ctx context.Context) (*cred.Tokens, error) {
-			ctx, cancel := context.WithTimeout(ctx, o.Timeout)
-			defer cancel()
-			return f.IdPClient(p).LoginDevice(ctx, idp.DeviceOptions{Show: func(uri, code, complete string) {
-				fmt.Fprintf(errOut, "To sign in, open %s and enter the code %s\n", uri, code)
-				if complete != "" {
-					fmt.Fprintf(errOut, "Or open %s\n", complete)
-				}
-			}})
-		}
-	}
-	return func(ctx context.Context) (*cred.Tokens, error) {
-		return f.IdPClient(p).Login(ctx, idp.LoginOptions{
-			Timeout: o.Timeout,
-			OpenURL: func(ctx context.Context, url string) error {
-				if o.NoBrowser {
-					fmt.Fprintf(errOut, "Open this URL in your browser to sign in:\n%s\n", url)
-					return nil
-				}
-				fmt.Fprintf(errOut, "Opening your browser to sign in. If it does not open, visit:\n%s\n", url)
-				if err := f.Browser(ctx, url); err != nil {
-					fmt.Fprintf(errOut, "warning: could not open a browser: %v\n", err)
-				}
-				if f.IOStreams.IsStderrTTY() {
-					fmt.Fprintf(errOut, "Waiting for the browser sign-in (Ctrl-C to cancel)…\n")
-				}
-				return nil
-			},
-		})
-	}
-}
-
 // chainTrace narrates the exchange steps: ChainTrace when set (demo),
 // else debug log lines. Step details are ARNs and user ids, never secrets.
 func (f *Factory) chainTrace() func(exchange.StepName, string, error) {
@@ -199,4 +167,12 @@ func (f *Factory) chainTrace() func(exchange.StepName, string, error) {
 		}
 		log.Debug("chain step complete", "step", step, "detail", detail)
 	}
+}
+
+// who names the person of a sign-in: email and subject.
+func who(t *cred.Tokens) string {
+	if t.Email != "" {
+		return fmt.Sprintf("%s (sub %s)", t.Email, t.Subject)
+	}
+	return "sub " + t.Subject
 }

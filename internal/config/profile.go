@@ -15,12 +15,6 @@ import (
 // DefaultRedirectURI is what users register with their IdP application.
 const DefaultRedirectURI = "http://localhost:8090/callback"
 
-// Sign-in flows a profile may select.
-const (
-	FlowBrowser = "browser"
-	FlowDevice  = "device"
-)
-
 // Profile is one named tip-cli configuration. JSON keys are the original
 // Python tool's keys so that its config.json loads unchanged.
 type Profile struct {
@@ -110,14 +104,6 @@ func (p *Profile) Redirect() string {
 	return p.RedirectURI
 }
 
-// SignInFlow returns FlowBrowser unless the profile selects the device flow.
-func (p *Profile) SignInFlow() string {
-	if p.Flow == FlowDevice {
-		return FlowDevice
-	}
-	return FlowBrowser
-}
-
 // Validate checks every field a sign-in and exchange will rely on. It never
 // touches the network.
 func (p *Profile) Validate() error {
@@ -147,8 +133,8 @@ func (p *Profile) Validate() error {
 			return fmt.Errorf("prompt %q: values are none, login, consent, select_account", p.Prompt)
 		}
 	}
-	if p.Flow != "" && p.Flow != FlowBrowser && p.Flow != FlowDevice {
-		return fmt.Errorf("flow %q must be %q or %q", p.Flow, FlowBrowser, FlowDevice)
+	if err := ValidateFlow(p.Flow); err != nil {
+		return err
 	}
 	if p.SessionPolicy != "" {
 		if err := ValidatePolicyJSON(p.SessionPolicy); err != nil {

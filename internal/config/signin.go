@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -18,6 +19,36 @@ import (
 // application ARN, roles, region and session policies. A profile without
 // "sign_in" is its own sign-in, as every profile was before (the Python
 // tool's flat config.json included), so old configs need no migration.
+
+// Sign-in flows a sign-in (or a profile that is its own sign-in) may
+// select in "flow". FlowAuto, the default, picks one from where tip-cli
+// runs (internal/signinflow): the browser on a desktop, else the device
+// flow when the IdP offers it, else the paste flow.
+const (
+	FlowAuto    = "auto"
+	FlowBrowser = "browser"
+	FlowDevice  = "device"
+	FlowPaste   = "paste"
+)
+
+// Flows lists the values of "flow" (and of --flow).
+func Flows() []string { return []string{FlowAuto, FlowBrowser, FlowDevice, FlowPaste} }
+
+// SignInFlow returns the profile's flow setting, FlowAuto when unset.
+func (p *Profile) SignInFlow() string {
+	if p.Flow == "" {
+		return FlowAuto
+	}
+	return p.Flow
+}
+
+// ValidateFlow checks a flow setting; "" means FlowAuto.
+func ValidateFlow(flow string) error {
+	if flow != "" && !slices.Contains(Flows(), flow) {
+		return fmt.Errorf("flow %q must be one of %s", flow, strings.Join(Flows(), ", "))
+	}
+	return nil
+}
 
 // maxSignInName bounds a sign-in name: names appear in store and lock
 // names and in messages.

@@ -98,3 +98,31 @@ func TestIdPSplit(t *testing.T) {
 		t.Errorf("WithIdP does not restore the profile: %+v", got)
 	}
 }
+
+// TestSignInFlow: "flow" is auto unless set; every flow value is valid,
+// and a profile on a shared sign-in uses the sign-in's flow, not its own.
+func TestSignInFlow(t *testing.T) {
+	t.Parallel()
+	if got := (&Profile{}).SignInFlow(); got != FlowAuto {
+		t.Errorf("default flow = %q, want auto", got)
+	}
+	for _, f := range []string{"", FlowAuto, FlowBrowser, FlowDevice, FlowPaste} {
+		if err := ValidateFlow(f); err != nil {
+			t.Errorf("flow %q: %v", f, err)
+		}
+	}
+	if err := ValidateFlow("Paste"); err == nil || err.Error() != `flow "Paste" must be one of auto, browser, device, paste` {
+		t.Errorf("flow Paste: %v", err)
+	}
+	f := &File{
+		SignIns:  map[string]*Profile{"corp": {Provider: ProviderOIDC, IssuerURL: "https://idp.example.com", ClientID: "c", Flow: FlowPaste}},
+		Profiles: map[string]*Profile{"dev": {SignIn: "corp", Flow: FlowDevice}},
+	}
+	p, err := f.Profile("dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.SignInFlow(); got != FlowPaste {
+		t.Errorf("flow of a profile on sign-in corp = %q, want the sign-in's paste", got)
+	}
+}

@@ -67,18 +67,24 @@ type loginResult struct {
 // login: its code is exchanged and the ID token verified before the result
 // page is written; later ones get an "already finished" page. Stray
 // requests get a 400 page and are counted, and the login keeps waiting.
-// Any other path is 404.
+// The one-time start address (start.go) is served beside it; any other
+// path is 404. A pasted redirect (paste.go) claims the login the same way.
 type callbackHandler struct {
 	ctx      context.Context
 	path     string
 	state    string
 	complete func(ctx context.Context, code string) (*cred.Tokens, error)
+	start    *startPage // the one-time start address; nil without a browser to start
 	claimed  atomic.Bool
 	refused  atomic.Int64     // stray requests answered with 400
 	result   chan loginResult // buffered, capacity 1
 }
 
 func (h *callbackHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.start != nil && r.URL.Path == h.start.path {
+		h.start.ServeHTTP(w, r)
+		return
+	}
 	if r.URL.Path != h.path {
 		http.NotFound(w, r)
 		return
@@ -111,6 +117,15 @@ func (h *callbackHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writePage(w, http.StatusOK, "Signed in", "Signed in. You can close this tab.")
 	}
 	h.result <- loginResult{tokens: toks, err: err}
+}
+
+// startReused is closed when the start address was requested twice; nil
+// (never ready) without a start address.
+func (h *callbackHandler) startReused() <-chan struct{} {
+	if h.start == nil {
+		return nil
+	}
+	return h.start.reused
 }
 
 // writePage writes a small self-contained HTML page. Everything shown is

@@ -77,3 +77,11 @@ func deviceError(ctx context.Context, err error) error {
 	}
 	return fmt.Errorf("device sign-in: %w", endpointError(err))
 }
+
+// DeviceOffered reports whether the issuer's discovery document has a
+// device_authorization_endpoint (RFC 8628 §4), for choosing a sign-in
+// flow; a discovery error counts as no (the sign-in then reports it).
+func (c *Client) DeviceOffered(ctx context.Context) bool {
+	p, err := c.discover(ctx, nil)
+	return err == nil && p.oauth.Endpoint.DeviceAuthURL != ""
+}

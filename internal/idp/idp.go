@@ -4,6 +4,8 @@
 //   - Login: authorization code grant with PKCE S256 (RFC 6749 §4.1,
 //     RFC 7636) through a loopback redirect (RFC 8252 §7.3), state and
 //     nonce checked.
+//     A browser is only ever given a one-time loopback start address
+//     (start.go); the redirect may also be pasted back (paste.go).
 //   - LoginDevice: the device authorization grant (RFC 8628) for headless
 //     machines.
 //   - Refresh: the refresh token grant (RFC 6749 §6), keeping rotated

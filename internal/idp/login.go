@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -24,12 +25,23 @@ const DefaultLoginTimeout = 5 * time.Minute
 // finish writing its last page.
 const shutdownGrace = 5 * time.Second
 
-// LoginOptions configures a browser sign-in.
+// LoginOptions configures a browser sign-in. At least one of OpenURL,
+// Browser and Pasted must be set.
 type LoginOptions struct {
-	// OpenURL opens the browser at authURL, or shows it to the user. It is
-	// called only after the loopback listener is bound; an error from it
-	// ends the sign-in.
+	// OpenURL, when set, is given the authorization URL itself: to show it
+	// to the person (stderr), or in tests to play the browser. Never pass
+	// it to another program's argv: use Browser. It is called only after
+	// the loopback listener is bound; an error from it ends the sign-in.
 	OpenURL func(ctx context.Context, authURL string) error
+	// Browser, when set, starts a browser. It is given the one-time start
+	// address (start.go), never the authorization URL, so the sign-in's
+	// state, PKCE challenge and nonce do not appear in any process's argv.
+	// It is called after OpenURL; an error from it ends the sign-in.
+	Browser func(ctx context.Context, startURL string) error
+	// Pasted, when set, delivers the lines the person pastes (the paste
+	// flow, paste.go). A closed channel means the input ended; the loopback
+	// listener can still complete the sign-in.
+	Pasted <-chan string
 	// Timeout bounds the whole sign-in; DefaultLoginTimeout when zero.
 	Timeout time.Duration
 }
@@ -48,8 +60,8 @@ type LoginOptions struct {
 // Errors: *DiscoveryError, *CallbackError (error= from the IdP),
 // *TimeoutError, or the context's error wrapped.
 func (c *Client) Login(ctx context.Context, o LoginOptions) (*cred.Tokens, error) {
-	if o.OpenURL == nil {
-		return nil, errors.New("sign-in: no way to open the browser (OpenURL is nil)")
+	if o.OpenURL == nil && o.Browser == nil && o.Pasted == nil {
+		return nil, errors.New("sign-in: no way to reach the person (OpenURL, Browser and Pasted are nil)")
 	}
 	timeout := o.Timeout
 	if timeout <= 0 {
@@ -78,13 +90,30 @@ func (c *Client) Login(ctx context.Context, o LoginOptions) (*cred.Tokens, error
 		closeAll(lns)
 		return nil, err
 	}
-	return serve(ctx, lns, h, func() error { return o.OpenURL(ctx, authURL) })
+	if o.Browser != nil {
+		if h.start, err = newStartPage(authURL); err != nil {
+			closeAll(lns)
+			return nil, err
+		}
+	}
+	open := func() error {
+		if o.OpenURL != nil {
+			if err := o.OpenURL(ctx, authURL); err != nil {
+				return err
+			}
+		}
+		if o.Browser != nil {
+			return o.Browser(ctx, h.start.url(redirect))
+		}
+		return nil
+	}
+	return serve(ctx, lns, h, open, o.Pasted)
 }
 
 // serve runs the callback server on lns, calls open, and waits for the
-// first callback or the end of ctx. The server is shut down and every
-// listener closed before serve returns.
-func serve(ctx context.Context, lns []net.Listener, h *callbackHandler, open func() error) (*cred.Tokens, error) {
+// first callback, a pasted redirect, or the end of ctx. The server is shut
+// down and every listener closed before serve returns.
+func serve(ctx context.Context, lns []net.Listener, h *callbackHandler, open func() error, pasted <-chan string) (*cred.Tokens, error) {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	var wg sync.WaitGroup
 	for _, l := range lns {
@@ -98,6 +127,8 @@ func serve(ctx context.Context, lns []net.Listener, h *callbackHandler, open fun
 			// The callback already ran (the opener saw its failure page):
 			// its error says more than the opener's.
 			return finish(ctx, res)
+		case <-h.startReused():
+			return nil, ErrStartReused // the browser met the used start address
 		default:
 		}
 		if ctx.Err() != nil {
@@ -105,12 +136,49 @@ func serve(ctx context.Context, lns []net.Listener, h *callbackHandler, open fun
 		}
 		return nil, fmt.Errorf("open the browser for sign-in: %w", err)
 	}
-	select {
-	case res := <-h.result:
-		return finish(ctx, res)
-	case <-ctx.Done():
-		return nil, h.stopped(ctx)
+	for {
+		select {
+		case res := <-h.result:
+			return finish(ctx, res)
+		case <-h.startReused():
+			return nil, ErrStartReused
+		case line, ok := <-pasted:
+			if !ok {
+				pasted = nil // the input ended: the loopback alone remains
+				continue
+			}
+			if res, done := h.paste(line); done {
+				return finish(ctx, res)
+			}
+		case <-ctx.Done():
+			return nil, h.stopped(ctx)
+		}
 	}
+}
+
+// paste handles one pasted line: blank lines and lines arriving after the
+// loopback claimed the sign-in are ignored; a refused paste ends the
+// sign-in (only the person at the terminal can paste); a redirect with
+// this sign-in's state completes it.
+func (h *callbackHandler) paste(line string) (loginResult, bool) {
+	if strings.TrimSpace(line) == "" || h.claimed.Load() {
+		return loginResult{}, false
+	}
+	code, err := parsePasted(line, h.path, h.state)
+	var pe *PasteError
+	if errors.As(err, &pe) {
+		return loginResult{err: err}, true
+	}
+	if !h.claimed.CompareAndSwap(false, true) {
+		return loginResult{}, false // the loopback won meanwhile; its result follows
+	}
+	var toks *cred.Tokens
+	if err == nil {
+		if toks, err = h.complete(h.ctx, code); err != nil {
+			err = fmt.Errorf("pasted URL: %w", err)
+		}
+	}
+	return loginResult{tokens: toks, err: err}, true
 }
 
 // stopped is the error for a login context that ended while waiting: a

@@ -30,6 +30,8 @@ type EnvOptions struct {
 	SessionLifetime time.Duration
 	// NoJTI makes the IdP issue ID tokens without jti (idpemu.IdPOptions.NoJTI).
 	NoJTI bool
+	// NoDevice hides the IdP's device flow (idpemu.IdPOptions.NoDevice).
+	NoDevice bool
 
 	// TIP for IAM federation. The IdP always has an IAM OIDC provider
 	// (Env.AWS.OIDCProviderARN) trusted by the identity-center chain's OIDC
@@ -86,7 +88,7 @@ func DefaultGrants() []awsemu.GrantRule {
 
 // Start starts the IdP and the AWS emulation on loopback.
 func Start(o EnvOptions) (*Env, error) {
-	idp, err := idpemu.NewIdP(idpemu.IdPOptions{Now: o.Now, Addr: o.IdPAddr, DeviceInterval: o.DeviceInterval, IDTokenTTL: o.IDTokenTTL, NoJTI: o.NoJTI, Key: o.Key})
+	idp, err := idpemu.NewIdP(idpemu.IdPOptions{Now: o.Now, Addr: o.IdPAddr, DeviceInterval: o.DeviceInterval, IDTokenTTL: o.IDTokenTTL, NoJTI: o.NoJTI, NoDevice: o.NoDevice, Key: o.Key})
 	if err != nil {
 		return nil, fmt.Errorf("start sandbox IdP: %w", err)
 	}

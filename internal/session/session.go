@@ -79,6 +79,10 @@ type Manager struct {
 	Log *slog.Logger
 	// Grants reaches S3 Access Grants (grants.go).
 	Grants GrantSource
+	// SubjectChanged, when set, is told when an interactive sign-in is a
+	// person (ID token subject) other than the one stored before it: a
+	// sign-in another local user delivered to our callback looks like this.
+	SubjectChanged func(previous, current *cred.Tokens)
 }
 
 // LoginRequiredError means no usable IdP session exists and the command

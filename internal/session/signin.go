@@ -72,6 +72,9 @@ func (m *Manager) save(ctx context.Context, b *store.Bundle) error {
 // shared sign-in (cleared at once; they are written only under the
 // sign-in lock the caller holds).
 func (m *Manager) signedIn(ctx context.Context, b *store.Bundle, t *cred.Tokens) error {
+	if prev := b.IdP; prev != nil && prev.Subject != "" && prev.Subject != t.Subject && m.SubjectChanged != nil {
+		m.SubjectChanged(prev, t)
+	}
 	b.IdP, b.Sessions, b.Grants = t, nil, nil
 	var errs []error
 	for _, p := range m.SharedWith {

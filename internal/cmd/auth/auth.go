@@ -13,6 +13,7 @@ import (
 
 	"github.com/tip-cli/tip-cli/internal/cmd/configure"
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
+	"github.com/tip-cli/tip-cli/internal/config"
 )
 
 // LoginOptions are the options of `tip-cli auth`.
@@ -31,10 +32,21 @@ func newCmdAuth(f *cmdutil.Factory, runF func(context.Context, *LoginOptions) er
 	cmd := &cobra.Command{
 		Use:   "auth",
 		Short: "Sign in with your identity provider",
-		Long: `Sign in with your identity provider in the browser (OAuth 2.0 authorization
-code with PKCE on a loopback redirect), then exchange the sign-in for
+		Long: `Sign in with your identity provider, then exchange the sign-in for
 identity-enhanced AWS credentials so later credential_process calls are served
-from the cache.`,
+from the cache.
+
+The flow (--flow, else the sign-in's "flow" setting, else auto):
+  browser  OAuth 2.0 authorization code with PKCE on a loopback redirect
+           (http://localhost:8090/callback); the browser is started at a
+           one-time local address that redirects to the identity provider
+  device   the device authorization flow: a code to enter on any machine
+  paste    the authorization URL is printed; sign in on any machine, then
+           paste the address the browser failed to load back here (the
+           loopback listener keeps listening, so a forwarded port works too)
+  auto     the browser on a desktop or when $BROWSER is set; over SSH, in a
+           container or on Linux without a display the device flow when the
+           identity provider offers it, else paste; on WSL the Windows browser`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
@@ -57,7 +69,9 @@ from the cache.`,
 // addSignInFlags registers the flags that control an interactive sign-in.
 func addSignInFlags(cmd *cobra.Command, o *cmdutil.SignInOptions, nonInteractive bool) {
 	cmd.Flags().BoolVar(&o.NoBrowser, "no-browser", false, "print the sign-in URL on stderr instead of opening a browser")
-	cmd.Flags().BoolVar(&o.Device, "device", false, "sign in with the device authorization flow (for SSH and headless machines)")
+	cmd.Flags().BoolVar(&o.Device, "device", false, "sign in with the device authorization flow (same as --flow device)")
+	cmd.Flags().Var((*flowValue)(&o.Flow), "flow", "sign-in flow: auto, browser, device or paste (default: the sign-in's \"flow\" setting, else auto)")
+	_ = cmd.RegisterFlagCompletionFunc("flow", cobra.FixedCompletions(config.Flows(), cobra.ShellCompDirectiveNoFileComp))
 	cmd.Flags().DurationVar(&o.Timeout, "timeout", cmdutil.DefaultLoginTimeout, "how long to wait for the sign-in")
 	if nonInteractive {
 		cmdutil.AddNonInteractiveFlag(cmd, o)
@@ -94,5 +108,21 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 		kind = fmt.Sprintf("Session carrying %s %s (IAM federation)", o.SubjectType, o.Subject)
 	}
 	fmt.Fprintf(errOut, "✓ %s %s, valid until %s\n", kind, creds.AssumedRoleARN, creds.Expiration.Local().Format(time.RFC1123))
+	return nil
+}
+
+// flowValue is --flow: one of config.Flows, checked when parsed.
+type flowValue string
+
+func (v *flowValue) String() string { return string(*v) }
+func (v *flowValue) Type() string   { return "flow" }
+func (v *flowValue) Set(s string) error {
+	if s == "" {
+		return fmt.Errorf("must be one of %s", strings.Join(config.Flows(), ", "))
+	}
+	if err := config.ValidateFlow(s); err != nil {
+		return err
+	}
+	*v = flowValue(s)
 	return nil
 }

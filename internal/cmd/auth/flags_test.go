@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -94,5 +95,32 @@ func TestNoFlagCommands(t *testing.T) {
 	lo = nil
 	if err := cmdtest.Run(auth.NewCmdLogout(f, cmdtest.Capture(&lo)), "now"); err == nil || lo != nil {
 		t.Fatalf("logout with an argument: err %v, ran %t", err, lo != nil)
+	}
+}
+
+func TestFlowFlag(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		args    []string
+		want    string
+		wantErr string
+	}{
+		{[]string{"--flow", "paste"}, "paste", ""},
+		{[]string{"--flow=auto"}, "auto", ""},
+		{[]string{"--flow", "magic"}, "", `flow "magic" must be one of auto, browser, device, paste`},
+		{[]string{"--flow="}, "", "must be one of auto, browser, device, paste"},
+	} {
+		f := cmdtest.Factory(nil)
+		var got *auth.GetIAMCredentialsOptions
+		err := cmdtest.Run(auth.NewCmdGetIAMCredentials(f, cmdtest.Capture(&got)), tt.args...)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("%v: err = %v, want %q", tt.args, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || got.SignIn.Flow != tt.want {
+			t.Errorf("%v: flow %q, %v", tt.args, got.SignIn.Flow, err)
+		}
 	}
 }

@@ -21,6 +21,8 @@ type AWSProfileOptions struct {
 	S3AG       string
 	Permission string
 	Region     string
+	// CredentialsFile writes into the shared credentials file instead.
+	CredentialsFile bool
 }
 
 // NewCmdAWSProfile returns `configure aws-profile`; `auth set-aws-profile`
@@ -36,9 +38,16 @@ tip-credential-process is installed next to tip-cli, the line calls it
 instead: the same arguments, answered from the cache in a fraction of the
 time, everything else handed to tip-cli. Every other line and comment is
 kept; an existing profile is updated in place; the file is created 0600 if
-needed.`,
+needed.
+
+--credentials-file writes [NAME] into the shared credentials file
+(AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials) instead, for clients
+that read only that file (restic and other minio-go based tools). The
+AWS CLI and the SDKs read it there too. minio-go splits the line on
+spaces and cannot read quotes: install tip-cli in a path without spaces.`,
 		Example: `  tip-cli configure aws-profile tip
-  tip-cli configure aws-profile tip-data --s3ag s3://bucket/team/ --permission READWRITE`,
+  tip-cli configure aws-profile tip-data --s3ag s3://bucket/team/ --permission READWRITE
+  tip-cli configure aws-profile restic --credentials-file`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Name = args[0]
@@ -67,6 +76,7 @@ needed.`,
 	cmd.Flags().StringVar(&opts.S3AG, "s3ag", "", "use S3 Access Grants credentials for this S3 URI")
 	cmd.Flags().StringVar(&opts.Permission, "permission", "READ", "S3 Access Grants permission with --s3ag")
 	cmd.Flags().StringVar(&opts.Region, "region", "", "region to write into the profile (default: the tip-cli profile's)")
+	cmd.Flags().BoolVar(&opts.CredentialsFile, "credentials-file", false, "write into the shared credentials file (~/.aws/credentials), for clients that read only it")
 	return cmd
 }
 
@@ -91,7 +101,11 @@ func awsProfileRun(opts *AWSProfileOptions) error {
 	if lean := lean.Beside(exe, runtime.GOOS); lean != "" {
 		exe = lean
 	}
-	settings := []awsconfig.KV{{Key: "credential_process", Value: awsconfig.CredentialProcessLine(exe, args...)}}
+	line := awsconfig.CredentialProcessLine(exe, args...)
+	settings := []awsconfig.KV{{Key: "credential_process", Value: line}}
+	if opts.CredentialsFile {
+		return writeCredentialsFile(f, opts, settings)
+	}
 	region := opts.Region
 	if region == "" {
 		if p, err := f.Profile(); err == nil {
@@ -109,10 +123,38 @@ func awsProfileRun(opts *AWSProfileOptions) error {
 	if err != nil {
 		return fmt.Errorf("write AWS profile %s: %w", opts.Name, err)
 	}
+	printWritten(f, created, awsconfig.ProfileSection(opts.Name), path, opts.Name)
+	return nil
+}
+
+// writeCredentialsFile writes the credential_process into [NAME] of the
+// shared credentials file. The region stays out: readers of that file
+// take it from the config file or AWS_REGION.
+func writeCredentialsFile(f *cmdutil.Factory, opts *AWSProfileOptions, settings []awsconfig.KV) error {
+	path, err := awsconfig.CredentialsPath(f.Getenv)
+	if err != nil {
+		return err
+	}
+	created, err := awsconfig.SetCredentialsProfile(path, opts.Name, settings)
+	if err != nil {
+		return fmt.Errorf("write AWS profile %s: %w", opts.Name, err)
+	}
+	printWritten(f, created, "["+opts.Name+"]", path, opts.Name)
+	errOut := f.IOStreams.ErrOut
+	if awsconfig.QuotedForMinio(settings[0].Value) {
+		fmt.Fprintf(errOut, "warning: the command line has quoted words, which minio-go based clients (restic) "+
+			"cannot run: install tip-cli in a path of letters, digits and _@%%+:,./- only\n")
+	}
+	if opts.Region != "" {
+		fmt.Fprintf(errOut, "note: --region is not written to the credentials file: set region in the AWS config file or AWS_REGION\n")
+	}
+	return nil
+}
+
+func printWritten(f *cmdutil.Factory, created bool, section, path, name string) {
 	verb := "Updated"
 	if created {
 		verb = "Added"
 	}
-	fmt.Fprintf(f.IOStreams.ErrOut, "✓ %s %s in %s\n  try: aws sts get-caller-identity --profile %s\n", verb, awsconfig.ProfileSection(opts.Name), path, opts.Name)
-	return nil
+	fmt.Fprintf(f.IOStreams.ErrOut, "✓ %s %s in %s\n  try: aws sts get-caller-identity --profile %s\n", verb, section, path, name)
 }

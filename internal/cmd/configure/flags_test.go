@@ -49,6 +49,7 @@ func TestAWSProfileFlags(t *testing.T) {
 		{"name only", []string{"tip"}, configure.AWSProfileOptions{Name: "tip", Permission: "READ"}, ""},
 		{"s3ag", []string{"tip-data", "--s3ag", "s3://bucket/team/", "--permission", "READWRITE", "--region", "eu-west-1"},
 			configure.AWSProfileOptions{Name: "tip-data", S3AG: "s3://bucket/team/", Permission: "READWRITE", Region: "eu-west-1"}, ""},
+		{"credentials file", []string{"restic", "--credentials-file"}, configure.AWSProfileOptions{Name: "restic", Permission: "READ", CredentialsFile: true}, ""},
 		{"bad profile name", []string{"a]b"}, configure.AWSProfileOptions{}, "profile name"},
 		{"bad S3 URI", []string{"tip", "--s3ag", "bucket/team"}, configure.AWSProfileOptions{}, "s3://"},
 		{"bad permission", []string{"tip", "--s3ag", "s3://bucket/", "--permission", "ALL"}, configure.AWSProfileOptions{}, "permission"},

@@ -19,7 +19,7 @@ func keysHelp() string {
 	}
 	all := "token_exchange_application_arn, oidc_role_arn, id_enhanced_role_arn, region, " +
 		strings.Join(groups, " | ") +
-		", redirect_uri, prompt, flow (browser|device), session_policy, session_policy_arns"
+		", redirect_uri, prompt, flow (auto|browser|device|paste), session_policy, session_policy_arns"
 	var lines []string
 	line := " "
 	for _, w := range strings.Fields(all) {

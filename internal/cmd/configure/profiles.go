@@ -29,7 +29,7 @@ func NewCmdList(f *cmdutil.Factory) *cobra.Command {
 				return nil
 			}
 			tw := tabwriter.NewWriter(f.IOStreams.Out, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "PROFILE\tSIGN-IN\tPROVIDER\tISSUER\tREGION")
+			fmt.Fprintln(tw, "PROFILE\tSIGN-IN\tPROVIDER\tISSUER\tTIP MODE\tREGION")
 			for _, name := range cfg.Names() {
 				p, err := cfg.Profile(name)
 				if err != nil { // a dangling sign-in: show the profile as saved
@@ -39,7 +39,7 @@ func NewCmdList(f *cmdutil.Factory) *cobra.Command {
 				if signIn == "" {
 					signIn = "-"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", name, signIn, p.Provider, p.Issuer(), p.Region)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", name, signIn, p.Provider, p.Issuer(), p.TIPMode(), p.Region)
 			}
 			return tw.Flush()
 		},

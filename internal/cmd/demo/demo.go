@@ -114,7 +114,9 @@ func run(ctx context.Context, opts *Options) error {
 	fmt.Fprintf(errOut, "② Configured profile \"demo\" (%s) in %s\n", prof.TIPMode(), home)
 
 	f := sandboxFactory(opts.F, env, home)
-	m, err := f.Manager(prof, cmdutil.SignInOptions{Timeout: time.Minute})
+	// The simulated browser is the demo's: never the device or paste flow
+	// that auto would pick on an SSH host.
+	m, err := f.Manager(prof, cmdutil.SignInOptions{Timeout: time.Minute, Flow: config.FlowBrowser})
 	if err != nil {
 		return err
 	}
@@ -163,6 +165,7 @@ func sandboxFactory(parent *cmdutil.Factory, env *sandbox.Env, home string) *dem
 		go func() { _ = idpemu.FakeBrowser(ctx, nil, url) }()
 		return nil
 	}
+	f.SignInHost, f.PasteInput = nil, nil // the simulated browser is all there is
 	f.AWSConfig = func(context.Context, string) (aws.Config, error) { return env.AWSConfig(), nil }
 	errOut := parent.IOStreams.ErrOut
 	f.ChainTrace = func(step exchange.StepName, detail string, err error) {

@@ -64,6 +64,9 @@ type IdPOptions struct {
 	// one grant issued within one second of the IdP clock (iat), the
 	// sign-in's included, are then byte-identical.
 	NoJTI bool
+	// NoDevice leaves device_authorization_endpoint out of the discovery
+	// document, as Amazon Cognito does (the endpoint itself still answers).
+	NoDevice bool
 }
 
 // IdP is a loopback OpenID Connect provider. All methods are safe for
@@ -78,6 +81,7 @@ type IdP struct {
 	keyMu    sync.RWMutex // guards key, kid and signer (RotateSigningKey)
 	key      *rsa.PrivateKey
 	noJTI    bool
+	noDevice bool
 	kid      string
 	signer   jose.Signer
 	issuer   string
@@ -137,6 +141,7 @@ func idpFromOptions(opts IdPOptions) (*IdP, error) {
 		key:      opts.Key,
 		maxAge:   opts.MetadataMaxAge,
 		noJTI:    opts.NoJTI,
+		noDevice: opts.NoDevice,
 		counts:   map[string]int{},
 		codes:    map[string]*idpCode{},
 		families: map[string]*idpFamily{},
@@ -294,7 +299,7 @@ func idpRandom(n int) string {
 func (i *IdP) handleDiscovery(w http.ResponseWriter, _ *http.Request) {
 	i.count("discovery")
 	i.cacheControl(w)
-	idpWriteJSON(w, http.StatusOK, map[string]any{
+	doc := map[string]any{
 		"issuer":                                i.issuer,
 		"authorization_endpoint":                i.issuer + "/authorize",
 		"token_endpoint":                        i.issuer + "/token",
@@ -312,7 +317,11 @@ func (i *IdP) handleDiscovery(w http.ResponseWriter, _ *http.Request) {
 		"claims_supported": []string{
 			"iss", "aud", "sub", "email", "name", "groups", "iat", "exp", "auth_time", "nonce", "jti",
 		},
-	})
+	}
+	if i.noDevice {
+		delete(doc, "device_authorization_endpoint")
+	}
+	idpWriteJSON(w, http.StatusOK, doc)
 }
 
 // handleJWKS serves the public signing key (RFC 7517).
