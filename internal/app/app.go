@@ -1,5 +1,5 @@
 // Package app is tip-cli's entry point: it builds the Factory, runs the
-// cobra tree under a signal-aware context, and is the one place where
+// cobra tree under a signal-aware context (a second signal ends tip-cli), and is the one place where
 // errors become messages on stderr and exit codes.
 package app
 
@@ -26,8 +26,13 @@ type BuildInfo = root.BuildInfo
 func Main(info BuildInfo) int {
 	ios := iostreams.System()
 	f, storeStats := newFactory(ios)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	in := &interrupts{errOut: ios.ErrOut, exit: os.Exit}
+	ctx, stop := in.watch(context.Background(), sigs)
 	defer stop()
+	f.ForwardSignals = in.forward
 	code := Run(ctx, f, info, os.Args[1:])
 	if st, ok := storeStats(); ok {
 		// The store's own count, e.g. 1 keyring read on the warm path;

@@ -88,6 +88,9 @@ func newFactory(ios *iostreams.IOStreams) (f *cmdutil.Factory, storeStats func()
 	f.SignInHost = func(ctx context.Context) signinflow.Host { return signinflow.Detect(hostEnv(ctx, f.Getenv)) }
 	f.PasteInput = func() (io.ReadCloser, error) { return pasteInput(ios) }
 	f.AWSConfig = func(ctx context.Context, region string) (aws.Config, error) {
+		if err := checkSharedFiles(f.Getenv); err != nil {
+			return aws.Config{}, err
+		}
 		return loadAWSConfig(ctx, region)
 	}
 	return f, func() (storeActivity, bool) {

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/tip-cli/tip-cli/internal/iostreams"
+	"github.com/tip-cli/tip-cli/internal/safefile"
 	"github.com/tip-cli/tip-cli/internal/signinflow"
 )
 
@@ -37,18 +38,11 @@ func hostEnv(ctx context.Context, getenv func(string) string) signinflow.Env {
 	}
 }
 
-// readSmall reads at most 64 KiB of a regular file (/proc files report
-// size 0 but are regular); a FIFO or device is refused without blocking.
+// readSmall reads a regular file of at most 64 KiB (/proc files report
+// size 0 but are regular); a FIFO or device is refused without blocking
+// (safefile.Read).
 func readSmall(name string) ([]byte, error) {
-	f, err := os.OpenFile(name, os.O_RDONLY|nonBlock, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = f.Close() }()
-	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", name)
-	}
-	return io.ReadAll(io.LimitReader(f, 64<<10))
+	return safefile.Read(name, 64<<10)
 }
 
 // runOutput runs a program for its stdout, bounded by hostTimeout.

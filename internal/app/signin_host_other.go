@@ -2,6 +2,4 @@
 
 package app
 
-const nonBlock = 0
-
 const stdinPath = "CONIN$"

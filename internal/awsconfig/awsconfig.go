@@ -14,6 +14,8 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+
+	"github.com/tip-cli/tip-cli/internal/safefile"
 )
 
 // DefaultProfile is the profile written as "[default]".
@@ -191,8 +193,18 @@ func RemoveProfile(path, name string) (bool, error) {
 	return true, writeAtomic(path, []byte(out))
 }
 
+// maxConfigBytes bounds the AWS config file tip-cli edits; real ones are
+// a few KB.
+const maxConfigBytes = 16 << 20
+
+// readConfig reads the AWS config file (links followed, as the AWS CLI
+// does), refusing a FIFO, a device or a file over maxConfigBytes at once.
+// AWS_CONFIG_FILE=/dev/null, the usual "no config file", reads as empty.
 func readConfig(path string) (string, error) {
-	data, err := os.ReadFile(path)
+	if path == os.DevNull {
+		return "", nil
+	}
+	data, err := safefile.Read(path, maxConfigBytes)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", nil
 	}

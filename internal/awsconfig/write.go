@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/tip-cli/tip-cli/internal/safefile"
 )
 
 // writeAtomic replaces path with data through a temp file in the same
@@ -22,18 +24,8 @@ func writeAtomic(path string, data []byte) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create %s: %w", dir, err)
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(target)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", target, err)
-	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	if err := writeSync(tmp, data, mode); err != nil {
-		return fmt.Errorf("write %s: %w", target, err)
-	}
-	if err := os.Rename(tmp.Name(), target); err != nil {
-		return fmt.Errorf("write %s: %w", target, err)
-	}
-	return nil
+	// Stale temp files of this name left by a killed write are removed.
+	return safefile.WriteAtomic(target, data, mode)
 }
 
 // resolveTarget follows symlinks of an existing path and returns the file
@@ -54,20 +46,4 @@ func resolveTarget(path string) (string, fs.FileMode, error) {
 		return "", 0, fmt.Errorf("resolve %s: %w", path, err)
 	}
 	return target, info.Mode().Perm(), nil
-}
-
-func writeSync(f *os.File, data []byte, mode fs.FileMode) error {
-	if err := f.Chmod(mode); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }

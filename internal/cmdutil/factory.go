@@ -58,6 +58,10 @@ type Factory struct {
 	ChainTrace func(step exchange.StepName, detail string, err error)
 	// Executable is the path of the running tip-cli (for credential_process lines).
 	Executable func() (string, error)
+	// ForwardSignals leaves SIGINT/SIGTERM to a foreground child (exec
+	// forwards them) until release: meanwhile they neither cancel nor end
+	// tip-cli. nil when nothing watches signals (tests).
+	ForwardSignals func() (release func())
 }
 
 // Profile loads the selected profile's configuration.

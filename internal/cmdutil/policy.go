@@ -2,7 +2,6 @@ package cmdutil
 
 import (
 	"errors"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -33,7 +32,7 @@ func (p *PolicyFlags) Validate() error {
 // session_policy / session_policy_arns defaults. The rules live in package
 // scope, shared with the lean credential_process binary.
 func (p *PolicyFlags) Scope(prof *config.Profile) (exchange.Scope, error) {
-	s, err := p.flags().Resolve(prof, os.ReadFile)
+	s, err := p.flags().Resolve(prof, scope.ReadPolicyFile)
 	var ue *scope.UsageError
 	if errors.As(err, &ue) {
 		return s, &FlagError{Err: ue.Err}

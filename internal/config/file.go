@@ -4,12 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
+
+	"github.com/tip-cli/tip-cli/internal/safefile"
 )
 
 // DefaultProfile is the profile used when neither --profile nor
@@ -74,30 +75,15 @@ func Load(dir string) (*File, error) {
 }
 
 // readBounded reads path, refusing anything that is not a regular file of
-// at most MaxFileSize bytes.
+// at most MaxFileSize bytes (a FIFO would block, /dev/zero never ends). A
+// link is followed: people keep config files in dotfile repositories.
 func readBounded(path string) ([]byte, error) {
-	// Stat before opening: opening a FIFO would block.
-	fi, err := os.Stat(path)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, err
-		}
-		return nil, fmt.Errorf("read config: %w", err)
+	data, err := safefile.Read(path, MaxFileSize)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, err
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("config file %s is not a regular file", path)
-	}
-	fh, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
-	}
-	defer fh.Close()
-	data, err := io.ReadAll(io.LimitReader(fh, MaxFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("read config: %w", err)
-	}
-	if len(data) > MaxFileSize {
-		return nil, fmt.Errorf("config file %s is larger than %d bytes (1 MiB); it is not a tip-cli config: fix or remove it", path, MaxFileSize)
 	}
 	return data, nil
 }
@@ -226,34 +212,13 @@ func EnsureDir(dir string) error {
 }
 
 // WriteFileAtomic writes data to path through a temp file in the same
-// directory and a rename, creating the directory 0700 and the file 0600.
+// directory and a rename, creating the directory 0700 and the file 0600;
+// stale temp files of path left by a killed writer are removed
+// (safefile.WriteAtomic).
 func WriteFileAtomic(path string, data []byte) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create %s: %w", dir, err)
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return safefile.WriteAtomic(path, data, 0o600)
 }

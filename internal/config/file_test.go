@@ -49,7 +49,7 @@ func TestLoadRefusesOversizeAndNonRegularConfig(t *testing.T) {
 			if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
 				t.Fatal(err)
 			}
-		}, "larger than 1048576 bytes (1 MiB)"},
+		}, "larger than the 1 MiB limit"},
 		{"a directory", func(t *testing.T, path string) {
 			if err := os.Mkdir(path, 0o700); err != nil {
 				t.Fatal(err)

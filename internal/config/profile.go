@@ -6,6 +6,7 @@ package config
 import (
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/tip-cli/tip-cli/internal/issuerurl"
@@ -171,14 +172,28 @@ func (p *Profile) validateIdP() error {
 func ValidateIssuerURL(raw string) error { return issuerurl.Validate(raw) }
 
 // ValidateRedirectURI accepts http://localhost|127.0.0.1|[::1]:PORT/path, the
-// only redirects a loopback client (RFC 8252 §7.3) can serve.
+// only redirects a loopback client (RFC 8252 §7.3) can serve, and nothing
+// more: no fragment (RFC 6749 §3.1.2), query or user info, which an IdP
+// compares as given or a browser treats differently from the listener,
+// and a port of 1-65535 (0 would listen on a random port that matches no
+// registration).
 func ValidateRedirectURI(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme != "http" || !loopback.IsHost(u.Hostname()) {
 		return fmt.Errorf("%q must be an http://localhost:PORT/path loopback URL", raw)
 	}
-	if u.Port() == "" {
+	switch {
+	case strings.Contains(raw, "#"):
+		return fmt.Errorf("%q must not have a fragment (#...)", raw)
+	case strings.Contains(raw, "?"):
+		return fmt.Errorf("%q must not have a query (?...)", raw)
+	case u.User != nil:
+		return fmt.Errorf("%q must not carry user info (user@)", raw)
+	case u.Port() == "":
 		return fmt.Errorf("%q must name a port", raw)
+	}
+	if port, err := strconv.Atoi(u.Port()); err != nil || port < 1 || port > 65535 {
+		return fmt.Errorf("%q must name a port from 1 to 65535", raw)
 	}
 	return nil
 }

@@ -133,8 +133,8 @@ func (f *File) checkSignIns() error {
 		}
 	}
 	for name := range f.Profiles {
-		if strings.ContainsRune(name, 0) {
-			return fmt.Errorf("profile name %q contains a NUL byte", name)
+		if err := ValidateProfileName(name); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -69,7 +69,7 @@ func TestSharedSignInRejects(t *testing.T) {
 		{"sign-in naming a sign-in", `{"sign_ins":{"corp":{"sign_in":"x"}},"profiles":{}}`, "sets profile keys"},
 		{"null sign-in", `{"sign_ins":{"corp":null},"profiles":{}}`, "is null"},
 		{"bad sign-in name", `{"sign_ins":{"a/b":{"provider":"okta"}},"profiles":{}}`, "sign-in name"},
-		{"NUL in a profile name", `{"profiles":{"a\u0000b":{"provider":"okta"}}}`, "NUL"},
+		{"NUL in a profile name", `{"profiles":{"a\u0000b":{"provider":"okta"}}}`, "control character U+0000"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

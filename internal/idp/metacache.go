@@ -4,15 +4,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/tip-cli/tip-cli/internal/config"
+	"github.com/tip-cli/tip-cli/internal/safefile"
 )
 
 // MetadataCacheDirName is the directory under the config directory holding
@@ -72,12 +71,9 @@ func (m *MetadataCache) path(issuer string) string {
 // unreadable, foreign or corrupt (the cache is only an optimisation).
 func (m *MetadataCache) load(issuer string) *metadataEntry {
 	empty := &metadataEntry{Issuer: issuer}
-	f, err := os.Open(m.path(issuer))
-	if err != nil {
-		return empty
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxMetadataBytes+1))
+	// Never through a planted link, never blocking on a FIFO, never more
+	// than an entry can be.
+	data, err := safefile.ReadNoFollow(m.path(issuer), maxMetadataBytes)
 	if err != nil {
 		return empty
 	}

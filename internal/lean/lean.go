@@ -18,6 +18,8 @@ import (
 	"os"
 	"os/exec"
 	"time"
+
+	"github.com/tip-cli/tip-cli/internal/scope"
 )
 
 // Deps is what the lean binary needs from its process.
@@ -34,7 +36,8 @@ type Deps struct {
 	Executable func() (string, error)
 	// LookPath finds a program on PATH (exec.LookPath).
 	LookPath func(string) (string, error)
-	// ReadFile reads a --policy file://PATH.
+	// ReadFile reads a --policy file://PATH (scope.ReadPolicyFile: bounded,
+	// never blocking).
 	ReadFile func(string) ([]byte, error)
 	// Handoff runs tip-cli at path with argv and returns its exit status;
 	// on Unix it replaces this process and returns only on failure.
@@ -47,7 +50,7 @@ func System() *Deps {
 		Args: os.Args[1:], Getenv: os.Getenv, Environ: os.Environ,
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		Now: time.Now, Executable: os.Executable, LookPath: exec.LookPath,
-		ReadFile: os.ReadFile, Handoff: handoff,
+		ReadFile: scope.ReadPolicyFile, Handoff: handoff,
 	}
 }
 

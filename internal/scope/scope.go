@@ -8,11 +8,22 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/tip-cli/tip-cli/internal/config"
+	"github.com/tip-cli/tip-cli/internal/safefile"
 )
+
+// MaxPolicyFileBytes bounds a --policy file://PATH. AWS takes at most 2,048
+// characters of packed session policy; 64 KiB leaves room for whitespace
+// and refuses a mistaken path (a log file, /dev/zero) at once.
+const MaxPolicyFileBytes = 64 << 10
+
+// ReadPolicyFile reads a --policy file://PATH: a regular file (links
+// followed) of at most MaxPolicyFileBytes, without blocking on a FIFO.
+func ReadPolicyFile(path string) ([]byte, error) {
+	return safefile.Read(path, MaxPolicyFileBytes)
+}
 
 // Scope narrows the identity-enhanced session with session policies (#7).
 type Scope struct {
@@ -61,7 +72,7 @@ func (e *UsageError) Unwrap() error { return e.Err }
 
 // Resolve returns the session scope: the flags when given, else the
 // profile's session_policy / session_policy_arns defaults. A file:// policy
-// is read with readFile.
+// is read with readFile (ReadPolicyFile when nil).
 func (f Flags) Resolve(prof *config.Profile, readFile func(string) ([]byte, error)) (Scope, error) {
 	if f.Policy == "" && len(f.PolicyARNs) == 0 {
 		return Scope{Policy: prof.SessionPolicy, PolicyARNs: prof.SessionPolicyARNs}, nil
@@ -69,7 +80,7 @@ func (f Flags) Resolve(prof *config.Profile, readFile func(string) ([]byte, erro
 	doc := f.Policy
 	if path, ok := strings.CutPrefix(doc, "file://"); ok {
 		if readFile == nil {
-			readFile = os.ReadFile
+			readFile = ReadPolicyFile
 		}
 		data, err := readFile(path)
 		if err != nil {

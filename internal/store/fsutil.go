@@ -3,10 +3,11 @@ package store
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
+
+	"github.com/tip-cli/tip-cli/internal/safefile"
 )
 
 // maxFileSize bounds what the store reads from a file; anything larger is
@@ -15,8 +16,11 @@ const maxFileSize = 4 << 20
 
 // readPrivateFile returns the content of a file under a directory tip-cli
 // created (secrets/), or nil when it does not exist or is larger than
-// maxFileSize. It refuses a directory or a file that is a symbolic link:
-// another local user who could plant one must not redirect what is read.
+// maxFileSize (not something tip-cli wrote: it reads as absent, like a
+// corrupt file, and the next sign-in replaces it). It refuses a directory
+// or a file that is a symbolic link (another local user who could plant
+// one must not redirect what is read) and anything but a regular file (a
+// FIFO would block the read forever), checked on the opened file.
 func readPrivateFile(path string) ([]byte, error) {
 	if err := refuseSymlinkDir(filepath.Dir(path)); err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -24,20 +28,13 @@ func readPrivateFile(path string) ([]byte, error) {
 		}
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_RDONLY|oNoFollow, 0)
-	if errors.Is(err, os.ErrNotExist) {
+	data, err := safefile.ReadNoFollow(path, maxFileSize)
+	var tooLarge *safefile.TooLargeError
+	if errors.Is(err, os.ErrNotExist) || errors.As(err, &tooLarge) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, symlinkHint(err))
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	if len(data) > maxFileSize {
-		return nil, nil
+		return nil, err
 	}
 	return data, nil
 }
@@ -113,40 +110,11 @@ func tightenDir(dir string) error {
 }
 
 // writeFileAtomic writes data to path via a 0600 temporary file in the same
-// directory, fsync and rename, then syncs the directory (best effort), so
-// a reader or a process killed at any point sees the old or the new file.
-func writeFileAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	// CreateTemp already uses 0600; Chmod guards against unusual umask
-	// handling on some file systems.
-	if err = tmp.Chmod(0o600); err != nil && runtime.GOOS != "windows" {
-		return err
-	}
-	if _, err = tmp.Write(data); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	if d, derr := os.Open(dir); derr == nil {
-		_ = d.Sync() // durability of the rename; unsupported on some platforms
-		d.Close()
-	}
-	return nil
+// directory, fsync and rename (safefile.WriteAtomic), first removing the
+// stale temp files that writers killed before their rename left in the
+// directory (secrets/ holds only tip-cli's files; a leftover may hold a
+// whole bundle).
+func writeFileAtomic(path string, data []byte) error {
+	safefile.SweepStale(filepath.Dir(path))
+	return safefile.WriteAtomic(path, data, 0o600)
 }

@@ -70,13 +70,14 @@ func (e *lockTimeout) Error() string { return "timed out waiting for " + e.path 
 // lockFile takes an exclusive flock on <locks>/<name> (created 0600 in a
 // 0700 directory that must not be a symbolic link; the file is opened
 // without following a symbolic link, so a planted link cannot make tip-cli
-// create or lock another file).
+// create or lock another file, and without blocking, so a planted FIFO
+// cannot hang it).
 func lockFile(ctx context.Context, locks, name string, timeout time.Duration) (func(), error) {
 	if err := ensurePrivateDir(locks); err != nil {
 		return nil, err
 	}
 	path := filepath.Join(locks, name)
-	fl := flock.New(path, flock.SetPermissions(0o600), flock.SetFlag(os.O_CREATE|os.O_RDONLY|oNoFollow))
+	fl := flock.New(path, flock.SetPermissions(0o600), flock.SetFlag(os.O_CREATE|os.O_RDONLY|oNoFollow|oNonBlock))
 	waitCtx := ctx
 	if timeout > 0 {
 		var cancel context.CancelFunc

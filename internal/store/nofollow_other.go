@@ -7,4 +7,7 @@ package store
 // directories are refused when they are links (refuseSymlinkDir).
 const oNoFollow = 0
 
+// oNonBlock: no FIFOs in the file system here.
+const oNonBlock = 0
+
 func isSymlinkLoop(error) bool { return false }

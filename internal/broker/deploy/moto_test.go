@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -14,7 +15,6 @@ import (
 	"net/url"
 	"os"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -58,7 +58,7 @@ func TestMotoDeploy(t *testing.T) {
 	c := &awsClient{base: strings.TrimSuffix(base, "/"), region: "us-east-1",
 		creds: aws.Credentials{AccessKeyID: "testing", SecretAccessKey: "testing"},
 		http:  &http.Client{Timeout: 20 * time.Second}}
-	suffix := strconv.FormatInt(time.Now().UnixNano(), 36)
+	suffix := strings.ToLower(rand.Text()) // unique against a shared moto: a clock can repeat
 	bucket, key, stack := "tip-broker-code-"+suffix, "tip-broker.zip", "tip-broker-"+suffix
 
 	if _, err := c.do(ctx, "s3", http.MethodPut, "/"+bucket, nil); err != nil {

@@ -2,6 +2,7 @@ package registry_test
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"os"
@@ -37,7 +38,7 @@ func motoClient(t *testing.T) *dynamodb.Client {
 
 func newTable(t *testing.T, client *dynamodb.Client) string {
 	t.Helper()
-	// Test name plus clock: unique per test and across runs against a
+	// Test name plus 128 random bits: unique per test and across runs against a
 	// long-lived moto. Table names allow only [A-Za-z0-9_.-].
 	name := strings.Map(func(r rune) rune {
 		if r < 0x80 && (r == '_' || r == '.' || r == '-' || unicode.IsLetter(r) || unicode.IsDigit(r)) {
@@ -45,7 +46,7 @@ func newTable(t *testing.T, client *dynamodb.Client) string {
 		}
 		return '-'
 	}, t.Name())
-	table := fmt.Sprintf("tip-test-%d-%.180s", time.Now().UnixNano(), name)
+	table := fmt.Sprintf("tip-test-%s-%.180s", rand.Text(), name)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := registry.CreateDynamoDBTable(ctx, client, table); err != nil {

@@ -2,10 +2,10 @@ package server_test
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"os"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -29,7 +29,7 @@ func TestMotoService(t *testing.T) {
 	n := 0
 	runServiceSuite(t, func(t *testing.T) registry.Store {
 		n++
-		table := fmt.Sprintf("svc-%d-%d", time.Now().UnixNano(), n)
+		table := fmt.Sprintf("svc-%s-%d", rand.Text(), n) // unique against a shared moto: a clock can repeat
 		if err := registry.CreateDynamoDBTable(context.Background(), db, table); err != nil {
 			t.Fatal(err)
 		}

@@ -4,13 +4,13 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
 	"github.com/tip-cli/tip-cli/internal/config"
+	"github.com/tip-cli/tip-cli/internal/safefile"
 )
 
 // IdPOptions are the options of `configure idp`.
@@ -146,7 +146,11 @@ func readJSONOrFile(arg string) ([]byte, error) {
 	if strings.HasPrefix(trimmed, "{") {
 		return []byte(trimmed), nil
 	}
-	data, err := os.ReadFile(strings.TrimPrefix(arg, "file://"))
+	// Bounded and never blocking: --config /dev/zero or a FIFO fails at once.
+	data, err := safefile.Read(strings.TrimPrefix(arg, "file://"), config.MaxFileSize)
+	if safefile.IsRefused(err) {
+		return nil, cmdutil.FlagErrorf("--config: %v", err)
+	}
 	if err != nil {
 		return nil, cmdutil.FlagErrorf("--config is neither JSON nor a readable file: %v", err)
 	}

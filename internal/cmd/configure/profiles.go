@@ -136,7 +136,14 @@ func NewCmdDelete(f *cmdutil.Factory, runF func(context.Context, *DeleteOptions)
 				return cmdutil.FlagErrorf("give a profile or --sign-in, not both")
 			case opts.SignIn == "" && len(args) == 0:
 				return cmdutil.FlagErrorf("give the profile to delete, or --sign-in NAME")
+			case opts.SignIn != "":
+				if err := config.ValidateSignInName(opts.SignIn); err != nil {
+					return &cmdutil.FlagError{Err: err}
+				}
 			case len(args) == 1:
+				if err := config.ValidateProfileName(args[0]); err != nil {
+					return &cmdutil.FlagError{Err: err}
+				}
 				opts.Profile = args[0]
 			}
 			if runF != nil {

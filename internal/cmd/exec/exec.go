@@ -105,6 +105,9 @@ func runServer(ctx context.Context, opts *Options) error {
 
 func runChild(ctx context.Context, opts *Options, env []string) error {
 	ios := opts.F.IOStreams
+	if fwd := opts.F.ForwardSignals; fwd != nil {
+		defer fwd()() // a second Ctrl-C is the child's, not an exit
+	}
 	code, err := execenv.Run(ctx, opts.Command[0], opts.Command[1:], env, execenv.Stdio{In: ios.In, Out: ios.Out, Err: ios.ErrOut})
 	if err != nil {
 		return err

@@ -39,6 +39,14 @@ through IAM Identity Center trusted identity propagation.`,
 	}
 	cmd.PersistentFlags().StringVar(&f.ProfileName, "profile", profile, "tip-cli profile to use (env TIP_CLI_PROFILE)")
 	cmd.PersistentFlags().BoolVar(&f.Debug, "debug", f.Getenv("TIP_CLI_DEBUG") == "1", "log what tip-cli does on stderr (never tokens or secrets; env TIP_CLI_DEBUG=1)")
+	// Every command names a profile: one that would act on the terminal
+	// when printed (ESC, newline, C1, bidi overrides) is refused first.
+	cmd.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if err := config.ValidateProfileName(f.ProfileName); err != nil {
+			return &cmdutil.FlagError{Err: err}
+		}
+		return nil
+	}
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cmdutil.FlagError{Err: err} })
 	cmd.SetVersionTemplate(version.Format(info) + "\n")
 

@@ -22,12 +22,35 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
+// tamperSecret returns c with a different secret key, always: the secret
+// is random, so overwriting a character with a fixed one would leave it
+// unchanged whenever it already was that one (1 run in 64).
+func tamperSecret(c aws.Credentials) aws.Credentials {
+	repl := "x"
+	if strings.HasPrefix(c.SecretAccessKey, repl) {
+		repl = "y"
+	}
+	c.SecretAccessKey = repl + c.SecretAccessKey[1:]
+	return c
+}
+
+// TestTamperSecretChanges: the tamper of TestSigV4Failures changes every
+// secret, including one that starts with the replacement character.
+func TestTamperSecretChanges(t *testing.T) {
+	t.Parallel()
+	for _, secret := range []string{"xSecret", "ySecret", "aSecret", "x", "y"} {
+		if got := tamperSecret(aws.Credentials{SecretAccessKey: secret}).SecretAccessKey; got == secret {
+			t.Errorf("tamperSecret(%q) left it unchanged", secret)
+		}
+	}
+}
+
 func TestSigV4Failures(t *testing.T) {
 	t.Parallel()
 	f := awsStart(t, nil)
 	ctx := context.Background()
 	oidcCreds, enhanced := f.chain(t)
-	tamper := func(c aws.Credentials) aws.Credentials { c.SecretAccessKey = "x" + c.SecretAccessKey[1:]; return c }
+	tamper := tamperSecret
 	unknown := func(c aws.Credentials) aws.Credentials { c.AccessKeyID = "ASIAUNKNOWNUNKNOWN00"; return c }
 	badToken := func(c aws.Credentials) aws.Credentials { c.SessionToken += "x"; return c }
 	noToken := func(c aws.Credentials) aws.Credentials { c.SessionToken = ""; return c }
