@@ -12,6 +12,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/credproc"
 	"github.com/tip-cli/tip-cli/internal/exchange"
 	"github.com/tip-cli/tip-cli/internal/idp"
+	"github.com/tip-cli/tip-cli/internal/iostreams"
 	"github.com/tip-cli/tip-cli/internal/session"
 	"github.com/tip-cli/tip-cli/internal/store"
 )
@@ -172,7 +173,7 @@ func (f *Factory) chainTrace() func(exchange.StepName, string, error) {
 // who names the person of a sign-in: email and subject.
 func who(t *cred.Tokens) string {
 	if t.Email != "" {
-		return fmt.Sprintf("%s (sub %s)", t.Email, t.Subject)
+		return iostreams.Visible(fmt.Sprintf("%s (sub %s)", t.Email, t.Subject))
 	}
-	return "sub " + t.Subject
+	return "sub " + iostreams.Visible(t.Subject)
 }

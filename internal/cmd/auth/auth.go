@@ -13,6 +13,7 @@ import (
 
 	"github.com/tip-cli/tip-cli/internal/cmd/configure"
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
+	"github.com/tip-cli/tip-cli/internal/iostreams"
 	"github.com/tip-cli/tip-cli/internal/config"
 )
 
@@ -91,6 +92,7 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 		if who == "" {
 			who = tokens.Subject
 		}
+		who = iostreams.Visible(who) // the IdP's claim: never raw on a terminal
 		if m.SignInKey != "" {
 			fmt.Fprintf(errOut, "✓ Signed in as %s (shared sign-in of profiles %s)\n", who, strings.Join(m.SharedWith, ", "))
 		} else {
@@ -105,7 +107,7 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 	}
 	kind := "Identity-enhanced session"
 	if o := creds.Origin; o != nil {
-		kind = fmt.Sprintf("Session carrying %s %s (IAM federation)", o.SubjectType, o.Subject)
+		kind = fmt.Sprintf("Session carrying %s %s (IAM federation)", iostreams.Visible(o.SubjectType), iostreams.Visible(o.Subject))
 	}
 	fmt.Fprintf(errOut, "✓ %s %s, valid until %s\n", kind, creds.AssumedRoleARN, creds.Expiration.Local().Format(time.RFC1123))
 	return nil

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
+	"github.com/tip-cli/tip-cli/internal/iostreams"
 	"github.com/tip-cli/tip-cli/internal/config"
 	"github.com/tip-cli/tip-cli/internal/credproc"
 	"github.com/tip-cli/tip-cli/internal/store"
@@ -66,7 +67,7 @@ type Person struct {
 func (p Person) String() string {
 	switch {
 	case p.Subject != "":
-		return fmt.Sprintf("%s %s of %s", p.SubjectType, p.Subject, p.Issuer)
+		return iostreams.Visible(fmt.Sprintf("%s %s of %s", p.SubjectType, p.Subject, p.Issuer))
 	case p.IdentityCenterUserID != "":
 		return "Identity Center user " + p.IdentityCenterUserID
 	}
@@ -169,7 +170,7 @@ func writeStatus(w io.Writer, s *Status) error {
 	if s.CanRefresh {
 		refresh = "refreshable"
 	}
-	fmt.Fprintf(w, "Signed in: %s\n", s.User)
+	fmt.Fprintf(w, "Signed in: %s\n", iostreams.Visible(s.User))
 	fmt.Fprintf(w, "ID token:  until %s (%s)\n", s.IDTokenExpiry.Local().Format(time.RFC1123), refresh)
 	for _, ss := range s.Sessions {
 		state := "valid"

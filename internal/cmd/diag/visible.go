@@ -3,9 +3,9 @@ package diag
 import (
 	"fmt"
 	"strings"
-	"unicode"
 	"unicode/utf16"
-	"unicode/utf8"
+
+	"github.com/tip-cli/tip-cli/internal/iostreams"
 )
 
 // The report carries text taken from an unverified token (iss, sub, aud,
@@ -17,42 +17,13 @@ import (
 // written raw: text output shows it escaped, JSON output as \u escapes
 // (the decoded values stay exact).
 
-// hidden reports whether r must not reach a terminal raw: C0 and C1
-// controls, DEL, format characters (bidi overrides, zero-width joiners)
-// and the line and paragraph separators.
-func hidden(r rune) bool {
-	return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029'
-}
+// hidden is iostreams.Hidden; visible is iostreams.Visible.
+func hidden(r rune) bool { return iostreams.Hidden(r) }
 
 // jsonHidden is hidden without C0: encoding/json escapes those in strings.
 func jsonHidden(r rune) bool { return r >= 0x20 && hidden(r) }
 
-// visible returns s with every hidden rune written as \xNN (below 0x80)
-// or \uNNNN / \U00NNNNNN, and every byte that is not UTF-8 as \xNN.
-// Printable text, including non-ASCII letters, is kept.
-func visible(s string) string {
-	if !strings.ContainsFunc(s, hidden) && utf8.ValidString(s) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && n == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r < 0x80 && hidden(r):
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r <= 0xffff && hidden(r):
-			fmt.Fprintf(&b, `\u%04x`, r)
-		case hidden(r):
-			fmt.Fprintf(&b, `\U%08x`, r)
-		default:
-			b.WriteString(s[i : i+n])
-		}
-		i += n
-	}
-	return b.String()
-}
+func visible(s string) string { return iostreams.Visible(s) }
 
 // escapeJSON rewrites encoded JSON so that no hidden rune appears raw:
 // encoding/json already escapes C0 controls inside strings, U+2028 and
