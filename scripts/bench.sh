@@ -7,13 +7,21 @@
 # concurrent lean callers on an expired session, counting the refresh
 # chains. Runs against `tip-cli demo serve` on loopback. Issue #14 adds the
 # keyring reads per warm call (real Secret Service, and each platform's item
-# limit through the counting keyring of the Go tests).
+# limit through the counting keyring of the Go tests). Issue #23 runs all
+# five variants interleaved in one run inside the Secret Service's session
+# (gnome-keyring under dbus-run-session, as CI's keyring section): the
+# floor, the lean binary and tip-cli with the file store, and both with the
+# automatic (keyring) store; and reports the store activity of a warm call
+# with the profile key in the kernel keyring cache and of a cache miss.
 #
-# Usage: scripts/bench.sh [--quick] [--runs N]
+# Usage: scripts/bench.sh [--quick] [--runs N] [--bin DIR]
 #   --quick   5 runs, no keyring variant (CI smoke run)
 #   --runs N  timed runs per variant (default 30, at least 25 for figures)
-# Needs: go, curl, python3; /usr/bin/time for peak RSS; dbus-run-session and
-# gnome-keyring-daemon for the keyring variant.
+#   --bin DIR time DIR/tip-cli and DIR/tip-credential-process instead of
+#             building them (e.g. an earlier commit's, for before/after)
+# Needs: go, curl, python3; /usr/bin/time for peak RSS; dbus-run-session,
+# gnome-keyring-daemon, secret-tool and keyctl (keyutils) for the keyring
+# variant.
 set -euo pipefail
 export LC_ALL=C
 
@@ -98,20 +106,45 @@ sign_in() {
 	"$TIP" auth get-iam-credentials >/dev/null 2>"$BENCH_TMP/err" || { cat "$BENCH_TMP/err" >&2; return 1; }
 }
 
-# keyring_inner: runs inside dbus-run-session (see keyring_variant).
+# keyring_inner: runs inside dbus-run-session with an unlocked
+# gnome-keyring: signs in with the automatic store (the keyring here, as on
+# a desktop) and times all five variants interleaved.
 keyring_inner() {
 	echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1
-	export TIP_CLI_STORE=keyring
-	sign_in "$BENCH_TMP/home-keyring"
-	if ! "$TIP" auth status -o json 2>/dev/null | grep -q '"store": *"keyring'; then
+	local kr=$BENCH_TMP/home-keyring
+	TIP_CLI_STORE= sign_in "$kr"
+	if ! TIP_CLI_STORE= "$TIP" auth status -o json 2>/dev/null | grep -q '"store": *"keyring'; then
 		echo "bench: keyring store not in use, skipping the keyring variant" >&2
+		measure_file_variants
 		return 0
 	fi
-	measure tip-cli-keyring "$RUNS" "$TIP" auth get-iam-credentials --non-interactive
-	measure lean-keyring "$RUNS" "$LEAN" auth get-iam-credentials --non-interactive
-	# The store's own count of keyring reads for one warm call (real Secret Service).
-	"$TIP" --debug auth get-iam-credentials --non-interactive 2>&1 >/dev/null |
-		sed -n 's/.*msg="store activity" //p' >"$BENCH_TMP/keyring-activity"
+	measure_interleaved "$RUNS" floor="$FLOOR" \
+		lean-file="AWS_TIP_CLI=$BENCH_TMP/home-file $LEAN auth get-iam-credentials --non-interactive" \
+		tip-cli-file="AWS_TIP_CLI=$BENCH_TMP/home-file $TIP auth get-iam-credentials --non-interactive" \
+		lean-keyring="AWS_TIP_CLI=$kr TIP_CLI_STORE= $LEAN auth get-iam-credentials --non-interactive" \
+		tip-cli-keyring="AWS_TIP_CLI=$kr TIP_CLI_STORE= $TIP auth get-iam-credentials --non-interactive"
+	# The store's own count for one warm call (real Secret Service): with
+	# the key in the kernel keyring cache, then after dropping the entry
+	# (a miss: one Secret Service read fills it), then cached again.
+	local id label item
+	# (secret-tool prints the attributes on stderr)
+	item=$(secret-tool search --all service tip-cli 2>&1 >/dev/null | sed -n 's/^attribute\.username = //p' | grep '^default#key@' | head -1 || true)
+	for label in cached miss refilled; do
+		if [[ $label == miss ]]; then
+			id=$(keyctl search @u user "tip-cli:$item" 2>/dev/null || true)
+			[[ -n $id ]] && keyctl invalidate "$id"
+		fi
+		printf '%s: ' "$label" >>"$BENCH_TMP/keyring-activity"
+		AWS_TIP_CLI=$kr TIP_CLI_STORE= "$TIP" --debug auth get-iam-credentials --non-interactive 2>&1 >/dev/null |
+			sed -n 's/.*msg="store activity" //p' >>"$BENCH_TMP/keyring-activity"
+	done
+}
+
+# measure_file_variants: the floor and both binaries with the file store.
+measure_file_variants() {
+	measure_interleaved "$RUNS" floor="$FLOOR" \
+		lean-file="AWS_TIP_CLI=$BENCH_TMP/home-file $LEAN auth get-iam-credentials --non-interactive" \
+		tip-cli-file="AWS_TIP_CLI=$BENCH_TMP/home-file $TIP auth get-iam-credentials --non-interactive"
 }
 
 if [[ ${1:-} == --keyring-inner ]]; then
@@ -124,11 +157,13 @@ fi
 
 RUNS=30
 QUICK=false
+BIN=
 while (($#)); do
 	case $1 in
 	--quick) QUICK=true RUNS=5 ;;
 	--runs) RUNS=${2:?--runs needs a number}; shift ;;
-	*) echo "usage: scripts/bench.sh [--quick] [--runs N]" >&2; exit 2 ;;
+	--bin) BIN=$(cd "${2:?--bin needs a directory}" && pwd); shift ;;
+	*) echo "usage: scripts/bench.sh [--quick] [--runs N] [--bin DIR]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -149,6 +184,10 @@ echo "--- building tip-cli, tip-credential-process and the floor (CGO_ENABLED=0 
 for pkg in cmd/tip-cli cmd/tip-credential-process scripts/benchfloor; do
 	(cd "$ROOT" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$BENCH_TMP/bin/" "./$pkg")
 done
+if [[ -n $BIN ]]; then
+	echo "    timing $BIN/tip-cli and $BIN/tip-credential-process instead"
+	cp "$BIN/tip-cli" "$BIN/tip-credential-process" "$BENCH_TMP/bin/"
+fi
 TIP=$BENCH_TMP/bin/tip-cli
 FLOOR=$BENCH_TMP/bin/benchfloor
 LEAN=$BENCH_TMP/bin/tip-credential-process
@@ -157,7 +196,7 @@ LEAN=$BENCH_TMP/bin/tip-credential-process
 while read -r v; do unset "$v"; done < <(compgen -e | grep -E '^(AWS_|TIP_CLI_)')
 export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true
 export TIP_CLI_STORE=file
-export BENCH_TMP TIP LEAN RUNS
+export BENCH_TMP TIP LEAN FLOOR RUNS
 
 echo "--- starting the sandbox (tip-cli demo serve)"
 mkdir -p "$BENCH_TMP/sb"
@@ -173,20 +212,20 @@ source "$BENCH_TMP/sb/env"
 
 echo "--- warm-cache runs: $RUNS per variant"
 sign_in "$BENCH_TMP/home-file"
-measure_interleaved "$RUNS" floor="$FLOOR" \
-	lean-file="$LEAN auth get-iam-credentials --non-interactive" \
-	tip-cli-file="$TIP auth get-iam-credentials --non-interactive"
 if $QUICK; then
 	echo "    keyring variant skipped (--quick)"
+	measure_file_variants
 elif command -v dbus-run-session >/dev/null && command -v gnome-keyring-daemon >/dev/null; then
 	# A private keyring directory: never touch (or need the password of)
 	# the user's login keyring.
 	if ! XDG_DATA_HOME=$BENCH_TMP/xdg-data dbus-run-session -- bash "$SELF" --keyring-inner 2>"$BENCH_TMP/keyring.err"; then
 		sed 's/^/    /' "$BENCH_TMP/keyring.err" >&2
 		echo "    keyring variant failed (see above)" >&2
+		[[ -s $BENCH_TMP/results ]] || measure_file_variants
 	fi
 else
 	echo "    keyring variant skipped: no dbus-run-session / gnome-keyring-daemon"
+	measure_file_variants
 fi
 
 # Concurrency: age the file-store bundle so that the IdP token and the
@@ -252,7 +291,8 @@ if [[ -s $BENCH_TMP/cpu ]]; then
 	}' "$BENCH_TMP/cpu"
 fi
 if [[ -s $BENCH_TMP/keyring-activity ]]; then
-	echo "store activity of one warm call, real Secret Service: $(cat "$BENCH_TMP/keyring-activity")"
+	echo "store activity of one warm tip-cli call, real Secret Service (kernel keyring cache):"
+	sed 's/^/    /' "$BENCH_TMP/keyring-activity"
 fi
 if ! $QUICK; then
 	# Keyring reads per warm call with each platform's item limit (the counting

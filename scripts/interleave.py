@@ -3,6 +3,10 @@
 
 Usage: interleave.py RUNS OUTDIR NAME=CMD [NAME=CMD ...]
 
+CMD is split on spaces; leading KEY=VALUE words set that variant's
+environment (an empty VALUE unsets KEY), so variants with different config
+directories or stores run interleaved without a wrapper process.
+
 Each round starts every variant once (the order rotating), so a change of
 machine load hits all variants alike. Per run it records the wall time
 (posix_spawn to wait4, stdout/stderr to /dev/null) and, from wait4's
@@ -18,12 +22,12 @@ import sys
 import time
 
 
-def run(argv):
+def run(argv, env=None):
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:
         fa = [(os.POSIX_SPAWN_DUP2, devnull, 1), (os.POSIX_SPAWN_DUP2, devnull, 2)]
         start = time.perf_counter_ns()
-        pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=fa)
+        pid = os.posix_spawn(argv[0], argv, env or os.environ, file_actions=fa)
         _, status, ru = os.wait4(pid, 0)
         wall = (time.perf_counter_ns() - start) // 1000
     finally:
@@ -34,28 +38,41 @@ def run(argv):
     return wall, cpu, ru.ru_minflt
 
 
-def peak_rss(argv, out):
+def peak_rss(argv, out, env=None):
     """Peak RSS in KiB of one run of argv under /usr/bin/time, or None."""
     if not os.access("/usr/bin/time", os.X_OK):
         return None
     path = os.path.join(out, "rss1")
-    run(["/usr/bin/time", "-f", "%M", "-o", path] + argv)
+    run(["/usr/bin/time", "-f", "%M", "-o", path] + argv, env)
     with open(path) as f:
         return int(f.read().split()[-1])
 
 
+def variant(spec):
+    """NAME=CMD -> (name, argv, environment)."""
+    name, cmd = spec.split("=", 1)
+    words, env = cmd.split(), dict(os.environ)
+    while words and "=" in words[0] and not words[0].startswith("/"):
+        key, value = words.pop(0).split("=", 1)
+        if value:
+            env[key] = value
+        else:
+            env.pop(key, None)
+    return name, words, env
+
+
 def main():
     runs, out = int(sys.argv[1]), sys.argv[2]
-    variants = [(spec.split("=", 1)[0], spec.split("=", 1)[1].split()) for spec in sys.argv[3:]]
-    rows = {name: [] for name, _ in variants}
-    for _, argv in variants:  # warm-up: page cache, first-run effects
-        run(argv)
-        run(argv)
+    variants = [variant(spec) for spec in sys.argv[3:]]
+    rows = {name: [] for name, _, _ in variants}
+    for _, argv, env in variants:  # warm-up: page cache, first-run effects
+        run(argv, env)
+        run(argv, env)
     n = len(variants)
     for r in range(runs):
         for j in range(n):
-            name, argv = variants[(r + j) % n]
-            rows[name].append(run(argv) + (peak_rss(argv, out),))
+            name, argv, env = variants[(r + j) % n]
+            rows[name].append(run(argv, env) + (peak_rss(argv, out, env),))
     for name, samples in rows.items():
         for ext, col in (("us", 0), ("cpu", 1), ("flt", 2), ("kb", 3)):
             with open(os.path.join(out, f"{name}.{ext}"), "w") as f:

@@ -39,7 +39,7 @@ func Main(info BuildInfo) int {
 		// CI and scripts/bench.sh read this line.
 		f.Logger().Debug("store activity", "backend", st.backend, "keyring_reads", st.KeyringReads,
 			"keyring_writes", st.KeyringWrites, "keyring_deletes", st.KeyringDeletes,
-			"file_reads", st.FileReads, "decryptions", st.Decryptions)
+			"file_reads", st.FileReads, "decryptions", st.Decryptions, "cache_hits", st.CacheHits)
 	}
 	return code
 }

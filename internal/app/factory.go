@@ -23,6 +23,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/iostreams"
 	"github.com/tip-cli/tip-cli/internal/signinflow"
 	"github.com/tip-cli/tip-cli/internal/store"
+	"github.com/tip-cli/tip-cli/internal/store/oskeyring"
 )
 
 // storeActivity is what the --debug summary reports about the store.
@@ -63,6 +64,8 @@ func newFactory(ios *iostreams.IOStreams) (f *cmdutil.Factory, storeStats func()
 			Getenv:  f.Getenv,
 			GOOS:    runtime.GOOS,
 			Warn:    ios.ErrOut,
+			Keyring: oskeyring.New(),
+			Cache:   store.KernelKeyCache(),
 		})
 		opened = st
 		return st, err

@@ -99,7 +99,10 @@ func loadProfile(dir, name string) (*config.Profile, bool) {
 // cachedBundle is the lean binary's only store access: the backend tip-cli
 // would open (same selection, same once-only warning) and the warm path's
 // one read, GetServed: the served part only, never the IdP tokens, exactly
-// what tip-cli's session manager reads before it decides.
+// what tip-cli's session manager reads before it decides. On Linux the
+// keyring store reads the key only from the kernel keyring cache: a miss
+// (store.ErrNoOSKeyring) hands the call to tip-cli, which reads the Secret
+// Service and fills the cache (#23).
 func cachedBundle(ctx context.Context, d *Deps, dir, profile string) (*store.Served, error) {
 	st, err := store.Open(store.OpenOptions{
 		Dir:     dir,
@@ -107,6 +110,8 @@ func cachedBundle(ctx context.Context, d *Deps, dir, profile string) (*store.Ser
 		Getenv:  d.Getenv,
 		GOOS:    runtime.GOOS,
 		Warn:    d.Stderr,
+		Keyring: osKeyring(),
+		Cache:   store.KernelKeyCache(),
 	})
 	if err != nil {
 		return nil, err

@@ -71,9 +71,24 @@ func (m *Manager) save(ctx context.Context, b *store.Bundle) error {
 // and grant: the profile's own, and those of the other profiles on a
 // shared sign-in (cleared at once; they are written only under the
 // sign-in lock the caller holds).
+//
+// It also starts the store afresh (#23): deleting what is stored under the
+// sign-in's names drops their keyring keys, the keys' kernel keyring cache
+// entries and the sealed files, and the save that follows seals b under
+// new keys, so no earlier copy of a file (a backup, a file put back) opens
+// again. b, with its assertion ledger, is in memory and saved as before.
 func (m *Manager) signedIn(ctx context.Context, b *store.Bundle, t *cred.Tokens) error {
 	if prev := b.IdP; prev != nil && prev.Subject != "" && prev.Subject != t.Subject && m.SubjectChanged != nil {
 		m.SubjectChanged(prev, t)
+	}
+	names := []string{m.lockName()}
+	if m.shared() {
+		names = append(names, m.Profile)
+	}
+	for _, name := range names {
+		if err := m.Store.Delete(ctx, name); err != nil {
+			return fmt.Errorf("replace the stored secrets of %s: %w", store.DisplayName(name), err)
+		}
 	}
 	b.IdP, b.Sessions, b.Grants = t, nil, nil
 	var errs []error

@@ -4,12 +4,10 @@ import (
 	"context"
 	"crypto/cipher"
 	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 )
 
@@ -23,17 +21,21 @@ const keyLockTimeout = 30 * time.Second
 
 // KeyringStore is format 2 of the keyring store: envelope encryption.
 //
-// The OS keyring holds one item per profile, "<profile>#key": a random
-// 256-bit key (about 60 bytes, whatever is cached). The bundle is sealed
+// The OS keyring holds one item per profile and config directory,
+// "<profile>#key@<directory id>" (see keyItem): a random 256-bit key (about
+// 60 bytes, whatever is cached). The bundle is sealed
 // with it (AES-256-GCM, see seal.go) in <Dir>/secrets/<profile>.sealed
 // (0600, replaced atomically), as two sections: the served part (sessions,
 // grants) and the rest (the IdP tokens). So the warm path (GetServed) is
-// one keyring read, one file read and one decryption, and never decrypts a
-// refresh token; the disk holds only ciphertext.
+// one key read (from the Cache when it has the key, else the keyring), one
+// file read and one decryption, and never decrypts a refresh token; the
+// disk holds only ciphertext.
 //
 // A profile with no key but a format-1 bundle in the keyring (inline or
 // chunked) is migrated on first read: sealed into a file under a new key,
-// then its v1 items are deleted. Key creation, migration and Delete hold
+// then its v1 items are deleted. A format-2 key item ("<profile>#key",
+// shared by every config directory) is moved to the scoped name on first
+// use when it opens this directory's file (keyring_scope.go). Key creation, migration and Delete hold
 // the profile's key lock (<Dir>/locks/<profile>#key.lock), never the
 // profile lock callers hold, so there is no lock-order cycle.
 type KeyringStore struct {
@@ -42,12 +44,17 @@ type KeyringStore struct {
 	// Service is the keyring service name (KeyringService).
 	Service string
 
-	kr Keyring
+	// Cache, when set, is consulted before the OS keyring for the scoped
+	// key items (KernelKeyCache on Linux; see keycache.go).
+	Cache KeyCache
+
+	kr Keyring // nil: no OS keyring in this process (ErrNoOSKeyring)
 	n  counters
 }
 
 // NewKeyringStore returns a KeyringStore sealing files under dir with keys
-// in kr (OSKeyring normally).
+// in kr (oskeyring.New() normally; nil in a process that reads keys only
+// from its Cache).
 func NewKeyringStore(dir string, kr Keyring) *KeyringStore {
 	return &KeyringStore{Dir: dir, Service: KeyringService, kr: kr}
 }
@@ -60,47 +67,92 @@ func (s *KeyringStore) Stats() Stats { return s.n.snapshot() }
 
 // Get implements Store: the whole bundle (two decryptions), for the
 // refresh path.
+//
+// It reads the key from the OS keyring, never the cache (and refreshes the
+// cache entry): the refresh path and a sign-in go on only while the keyring
+// itself answers, so a keyring locked since the cache was filled stops a
+// refresh before any refresh token is sent, and a sign-in before the
+// browser opens. The warm path (GetServed) is what the cache is for.
 func (s *KeyringStore) Get(ctx context.Context, profile string) (*Bundle, error) {
-	aead, f, migrated, err := s.load(ctx, profile)
+	aead, f, migrated, _, err := s.load(ctx, profile, true)
 	if err != nil || f == nil {
 		return migrated, err
 	}
 	s.n.decryptions.Add(2)
-	return openBundle(aead, profile, f), nil
+	return openBundle(aead, f), nil
 }
 
 // GetServed implements Store: the warm path's one keyring read, one file
 // read and one decryption.
 func (s *KeyringStore) GetServed(ctx context.Context, profile string) (*Served, error) {
-	aead, f, migrated, err := s.load(ctx, profile)
-	if err != nil || f == nil {
-		return migrated.ServedPart(), err
+	for _, uncached := range []bool{false, true} {
+		aead, f, migrated, cached, err := s.load(ctx, profile, uncached)
+		if err != nil || f == nil {
+			return migrated.ServedPart(), err
+		}
+		s.n.decryptions.Add(1)
+		if sv := openServed(aead, f); sv != nil || !cached {
+			return sv, nil
+		}
+		if err := s.staleCache(profile); err != nil {
+			return nil, err
+		}
 	}
-	s.n.decryptions.Add(1)
-	return openServed(aead, profile, f), nil
+	return nil, nil
+}
+
+// staleCache handles a cached key that does not open the profile's file
+// (replaced since, or the file tampered with): the entry is dropped and
+// the OS keyring read instead; without an OS keyring (the lean binary)
+// the call is handed on (ErrNoOSKeyring).
+func (s *KeyringStore) staleCache(profile string) error {
+	if s.kr == nil {
+		return ErrNoOSKeyring
+	}
+	return s.ForgetCachedKey(profile)
 }
 
 // load returns profile's sealed file and its key's AEAD. With no key yet
-// it migrates a v1 bundle, if there is one, and returns it as migrated
-// (f nil). Nothing stored reads as all nil.
-func (s *KeyringStore) load(ctx context.Context, profile string) (cipher.AEAD, *sealedFile, *Bundle, error) {
+// it migrates a format-2 key or a v1 bundle, if there is one, and returns
+// the bundle as migrated (f nil). Nothing stored reads as all nil.
+//
+// The key comes from the cache when it has it (cached=true), unless
+// uncached: then from the OS keyring, refreshing the cache entry.
+func (s *KeyringStore) load(ctx context.Context, profile string, uncached bool) (aead cipher.AEAD, f *sealedFile,
+	migrated *Bundle, cached bool, err error) {
 	enc, path, err := s.paths(profile)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, false, err
 	}
-	key, err := s.readKey(ctx, enc)
+	item, err := s.keyItem(enc)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, false, err
 	}
-	if key == nil {
-		b, err := s.migrate(ctx, profile, enc)
-		return nil, nil, b, err
+	var key []byte
+	if uncached {
+		if key, err = s.readKey(ctx, item); key != nil {
+			s.remember(item, key)
+		}
+	} else {
+		key, cached, err = s.readScopedKey(ctx, item)
 	}
-	return s.loadWith(key, path, profile)
+	if err != nil {
+		return nil, nil, nil, false, err
+	}
+	if key != nil {
+		aead, f, _, err := s.loadWith(key, path, profile, false)
+		return aead, f, nil, cached, err
+	}
+	if key, b, err := s.migrateUnscoped(ctx, profile, enc); err != nil || key != nil {
+		return nil, nil, b, false, err
+	}
+	b, err := s.migrate(ctx, profile, enc)
+	return nil, nil, b, false, err
 }
 
-// loadWith reads the sealed file at path for a key that exists.
-func (s *KeyringStore) loadWith(key []byte, path, profile string) (cipher.AEAD, *sealedFile, *Bundle, error) {
+// loadWith reads the sealed file at path for a key that exists; v2 accepts
+// a version-2 file (under a format-2 key only).
+func (s *KeyringStore) loadWith(key []byte, path, profile string, v2 bool) (cipher.AEAD, *sealedFile, *Bundle, error) {
 	aead, err := newAEAD(key)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("keyring store: %w", err)
@@ -110,7 +162,7 @@ func (s *KeyringStore) loadWith(key []byte, path, profile string) (cipher.AEAD, 
 	if err != nil || data == nil {
 		return nil, nil, nil, err
 	}
-	return aead, parseSealed(data, profile), nil, nil
+	return aead, parseSealed(data, profile, v2), nil, nil
 }
 
 // migrate moves a v1 keyring bundle of profile into format 2 and returns
@@ -123,23 +175,16 @@ func (s *KeyringStore) migrate(ctx context.Context, profile, enc string) (*Bundl
 	}
 	var out *Bundle
 	err := s.withKeyLock(ctx, enc, func() error {
-		key, err := s.readKey(ctx, enc)
-		if err != nil {
-			return err
-		}
-		if key != nil { // migrated by another process meanwhile
-			_, path, _ := s.paths(profile)
-			aead, f, _, err := s.loadWith(key, path, profile)
-			if f != nil {
-				out = openBundle(aead, profile, f)
-			}
+		key, b, err := s.scopedUnderLock(ctx, profile, enc)
+		if err != nil || key != nil { // migrated by another process meanwhile
+			out = b
 			return err
 		}
 		m, err := s.readManifest(ctx, enc)
 		if err != nil || m == nil {
 			return err
 		}
-		b, err := s.readLegacy(ctx, enc, m)
+		b, err = s.readLegacy(ctx, enc, m)
 		if err != nil || b == nil {
 			return err
 		}
@@ -162,17 +207,31 @@ func (s *KeyringStore) Put(ctx context.Context, profile string, b *Bundle) error
 	if err != nil {
 		return err
 	}
-	key, err := s.readKey(ctx, enc)
+	item, err := s.keyItem(enc)
+	if err != nil {
+		return err
+	}
+	// A write reads the key from the OS keyring, never the cache: sealing
+	// under a cached key the keyring no longer holds would lose the bundle
+	// when the entry expires. So every write (a sign-in, a refresh) also
+	// refreshes the entry.
+	key, err := s.readKey(ctx, item)
 	if err != nil {
 		return err
 	}
 	if key != nil {
+		s.remember(item, key)
 		return s.write(key, path, profile, b)
 	}
 	return s.withKeyLock(ctx, enc, func() error {
-		key, err := s.readKey(ctx, enc)
+		key, _, err := s.scopedUnderLock(ctx, profile, enc)
 		if err != nil {
 			return err
+		}
+		if key == nil {
+			if key, _, err = s.takeUnscoped(ctx, profile, enc); err != nil {
+				return err
+			}
 		}
 		if key != nil {
 			return s.write(key, path, profile, b)
@@ -192,9 +251,15 @@ func (s *KeyringStore) create(ctx context.Context, profile, enc string, b *Bundl
 	if err := s.write(key, path, profile, b); err != nil {
 		return err
 	}
-	if err := s.set(ctx, keyName(enc), keyPrefix+base64.RawURLEncoding.EncodeToString(key)); err != nil {
+	item, err := s.keyItem(enc)
+	if err != nil {
 		return err
 	}
+	s.forget(item) // a stale entry of a key deleted before
+	if err := s.set(ctx, item, encodeKey(key)); err != nil {
+		return err
+	}
+	s.remember(item, key)
 	m, err := s.readManifest(ctx, enc)
 	if err != nil || m == nil {
 		return nil // best effort: a v1 leftover is never read once the key exists
@@ -216,17 +281,27 @@ func (s *KeyringStore) write(key []byte, path, profile string, b *Bundle) error 
 	if err := writePrivateFile(path, data); err != nil {
 		return fmt.Errorf("keyring store: write profile %q: %w", profile, err)
 	}
+	markKeyringUsed(s.Dir)
 	return nil
 }
 
-// Delete implements Store: the v1 items (so nothing is migrated back), the
-// sealed file, then the key. Deleting an absent profile is not an error.
+// Delete implements Store: the v1 items and this directory's format-2 key
+// (so nothing is migrated back), the sealed file, then the key. Deleting
+// an absent profile is not an error. A format-2 key that does not open
+// this directory's file is another directory's and stays.
 func (s *KeyringStore) Delete(ctx context.Context, profile string) error {
 	enc, path, err := s.paths(profile)
 	if err != nil {
 		return err
 	}
+	item, err := s.keyItem(enc)
+	if err != nil {
+		return err
+	}
 	return s.withKeyLock(ctx, enc, func() error {
+		if _, _, err := s.takeUnscoped(ctx, profile, enc); err != nil {
+			return err
+		}
 		m, err := s.readManifest(ctx, enc)
 		if err != nil {
 			return err
@@ -237,31 +312,23 @@ func (s *KeyringStore) Delete(ctx context.Context, profile string) error {
 		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("keyring store: delete profile %q: %w", profile, err)
 		}
-		return s.del(ctx, keyName(enc))
+		s.forget(item)
+		err = s.del(ctx, item)
+		s.forget(item) // filled meanwhile by a reader of the old item
+		return err
 	})
 }
 
-// readKey returns the profile's key, or nil when there is none (a
-// malformed item counts as none: what it sealed cannot be opened anyway).
-func (s *KeyringStore) readKey(ctx context.Context, enc string) ([]byte, error) {
-	raw, found, err := s.get(ctx, keyName(enc))
+// readKey returns the key in keyring item name, or nil when there is none
+// (a malformed item counts as none: what it sealed cannot be opened
+// anyway).
+func (s *KeyringStore) readKey(ctx context.Context, name string) ([]byte, error) {
+	raw, found, err := s.get(ctx, name)
 	if err != nil || !found {
 		return nil, err
 	}
-	b64, ok := strings.CutPrefix(raw, keyPrefix)
-	if !ok {
-		return nil, nil
-	}
-	key, err := base64.RawURLEncoding.DecodeString(b64)
-	if err != nil || len(key) != keySize {
-		return nil, nil
-	}
-	return key, nil
+	return decodeKey(raw), nil
 }
-
-// keyName is the keyring user name of a profile's key. Encoded profile
-// names never contain '#', and v1 chunk names are "<enc>#<n>#<n>".
-func keyName(enc string) string { return enc + "#key" }
 
 // paths returns the encoded profile name and the sealed file's path.
 func (s *KeyringStore) paths(profile string) (enc, path string, err error) {
@@ -277,7 +344,7 @@ func (s *KeyringStore) paths(profile string) (enc, path string, err error) {
 
 // withKeyLock runs fn holding the profile's key lock.
 func (s *KeyringStore) withKeyLock(ctx context.Context, enc string, fn func() error) error {
-	unlock, err := lockFile(ctx, filepath.Join(s.Dir, LocksDirName), keyName(enc)+".lock", keyLockTimeout)
+	unlock, err := lockFile(ctx, filepath.Join(s.Dir, LocksDirName), legacyKeyName(enc)+".lock", keyLockTimeout)
 	if err != nil {
 		return fmt.Errorf("keyring store: %w", err)
 	}

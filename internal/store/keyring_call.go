@@ -5,7 +5,7 @@ import (
 	"errors"
 	"sync/atomic"
 
-	"github.com/zalando/go-keyring"
+	"github.com/tip-cli/tip-cli/internal/store/keyringerr"
 )
 
 // KeyringService is the service name of every keyring item tip-cli writes.
@@ -41,26 +41,20 @@ func ItemLimit(goos string) int {
 	}
 }
 
-// Keyring is the part of go-keyring the store uses. Errors are go-keyring's
-// (keyring.ErrNotFound for a missing item). OSKeyring is the real one;
-// tests inject storetest.Keyring.
+// Keyring is the OS keyring as the store uses it. Errors are keyringerr's
+// (keyringerr.ErrNotFound for a missing item). oskeyring.Keyring is the
+// real one; tests inject storetest.Keyring.
 type Keyring interface {
 	Get(service, user string) (string, error)
 	Set(service, user, password string) error
 	Delete(service, user string) error
 }
 
-// OSKeyring returns the OS keyring through go-keyring (Keychain,
-// Credential Manager, Secret Service).
-func OSKeyring() Keyring { return goKeyring{} }
-
-type goKeyring struct{}
-
-func (goKeyring) Get(service, user string) (string, error) { return keyring.Get(service, user) }
-func (goKeyring) Set(service, user, password string) error {
-	return keyring.Set(service, user, password)
-}
-func (goKeyring) Delete(service, user string) error { return keyring.Delete(service, user) }
+// ErrNoOSKeyring is what a keyring store without an OS keyring (the lean
+// binary on Linux, which links no D-Bus) returns when a key is not in the
+// kernel keyring cache, or the cached key does not open the file: the
+// caller hands the call to tip-cli, which reads the OS keyring.
+var ErrNoOSKeyring = errors.New("keyring store: key not cached in the kernel keyring and no OS keyring in this process")
 
 // Stats is a store's own count of what it did in this process: how many
 // keyring items it read, wrote and deleted, how many sealed files it read
@@ -73,25 +67,31 @@ type Stats struct {
 	KeyringDeletes int64 `json:"keyring_deletes"`
 	FileReads      int64 `json:"file_reads"`
 	Decryptions    int64 `json:"decryptions"`
+	// CacheHits counts keys read from the kernel keyring cache (KeyCache).
+	CacheHits int64 `json:"cache_hits"`
 }
 
 // counters backs Stats; safe for concurrent use.
 type counters struct {
-	keyringReads, keyringWrites, keyringDeletes, fileReads, decryptions atomic.Int64
+	keyringReads, keyringWrites, keyringDeletes, fileReads, decryptions, cacheHits atomic.Int64
 }
 
 func (c *counters) snapshot() Stats {
 	return Stats{
 		KeyringReads: c.keyringReads.Load(), KeyringWrites: c.keyringWrites.Load(),
 		KeyringDeletes: c.keyringDeletes.Load(), FileReads: c.fileReads.Load(), Decryptions: c.decryptions.Load(),
+		CacheHits: c.cacheHits.Load(),
 	}
 }
 
 // get reads one item; found is false when the keyring has no such item.
 func (s *KeyringStore) get(ctx context.Context, user string) (string, bool, error) {
+	if s.kr == nil {
+		return "", false, ErrNoOSKeyring
+	}
 	s.n.keyringReads.Add(1)
 	val, err := run(ctx, func() (string, error) { return s.kr.Get(s.Service, user) })
-	if errors.Is(err, keyring.ErrNotFound) {
+	if errors.Is(err, keyringerr.ErrNotFound) {
 		return "", false, nil
 	}
 	if err != nil {
@@ -102,6 +102,9 @@ func (s *KeyringStore) get(ctx context.Context, user string) (string, bool, erro
 
 // set writes one item.
 func (s *KeyringStore) set(ctx context.Context, user, val string) error {
+	if s.kr == nil {
+		return ErrNoOSKeyring
+	}
 	s.n.keyringWrites.Add(1)
 	_, err := run(ctx, func() (struct{}, error) { return struct{}{}, s.kr.Set(s.Service, user, val) })
 	if err != nil {
@@ -113,7 +116,7 @@ func (s *KeyringStore) set(ctx context.Context, user, val string) error {
 // del deletes one item; a missing item is not an error.
 func (s *KeyringStore) del(ctx context.Context, user string) error {
 	err := s.rawDelete(ctx, user)
-	if err != nil && !errors.Is(err, keyring.ErrNotFound) {
+	if err != nil && !errors.Is(err, keyringerr.ErrNotFound) {
 		return &backendError{op: "delete", err: err}
 	}
 	return nil
@@ -121,6 +124,9 @@ func (s *KeyringStore) del(ctx context.Context, user string) error {
 
 // rawDelete deletes one item, returning the backend's error unwrapped.
 func (s *KeyringStore) rawDelete(ctx context.Context, user string) error {
+	if s.kr == nil {
+		return ErrNoOSKeyring
+	}
 	s.n.keyringDeletes.Add(1)
 	_, err := run(ctx, func() (struct{}, error) { return struct{}{}, s.kr.Delete(s.Service, user) })
 	return err

@@ -29,7 +29,7 @@ func TestKeyringSIGKILLDuringWrites(t *testing.T) {
 	if err := s.Put(ctx, "p", sampleBundle("w0")); err != nil {
 		t.Fatal(err)
 	}
-	item := kr.Item(KeyringService, keyName("p"))
+	item := kr.Item(KeyringService, itemOf(t, s, "p"))
 	for round := range 5 {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestSealedWriterProcess$")
 		cmd.Env = append(os.Environ(), sealedWriterEnv+"="+item+"\n"+s.Dir)
@@ -63,8 +63,8 @@ func TestSealedWriterProcess(t *testing.T) {
 	}
 	item, dir, _ := strings.Cut(env, "\n")
 	kr := storetest.NewKeyring(0)
-	kr.SetItem(KeyringService, keyName("p"), item)
 	s := NewKeyringStore(dir, kr)
+	kr.SetItem(KeyringService, itemOf(t, s, "p"), item)
 	fmt.Println("writing")
 	for i := 1; ; i++ {
 		if err := s.Put(context.Background(), "p", bigBundle(fmt.Sprint("w", i))); err != nil {

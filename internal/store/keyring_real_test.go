@@ -9,7 +9,8 @@ import (
 	"os/exec"
 	"testing"
 
-	"github.com/zalando/go-keyring"
+	"github.com/tip-cli/tip-cli/internal/store/keyringerr"
+	"github.com/tip-cli/tip-cli/internal/store/oskeyring"
 )
 
 // realKeyringEnv enables TestKeyringRealSecretService. CI sets it inside
@@ -58,13 +59,13 @@ func randomProfile() string {
 func realKeyringV2(t *testing.T, profile string) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	s := NewKeyringStore(dir, OSKeyring())
+	s := NewKeyringStore(dir, oskeyring.New())
 	t.Cleanup(func() { _ = s.Delete(context.Background(), profile) })
 	for _, want := range []*Bundle{bundleWithPayload(t, "r1", 20<<10), bigBundle("r2")} {
 		if err := s.Put(ctx, profile, want); err != nil {
 			t.Fatalf("put: %v", err)
 		}
-		warm := NewKeyringStore(dir, OSKeyring())
+		warm := NewKeyringStore(dir, oskeyring.New())
 		if sv, err := warm.GetServed(ctx, profile); err != nil || sv == nil {
 			t.Fatalf("served: %v, %v", sv, err)
 		}
@@ -77,14 +78,14 @@ func realKeyringV2(t *testing.T, profile string) {
 		}
 		assertBundle(t, got, want)
 		assertNoSecretOnDisk(t, dir, secretsOf(want))
-		if _, err := keyring.Get(KeyringService, profile); !errors.Is(err, keyring.ErrNotFound) {
+		if _, err := oskeyring.New().Get(KeyringService, profile); !errors.Is(err, keyringerr.ErrNotFound) {
 			t.Errorf("a v1 manifest exists: %v", err)
 		}
 	}
 	if err := s.Delete(ctx, profile); err != nil {
 		t.Fatalf("delete: %v", err)
 	}
-	if _, err := keyring.Get(KeyringService, keyName(profile)); !errors.Is(err, keyring.ErrNotFound) {
+	if _, err := oskeyring.New().Get(KeyringService, itemOf(t, s, profile)); !errors.Is(err, keyringerr.ErrNotFound) {
 		t.Errorf("key survived Delete: %v", err)
 	}
 	if got, err := s.Get(ctx, profile); got != nil || err != nil {
@@ -99,8 +100,8 @@ func realKeyringMigration(t *testing.T, profile string, limit int) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	want := bundleWithPayload(t, "m", 6<<10)
-	writeV1(t, OSKeyring(), profile, want, limit, 1)
-	s := NewKeyringStore(dir, OSKeyring())
+	writeV1(t, oskeyring.New(), profile, want, limit, 1)
+	s := NewKeyringStore(dir, oskeyring.New())
 	t.Cleanup(func() { _ = s.Delete(context.Background(), profile) })
 	got, err := s.Get(ctx, profile)
 	if err != nil {
@@ -108,11 +109,11 @@ func realKeyringMigration(t *testing.T, profile string, limit int) {
 	}
 	assertBundle(t, got, want)
 	for _, user := range []string{profile, chunkName(profile, 1, 0), chunkName(profile, 1, 2)} {
-		if _, err := keyring.Get(KeyringService, user); !errors.Is(err, keyring.ErrNotFound) {
+		if _, err := oskeyring.New().Get(KeyringService, user); !errors.Is(err, keyringerr.ErrNotFound) {
 			t.Errorf("limit %d: v1 item %s survived the migration: %v", limit, user, err)
 		}
 	}
-	warm := NewKeyringStore(dir, OSKeyring())
+	warm := NewKeyringStore(dir, oskeyring.New())
 	if _, err := warm.GetServed(ctx, profile); err != nil || warm.Stats().KeyringReads != 1 {
 		t.Errorf("limit %d: after migration: %v, %+v", limit, err, warm.Stats())
 	}
@@ -125,7 +126,7 @@ func realKeyringMigration(t *testing.T, profile string, limit int) {
 func realAutoStore(t *testing.T, profile string) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	s, err := Open(OpenOptions{Dir: dir, Getenv: os.Getenv, Warn: os.Stderr})
+	s, err := Open(OpenOptions{Dir: dir, Getenv: os.Getenv, Warn: os.Stderr, Keyring: oskeyring.New()})
 	if err != nil {
 		t.Fatal(err)
 	}

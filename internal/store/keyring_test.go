@@ -85,10 +85,10 @@ func TestKeyringLayout(t *testing.T) {
 			t.Fatal(err)
 		}
 		users := kr.Users()
-		if !slices.Equal(users, []string{"p#key"}) {
+		if !slices.Equal(users, []string{itemOf(t, s, "p")}) {
 			t.Fatalf("keyring items %v, want only the key", users)
 		}
-		if n := len(kr.Item(KeyringService, "p#key")); n > 64 {
+		if n := len(kr.Item(KeyringService, itemOf(t, s, "p"))); n > 64 {
 			t.Errorf("key item is %d bytes", n)
 		}
 		entries, _ := os.ReadDir(filepath.Join(s.Dir, SecretsDirName))
@@ -157,9 +157,22 @@ func TestKeyringServedNeverOpensSecretSection(t *testing.T) {
 	if err := s.Put(ctx, "p", want); err != nil {
 		t.Fatal(err)
 	}
-	// Damage the secret section: the served part still reads, the whole
-	// bundle reads as absent.
-	rewriteSealed(t, s, "p", func(f *sealedFile) { f.Secret[len(f.Secret)-1] ^= 1 })
+	// A secret section sealed under another key (the served section bound
+	// to it as a write would): the served part still reads, so GetServed
+	// never opened the secret section; the whole bundle reads as absent.
+	other, err := newAEAD(make([]byte, keySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := s.readKey(ctx, itemOf(t, s, "p"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	aead, _ := newAEAD(key)
+	rewriteSealed(t, s, "p", func(f *sealedFile) {
+		f.Secret, _ = sealSection(other, f.Version, "p", sectionSecret, want.withoutServed(), nil)
+		f.Served, _ = sealSection(aead, f.Version, "p", sectionServed, want.ServedPart(), f.Secret)
+	})
 	served, err := s.GetServed(ctx, "p")
 	if err != nil || served == nil {
 		t.Fatalf("served: %v, %v", served, err)
@@ -175,17 +188,10 @@ func TestKeyringServedNeverOpensSecretSection(t *testing.T) {
 // rewriteSealed edits profile's sealed file in place.
 func rewriteSealed(t *testing.T, s *KeyringStore, profile string, edit func(f *sealedFile)) {
 	t.Helper()
+	f := readSealed(t, s, profile)
+	edit(f)
 	_, path, _ := s.paths(profile)
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f sealedFile
-	if err := json.Unmarshal(data, &f); err != nil {
-		t.Fatal(err)
-	}
-	edit(&f)
-	data, _ = json.Marshal(f)
+	data, _ := json.Marshal(f)
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -198,10 +204,10 @@ func TestKeyringTamperedReadsAbsent(t *testing.T) {
 		damage func(t *testing.T, s *KeyringStore, kr *storetest.Keyring)
 	}{
 		{"another key", func(t *testing.T, s *KeyringStore, kr *storetest.Keyring) {
-			kr.SetItem(KeyringService, "p#key", keyPrefix+strings.Repeat("A", 43))
+			kr.SetItem(KeyringService, itemOf(t, s, "p"), keyPrefix+strings.Repeat("A", 43))
 		}},
 		{"malformed key", func(t *testing.T, s *KeyringStore, kr *storetest.Keyring) {
-			kr.SetItem(KeyringService, "p#key", keyPrefix+"short")
+			kr.SetItem(KeyringService, itemOf(t, s, "p"), keyPrefix+"short")
 		}},
 		{"sections swapped", func(t *testing.T, s *KeyringStore, kr *storetest.Keyring) {
 			rewriteSealed(t, s, "p", func(f *sealedFile) { f.Served, f.Secret = f.Secret, f.Served })
@@ -210,13 +216,16 @@ func TestKeyringTamperedReadsAbsent(t *testing.T) {
 			rewriteSealed(t, s, "p", func(f *sealedFile) { f.Served[0] ^= 1 })
 		}},
 		{"another version", func(t *testing.T, s *KeyringStore, kr *storetest.Keyring) {
-			rewriteSealed(t, s, "p", func(f *sealedFile) { f.Version = 3 })
+			rewriteSealed(t, s, "p", func(f *sealedFile) { f.Version = 4 })
+		}},
+		{"version 2 under a version-3 key", func(t *testing.T, s *KeyringStore, kr *storetest.Keyring) {
+			rewriteSealed(t, s, "p", func(f *sealedFile) { f.Version = sealedVersionV2 })
 		}},
 		{"another profile's file", func(t *testing.T, s *KeyringStore, kr *storetest.Keyring) {
 			if err := s.Put(ctx, "q", sampleBundle("q")); err != nil {
 				t.Fatal(err)
 			}
-			kr.SetItem(KeyringService, "p#key", kr.Item(KeyringService, "q#key"))
+			kr.SetItem(KeyringService, itemOf(t, s, "p"), kr.Item(KeyringService, itemOf(t, s, "q")))
 			_, pp, _ := s.paths("p")
 			_, qp, _ := s.paths("q")
 			if err := os.Rename(qp, pp); err != nil {
@@ -301,7 +310,7 @@ func TestKeyringDeleteRemovesKeyFileAndV1(t *testing.T) {
 	if err := s.Delete(ctx, "p"); err != nil {
 		t.Fatal(err)
 	}
-	if users := kr.Users(); !slices.Equal(users, []string{"other#key"}) {
+	if users := kr.Users(); !slices.Equal(users, []string{itemOf(t, s, "other")}) {
 		t.Errorf("items after Delete: %v", users)
 	}
 	entries, _ := os.ReadDir(filepath.Join(s.Dir, SecretsDirName))
@@ -360,7 +369,7 @@ func TestKeyringSymlinkedSecretsDirRefused(t *testing.T) {
 	if _, err := s.GetServed(ctx, "p"); err == nil {
 		// No key was stored (the Put failed before its commit), so the read
 		// stops at the keyring; with a key it must refuse the directory.
-		kr.SetItem(KeyringService, "p#key", keyPrefix+strings.Repeat("A", 43))
+		kr.SetItem(KeyringService, itemOf(t, s, "p"), keyPrefix+strings.Repeat("A", 43))
 		if _, err := s.GetServed(ctx, "p"); err == nil || !strings.Contains(err.Error(), "symbolic link") {
 			t.Errorf("read through a symlinked secrets dir: %v", err)
 		}
@@ -377,11 +386,13 @@ func FuzzParseSealed(f *testing.F) {
 	data, _ := os.ReadFile(path)
 	f.Add(data)
 	f.Add([]byte(`{"format":"tip-cli sealed bundle","version":2,"profile":"p","served":"AAAA","secret":"AAAA"}`))
-	key, _ := s.readKey(context.Background(), "p")
+	key, _ := s.readKey(context.Background(), itemOf(f, s, "p"))
 	aead, _ := newAEAD(key)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		if sf := parseSealed(data, "p"); sf != nil {
-			_ = openBundle(aead, "p", sf) // must not panic
+		for _, v2 := range []bool{false, true} {
+			if sf := parseSealed(data, "p", v2); sf != nil {
+				_ = openBundle(aead, sf) // must not panic
+			}
 		}
 	})
 }

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/zalando/go-keyring"
+	"github.com/tip-cli/tip-cli/internal/store/keyringerr"
 )
 
 // Format 1 of the keyring store kept the whole bundle in keyring items: a
@@ -156,7 +156,7 @@ func (s *KeyringStore) deleteLegacy(ctx context.Context, enc string, m *manifest
 func (s *KeyringStore) deleteChunks(ctx context.Context, enc string, gen uint64, n int) error {
 	for i := 0; i < maxChunks; i++ {
 		err := s.rawDelete(ctx, chunkName(enc, gen, i))
-		if errors.Is(err, keyring.ErrNotFound) {
+		if errors.Is(err, keyringerr.ErrNotFound) {
 			if i >= n {
 				return nil
 			}

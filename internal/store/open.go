@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/zalando/go-keyring"
+	"github.com/tip-cli/tip-cli/internal/store/keyringerr"
 )
 
 // WarnMarkerName is the file under the config directory that records that
@@ -30,9 +30,14 @@ type OpenOptions struct {
 	Getenv func(string) string
 	// GOOS is runtime.GOOS normally; "" means runtime.GOOS.
 	GOOS string
-	// Keyring is the OS keyring; nil means OSKeyring(). Tests inject
-	// storetest.Keyring.
+	// Keyring is the OS keyring (oskeyring.New()); nil means this process
+	// has none and reads keys only from Cache, returning ErrNoOSKeyring on
+	// a miss (the lean binary on Linux, which links no D-Bus). Tests
+	// inject storetest.Keyring.
 	Keyring Keyring
+	// Cache is the per-login key cache in front of the keyring
+	// (KernelKeyCache()); nil means none.
+	Cache KeyCache
 	// Warn receives one warning, the first time (per Dir) the file store is
 	// chosen automatically. nil discards it.
 	Warn io.Writer
@@ -49,6 +54,13 @@ type OpenOptions struct {
 // once. Once the keyring has answered, its errors are returned: no
 // plaintext secret goes to files while a keyring works (the keyring store's
 // files hold only ciphertext).
+//
+// A directory whose secrets are in the keyring (a sealed file exists) never
+// falls back: with no bus, or a keyring that fails on first use (locked,
+// say), every call returns a *KeyringUnreachableError, every time, rather
+// than asking for a sign-in whose tokens would go to plaintext files
+// (issue #22). Only a directory with no keyring history gets the file
+// store and the once-only warning.
 func Open(opts OpenOptions) (Store, error) {
 	return open(opts, runUserDir())
 }
@@ -64,9 +76,10 @@ func open(opts OpenOptions, runDir string) (Store, error) {
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
-	kr := opts.Keyring
-	if kr == nil {
-		kr = OSKeyring()
+	newKeyring := func() *KeyringStore {
+		ks := NewKeyringStore(opts.Dir, opts.Keyring)
+		ks.Cache = opts.Cache
+		return ks
 	}
 	if opts.Backend != "" && opts.Backend != "keyring" && opts.Backend != "file" {
 		return nil, fmt.Errorf("open store: unknown TIP_CLI_STORE value %q (want \"keyring\" or \"file\")", opts.Backend)
@@ -76,18 +89,22 @@ func open(opts OpenOptions, runDir string) (Store, error) {
 	}
 	switch {
 	case opts.Backend == "keyring", opts.Backend == "" && (goos == "darwin" || goos == "windows"):
-		return NewKeyringStore(opts.Dir, kr), nil
+		return newKeyring(), nil
 	case opts.Backend == "file":
 		return NewFileStore(opts.Dir), nil
 	}
 	file := NewFileStore(opts.Dir)
 	if !sessionBusAvailable(getenv, runDir) {
+		if keyringHistory(opts.Dir) {
+			return refusingStore{&KeyringUnreachableError{Dir: opts.Dir, Err: errors.New("no D-Bus session bus")}}, nil
+		}
 		warnFileStore(opts.Dir, opts.Warn, "no D-Bus session bus, so no OS keyring")
 		return file, nil
 	}
 	return &autoStore{
-		keyring: NewKeyringStore(opts.Dir, kr),
+		keyring: newKeyring(),
 		file:    file,
+		history: func() bool { return keyringHistory(opts.Dir) },
 		warn: func(err error) {
 			warnFileStore(opts.Dir, opts.Warn, "OS keyring unreachable ("+err.Error()+")")
 		},
@@ -150,17 +167,22 @@ const (
 	undecided = iota
 	useKeyring
 	useFile
+	refused
 )
 
 // autoStore uses the keyring, falling back to the file store for the rest
-// of the process if the keyring fails on its first use.
+// of the process if the keyring fails on its first use and the directory
+// has no keyring history (else refusing every call).
 type autoStore struct {
 	keyring *KeyringStore
 	file    *FileStore
 	warn    func(error)
+	// history reports whether the directory's secrets are in the keyring.
+	history func() bool
 
-	mu    sync.Mutex
-	state int
+	mu     sync.Mutex
+	state  int
+	refuse error // set in state refused
 }
 
 // Name implements Store: "keyring" until a fallback has happened.
@@ -189,10 +211,31 @@ func (a *autoStore) fellBack(ctx context.Context, err error) bool {
 		return false
 	}
 	if a.state == undecided && keyringUnreachable(ctx, err) {
+		if a.history != nil && a.history() {
+			a.state, a.refuse = refused, &KeyringUnreachableError{Dir: a.file.Dir, Err: err}
+			return false
+		}
 		a.state = useFile
 		a.warn(err)
 	}
 	return a.state == useFile
+}
+
+// explain turns a keyring failure after the keyring has answered (locked
+// since, say: a key read from the kernel cache let the call get this far)
+// into the way out, for a directory whose secrets are in the keyring.
+func (a *autoStore) explain(ctx context.Context, err error) error {
+	if err == nil || !keyringUnreachable(ctx, err) || a.history == nil || !a.history() {
+		return err
+	}
+	return &KeyringUnreachableError{Dir: a.file.Dir, Err: err}
+}
+
+// refusal returns the error every call returns once the store refused.
+func (a *autoStore) refusal() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.refuse
 }
 
 // keyringUnreachable reports whether err says the keyring itself failed,
@@ -200,7 +243,7 @@ func (a *autoStore) fellBack(ctx context.Context, err error) bool {
 func keyringUnreachable(ctx context.Context, err error) bool {
 	var be *backendError
 	return ctx.Err() == nil && errors.As(err, &be) &&
-		!errors.Is(err, keyring.ErrSetDataTooBig) &&
+		!errors.Is(err, keyringerr.ErrTooBig) &&
 		!errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
 }
 
@@ -209,11 +252,17 @@ func (a *autoStore) Get(ctx context.Context, profile string) (*Bundle, error) {
 	if a.current() == useFile {
 		return a.file.Get(ctx, profile)
 	}
+	if err := a.refusal(); err != nil {
+		return nil, err
+	}
 	b, err := a.keyring.Get(ctx, profile)
 	if a.fellBack(ctx, err) {
 		return a.file.Get(ctx, profile)
 	}
-	return b, err
+	if r := a.refusal(); r != nil {
+		return nil, r
+	}
+	return b, a.explain(ctx, err)
 }
 
 // GetServed implements Store.
@@ -221,11 +270,17 @@ func (a *autoStore) GetServed(ctx context.Context, profile string) (*Served, err
 	if a.current() == useFile {
 		return a.file.GetServed(ctx, profile)
 	}
+	if err := a.refusal(); err != nil {
+		return nil, err
+	}
 	s, err := a.keyring.GetServed(ctx, profile)
 	if a.fellBack(ctx, err) {
 		return a.file.GetServed(ctx, profile)
 	}
-	return s, err
+	if r := a.refusal(); r != nil {
+		return nil, r
+	}
+	return s, a.explain(ctx, err)
 }
 
 // Stats implements the store's instrumentation (see Stats): the keyring
@@ -238,12 +293,18 @@ func (a *autoStore) Put(ctx context.Context, profile string, b *Bundle) error {
 	if a.current() == useFile {
 		return a.file.Put(ctx, profile, b)
 	}
+	if err := a.refusal(); err != nil {
+		return err
+	}
 	err := a.keyring.Put(ctx, profile, b)
 	if a.fellBack(ctx, err) {
 		return a.file.Put(ctx, profile, b)
 	}
+	if r := a.refusal(); r != nil {
+		return r
+	}
 	if err != nil {
-		return err
+		return a.explain(ctx, err)
 	}
 	if err := a.file.Delete(ctx, profile); err != nil {
 		return fmt.Errorf("remove file copy after keyring write: %w", err)
@@ -254,12 +315,18 @@ func (a *autoStore) Put(ctx context.Context, profile string, b *Bundle) error {
 // Delete implements Store: it removes profile from the keyring (when
 // reachable) and from the file store.
 func (a *autoStore) Delete(ctx context.Context, profile string) error {
+	if err := a.refusal(); err != nil {
+		return err
+	}
 	var kerr error
 	if a.current() != useFile {
 		kerr = a.keyring.Delete(ctx, profile)
 		if a.fellBack(ctx, kerr) {
 			kerr = nil
 		}
+		if r := a.refusal(); r != nil {
+			return r
+		}
 	}
-	return errors.Join(kerr, a.file.Delete(ctx, profile))
+	return errors.Join(a.explain(ctx, kerr), a.file.Delete(ctx, profile))
 }

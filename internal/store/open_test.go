@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/zalando/go-keyring"
+	"github.com/tip-cli/tip-cli/internal/store/keyringerr"
 
 	"github.com/tip-cli/tip-cli/internal/store/storetest"
 )
@@ -215,7 +215,7 @@ func TestAutoStoreDoesNotFallBackOnDataErrors(t *testing.T) {
 		err  error
 		ctx  func() context.Context
 	}{
-		{"data too big", keyring.ErrSetDataTooBig, context.Background},
+		{"data too big", keyringerr.ErrTooBig, context.Background},
 		{"cancelled", nil, func() context.Context {
 			c, cancel := context.WithCancel(ctx)
 			cancel()

@@ -3,6 +3,7 @@ package store
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -11,9 +12,18 @@ import (
 // sealedFormat and sealedVersion name the format of the keyring store's
 // files. Both are part of every section's additional data, so a section
 // cannot be replayed under another version, profile or section name.
+//
+// Version 3 also binds the served section to the secret section it was
+// written with (the SHA-256 of that section's sealed bytes is in the served
+// section's additional data; every write seals both with fresh nonces), so
+// an old served section spliced into a current file does not open, while
+// the warm path still decrypts the served section alone (issue #22).
+// Version 2 had no such binding: it is read only under a format-2 key item,
+// to migrate (see keyring_scope.go).
 const (
-	sealedFormat  = "tip-cli sealed bundle"
-	sealedVersion = 2
+	sealedFormat    = "tip-cli sealed bundle"
+	sealedVersion   = 3
+	sealedVersionV2 = 2
 )
 
 // Sections of a sealed file. The served section is all the warm path ever
@@ -37,11 +47,18 @@ type sealedFile struct {
 	Secret  []byte `json:"secret"`
 }
 
-// additionalData binds a section to the format version, the section name
-// and the profile (NUL-separated: a profile name cannot contain NUL in a
-// way that shifts the fields, as the profile comes last).
-func additionalData(profile, section string) []byte {
-	return []byte(sealedFormat + "\x00v" + strconv.Itoa(sealedVersion) + "\x00" + section + "\x00" + profile)
+// additionalData binds a section to the format version, the section name,
+// from version 3 on for the served section the digest of the secret
+// section's sealed bytes (fixed length), and the profile (NUL-separated: a
+// profile name cannot contain NUL in a way that shifts the fields, as the
+// profile comes last).
+func additionalData(version int, profile, section string, secret []byte) []byte {
+	ad := []byte(sealedFormat + "\x00v" + strconv.Itoa(version) + "\x00" + section + "\x00")
+	if version >= 3 && section == sectionServed {
+		sum := sha256.Sum256(secret)
+		ad = append(append(ad, sum[:]...), 0)
+	}
+	return append(ad, profile...)
 }
 
 // newAEAD returns AES-256-GCM with a random 96-bit nonce per Seal, prepended
@@ -58,18 +75,22 @@ func newAEAD(key []byte) (cipher.AEAD, error) {
 	return cipher.NewGCMWithRandomNonce(block)
 }
 
-// sealBundle encrypts b's served part and the rest of it as two sections
-// of one file for profile.
+// sealBundle encrypts the rest of b, then b's served part bound to it, as
+// two sections of one version-3 file for profile.
 func sealBundle(aead cipher.AEAD, profile string, b *Bundle) ([]byte, error) {
-	served, err := sealSection(aead, profile, sectionServed, b.ServedPart())
+	return sealBundleVersion(aead, sealedVersion, profile, b)
+}
+
+func sealBundleVersion(aead cipher.AEAD, version int, profile string, b *Bundle) ([]byte, error) {
+	secret, err := sealSection(aead, version, profile, sectionSecret, b.withoutServed(), nil)
 	if err != nil {
 		return nil, err
 	}
-	secret, err := sealSection(aead, profile, sectionSecret, b.withoutServed())
+	served, err := sealSection(aead, version, profile, sectionServed, b.ServedPart(), secret)
 	if err != nil {
 		return nil, err
 	}
-	data, err := json.Marshal(sealedFile{Format: sealedFormat, Version: sealedVersion, Profile: profile,
+	data, err := json.Marshal(sealedFile{Format: sealedFormat, Version: version, Profile: profile,
 		Served: served, Secret: secret})
 	if err != nil {
 		return nil, fmt.Errorf("encode sealed file: %w", err)
@@ -77,22 +98,25 @@ func sealBundle(aead cipher.AEAD, profile string, b *Bundle) ([]byte, error) {
 	return data, nil
 }
 
-func sealSection(aead cipher.AEAD, profile, section string, v any) ([]byte, error) {
+// sealSection seals v as section; secret is the sealed secret section the
+// served section is bound to (see additionalData).
+func sealSection(aead cipher.AEAD, version int, profile, section string, v any, secret []byte) ([]byte, error) {
 	plain, err := json.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("encode %s section: %w", section, err)
 	}
 	defer clear(plain)
-	return aead.Seal(nil, nil, plain, additionalData(profile, section)), nil
+	return aead.Seal(nil, nil, plain, additionalData(version, profile, section, secret)), nil
 }
 
-// openSection decrypts one section into v; false when it does not
-// authenticate (another key, another profile, tampering) or decode.
-func openSection(aead cipher.AEAD, profile, section string, box []byte, v any) bool {
+// openSection decrypts one section of f into v; false when it does not
+// authenticate (another key, another profile, another file's secret
+// section, tampering) or decode.
+func openSection(aead cipher.AEAD, f *sealedFile, section string, box []byte, v any) bool {
 	if len(box) < aead.Overhead() {
 		return false
 	}
-	plain, err := aead.Open(nil, nil, box, additionalData(profile, section))
+	plain, err := aead.Open(nil, nil, box, additionalData(f.Version, f.Profile, section, f.Secret))
 	if err != nil {
 		return false
 	}
@@ -101,8 +125,9 @@ func openSection(aead cipher.AEAD, profile, section string, box []byte, v any) b
 }
 
 // parseSealed decodes a sealed file's envelope (untrusted input), returning
-// nil for anything that is not a whole version-2 file for profile.
-func parseSealed(data []byte, profile string) *sealedFile {
+// nil for anything that is not a whole file for profile: version 3, or
+// version 2 as well when v2 is true (read under a format-2 key only).
+func parseSealed(data []byte, profile string, v2 bool) *sealedFile {
 	if len(data) > maxFileSize {
 		return nil
 	}
@@ -110,7 +135,8 @@ func parseSealed(data []byte, profile string) *sealedFile {
 	if err := json.Unmarshal(data, &f); err != nil {
 		return nil
 	}
-	if f.Format != sealedFormat || f.Version != sealedVersion || f.Profile != profile ||
+	version := f.Version == sealedVersion || v2 && f.Version == sealedVersionV2
+	if f.Format != sealedFormat || !version || f.Profile != profile ||
 		len(f.Served) == 0 || len(f.Secret) == 0 {
 		return nil
 	}
@@ -118,9 +144,9 @@ func parseSealed(data []byte, profile string) *sealedFile {
 }
 
 // openServed returns the served part of f, or nil.
-func openServed(aead cipher.AEAD, profile string, f *sealedFile) *Served {
+func openServed(aead cipher.AEAD, f *sealedFile) *Served {
 	var s Served
-	if !openSection(aead, profile, sectionServed, f.Served, &s) {
+	if !openSection(aead, f, sectionServed, f.Served, &s) {
 		return nil
 	}
 	return &s
@@ -128,13 +154,13 @@ func openServed(aead cipher.AEAD, profile string, f *sealedFile) *Served {
 
 // openBundle returns the whole bundle of f, or nil if either section does
 // not open.
-func openBundle(aead cipher.AEAD, profile string, f *sealedFile) *Bundle {
-	s := openServed(aead, profile, f)
+func openBundle(aead cipher.AEAD, f *sealedFile) *Bundle {
+	s := openServed(aead, f)
 	if s == nil {
 		return nil
 	}
 	var b Bundle
-	if !openSection(aead, profile, sectionSecret, f.Secret, &b) {
+	if !openSection(aead, f, sectionSecret, f.Secret, &b) {
 		return nil
 	}
 	b.Sessions, b.Grants = s.Sessions, s.Grants

@@ -2,11 +2,14 @@
 // credentials, S3 Access Grants credentials) as one bundle per profile, so
 // the cached credential_process path reads a backend exactly once.
 //
-// Backends: the OS keyring holding one random key per profile with the
-// bundle sealed (AES-256-GCM) in an owner-only file (format v2, see
-// KeyringStore), plain owner-only files when no keyring is reachable, and
-// memory for tests. A per-profile lock serialises refreshes across
-// processes.
+// Backends: the OS keyring holding one random key per profile and config
+// directory with the bundle sealed (AES-256-GCM) in an owner-only file
+// (format v2, sealed files v3, see KeyringStore), with a per-login cache of
+// the keys in the kernel keyring on Linux (KeyCache); plain owner-only
+// files when no keyring is reachable and the directory has no keyring
+// history; memory for tests. The keyring library itself is behind package
+// oskeyring, so what does not import that (the lean binary on Linux) links
+// no D-Bus. A per-profile lock serialises refreshes across processes.
 package store
 
 import (

@@ -13,8 +13,8 @@ import (
 
 	"github.com/tip-cli/tip-cli/internal/cmd/configure"
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
-	"github.com/tip-cli/tip-cli/internal/iostreams"
 	"github.com/tip-cli/tip-cli/internal/config"
+	"github.com/tip-cli/tip-cli/internal/iostreams"
 )
 
 // LoginOptions are the options of `tip-cli auth`.

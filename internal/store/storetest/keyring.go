@@ -9,7 +9,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/zalando/go-keyring"
+	"github.com/tip-cli/tip-cli/internal/store/keyringerr"
 )
 
 // ErrCrash is what an injected failure returns.
@@ -19,7 +19,7 @@ var ErrCrash = errors.New("simulated crash")
 // call NewKeyring.
 type Keyring struct {
 	// Limit is the largest password Set accepts (store.ItemLimit of the
-	// platform); longer ones fail with keyring.ErrSetDataTooBig. 0 means
+	// platform); longer ones fail with keyringerr.ErrTooBig. 0 means
 	// no limit.
 	Limit int
 
@@ -53,7 +53,7 @@ func (k *Keyring) Get(service, user string) (string, error) {
 	}
 	v, ok := k.items[key(service, user)]
 	if !ok {
-		return "", keyring.ErrNotFound
+		return "", keyringerr.ErrNotFound
 	}
 	return v, nil
 }
@@ -73,7 +73,7 @@ func (k *Keyring) Set(service, user, password string) error {
 		}
 	}
 	if k.Limit > 0 && len(password) > k.Limit {
-		return keyring.ErrSetDataTooBig
+		return keyringerr.ErrTooBig
 	}
 	k.items[key(service, user)] = password
 	return nil
@@ -92,7 +92,7 @@ func (k *Keyring) Delete(service, user string) error {
 	}
 	kk := key(service, user)
 	if _, ok := k.items[kk]; !ok {
-		return keyring.ErrNotFound
+		return keyringerr.ErrNotFound
 	}
 	delete(k.items, kk)
 	return nil
