@@ -27,6 +27,12 @@ func TestFresh(t *testing.T) {
 		{"15 min session past half", t0.Add(8 * time.Minute), t0, t0.Add(15 * time.Minute), false},
 		{"within skew of expiry", t0.Add(59*time.Minute + 30*time.Second), t0.Add(59 * time.Minute), t0.Add(time.Hour), false},
 		{"unknown mint time, 16 min left", t0, time.Time{}, t0.Add(17 * time.Minute), true},
+		// The documented figures: 16 min (margin + skew) for an hour, the
+		// first 30 s of a 3-minute session (half its life plus the skew).
+		{"16 min 1 s left of an hour", t0.Add(43*time.Minute + 59*time.Second), t0, t0.Add(time.Hour), true},
+		{"16 min left of an hour", t0.Add(44 * time.Minute), t0, t0.Add(time.Hour), false},
+		{"3 min session at 29 s", t0.Add(29 * time.Second), t0, t0.Add(3 * time.Minute), true},
+		{"3 min session at 30 s", t0.Add(30 * time.Second), t0, t0.Add(3 * time.Minute), false},
 	}
 	for _, tt := range tests {
 		if got := p.Fresh(tt.now, tt.mint, tt.exp); got != tt.want {

@@ -24,9 +24,11 @@ type Policy struct {
 func DefaultPolicy() Policy { return Policy{Margin: DefaultMargin, Skew: DefaultSkew} }
 
 // Fresh reports whether credentials expiring at exp, obtained at minted,
-// may be served at now. A session shorter than twice the margin is served
-// for the first half of its life, so just-minted credentials are always
-// served even when the role's maximum session is shorter than the margin.
+// may be served at now: while more than margin + skew remains. A session
+// shorter than twice the margin is served while more than half its life
+// plus the skew remains (a 3-minute session for its first 30 s), so
+// just-minted credentials are served even when the role's maximum session
+// is shorter than the margin.
 func (p Policy) Fresh(now, minted, exp time.Time) bool {
 	remaining := exp.Sub(now) - p.Skew
 	if remaining <= 0 {

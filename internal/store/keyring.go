@@ -48,6 +48,11 @@ type KeyringStore struct {
 	// key items (KernelKeyCache on Linux; see keycache.go).
 	Cache KeyCache
 
+	// CallTimeout bounds each OS keyring call (0: DefaultKeyringTimeout).
+	// A Secret Service whose D-Bus socket accepts and never answers would
+	// otherwise hang every command, credential_process included.
+	CallTimeout time.Duration
+
 	kr Keyring // nil: no OS keyring in this process (ErrNoOSKeyring)
 	n  counters
 }

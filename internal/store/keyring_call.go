@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync/atomic"
+	"time"
 
 	"github.com/tip-cli/tip-cli/internal/store/keyringerr"
 )
@@ -50,6 +51,19 @@ type Keyring interface {
 	Delete(service, user string) error
 }
 
+// DefaultKeyringTimeout bounds one OS keyring call: long enough for a
+// person to answer an unlock prompt, short enough that a hung Secret
+// Service fails a credential_process before the Go SDK kills it (1 min).
+const DefaultKeyringTimeout = 20 * time.Second
+
+// KeyringTimeoutError: the OS keyring did not answer one call in time.
+type KeyringTimeoutError struct{ After time.Duration }
+
+func (e *KeyringTimeoutError) Error() string {
+	return "the OS keyring did not answer within " + e.After.String() +
+		" (a hung or locked Secret Service / keychain): unlock or restart it, or set TIP_CLI_STORE=file"
+}
+
 // ErrNoOSKeyring is what a keyring store without an OS keyring (the lean
 // binary on Linux, which links no D-Bus) returns when a key is not in the
 // kernel keyring cache, or the cached key does not open the file: the
@@ -90,7 +104,7 @@ func (s *KeyringStore) get(ctx context.Context, user string) (string, bool, erro
 		return "", false, ErrNoOSKeyring
 	}
 	s.n.keyringReads.Add(1)
-	val, err := run(ctx, func() (string, error) { return s.kr.Get(s.Service, user) })
+	val, err := bounded(ctx, s.CallTimeout, func() (string, error) { return s.kr.Get(s.Service, user) })
 	if errors.Is(err, keyringerr.ErrNotFound) {
 		return "", false, nil
 	}
@@ -106,7 +120,7 @@ func (s *KeyringStore) set(ctx context.Context, user, val string) error {
 		return ErrNoOSKeyring
 	}
 	s.n.keyringWrites.Add(1)
-	_, err := run(ctx, func() (struct{}, error) { return struct{}{}, s.kr.Set(s.Service, user, val) })
+	_, err := bounded(ctx, s.CallTimeout, func() (struct{}, error) { return struct{}{}, s.kr.Set(s.Service, user, val) })
 	if err != nil {
 		return &backendError{op: "write", err: err}
 	}
@@ -128,7 +142,7 @@ func (s *KeyringStore) rawDelete(ctx context.Context, user string) error {
 		return ErrNoOSKeyring
 	}
 	s.n.keyringDeletes.Add(1)
-	_, err := run(ctx, func() (struct{}, error) { return struct{}{}, s.kr.Delete(s.Service, user) })
+	_, err := bounded(ctx, s.CallTimeout, func() (struct{}, error) { return struct{}{}, s.kr.Delete(s.Service, user) })
 	return err
 }
 
@@ -142,6 +156,21 @@ type backendError struct {
 
 func (e *backendError) Error() string { return "keyring: " + e.op + ": " + e.err.Error() }
 func (e *backendError) Unwrap() error { return e.err }
+
+// bounded is run with ctx limited to timeout (0: DefaultKeyringTimeout),
+// reporting its own expiry as a KeyringTimeoutError.
+func bounded[T any](ctx context.Context, timeout time.Duration, fn func() (T, error)) (T, error) {
+	if timeout <= 0 {
+		timeout = DefaultKeyringTimeout
+	}
+	cctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	v, err := run(cctx, fn)
+	if err != nil && ctx.Err() == nil && errors.Is(cctx.Err(), context.DeadlineExceeded) {
+		return v, &KeyringTimeoutError{After: timeout}
+	}
+	return v, err
+}
 
 // run calls fn, giving up when ctx ends: keyring calls take no context and
 // may block on an unlock prompt. An abandoned call finishes in the
