@@ -172,27 +172,6 @@ func setInFile(path, name string, l layout, settings []KV, check func(data strin
 	return created, nil
 }
 
-// RemoveProfile deletes the profile's section (its header and settings;
-// comments and blank lines before the next section stay). It reports
-// whether a section was found; a missing file is not an error.
-func RemoveProfile(path, name string) (bool, error) {
-	if err := ValidateProfileName(name); err != nil {
-		return false, err
-	}
-	data, err := readConfig(path)
-	if err != nil {
-		return false, err
-	}
-	out, removed, err := removeProfileData(data, name)
-	if err != nil {
-		return false, fmt.Errorf("remove profile %s from %s: %w", name, path, err)
-	}
-	if !removed {
-		return false, nil
-	}
-	return true, writeAtomic(path, []byte(out))
-}
-
 // maxConfigBytes bounds the AWS config file tip-cli edits; real ones are
 // a few KB.
 const maxConfigBytes = 16 << 20

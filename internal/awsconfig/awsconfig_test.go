@@ -292,44 +292,6 @@ func TestSetProfileRejects(t *testing.T) {
 	}
 }
 
-func TestRemoveProfile(t *testing.T) {
-	tests := []struct {
-		name, in, profile, want string
-		removed                 bool
-	}{
-		{"middle keeps next section's comment", richConfig, "tip",
-			strings.Replace(richConfig, "[profile tip]\n# managed by tip-cli\ncredential_process = /old/tip-cli auth get-iam-credentials\nregion = us-east-1\n\n", "", 1), true},
-		{"last section", "[default]\nregion = a\n\n[profile tip]\nregion = b\n", "tip", "[default]\nregion = a\n", true},
-		{"only section", "[profile tip]\nregion = b", "tip", "", true},
-		{"default and profile default", "[default]\na = 1\n[profile default]\nb = 2\n[profile x]\n", "default", "[profile x]\n", true},
-		{"absent", richConfig, "nope", richConfig, false},
-		{"indented next header refused", "[a]\nk = v\n[profile tip]\n    x = 1\n  [b]\n", "tip", "", false},
-		{"crlf", "[profile tip]\r\nregion = b\r\n\r\n[profile x]\r\n", "tip", "[profile x]\r\n", true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			path := writeFile(t, tt.in)
-			removed, err := RemoveProfile(path, tt.profile)
-			if tt.want == "" && !tt.removed {
-				if err == nil || !strings.Contains(err.Error(), "indentation") || readFile(t, path) != tt.in {
-					t.Fatalf("RemoveProfile = %v, %v; want refusal and file unchanged", removed, err)
-				}
-				return
-			}
-			if err != nil || removed != tt.removed {
-				t.Fatalf("RemoveProfile = %v, %v; want %v", removed, err, tt.removed)
-			}
-			if got := readFile(t, path); got != tt.want {
-				t.Errorf("file =\n%q\nwant\n%q", got, tt.want)
-			}
-		})
-	}
-	removed, err := RemoveProfile(filepath.Join(t.TempDir(), "missing"), "tip")
-	if err != nil || removed {
-		t.Errorf("missing file: %v, %v", removed, err)
-	}
-}
-
 func TestPath(t *testing.T) {
 	tests := []struct {
 		name    string

@@ -33,12 +33,6 @@ func credentialsLayout(name string) layout {
 	return layout{"[" + name + "]", [][]string{{name}}}
 }
 
-// setProfileData applies SetProfile's edit to the file content; name and
-// settings are valid.
-func setProfileData(data, name string, settings []KV) (string, bool, error) {
-	return setSectionData(data, configLayout(name), settings)
-}
-
 // setSectionData writes settings into the section l names.
 func setSectionData(data string, l layout, settings []KV) (string, bool, error) {
 	lines := splitLines(data)
@@ -54,26 +48,6 @@ func setSectionData(data string, l layout, settings []KV) (string, bool, error) 
 		return "", false, errIndentation
 	}
 	return string(joinLines(lines)), !found, nil
-}
-
-// removeProfileData applies RemoveProfile's edit to the file content,
-// removing every section of the profile.
-func removeProfileData(data, name string) (string, bool, error) {
-	lines := splitLines(data)
-	removed := false
-	for {
-		kinds := classify(lines)
-		s, ok := findSection(lines, kinds, configLayout(name).wants)
-		if !ok {
-			break
-		}
-		lines = removeSection(lines, s)
-		if !sameTail(kinds, s.end, lines) {
-			return "", false, errIndentation
-		}
-		removed = true
-	}
-	return string(joinLines(lines)), removed, nil
 }
 
 // sameTail reports whether the lines from oldKinds[from:] on, now at the
@@ -165,17 +139,4 @@ func hasKeyBefore(lines []line, kinds []kind, from, to int, key string) bool {
 
 func formatOption(kv KV) string {
 	return kv.Key + " = " + kv.Value
-}
-
-// removeSection drops the section's header and settings, the blank lines
-// after them and, at the end of the file, one blank line before it.
-func removeSection(lines []line, s section) []line {
-	from, to := s.header, s.last
-	for to < s.end && isBlank(lines[to]) {
-		to++
-	}
-	if to == len(lines) && from > 0 && isBlank(lines[from-1]) {
-		from--
-	}
-	return slices.Delete(lines, from, to)
 }

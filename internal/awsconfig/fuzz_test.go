@@ -57,13 +57,13 @@ func FuzzSetProfile(f *testing.F) {
 		if ValidateProfileName(name) != nil || validateSettings(settings) != nil {
 			t.Skip()
 		}
-		out, _, err := setProfileData(data, name, settings)
+		out, _, err := setSectionData(data, configLayout(name), settings)
 		if err != nil {
-			t.Fatalf("setProfileData: %v\n%q", err, data)
+			t.Fatalf("setSectionData: %v\n%q", err, data)
 		}
 		checkOthersUntouched(t, data, out, name)
 		checkTarget(t, data, out, name, key, value)
-		if again, created, err := setProfileData(out, name, settings); again != out || created || err != nil {
+		if again, created, err := setSectionData(out, configLayout(name), settings); again != out || created || err != nil {
 			t.Fatalf("not idempotent (created=%v, %v):\n%q\n%q", created, err, out, again)
 		}
 	})
@@ -143,45 +143,4 @@ func checkTarget(t *testing.T, before, after, name, key, value string) {
 			t.Fatalf("other keys of the profile changed: %v → %v\n%q", b[bt].values, got, after)
 		}
 	}
-}
-
-// FuzzRemoveProfile checks that RemoveProfile removes exactly the profile:
-// every other section reads the same, and the profile is gone.
-func FuzzRemoveProfile(f *testing.F) {
-	f.Add(richConfig, "tip")
-	f.Add(richConfig, "default")
-	f.Add("[profile tip]\r\nregion = a\r\n\r\n# next\r\n[x]\r\n", "tip")
-	f.Add("a = 1\n[profile tip]\n  b = 2\n[profile tip]", "tip")
-	f.Add("[a]\nk = v\n[profile tip]\n    x = 1\n  [b]\n", "tip")
-	f.Fuzz(func(t *testing.T, data, name string) {
-		if !fuzzable(data) || ValidateProfileName(name) != nil {
-			t.Skip()
-		}
-		out, removed, err := removeProfileData(data, name)
-		if err != nil {
-			t.Skip() // refused: an indented next section would change meaning
-		}
-		b, a := readINI(data), readINI(out)
-		bt := targetIndex(b, name)
-		if removed != (bt >= 0) {
-			t.Fatalf("removed = %v, oracle found section %d", removed, bt)
-		}
-		if targetIndex(a, name) >= 0 {
-			t.Fatalf("profile still present:\n%q", out)
-		}
-		var others []iniSection
-		for i, s := range b {
-			if i != bt {
-				others = append(others, s)
-			}
-		}
-		if len(others) != len(a) {
-			t.Fatalf("sections %d → %d:\n%q\n%q", len(others), len(a), data, out)
-		}
-		for i := range others {
-			if others[i].name != a[i].name || !maps.Equal(others[i].values, a[i].values) {
-				t.Fatalf("section %q changed: %v → %v\n%q\n%q", others[i].name, others[i].values, a[i].values, data, out)
-			}
-		}
-	})
 }
