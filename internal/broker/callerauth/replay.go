@@ -99,13 +99,6 @@ func (c *replayCache) dropExpired(now time.Time) {
 	}
 }
 
-// size returns the number of remembered and reserved entries.
-func (c *replayCache) size() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.seen) + len(c.pending)
-}
-
 // expiryEntry is one remembered signature.
 type expiryEntry struct {
 	key, caller string

@@ -91,3 +91,10 @@ func TestReplayCacheCannotBeFlushed(t *testing.T) {
 		t.Fatalf("size = %d/%d, want 100", c.size(), len(c.byTime))
 	}
 }
+
+// size returns the number of remembered and reserved entries.
+func (c *replayCache) size() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.seen) + len(c.pending)
+}

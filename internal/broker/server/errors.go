@@ -23,10 +23,6 @@ func apiError(status int, code, format string, args ...any) *APIError {
 	return &APIError{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-// ErrorResponse renders e as a Response (transports use it for failures
-// before Service.Handle, e.g. caller authentication).
-func ErrorResponse(e *APIError) Response { return errorResponse(e) }
-
 func errorResponse(e *APIError) Response {
 	b, _ := json.Marshal(struct {
 		Error   string `json:"error"`
