@@ -144,9 +144,3 @@ func (a *AWS) oidcsvcIDToken(userID, ictx string, now, exp time.Time) (string, e
 	}
 	return tok, nil
 }
-
-// IdentityCenterPublicKey returns the public key that verifies the idToken
-// of CreateTokenWithIAM responses, as a JWK.
-func (a *AWS) IdentityCenterPublicKey() jose.JSONWebKey {
-	return jose.JSONWebKey{Key: a.key.Public(), KeyID: a.kid, Algorithm: string(jose.RS256), Use: "sig"}
-}
