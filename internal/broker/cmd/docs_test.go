@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tip-cli/tip-cli/internal/broker/api"
-	"github.com/tip-cli/tip-cli/internal/cmd/cmddocs"
+	"github.com/tip-cli/tip-cli/internal/cmd/cmddocstest"
 	"github.com/tip-cli/tip-cli/internal/cmdbase"
 	"github.com/tip-cli/tip-cli/internal/iostreams/iostreamstest"
 )
@@ -32,9 +32,9 @@ func newDocsRoot() *cobra.Command {
 func renderBrokerReference(t *testing.T) string {
 	t.Helper()
 	var buf bytes.Buffer
-	h := cmddocs.Header{Program: "tip-broker", Regenerate: "go test ./internal/broker/cmd -update"}
+	h := cmddocstest.Header{Program: "tip-broker", Regenerate: "go test ./internal/broker/cmd -update"}
 	root := newDocsRoot()
-	if err := cmddocs.WriteReference(&buf, root, h); err != nil {
+	if err := cmddocstest.WriteReference(&buf, root, h); err != nil {
 		t.Fatalf("WriteReference: %v", err)
 	}
 	writeRoutes(&buf, root)
@@ -63,7 +63,7 @@ func writeRoutes(b *bytes.Buffer, root *cobra.Command) {
 
 func TestBrokerReferenceIsCurrent(t *testing.T) {
 	path := filepath.Join(repoDir, "docs", "broker-reference.md")
-	if err := cmddocs.MatchFile(path, renderBrokerReference(t), *update); err != nil {
+	if err := cmddocstest.MatchFile(path, renderBrokerReference(t), *update); err != nil {
 		t.Fatalf("docs/broker-reference.md is stale: run go test ./internal/broker/cmd -update\n%v", err)
 	}
 }
@@ -73,7 +73,7 @@ func TestBrokerReferenceIsCurrent(t *testing.T) {
 // every flag must parse. Commands in code blocks and console prompts must
 // also have valid arguments; inline mentions may omit them.
 func TestBrokerDocsUseRealCommands(t *testing.T) {
-	checker := cmddocs.Checker{Program: "tip-broker", NewRoot: newDocsRoot}
+	checker := cmddocstest.Checker{Program: "tip-broker", NewRoot: newDocsRoot}
 	found, problems, err := checker.CheckFiles(repoDir, "docs/broker.md", "README.md")
 	if err != nil {
 		t.Fatal(err)

@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tip-cli/tip-cli/internal/cmd/cmddocs"
+	"github.com/tip-cli/tip-cli/internal/cmd/cmddocstest"
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
 	"github.com/tip-cli/tip-cli/internal/iostreams/iostreamstest"
 )
@@ -20,7 +20,7 @@ var update = flag.Bool("update", false, "rewrite docs/reference.md from the comm
 var docsDir = filepath.Join("..", "..", "..", "docs")
 
 // referenceHeader opens docs/reference.md.
-var referenceHeader = cmddocs.Header{
+var referenceHeader = cmddocstest.Header{
 	Program:    "tip-cli",
 	Regenerate: "go test ./internal/cmd/root -update",
 	GlobalFlagsNote: "Global flags (`--profile`, `--debug`) are listed as inherited flags under each\n" +
@@ -36,12 +36,12 @@ func newTestRoot() *cobra.Command {
 }
 
 // checker checks tip-cli command lines against the real tree.
-var checker = cmddocs.Checker{Program: "tip-cli", NewRoot: newTestRoot}
+var checker = cmddocstest.Checker{Program: "tip-cli", NewRoot: newTestRoot}
 
 func renderReference(t *testing.T) string {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := cmddocs.WriteReference(&buf, newTestRoot(), referenceHeader); err != nil {
+	if err := cmddocstest.WriteReference(&buf, newTestRoot(), referenceHeader); err != nil {
 		t.Fatalf("WriteReference: %v", err)
 	}
 	return buf.String()
@@ -49,7 +49,7 @@ func renderReference(t *testing.T) string {
 
 func TestReferenceIsCurrent(t *testing.T) {
 	path := filepath.Join(docsDir, "reference.md")
-	if err := cmddocs.MatchFile(path, renderReference(t), *update); err != nil {
+	if err := cmddocstest.MatchFile(path, renderReference(t), *update); err != nil {
 		t.Fatalf("docs/reference.md is stale: run go test ./internal/cmd/root -update\n%v", err)
 	}
 }

@@ -1,8 +1,9 @@
-// Package cmddocs keeps a program's documentation in step with its cobra
+// Package cmddocstest keeps a program's documentation in step with its cobra
 // command tree: it renders the generated markdown command reference and
 // checks the command lines quoted in hand-written docs against the tree.
-// tip-cli and tip-broker both use it from their tests.
-package cmddocs
+// tip-cli and tip-broker both use it from their tests, and only there (the
+// name marks it test-only: no shipped binary may link it).
+package cmddocstest
 
 import (
 	"fmt"

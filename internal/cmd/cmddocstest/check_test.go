@@ -1,4 +1,4 @@
-package cmddocs
+package cmddocstest
 
 import (
 	"os"
