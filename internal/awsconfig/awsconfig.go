@@ -18,8 +18,8 @@ import (
 	"github.com/tip-cli/tip-cli/internal/safefile"
 )
 
-// DefaultProfile is the profile written as "[default]".
-const DefaultProfile = "default"
+// defaultProfile is the profile written as "[default]".
+const defaultProfile = "default"
 
 var (
 	// Lengths (at most 128) are checked apart: bounded repetitions compile
@@ -71,7 +71,7 @@ func homeDir(getenv func(string) string) string {
 // ProfileSection returns the section header of a profile: "[default]" for
 // the default profile, "[profile NAME]" otherwise.
 func ProfileSection(name string) string {
-	if name == DefaultProfile {
+	if name == defaultProfile {
 		return "[default]"
 	}
 	return "[profile " + name + "]"

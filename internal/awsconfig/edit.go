@@ -20,8 +20,8 @@ type layout struct {
 // configLayout: for "default" both "[default]" and "[profile default]"
 // count, the former first.
 func configLayout(name string) layout {
-	if name == DefaultProfile {
-		return layout{ProfileSection(name), [][]string{{DefaultProfile}, {"profile", DefaultProfile}}}
+	if name == defaultProfile {
+		return layout{ProfileSection(name), [][]string{{defaultProfile}, {"profile", defaultProfile}}}
 	}
 	return layout{ProfileSection(name), [][]string{{"profile", name}}}
 }

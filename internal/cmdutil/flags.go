@@ -17,8 +17,8 @@ import (
 //     credential_process's own document (see docs/architecture.md).
 //   - --format yaml|json: a generated document (the CloudFormation template).
 
-// OutputFormats are the values of --output.
-func OutputFormats() []string { return []string{"text", "json"} }
+// outputFormats are the values of --output.
+func outputFormats() []string { return []string{"text", "json"} }
 
 // AddChoiceFlag registers --name (and -short when not "") with default def,
 // documented as "what: <choices>". Check the value with ValidateChoice.

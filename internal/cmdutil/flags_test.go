@@ -14,10 +14,10 @@ func TestChoiceFlag(t *testing.T) {
 		choices     []string
 		wantErr     string
 	}{
-		{"accepted", "json", OutputFormats(), ""},
-		{"rejected", "yaml", OutputFormats(), `invalid --output "yaml": want text or json`},
+		{"accepted", "json", outputFormats(), ""},
+		{"rejected", "yaml", outputFormats(), `invalid --output "yaml": want text or json`},
 		{"three choices", "xml", []string{"process", "env", "json"}, `invalid --output "xml": want process, env or json`},
-		{"empty is not a choice", "", OutputFormats(), `invalid --output "": want text or json`},
+		{"empty is not a choice", "", outputFormats(), `invalid --output "": want text or json`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -10,8 +10,8 @@ import (
 	"github.com/tip-cli/tip-cli/internal/credproc"
 )
 
-// ValidateOutput checks an --output value (OutputFormats).
-func ValidateOutput(o string) error { return ValidateChoice("output", o, OutputFormats()) }
+// ValidateOutput checks an --output value (outputFormats).
+func ValidateOutput(o string) error { return ValidateChoice("output", o, outputFormats()) }
 
 // WriteJSON writes v as indented JSON in one write (stdout is an API).
 func WriteJSON(w io.Writer, v any) error {
@@ -23,9 +23,9 @@ func WriteJSON(w io.Writer, v any) error {
 	return err
 }
 
-// AddOutputFlag registers --output/-o (OutputFormats), checked by ValidateOutput.
+// AddOutputFlag registers --output/-o (outputFormats), checked by ValidateOutput.
 func AddOutputFlag(cmd *cobra.Command, output *string) {
-	AddChoiceFlag(cmd, output, "output", "o", "text", "output format", OutputFormats())
+	AddChoiceFlag(cmd, output, "output", "o", "text", "output format", outputFormats())
 }
 
 // AddCredentialFormatFlag registers --format (credproc.Formats) for the

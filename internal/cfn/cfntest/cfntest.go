@@ -21,8 +21,8 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// LintEnv is the environment variable that enables Lint ("1").
-const LintEnv = "TIP_TEST_CFN_LINT"
+// lintEnv is the environment variable that enables Lint ("1").
+const lintEnv = "TIP_TEST_CFN_LINT"
 
 // Encoder is a template that encodes itself, as *cfn.Template does.
 type Encoder interface {
@@ -37,7 +37,7 @@ var shortTagRE = regexp.MustCompile(`(?m)(^|[\s\[,])![A-Za-z]`)
 // Golden builds a template twice, encodes it as JSON when name ends in
 // ".json" and as YAML otherwise, and compares the result with
 // testdata/name. It fails when the two builds encode differently, the
-// YAML uses short tags or the two encodings differ (SameDocument). With
+// YAML uses short tags or the two encodings differ (sameDocument). With
 // update it rewrites the golden file instead of comparing.
 func Golden(t testing.TB, name string, build func() (Encoder, error), update bool) {
 	t.Helper()
@@ -45,7 +45,7 @@ func Golden(t testing.TB, name string, build func() (Encoder, error), update boo
 	if err != nil {
 		t.Fatal(err)
 	}
-	SameDocument(t, e)
+	sameDocument(t, e)
 	got := encode(t, name, e)
 	e, err = build()
 	if err != nil {
@@ -99,9 +99,9 @@ func ParseYAML(t testing.TB, e Encoder) map[string]any {
 	return m
 }
 
-// SameDocument fails unless the YAML and JSON encodings of e carry the
+// sameDocument fails unless the YAML and JSON encodings of e carry the
 // same document.
-func SameDocument(t testing.TB, e Encoder) {
+func sameDocument(t testing.TB, e Encoder) {
 	t.Helper()
 	y, err := e.YAML()
 	if err != nil {
@@ -132,16 +132,16 @@ func SameDocument(t testing.TB, e Encoder) {
 
 // Lint runs cfn-lint (AWS's CloudFormation linter, with the resource
 // schemas and IAM action lists) over the templates in testdata/;
-// informational findings fail too. It is opt-in with LintEnv=1 because
+// informational findings fail too. It is opt-in with TIP_TEST_CFN_LINT=1 (lintEnv) because
 // cfn-lint is a Python tool that takes seconds.
 func Lint(t testing.TB) {
 	t.Helper()
-	if os.Getenv(LintEnv) != "1" {
-		t.Skipf("set %s=1 to lint the templates with cfn-lint", LintEnv)
+	if os.Getenv(lintEnv) != "1" {
+		t.Skipf("set %s=1 to lint the templates with cfn-lint", lintEnv)
 	}
 	lint, err := exec.LookPath("cfn-lint")
 	if err != nil {
-		t.Fatalf("%s=1 but cfn-lint is not on PATH", LintEnv)
+		t.Fatalf("%s=1 but cfn-lint is not on PATH", lintEnv)
 	}
 	files, _ := filepath.Glob(filepath.Join("testdata", "*.*"))
 	if len(files) == 0 {

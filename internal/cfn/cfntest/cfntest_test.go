@@ -9,7 +9,7 @@ import (
 )
 
 func TestRefs(t *testing.T) {
-	got := Refs(map[string]any{
+	got := refs(map[string]any{
 		"a": Sub("x-${Missing.Arn}-${AWS::Region}-${!Literal}"),
 		"b": Ref("P"),
 		"c": []any{GetAtt("R", "Arn"), Ref("AWS::AccountId")},
@@ -53,7 +53,7 @@ func TestRefProblems(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := RefProblems(tt.tmpl)
+			got := refProblems(tt.tmpl)
 			if len(got) != len(tt.want) {
 				t.Fatalf("problems = %q, want %q", got, tt.want)
 			}
@@ -105,7 +105,7 @@ func TestGoldenUpdate(t *testing.T) {
 	if err != nil || string(b) != tmpl.j {
 		t.Errorf("t.json = %q, %v; want the JSON encoding", b, err)
 	}
-	SameDocument(t, tmpl)
+	sameDocument(t, tmpl)
 	if got := ParseYAML(t, tmpl); Get(t, got, "A") != 1 {
 		t.Errorf("ParseYAML = %v", got)
 	}

@@ -79,9 +79,9 @@ func Walk(v any, fn func(key string, v any)) {
 // subVarRE matches ${Name} and ${Name.Attr} in Fn::Sub strings (not ${!…}).
 var subVarRE = regexp.MustCompile(`\$\{([A-Za-z0-9:]+)(?:\.[A-Za-z0-9.]+)?\}`)
 
-// Refs returns the logical ids and parameters v refers to through Ref,
+// refs returns the logical ids and parameters v refers to through Ref,
 // Fn::GetAtt and Fn::Sub; pseudo parameters (AWS::…) are left out.
-func Refs(v any) []string {
+func refs(v any) []string {
 	var out []string
 	add := func(s string) {
 		if !strings.HasPrefix(s, "AWS::") {
@@ -103,27 +103,27 @@ func Refs(v any) []string {
 	return out
 }
 
-// CheckRefs fails the test for each of RefProblems(m).
+// CheckRefs fails the test for each of refProblems(m).
 func CheckRefs(t testing.TB, m map[string]any) {
 	t.Helper()
-	for _, p := range RefProblems(m) {
+	for _, p := range refProblems(m) {
 		t.Error(p)
 	}
 }
 
-// RefProblems checks a template read back as generic data: a Ref,
+// refProblems checks a template read back as generic data: a Ref,
 // Fn::GetAtt, Fn::Sub variable or DependsOn that names nothing the
 // template defines, an unused parameter, or resources that depend on each
 // other in a cycle (CloudFormation: "Circular dependency between
 // resources"). It returns the problems sorted.
-func RefProblems(m map[string]any) []string {
+func refProblems(m map[string]any) []string {
 	res, _ := m["Resources"].(map[string]any)
 	params, _ := m["Parameters"].(map[string]any)
 	var problems []string
 	used := map[string]bool{}
 	deps := map[string][]string{}
 	for id, r := range res {
-		for _, d := range Refs(r) {
+		for _, d := range refs(r) {
 			used[d] = true
 			if _, ok := params[d]; !ok {
 				deps[id] = append(deps[id], d)
@@ -138,7 +138,7 @@ func RefProblems(m map[string]any) []string {
 			}
 		}
 	}
-	for _, d := range Refs(m["Outputs"]) {
+	for _, d := range refs(m["Outputs"]) {
 		if _, ok := res[d]; !ok {
 			problems = append(problems, "output references unknown resource "+d)
 		}

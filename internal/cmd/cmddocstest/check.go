@@ -64,7 +64,7 @@ func (c Checker) CheckMarkdown(md string) (found int, problems []string) {
 func (c Checker) Check(words []string, checkArgs bool) error {
 	root := c.NewRoot()
 	root.InitDefaultCompletionCmd()
-	cmd, rest, err := root.Find(Unbracket(words))
+	cmd, rest, err := root.Find(unbracket(words))
 	if err != nil {
 		return err
 	}
@@ -77,10 +77,10 @@ func (c Checker) Check(words []string, checkArgs bool) error {
 	return cmd.ValidateArgs(cmd.Flags().Args())
 }
 
-// Unbracket removes the brackets of a synopsis's optional groups from
+// unbracket removes the brackets of a synopsis's optional groups from
 // words: the '[' that open a word and, while a group is open, the ']' that
 // close one. Brackets inside a word ("Stacks[0]") stay.
-func Unbracket(words []string) []string {
+func unbracket(words []string) []string {
 	out := make([]string, 0, len(words))
 	depth := 0
 	for _, w := range words {
@@ -128,7 +128,7 @@ func (c Checker) CommandLines(md string) (blocks, inline [][]string) {
 	pieces := strings.Split(prose.String(), "`")
 	for i := 1; i < len(pieces); i += 2 {
 		if rest, ok := strings.CutPrefix(pieces[i], c.Program+" "); ok {
-			inline = append(inline, ShellWords(strings.ReplaceAll(rest, "\n", " ")))
+			inline = append(inline, shellWords(strings.ReplaceAll(rest, "\n", " ")))
 		}
 	}
 	return blocks, inline
@@ -179,7 +179,7 @@ func (c Checker) Invocations(text string) [][]string {
 		}
 		at := i + j
 		if at == 0 || strings.ContainsRune(" \t\n(/", rune(text[at-1])) && !afterFlag(text[:at]) {
-			out = append(out, ShellWords(text[at+len(needle):]))
+			out = append(out, shellWords(text[at+len(needle):]))
 		}
 		i = at + len(needle)
 	}
@@ -197,10 +197,10 @@ func afterFlag(before string) bool {
 	return strings.HasPrefix(last, "-") && last != "--"
 }
 
-// ShellWords splits s like a POSIX shell would, for the simple lines in
+// shellWords splits s like a POSIX shell would, for the simple lines in
 // docs: quotes, backslash-newline continuations, and a stop at an unquoted
 // newline, comment or operator.
-func ShellWords(s string) []string {
+func shellWords(s string) []string {
 	var words []string
 	var cur strings.Builder
 	inWord := false

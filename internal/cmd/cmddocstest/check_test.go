@@ -35,8 +35,8 @@ func TestShellWords(t *testing.T) {
 		{"", nil},
 	}
 	for _, tt := range tests {
-		if got := ShellWords(tt.in); strings.Join(got, "\x00") != strings.Join(tt.want, "\x00") {
-			t.Errorf("ShellWords(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := shellWords(tt.in); strings.Join(got, "\x00") != strings.Join(tt.want, "\x00") {
+			t.Errorf("shellWords(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
@@ -97,8 +97,8 @@ func TestUnbracket(t *testing.T) {
 		{[]string{"x]", "[]"}, []string{"x]"}},
 	}
 	for _, tt := range tests {
-		if got := Unbracket(tt.in); strings.Join(got, "\x00") != strings.Join(tt.want, "\x00") {
-			t.Errorf("Unbracket(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := unbracket(tt.in); strings.Join(got, "\x00") != strings.Join(tt.want, "\x00") {
+			t.Errorf("unbracket(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

@@ -84,14 +84,14 @@ func MatchFile(path, want string, update bool) error {
 		return fmt.Errorf("read %s: %w", path, err)
 	}
 	if string(have) != want {
-		return fmt.Errorf("%s differs: %s", path, FirstDiff(string(have), want))
+		return fmt.Errorf("%s differs: %s", path, firstDiff(string(have), want))
 	}
 	return nil
 }
 
-// FirstDiff describes the first line where have (the file) and want (the
+// firstDiff describes the first line where have (the file) and want (the
 // tree's rendering) differ, or returns "none".
-func FirstDiff(have, want string) string {
+func firstDiff(have, want string) string {
 	hl, wl := strings.Split(have, "\n"), strings.Split(want, "\n")
 	for i := 0; i < max(len(hl), len(wl)); i++ {
 		var h, w string

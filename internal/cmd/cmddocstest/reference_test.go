@@ -67,7 +67,7 @@ func TestHeader(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := tt.h.String(); got != tt.want {
-				t.Errorf("header differs: %s", FirstDiff(tt.want, got))
+				t.Errorf("header differs: %s", firstDiff(tt.want, got))
 			}
 			if got := renderReference(t, syntheticTree(false), tt.h); !strings.HasPrefix(got, tt.want+"| command |") {
 				t.Errorf("reference does not open with the header and the index:\n%s", got)
@@ -107,10 +107,10 @@ func TestWriteReference(t *testing.T) {
 		})
 	}
 	if again := renderReference(t, syntheticTree(true), h); again != got {
-		t.Errorf("output depends on the order commands were added:\n%s", FirstDiff(got, again))
+		t.Errorf("output depends on the order commands were added:\n%s", firstDiff(got, again))
 	}
 	if twice := renderReference(t, syntheticTree(false), h); twice != got {
-		t.Errorf("output is not deterministic:\n%s", FirstDiff(got, twice))
+		t.Errorf("output is not deterministic:\n%s", firstDiff(got, twice))
 	}
 }
 
@@ -136,8 +136,8 @@ func TestFirstDiff(t *testing.T) {
 		{"a\n", "a\nb", `line 2: file has "", tree gives "b"`},
 	}
 	for _, tt := range tests {
-		if got := FirstDiff(tt.have, tt.want); got != tt.diff {
-			t.Errorf("FirstDiff(%q, %q) = %q, want %q", tt.have, tt.want, got, tt.diff)
+		if got := firstDiff(tt.have, tt.want); got != tt.diff {
+			t.Errorf("firstDiff(%q, %q) = %q, want %q", tt.have, tt.want, got, tt.diff)
 		}
 	}
 }

@@ -21,8 +21,8 @@ import (
 // sample: tenants Yellow and Blue share one bucket, one prefix each).
 const (
 	BrokerRoleName    = "tip-broker-service"
-	BrokerAppRoleName = "tenant-app"
-	BrokerOtherApp    = "other-app"
+	brokerAppRoleName = "tenant-app"
+	brokerOtherApp    = "other-app"
 	BrokerAccessRole  = "tenant-access"
 	// BrokerUnboundRole is an access role written for the original sample:
 	// it trusts the broker role without requiring sts:ExternalId, so any
@@ -77,7 +77,7 @@ func StartBrokerScenario(o BrokerScenarioOptions) (*BrokerScenario, error) {
 		Name:            BrokerAccessRole,
 		TrustedRoleARNs: []string{a.roleARN(BrokerRoleName)},
 		AllowTagSession: true,
-		ExternalID:      a.roleARN(BrokerAppRoleName),
+		ExternalID:      a.roleARN(brokerAppRoleName),
 		S3Resources:     tenantPrefix,
 	})
 	a.AddRole(RoleSpec{
@@ -100,12 +100,12 @@ func (s *BrokerScenario) BrokerCredentials(ttl time.Duration) aws.Credentials {
 
 // AppCredentials are the calling application's role credentials.
 func (s *BrokerScenario) AppCredentials(ttl time.Duration) aws.Credentials {
-	return s.AWS.RoleCredentials(BrokerAppRoleName, "app", ttl)
+	return s.AWS.RoleCredentials(brokerAppRoleName, "app", ttl)
 }
 
 // OtherAppCredentials are a second application's role credentials.
 func (s *BrokerScenario) OtherAppCredentials(ttl time.Duration) aws.Credentials {
-	return s.AWS.RoleCredentials(BrokerOtherApp, "other", ttl)
+	return s.AWS.RoleCredentials(brokerOtherApp, "other", ttl)
 }
 
 // TenantToken mints the application's JWT for a user of tenant.
