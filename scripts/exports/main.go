@@ -49,9 +49,20 @@ type pkg struct {
 type useKinds struct{ prod, test bool }
 
 func run(root string, verbose bool) error {
-	module, err := modulePath(filepath.Join(root, "go.mod"))
+	pkgs, err := scan(root)
 	if err != nil {
 		return err
+	}
+	report(pkgs, verbose)
+	return nil
+}
+
+// scan parses the module at root and returns its internal/ packages with
+// their exported names and who outside uses them.
+func scan(root string) (map[string]*pkg, error) {
+	module, err := modulePath(filepath.Join(root, "go.mod"))
+	if err != nil {
+		return nil, err
 	}
 	files := map[string][]*ast.File{} // import path → files
 	testFile := map[*ast.File]bool{}
@@ -86,7 +97,7 @@ func run(root string, verbose bool) error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	pkgs := map[string]*pkg{}
 	for ip, fs := range files {
@@ -108,8 +119,7 @@ func run(root string, verbose bool) error {
 			recordUses(f, ip, pkgs, testFile[f])
 		}
 	}
-	report(pkgs, verbose)
-	return nil
+	return pkgs, nil
 }
 
 // addExported adds f's exported top-level names (not methods) to names.
@@ -186,6 +196,22 @@ func recordUses(f *ast.File, ip string, pkgs map[string]*pkg, test bool) {
 	})
 }
 
+// unusedNames returns p's exported names no other package uses, and those
+// only other packages' tests use, sorted.
+func (p *pkg) unusedNames() (none, tests []string) {
+	for n := range p.exported {
+		switch u := p.uses[n]; {
+		case !u.prod && !u.test:
+			none = append(none, n)
+		case !u.prod:
+			tests = append(tests, n)
+		}
+	}
+	sort.Strings(none)
+	sort.Strings(tests)
+	return none, tests
+}
+
 func report(pkgs map[string]*pkg, verbose bool) {
 	paths := make([]string, 0, len(pkgs))
 	for p := range pkgs {
@@ -195,17 +221,7 @@ func report(pkgs map[string]*pkg, verbose bool) {
 	var total, unused, testOnly int
 	for _, ip := range paths {
 		p := pkgs[ip]
-		var none, tests []string
-		for n := range p.exported {
-			switch u := p.uses[n]; {
-			case !u.prod && !u.test:
-				none = append(none, n)
-			case !u.prod:
-				tests = append(tests, n)
-			}
-		}
-		sort.Strings(none)
-		sort.Strings(tests)
+		none, tests := p.unusedNames()
 		total += len(p.exported)
 		unused += len(none)
 		testOnly += len(tests)
