@@ -5,7 +5,7 @@ package main
 import (
 	"os"
 
-	"github.com/tip-cli/tip-cli/internal/brokerapp"
+	brokerapp "github.com/tip-cli/tip-cli/internal/broker/app"
 	"github.com/tip-cli/tip-cli/internal/cmdbase"
 )
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tip-cli/tip-cli/internal/config"
 	"github.com/tip-cli/tip-cli/internal/sandbox"
 	"github.com/tip-cli/tip-cli/internal/testkit"
 )
@@ -180,5 +181,42 @@ func TestModeSwitchNeverServesOldSession(t *testing.T) {
 	}
 	if k.Env.AWS.Counts()["AssumeRoleWithWebIdentity"] != 2 {
 		t.Errorf("AWS calls %v: want the federation exchange after the switch", k.Env.AWS.Counts())
+	}
+}
+
+// TestSharedSignInServesBothModes: one sign-in, one refresh token, serving
+// an identity-center profile and an iam-federation profile, each with its
+// own chain; the federation profile's session carries the person.
+func TestSharedSignInServesBothModes(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("starts real processes")
+	}
+	k := testkit.New(t, sandbox.EnvOptions{ContextProvider: sandbox.ContextProviderEmail()})
+	ic, fed := k.Env.Profile(testkit.FreeRedirectURI(t)), k.Env.FederationProfile("", 0)
+	cfg, err := config.Load(k.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.SignIns = map[string]*config.Profile{"corp": ic.IdPSettings()}
+	ic, fed = ic.WithoutIdP(), fed.WithoutIdP()
+	ic.SignIn, fed.SignIn = "corp", "corp"
+	cfg.Profiles["ic"], cfg.Profiles["fed"] = ic, fed
+	if err := config.Save(k.Dir, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if r := runProcs(t, k, 1, "--profile", "ic", "auth", "--timeout", "30s")[0]; r.code != 0 {
+		t.Fatalf("sign-in: %s", r.stderr)
+	}
+	r := runProcs(t, k, 1, "--profile", "fed", "auth", "get-iam-credentials", "--format", "json", "--non-interactive")[0]
+	if r.code != 0 || !strings.Contains(r.stdout, `"Subject": "`+sandbox.AliceEmail+`"`) {
+		t.Fatalf("federation profile on the shared sign-in: exit %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	if got := k.Env.IdP.Counts()["authorize"]; got != 1 {
+		t.Errorf("sign-ins = %d, want 1 for both profiles", got)
+	}
+	c := k.Env.AWS.Counts()
+	if c["CreateTokenWithIAM"] != 1 || c["AssumeRole"] != 1 || c["AssumeRoleWithWebIdentity"] != 2 {
+		t.Errorf("AWS calls %v: want one identity-center chain and one federation call", c)
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -28,7 +27,7 @@ import (
 // and --policy file:///dev/zero grew tip-cli to 600 MB.
 func TestHostileFilesFailFast(t *testing.T) {
 	t.Parallel()
-	if testing.Short() || runtime.GOOS == "windows" {
+	if testing.Short() {
 		t.Skip("starts real processes; needs FIFOs")
 	}
 	bins := installBinaries(t)

@@ -66,7 +66,8 @@ func TestControlCharacterProfileNamesRefused(t *testing.T) {
 				if r.code == 0 || r.stdout != "" || strings.Contains(msg, "\n") || !strings.Contains(msg, want) {
 					t.Errorf("exit %d stdout %q stderr %q; want one line refusing the %s", r.code, r.stdout, r.stderr, want)
 				}
-				if strings.ContainsAny(r.stderr, "\x1b\r\x07\x7f\u009b\u202e\xff") {
+				// A raw 0xff byte would make stderr invalid UTF-8.
+				if strings.ContainsAny(r.stderr, "\x1b\r\x07\x7f\u009b\u202e") || !utf8.ValidString(r.stderr) {
 					t.Errorf("stderr carries the raw character: %q", r.stderr)
 				}
 			})

@@ -16,7 +16,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tip-cli/tip-cli/internal/config"
+	"github.com/tip-cli/tip-cli/internal/issuerurl"
 )
 
 const (
@@ -63,7 +63,7 @@ type Thumbprinter struct {
 // thumbprint of the last CA certificate the server presented (or of the
 // leaf when it presented no other).
 func (t *Thumbprinter) Discover(ctx context.Context, issuerURL string) (*ThumbprintResult, error) {
-	if err := config.ValidateIssuerURL(issuerURL); err != nil {
+	if err := issuerurl.Validate(issuerURL); err != nil {
 		return nil, fmt.Errorf("issuer url: %w", err)
 	}
 	jwksURI, err := t.jwksURI(ctx, issuerURL)

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/tip-cli/tip-cli/internal/config"
+	"github.com/tip-cli/tip-cli/internal/issuerurl"
 )
 
 // validate checks opts, fills in defaults and returns the selected services
@@ -51,7 +51,7 @@ func validateIssuer(issuer string) error {
 	if issuer == "" {
 		return fmt.Errorf("issuer url is required")
 	}
-	if err := config.ValidateIssuerURL(issuer); err != nil {
+	if err := issuerurl.Validate(issuer); err != nil {
 		return fmt.Errorf("issuer url: %w", err)
 	}
 	if strings.ContainsAny(issuer, " \t\r\n") {

@@ -35,9 +35,9 @@ func FlagErrorf(format string, args ...any) error {
 	return &FlagError{Err: fmt.Errorf(format, args...)}
 }
 
-// SilentError exits non-zero without printing: the command already
+// ErrSilent exits non-zero without printing: the command already
 // reported (e.g. diag printed a failing report).
-var SilentError = errors.New("silent error")
+var ErrSilent = errors.New("silent error")
 
 // ExitCodeError carries a child process's exit status (exec).
 type ExitCodeError struct{ Code int }
@@ -70,7 +70,7 @@ func Report(w io.Writer, prog string, err error, cancelled bool, classify func(e
 	if errors.As(err, &codeErr) {
 		return codeErr.Code
 	}
-	if errors.Is(err, SilentError) {
+	if errors.Is(err, ErrSilent) {
 		return ExitError
 	}
 	if cancelled || errors.Is(err, context.Canceled) {

@@ -24,9 +24,9 @@ type FlagError = cmdbase.FlagError
 // ExitCodeError carries a child process's exit status (exec).
 type ExitCodeError = cmdbase.ExitCodeError
 
-// SilentError exits non-zero without printing: the command already
+// ErrSilent exits non-zero without printing: the command already
 // reported (e.g. diag printed a failing report).
-var SilentError = cmdbase.SilentError
+var ErrSilent = cmdbase.ErrSilent
 
 // FlagErrorf builds a FlagError.
 func FlagErrorf(format string, args ...any) error { return cmdbase.FlagErrorf(format, args...) }

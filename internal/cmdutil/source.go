@@ -3,14 +3,18 @@ package cmdutil
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tip-cli/tip-cli/internal/config"
+	"github.com/tip-cli/tip-cli/internal/cred"
 	"github.com/tip-cli/tip-cli/internal/credserver"
 	"github.com/tip-cli/tip-cli/internal/s3ag"
+	"github.com/tip-cli/tip-cli/internal/session"
 )
 
 // SourceFlags choose what exec and serve hand out (Factory.Handout): the
@@ -53,46 +57,83 @@ func (s *SourceFlags) request() (s3ag.Request, error) {
 }
 
 // CredentialServer prepares a credential server for exec --server and
-// serve: it fetches the credentials once (signing in interactively when
-// allowed, so a problem shows before anything starts) and returns the
-// server's configuration. Requests are served by a non-interactive manager;
-// when the sign-in is gone and stderr is a terminal (and --non-interactive
-// is not set), one sign-in runs in the background. log gets the request
-// lines.
+// serve with the selected profile at credserver.Path (CredentialEndpoint)
+// and a new token. log gets the request lines.
 func (f *Factory) CredentialServer(ctx context.Context, src *SourceFlags, o SignInOptions, log *slog.Logger) (*config.Profile, credserver.Config, error) {
-	h, err := f.Handout(o, src, false)
+	p, e, err := f.CredentialEndpoint(ctx, src, o)
 	if err != nil {
 		return nil, credserver.Config{}, err
 	}
-	if _, err := h.Get(ctx); err != nil {
+	token, err := credserver.NewToken(rand.Reader)
+	if err != nil {
 		return nil, credserver.Config{}, err
+	}
+	return p, f.ServerConfig(token, map[string]credserver.Endpoint{credserver.Path: e}, log), nil
+}
+
+// ServerConfig is the credential server's configuration for endpoints.
+func (f *Factory) ServerConfig(token string, endpoints map[string]credserver.Endpoint, log *slog.Logger) credserver.Config {
+	errOut := f.IOStreams.ErrOut
+	return credserver.Config{
+		Token:     token,
+		Endpoints: endpoints,
+		Now:       f.Now,
+		Sleep:     f.Sleep,
+		Log:       log,
+		Notice:    func(msg string) { fmt.Fprintf(errOut, "tip-cli: %s\n", msg) },
+	}
+}
+
+// CredentialEndpoint prepares the selected profile's endpoint: it fetches
+// the credentials once (signing in interactively when allowed, so a
+// problem shows before anything starts). When that fetch fails with
+// *session.LoginRequiredError, the endpoint is returned with the error,
+// usable as it is (an agent serves NotSignedIn until `tip-cli auth`); any
+// other error returns no endpoint. Requests are served by a
+// non-interactive manager; when the sign-in is gone and stderr is a
+// terminal (and --non-interactive is not set), one sign-in runs in the
+// background. The endpoint refreshes ahead (credproc.Policy.Ahead): the
+// same manager with the stricter policy, computed from each session's own
+// mint and expiry times.
+func (f *Factory) CredentialEndpoint(ctx context.Context, src *SourceFlags, o SignInOptions) (*config.Profile, credserver.Endpoint, error) {
+	h, err := f.Handout(o, src, false)
+	if err != nil {
+		return nil, credserver.Endpoint{}, err
+	}
+	initial, initErr := h.Get(ctx)
+	var lre *session.LoginRequiredError
+	if initErr != nil && !errors.As(initErr, &lre) {
+		return nil, credserver.Endpoint{}, initErr
 	}
 	// A request never opens a browser; recovery does, once.
 	qo := o
 	qo.NonInteractive = true
 	quiet, err := f.Manager(h.Profile, qo)
 	if err != nil {
-		return nil, credserver.Config{}, err
+		return nil, credserver.Endpoint{}, err
 	}
-	p, m := h.Profile, h.Manager
-	token, err := credserver.NewToken(rand.Reader)
-	if err != nil {
-		return nil, credserver.Config{}, err
-	}
-	errOut := f.IOStreams.ErrOut
-	cfg := credserver.Config{
-		Token:  token,
-		Source: h.Through(quiet),
-		Fresh:  m.Policy.FreshCredentials,
-		Now:    f.Now,
-		Log:    log,
-		Notice: func(msg string) { fmt.Fprintf(errOut, "tip-cli: %s\n", msg) },
+	m, policy := h.Manager, quiet.Policy
+	e := credserver.Endpoint{
+		Source:  h.Through(quiet),
+		Fresh:   policy.FreshCredentials,
+		Initial: initial,
+		Ahead: &credserver.Ahead{
+			At: func(c *cred.Credentials) time.Time {
+				at, _ := policy.Ahead(c.MintedAt, c.Expiration)
+				return at
+			},
+			Refresh: func(ctx context.Context, c *cred.Credentials) (*cred.Credentials, error) {
+				strict := *quiet
+				_, strict.Policy = policy.Ahead(c.MintedAt, c.Expiration)
+				return h.Through(&strict)(ctx)
+			},
+		},
 	}
 	if m.SignIn != nil && f.IOStreams.IsStderrTTY() {
-		cfg.SignIn = func(ctx context.Context) error {
+		e.SignIn = func(ctx context.Context) error {
 			_, _, err := m.SignInAndExchange(ctx)
 			return err
 		}
 	}
-	return p, cfg, nil
+	return h.Profile, e, initErr
 }

@@ -1,6 +1,10 @@
 package config
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/tip-cli/tip-cli/internal/awsid"
+)
 
 // Hand-written matchers for the shapes config validates. A warm
 // credential_process call validates one profile in a fresh process, and
@@ -56,7 +60,7 @@ func isRegionTail(s string) bool {
 }
 
 // isAccount matches ^\d{12}$.
-func isAccount(s string) bool { return len(s) == 12 && all(s, isDigit) }
+func isAccount(s string) bool { return awsid.IsAccountID(s) }
 
 // isCognitoPool matches ^[a-z]{2}(-[a-z]+)+-\d_[A-Za-z0-9]+$.
 func isCognitoPool(s string) bool {

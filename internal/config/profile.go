@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tip-cli/tip-cli/internal/issuerurl"
 	"github.com/tip-cli/tip-cli/internal/loopback"
 )
 
@@ -166,27 +167,9 @@ func (p *Profile) validateIdP() error {
 	return nil
 }
 
-// ValidateIssuerURL accepts absolute https URLs, and http only for loopback
-// hosts (local test providers); no query or fragment (OIDC Discovery §3).
-func ValidateIssuerURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return fmt.Errorf("%q is not an absolute URL", raw)
-	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("%q must not have a query or fragment", raw)
-	}
-	switch u.Scheme {
-	case "https":
-		return nil
-	case "http":
-		if loopback.IsHost(u.Hostname()) {
-			return nil
-		}
-		return fmt.Errorf("%q must use https (plain http is allowed only on loopback)", raw)
-	}
-	return fmt.Errorf("%q must use https", raw)
-}
+// ValidateIssuerURL is the issuer URL rule (internal/issuerurl), which
+// cfn applies too.
+func ValidateIssuerURL(raw string) error { return issuerurl.Validate(raw) }
 
 // ValidateRedirectURI accepts http://localhost|127.0.0.1|[::1]:PORT/path, the
 // only redirects a loopback client (RFC 8252 §7.3) can serve, and nothing

@@ -66,12 +66,4 @@ func ValidateRegion(r string) error {
 	return nil
 }
 
-// ValidateAccountID checks a 12-digit AWS account id.
-func ValidateAccountID(id string) error {
-	if !isAccount(id) {
-		return fmt.Errorf("account id %q must be 12 digits", id)
-	}
-	return nil
-}
-
 func lastSegment(arn string) string { return arn[strings.LastIndexByte(arn, '/')+1:] }

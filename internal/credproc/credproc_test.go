@@ -27,6 +27,12 @@ func TestFresh(t *testing.T) {
 		{"15 min session past half", t0.Add(8 * time.Minute), t0, t0.Add(15 * time.Minute), false},
 		{"within skew of expiry", t0.Add(59*time.Minute + 30*time.Second), t0.Add(59 * time.Minute), t0.Add(time.Hour), false},
 		{"unknown mint time, 16 min left", t0, time.Time{}, t0.Add(17 * time.Minute), true},
+		// The documented figures: 16 min (margin + skew) for an hour, the
+		// first 30 s of a 3-minute session (half its life plus the skew).
+		{"16 min 1 s left of an hour", t0.Add(43*time.Minute + 59*time.Second), t0, t0.Add(time.Hour), true},
+		{"16 min left of an hour", t0.Add(44 * time.Minute), t0, t0.Add(time.Hour), false},
+		{"3 min session at 29 s", t0.Add(29 * time.Second), t0, t0.Add(3 * time.Minute), true},
+		{"3 min session at 30 s", t0.Add(30 * time.Second), t0, t0.Add(3 * time.Minute), false},
 	}
 	for _, tt := range tests {
 		if got := p.Fresh(tt.now, tt.mint, tt.exp); got != tt.want {
@@ -92,6 +98,37 @@ func TestWriteProcessMatchesMarshal(t *testing.T) {
 			if got := out.String(); got != string(want)+"\n" {
 				t.Errorf("%q: Write = %s, json.Marshal %s", s, got, want)
 			}
+		}
+	}
+}
+
+// Ahead's instant is where its stricter policy turns stale, lead before
+// the default policy's stale point, for sessions of any length.
+func TestAhead(t *testing.T) {
+	p := DefaultPolicy()
+	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		life, wantAge time.Duration
+	}{
+		{12 * time.Hour, 12*time.Hour - 21*time.Minute},
+		{time.Hour, 39 * time.Minute},
+		{150 * time.Second, 7500 * time.Millisecond},
+		{200 * time.Second, 20 * time.Second},
+		{60 * time.Second, -30 * time.Second}, // never fresh: due at once
+	} {
+		exp := t0.Add(tt.life)
+		at, strict := p.Ahead(t0, exp)
+		if got := at.Sub(t0); got != tt.wantAge {
+			t.Errorf("%s session: refresh ahead at age %s, want %s", tt.life, got, tt.wantAge)
+		}
+		if at.After(p.StaleAt(t0, exp)) && tt.wantAge > 0 {
+			t.Errorf("%s session: ahead %s after the stale point %s", tt.life, at, p.StaleAt(t0, exp))
+		}
+		if tt.wantAge > 0 && (!strict.Fresh(at.Add(-time.Millisecond), t0, exp) || strict.Fresh(at, t0, exp)) {
+			t.Errorf("%s session: the stricter policy does not turn stale at %s", tt.life, at)
+		}
+		if tt.wantAge > 0 && !p.Fresh(at, t0, exp) {
+			t.Errorf("%s session: the default policy is already stale at the refresh-ahead point", tt.life)
 		}
 	}
 }

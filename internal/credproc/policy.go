@@ -24,9 +24,11 @@ type Policy struct {
 func DefaultPolicy() Policy { return Policy{Margin: DefaultMargin, Skew: DefaultSkew} }
 
 // Fresh reports whether credentials expiring at exp, obtained at minted,
-// may be served at now. A session shorter than twice the margin is served
-// for the first half of its life, so just-minted credentials are always
-// served even when the role's maximum session is shorter than the margin.
+// may be served at now: while more than margin + skew remains. A session
+// shorter than twice the margin is served while more than half its life
+// plus the skew remains (a 3-minute session for its first 30 s), so
+// just-minted credentials are served even when the role's maximum session
+// is shorter than the margin.
 func (p Policy) Fresh(now, minted, exp time.Time) bool {
 	remaining := exp.Sub(now) - p.Skew
 	if remaining <= 0 {
@@ -44,4 +46,42 @@ func (p Policy) Fresh(now, minted, exp time.Time) bool {
 // FreshCredentials applies Fresh to stored credentials; nil is never fresh.
 func (p Policy) FreshCredentials(now time.Time, c *cred.Credentials) bool {
 	return c != nil && p.Fresh(now, c.MintedAt, c.Expiration)
+}
+
+// MaxLead bounds how long before the policy's stale point the credential
+// server refreshes in the background (Ahead).
+const MaxLead = 5 * time.Minute
+
+// StaleAt is the instant from which Fresh no longer holds for credentials
+// minted at minted and expiring at exp.
+func (p Policy) StaleAt(minted, exp time.Time) time.Time {
+	margin := p.Margin
+	if !minted.IsZero() {
+		if half := exp.Sub(minted) / 2; half < margin {
+			margin = half
+		}
+	}
+	return exp.Add(-p.Skew - margin)
+}
+
+// Ahead is the credential server's stricter rule for credentials minted at
+// minted and expiring at exp: a background refresh is due at the returned
+// instant, lead = min(MaxLead, half the time they are fresh) before
+// StaleAt, and the returned policy calls them stale from then on (its skew
+// grows by lead, which is Fresh evaluated lead later). SDKs ask again from
+// 15 (botocore), 5 (JS v3) or up to 5 (Go v2) minutes before expiry, all
+// after StaleAt with the default policy, so a refresh finished by then
+// never makes a request wait. Computed from the credentials' own times, it
+// holds for sessions of any length: 21 minutes before the expiry of a 1 h
+// or 12 h session, after 7.5 s of a 150 s one.
+func (p Policy) Ahead(minted, exp time.Time) (time.Time, Policy) {
+	stale := p.StaleAt(minted, exp)
+	lead := MaxLead
+	if !minted.IsZero() {
+		if half := stale.Sub(minted) / 2; half < lead {
+			lead = max(half, 0)
+		}
+	}
+	p.Skew += lead
+	return stale.Add(-lead), p
 }

@@ -10,5 +10,8 @@
 // token compared in constant time. Credentials come from a Source (the
 // session manager) through an in-memory cache with one fetch in flight, so
 // the warm path touches neither the store nor the network and N clients at
-// expiry cause one refresh. Clock, randomness and output arrive as fields.
+// expiry cause one refresh; with Ahead, that refresh runs in the background
+// before the credentials stop being fresh, so no request waits for it. One
+// server may answer several profiles, each at its own path. Clock, timer,
+// randomness and output arrive as fields.
 package credserver

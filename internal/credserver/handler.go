@@ -2,6 +2,7 @@ package credserver
 
 import (
 	"encoding/json"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -23,9 +24,9 @@ func (s *Server) check(r *http.Request) *refusal {
 	switch {
 	case r.Method != http.MethodGet:
 		return &refusal{http.StatusMethodNotAllowed, "MethodNotAllowed", "only GET is served"}
-	case r.URL.Path != Path:
+	case s.endpoints[r.URL.Path] == nil:
 		return &refusal{http.StatusNotFound, "NotFound", "unknown path"}
-	case !strings.EqualFold(r.Host, s.host):
+	case !s.hostMatches(r.Host):
 		return &refusal{http.StatusForbidden, "ForeignHost", "the Host header does not name this server"}
 	case r.Header.Get("Origin") != "" || r.Header.Get("Sec-Fetch-Site") != "" || r.Header.Get("Sec-Fetch-Mode") != "":
 		return &refusal{http.StatusForbidden, "BrowserRequest", "requests from web pages are refused"}
@@ -37,6 +38,24 @@ func (s *Server) check(r *http.Request) *refusal {
 	return nil
 }
 
+// hostMatches reports whether the Host header names this server: its
+// listen address, with the port or (as the AWS CRT's container provider
+// sends it) without. Any other name, localhost included, is refused: a
+// DNS-rebound page sends its own name.
+func (s *Server) hostMatches(h string) bool {
+	if strings.EqualFold(h, s.host) {
+		return true
+	}
+	ip, _, err := net.SplitHostPort(s.host)
+	if err != nil {
+		return false
+	}
+	if strings.Contains(ip, ":") {
+		ip = "[" + ip + "]"
+	}
+	return strings.EqualFold(h, ip)
+}
+
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := s.cfg.Now()
@@ -46,19 +65,25 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, ref.status, ref.code, ref.message)
 		return
 	}
-	c, waited, err := s.cache.get(r.Context())
+	e := s.endpoints[r.URL.Path]
+	c, waited, err := e.cache.get(r.Context())
 	took := s.cfg.Now().Sub(start)
 	if err != nil {
 		status, code := http.StatusBadGateway, "CredentialsUnavailable"
-		if s.rec.loginRequired(err) {
+		if e.rec.loginRequired(err) {
 			status, code = http.StatusServiceUnavailable, "NotSignedIn"
 		}
-		s.cfg.Log.Error("request failed", "remote", r.RemoteAddr, "status", status, "reason", code, "error", err, "took", took)
-		writeError(w, status, code, err.Error())
-		return
+		if c == nil {
+			s.cfg.Log.Error("request failed", "remote", r.RemoteAddr, "path", r.URL.Path, "status", status, "reason", code, "error", err, "took", took)
+			writeError(w, status, code, err.Error())
+			return
+		}
+		// The refresh failed but the credentials in hand are still valid.
+		s.cfg.Log.Warn("refresh failed; serving the current credentials", "path", r.URL.Path, "reason", code, "error", err)
+	} else if waited {
+		e.rec.fetched()
 	}
-	s.rec.served()
-	s.cfg.Log.Info("request served", "remote", r.RemoteAddr, "status", http.StatusOK, "refreshed", waited,
+	s.cfg.Log.Info("request served", "remote", r.RemoteAddr, "path", r.URL.Path, "status", http.StatusOK, "refreshed", waited,
 		"expiration", c.Expiration.UTC().Format(time.RFC3339), "took", took, "user_agent", r.UserAgent())
 	writeJSON(w, http.StatusOK, response(c))
 }
@@ -82,15 +107,16 @@ func response(c *cred.Credentials) credentialsJSON {
 	}
 }
 
-// writeError sends {"code","message"}, which the SDKs show in their error.
+// writeError sends the code and message twice: the Go SDK and botocore
+// read code/message, the JS SDK v3's fromHttp reads Code/Message.
 func writeError(w http.ResponseWriter, status int, code, message string) {
-	writeJSON(w, status, map[string]string{"code": code, "message": message})
+	writeJSON(w, status, map[string]string{"code": code, "message": message, "Code": code, "Message": message})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	data, err := json.Marshal(v)
 	if err != nil {
-		status, data = http.StatusInternalServerError, []byte(`{"code":"InternalError","message":"encode response"}`)
+		status, data = http.StatusInternalServerError, []byte(`{"code":"InternalError","message":"encode response","Code":"InternalError","Message":"encode response"}`)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)

@@ -68,8 +68,19 @@ func (r *recovery) run() {
 	r.notice("credential server: signed in; serving credentials again")
 }
 
-// served records a successful answer: a later outage is reported anew.
-func (r *recovery) served() {
+// report takes the outcome of a fetch: a sign-in that is gone is told
+// (loginRequired), a success lets a later outage be told anew.
+func (r *recovery) report(err error) {
+	if err == nil {
+		r.fetched()
+		return
+	}
+	r.loginRequired(err)
+}
+
+// fetched records a successful fetch: a later outage is reported anew.
+// Answers from memory do not count: they say nothing about the sign-in.
+func (r *recovery) fetched() {
 	r.mu.Lock()
 	r.told = false
 	r.mu.Unlock()

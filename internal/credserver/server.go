@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/tip-cli/tip-cli/internal/cred"
@@ -19,34 +20,60 @@ const Path = "/credentials"
 // DefaultFetchTimeout bounds one refresh through the session manager.
 const DefaultFetchTimeout = 2 * time.Minute
 
-// Config configures a Server. Source, Fresh and Token are required.
-type Config struct {
-	// Token is the value clients send in Authorization (NewToken).
-	Token  string
+// ProfilePath is the path of a profile's credentials on a server with
+// several profiles (serve --profiles).
+func ProfilePath(profile string) string { return Path + "/" + profile }
+
+// Endpoint is one set of credentials the server answers at one path.
+// Source and Fresh are required.
+type Endpoint struct {
 	Source Source
 	// Fresh is the expiry policy (credproc.Policy.FreshCredentials):
 	// credentials are served from memory while it holds.
 	Fresh func(now time.Time, c *cred.Credentials) bool
-	Now   func() time.Time
+	// Ahead, when set, refreshes in the background before Fresh lapses.
+	Ahead *Ahead
+	// Initial, when set, is served first (the credentials fetched before
+	// the server started), so the first request does not wait.
+	Initial *cred.Credentials
+	// SignIn, when set, runs an interactive sign-in after the source
+	// reported *session.LoginRequiredError; nil means the server cannot
+	// sign in (no terminal, or --non-interactive).
+	SignIn func(ctx context.Context) error
+}
+
+// Config configures a Server. Token and at least one endpoint are required.
+type Config struct {
+	// Token is the value clients send in Authorization (NewToken); one
+	// token serves every endpoint.
+	Token string
+	// Endpoints maps a path (Path, ProfilePath) to what it serves.
+	Endpoints map[string]Endpoint
+	Now       func() time.Time
+	// Sleep waits d or until ctx ends (the background refresh's timer);
+	// nil means a real timer.
+	Sleep func(ctx context.Context, d time.Duration) error
 	// Log gets one line per request (status, reason, latency), never a
 	// token or key; nil discards.
 	Log *slog.Logger
 	// Notice tells the user something they must act on (the sign-in is
 	// gone), once per occurrence; nil discards.
-	Notice func(msg string)
-	// SignIn, when set, runs an interactive sign-in after the source
-	// reported *session.LoginRequiredError; nil means the server cannot
-	// sign in (no terminal, or --non-interactive).
-	SignIn       func(ctx context.Context) error
+	Notice       func(msg string)
 	FetchTimeout time.Duration
 }
 
 // Server is a container credentials endpoint.
 type Server struct {
-	cfg   Config
+	cfg       Config
+	endpoints map[string]*endpoint
+	host      string
+}
+
+// endpoint is the running state of one Endpoint.
+type endpoint struct {
+	Endpoint
 	cache *cache
 	rec   *recovery
-	host  string
 }
 
 // Listen checks that addr is a loopback host:port: the endpoint is plain
@@ -73,11 +100,31 @@ func URL(ln net.Listener) string { return "http://" + ln.Addr().String() + Path 
 // Serve answers requests on ln until ctx is done, then shuts down
 // (in-flight requests get a few seconds) and closes ln.
 func Serve(ctx context.Context, ln net.Listener, cfg Config) error {
-	if cfg.Token == "" || cfg.Source == nil || cfg.Fresh == nil {
-		return errors.New("credential server: token, source and expiry policy are required")
+	if cfg.Token == "" || len(cfg.Endpoints) == 0 {
+		return errors.New("credential server: a token and an endpoint are required")
+	}
+	for path, e := range cfg.Endpoints {
+		if e.Source == nil || e.Fresh == nil || (e.Ahead != nil && (e.Ahead.At == nil || e.Ahead.Refresh == nil)) {
+			return fmt.Errorf("credential server: endpoint %s: source and expiry policy are required", path)
+		}
 	}
 	s := newServer(ctx, ln.Addr().String(), cfg)
 	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}
+	actx, stopAhead := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	for _, e := range s.endpoints {
+		if e.Ahead != nil {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				e.cache.ahead(actx, e.Ahead, s.cfg.Sleep, s.cfg.Log, e.rec.report)
+			}()
+		}
+	}
+	defer func() {
+		stopAhead()
+		wg.Wait()
+	}()
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	select {
@@ -96,6 +143,9 @@ func newServer(ctx context.Context, host string, cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Sleep == nil {
+		cfg.Sleep = sleep
+	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
@@ -106,10 +156,25 @@ func newServer(ctx context.Context, host string, cfg Config) *Server {
 		cfg.FetchTimeout = DefaultFetchTimeout
 	}
 	base := context.WithoutCancel(ctx)
-	return &Server{
-		cfg:   cfg,
-		host:  host,
-		cache: &cache{source: cfg.Source, fresh: cfg.Fresh, now: cfg.Now, timeout: cfg.FetchTimeout, base: base},
-		rec:   &recovery{notice: cfg.Notice, signIn: cfg.SignIn, base: ctx},
+	s := &Server{cfg: cfg, host: host, endpoints: make(map[string]*endpoint, len(cfg.Endpoints))}
+	for path, e := range cfg.Endpoints {
+		s.endpoints[path] = &endpoint{
+			Endpoint: e,
+			cache:    &cache{source: e.Source, fresh: e.Fresh, now: cfg.Now, timeout: cfg.FetchTimeout, base: base, changed: make(chan struct{}), cur: e.Initial},
+			rec:      &recovery{notice: cfg.Notice, signIn: e.SignIn, base: ctx},
+		}
+	}
+	return s
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }

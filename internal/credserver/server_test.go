@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net"
@@ -61,18 +62,20 @@ func start(t *testing.T, signIn func(context.Context) error) *fixture {
 	go func() {
 		done <- credserver.Serve(ctx, ln, credserver.Config{
 			Token: token,
-			Source: func(context.Context) (*cred.Credentials, error) {
-				n := fx.calls.Add(1)
-				time.Sleep(20 * time.Millisecond) // let concurrent requests pile up
-				fx.mu.Lock()
-				defer fx.mu.Unlock()
-				return fx.next(n)
-			},
-			Fresh:  credproc.DefaultPolicy().FreshCredentials,
+			Endpoints: map[string]credserver.Endpoint{credserver.Path: {
+				Source: func(context.Context) (*cred.Credentials, error) {
+					n := fx.calls.Add(1)
+					time.Sleep(20 * time.Millisecond) // let concurrent requests pile up
+					fx.mu.Lock()
+					defer fx.mu.Unlock()
+					return fx.next(n)
+				},
+				Fresh:  credproc.DefaultPolicy().FreshCredentials,
+				SignIn: signIn,
+			}},
 			Now:    fx.clock.Now,
 			Log:    slog.New(slog.NewTextHandler(fx.log, nil)),
 			Notice: func(m string) { fx.notices <- m },
-			SignIn: signIn,
 		})
 	}()
 	t.Cleanup(func() {
@@ -115,6 +118,13 @@ func TestRefusals(t *testing.T) {
 		{"token with a prefix", func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+fx.token) }, 401, "InvalidToken"},
 		{"foreign host (DNS rebinding)", func(r *http.Request) { r.Host = "attacker.example:" + strings.Split(fx.addr, ":")[1] }, 403, "ForeignHost"},
 		{"localhost name", func(r *http.Request) { r.Host = "localhost:" + strings.Split(fx.addr, ":")[1] }, 403, "ForeignHost"},
+		// The AWS CRT's container provider sends the listener's address without the port.
+		{"bare listener address (AWS CRT)", func(r *http.Request) { r.Host = "127.0.0.1" }, 200, ""},
+		{"bare localhost name", func(r *http.Request) { r.Host = "localhost" }, 403, "ForeignHost"},
+		{"bare other loopback address", func(r *http.Request) { r.Host = "127.0.0.2" }, 403, "ForeignHost"},
+		{"bare IPv6 loopback", func(r *http.Request) { r.Host = "[::1]" }, 403, "ForeignHost"},
+		{"listener address, other port", func(r *http.Request) { r.Host = "127.0.0.1:1" }, 403, "ForeignHost"},
+		{"listener address, empty port", func(r *http.Request) { r.Host = "127.0.0.1:" }, 403, "ForeignHost"},
 		{"browser origin", func(r *http.Request) { r.Header.Set("Origin", "https://evil.example") }, 403, "BrowserRequest"},
 		{"null origin", func(r *http.Request) { r.Header.Set("Origin", "null") }, 403, "BrowserRequest"},
 		{"fetch metadata", func(r *http.Request) { r.Header.Set("Sec-Fetch-Site", "cross-site") }, 403, "BrowserRequest"},
@@ -135,6 +145,9 @@ func TestRefusals(t *testing.T) {
 			_, _ = body.ReadFrom(resp.Body)
 			if resp.StatusCode != tt.status || !strings.Contains(body.String(), tt.code) {
 				t.Errorf("got %d %s, want %d %s", resp.StatusCode, body.String(), tt.status, tt.code)
+			}
+			if tt.status != 200 {
+				checkErrorBody(t, body.Bytes(), tt.code)
 			}
 			if tt.status != 200 && strings.Contains(body.String(), "ASIA") {
 				t.Errorf("a refused request got credentials: %s", body.String())
@@ -243,6 +256,20 @@ func TestLoginRequiredWithoutTerminal(t *testing.T) {
 	}
 	if len(fx.notices) != 0 {
 		t.Errorf("told the user %d more times", len(fx.notices))
+	}
+}
+
+// checkErrorBody checks that an error body carries the code and message
+// both as code/message and as Code/Message (what the JS SDK v3's fromHttp
+// reads).
+func checkErrorBody(t *testing.T, body []byte, code string) {
+	t.Helper()
+	var v map[string]string
+	if err := json.Unmarshal(body, &v); err != nil {
+		t.Fatalf("error body %s: %v", body, err)
+	}
+	if v["code"] != code || v["Code"] != code || v["message"] == "" || v["Message"] != v["message"] {
+		t.Errorf("error body %s: want code/Code %s and the same message/Message", body, code)
 	}
 }
 

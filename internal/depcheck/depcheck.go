@@ -6,8 +6,6 @@ package depcheck
 
 import (
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -22,8 +20,9 @@ func Deps(t testing.TB, pkg, goos string) []string {
 	if testing.Short() {
 		t.Skip("runs go list")
 	}
-	// The go command of the toolchain running the test, PATH or not.
-	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "list", "-deps", pkg)
+	// "go" is the toolchain running the test: go test puts its own
+	// GOROOT/bin first on the test binary's PATH (since go1.19).
+	cmd := exec.Command("go", "list", "-deps", pkg)
 	if goos != "" {
 		cmd.Env = append(cmd.Environ(), "GOOS="+goos, "CGO_ENABLED=0")
 	}

@@ -47,7 +47,10 @@ var stepFederatedRole = Step{
 		if out.AssumedRoleUser == nil {
 			return "", fmt.Errorf("assume role with web identity %s: response has no assumed role", c.RoleARN)
 		}
-		creds := c.credentials(out.Credentials, out.AssumedRoleUser)
+		creds, err := c.credentials(out.Credentials, out.AssumedRoleUser)
+		if err != nil {
+			return "", fmt.Errorf("assume role with web identity %s: %w", c.RoleARN, err)
+		}
 		creds.Origin = origin
 		s.Result = creds
 		// The detail never names the subject (the SDK marks it sensitive).

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 
+	"github.com/tip-cli/tip-cli/internal/awsid"
 	"github.com/tip-cli/tip-cli/internal/cred"
 )
 
@@ -162,7 +163,11 @@ func (c *Chain) assumeRole(ctx context.Context, s *State, in *sts.AssumeRoleInpu
 	if out.Credentials == nil || out.AssumedRoleUser == nil {
 		return nil, fmt.Errorf("assume role %s: response has no credentials", roleARN)
 	}
-	return c.credentials(out.Credentials, out.AssumedRoleUser), nil
+	creds, err := c.credentials(out.Credentials, out.AssumedRoleUser)
+	if err != nil {
+		return nil, fmt.Errorf("assume role %s: %w", roleARN, err)
+	}
+	return creds, nil
 }
 
 // assumeWebIdentity runs the unsigned AssumeRoleWithWebIdentity.
@@ -193,15 +198,22 @@ func sessionPolicies(scope Scope) (*string, []ststypes.PolicyDescriptorType) {
 	return policy, arns
 }
 
-func (c *Chain) credentials(sc *ststypes.Credentials, user *ststypes.AssumedRoleUser) *cred.Credentials {
+// credentials converts an STS answer; the session's account comes from its
+// assumed-role ARN, which must be well formed (GetDataAccess is sent to
+// that account).
+func (c *Chain) credentials(sc *ststypes.Credentials, user *ststypes.AssumedRoleUser) (*cred.Credentials, error) {
 	arn := aws.ToString(user.Arn)
+	account, err := awsid.AccountFromARN(arn)
+	if err != nil {
+		return nil, fmt.Errorf("response: %w", err)
+	}
 	return &cred.Credentials{
 		AccessKeyID:     aws.ToString(sc.AccessKeyId),
 		SecretAccessKey: aws.ToString(sc.SecretAccessKey),
 		SessionToken:    aws.ToString(sc.SessionToken),
 		Expiration:      aws.ToTime(sc.Expiration),
-		AccountID:       AccountFromARN(arn),
+		AccountID:       account,
 		AssumedRoleARN:  arn,
 		MintedAt:        c.now(),
-	}
+	}, nil
 }

@@ -28,15 +28,6 @@ func SessionName(userID string) string {
 	return name
 }
 
-// AccountFromARN returns the account id field of an ARN, or "".
-func AccountFromARN(arn string) string {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) < 6 {
-		return ""
-	}
-	return parts[4]
-}
-
 // decodeClaims reads a JWT's payload without verifying it. Only for tokens
 // received directly from AWS in a signed response.
 func decodeClaims(jwt string) (map[string]any, error) {

@@ -159,7 +159,7 @@ func (k *cachedKeySet) VerifySignature(ctx context.Context, jwt string) ([]byte,
 	for i, a := range k.algs {
 		algs[i] = jose.SignatureAlgorithm(a)
 	}
-	jws, err := jose.ParseSigned(jwt, algs)
+	jws, err := jose.ParseSignedCompact(jwt, algs)
 	if err != nil {
 		return nil, fmt.Errorf("malformed jwt: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/tip-cli/tip-cli/internal/awsid"
 	"github.com/tip-cli/tip-cli/internal/cred"
 )
 
@@ -73,19 +74,7 @@ func (r Request) Validated() (Request, error) {
 	if d := r.DurationSeconds; d != 0 && (d < MinDurationSeconds || d > MaxDurationSeconds) {
 		return r, fmt.Errorf("invalid duration %d seconds: must be %d-%d", d, MinDurationSeconds, MaxDurationSeconds)
 	}
-	return r, validateAccountID(r.AccountID)
-}
-
-// validateAccountID checks a 12-digit AWS account id.
-func validateAccountID(id string) error {
-	ok := len(id) == 12
-	for i := 0; ok && i < len(id); i++ {
-		ok = id[i] >= '0' && id[i] <= '9'
-	}
-	if !ok {
-		return fmt.Errorf("invalid account id %q: must be 12 digits", id)
-	}
-	return nil
+	return r, awsid.ValidateAccountID(r.AccountID)
 }
 
 // Lookup returns the cached grant that serves req, or nil (also when req

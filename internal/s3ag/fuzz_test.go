@@ -80,17 +80,3 @@ func FuzzScopeCovers(f *testing.F) {
 		}
 	})
 }
-
-func FuzzAccountFromARN(f *testing.F) {
-	f.Add("arn:aws:sts::123456789012:assumed-role/R/S")
-	f.Add("arn:aws:iam::123456789012:role/R")
-	f.Fuzz(func(t *testing.T, arn string) {
-		acct, err := AccountFromARN(arn)
-		if err != nil {
-			return
-		}
-		if validateAccountID(acct) != nil || !strings.Contains(arn, ":"+acct+":assumed-role/") {
-			t.Fatalf("AccountFromARN(%q) = %q", arn, acct)
-		}
-	})
-}

@@ -1,6 +1,10 @@
 package s3ag
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/tip-cli/tip-cli/internal/awsid"
+)
 
 // Input is a request as the user typed it (flags of s3ag get-data-access,
 // exec --s3ag, serve --s3ag). Empty Privilege means Default; empty
@@ -33,7 +37,7 @@ func ParseRequest(in Input) (Request, error) {
 		return req, fmt.Errorf("invalid --duration-seconds %d: must be %d-%d", d, MinDurationSeconds, MaxDurationSeconds)
 	}
 	if in.AccountID != "" {
-		return req, validateAccountID(in.AccountID)
+		return req, awsid.ValidateAccountID(in.AccountID)
 	}
 	return req, nil
 }

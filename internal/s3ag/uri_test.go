@@ -158,28 +158,3 @@ func TestParseTargetType(t *testing.T) {
 		}
 	}
 }
-
-func TestAccountFromARN(t *testing.T) {
-	tests := []struct {
-		arn, want string
-	}{
-		{"arn:aws:sts::123456789012:assumed-role/R/S", "123456789012"},
-		{"arn:aws-us-gov:sts::210987654321:assumed-role/tip-role/tip-u-1", "210987654321"},
-		{"arn:aws:iam::123456789012:role/R", ""},
-		{"arn:aws:sts::123456789012:federated-user/u", ""},
-		{"arn:aws:sts::123456789012:assumed-role/R", ""},
-		{"arn:aws:sts::123456789012:assumed-role//S", ""},
-		{"arn:aws:sts::12345678901:assumed-role/R/S", ""},
-		{"arn:aws:sts::12345678901a:assumed-role/R/S", ""},
-		{"arn:aws:sts:us-east-1:123456789012:assumed-role/R/S", ""},
-		{"arn::sts::123456789012:assumed-role/R/S", ""},
-		{"123456789012", ""},
-		{"", ""},
-	}
-	for _, tt := range tests {
-		got, err := AccountFromARN(tt.arn)
-		if got != tt.want || (err == nil) != (tt.want != "") {
-			t.Errorf("AccountFromARN(%q) = %q, %v; want %q", tt.arn, got, err, tt.want)
-		}
-	}
-}

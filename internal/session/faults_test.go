@@ -62,19 +62,13 @@ func TestRetryNeverRepresentsAssertion(t *testing.T) {
 func TestHangingEndpointIsBounded(t *testing.T) {
 	k := testkit.New(t, sandbox.EnvOptions{})
 	p := k.Configure(t, "default")
-	m, err := k.F.Manager(p, cmdutil.SignInOptions{Timeout: 20 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := signedIn(t, k, p)
 	ctx := context.Background()
-	if _, _, err := m.SignInAndExchange(ctx); err != nil {
-		t.Fatal(err)
-	}
 	k.Env.AWS.SetDelay("AssumeRoleWithWebIdentity", time.Minute)
 	t.Cleanup(func() { k.Env.AWS.SetDelay("AssumeRoleWithWebIdentity", 0) })
 	m.NetTimeout = 200 * time.Millisecond
 	start := time.Now()
-	_, err = m.Credentials(ctx, exchange.Scope{}, true)
+	_, err := m.Credentials(ctx, exchange.Scope{}, true)
 	if err == nil || !strings.Contains(err.Error(), "the AWS exchange did not answer within 200ms") {
 		t.Fatalf("Credentials = %v, want the bounded-time error", err)
 	}

@@ -6,26 +6,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tip-cli/tip-cli/internal/cmdutil"
 	"github.com/tip-cli/tip-cli/internal/s3ag"
 	"github.com/tip-cli/tip-cli/internal/sandbox"
 	"github.com/tip-cli/tip-cli/internal/session"
 	"github.com/tip-cli/tip-cli/internal/testkit"
 )
 
-// signedIn returns a signed-in manager on a fresh sandbox.
-func signedIn(t *testing.T) (*testkit.Kit, *session.Manager) {
+// signedInKit returns a signed-in manager on a fresh sandbox.
+func signedInKit(t *testing.T) (*testkit.Kit, *session.Manager) {
 	t.Helper()
 	k := testkit.New(t, sandbox.EnvOptions{})
-	p := k.Configure(t, "default")
-	m, err := k.F.Manager(p, cmdutil.SignInOptions{Timeout: 20 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := m.SignInAndExchange(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return k, m
+	return k, signedIn(t, k, k.Configure(t, "default"))
 }
 
 func request(t *testing.T, target, perm string) s3ag.Request {
@@ -77,7 +68,7 @@ func TestGrantCache(t *testing.T) {
 		{name: "outside the cached scope", target: "s3://tip-sandbox-data/shared/", perm: "READ", wantGDA: 1},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			k, m := signedIn(t)
+			k, m := signedInKit(t)
 			ctx := context.Background()
 			if _, err := m.Grant(ctx, request(t, "s3://tip-sandbox-data/analysts/", "READWRITE"), false); err != nil {
 				t.Fatal(err)
@@ -105,7 +96,7 @@ func TestGrantCache(t *testing.T) {
 // Concurrent callers on an expired grant and session: one chain, one
 // GetDataAccess, the same credentials for all.
 func TestGrantSingleFlight(t *testing.T) {
-	k, m := signedIn(t)
+	k, m := signedInKit(t)
 	ctx := context.Background()
 	req := request(t, "s3://tip-sandbox-data/analysts/", "READ")
 	if _, err := m.Grant(ctx, req, false); err != nil {
@@ -144,7 +135,7 @@ func TestGrantSingleFlight(t *testing.T) {
 }
 
 func TestClearGrants(t *testing.T) {
-	k, m := signedIn(t)
+	k, m := signedInKit(t)
 	ctx := context.Background()
 	if _, err := m.Grant(ctx, request(t, "s3://tip-sandbox-data/analysts/", "READ"), false); err != nil {
 		t.Fatal(err)

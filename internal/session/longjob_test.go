@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tip-cli/tip-cli/internal/cmdutil"
 	"github.com/tip-cli/tip-cli/internal/config"
 	"github.com/tip-cli/tip-cli/internal/exchange"
 	"github.com/tip-cli/tip-cli/internal/sandbox"
@@ -36,14 +35,8 @@ func TestRefreshesPerTwelveHours(t *testing.T) {
 			if tt.mode == config.TIPModeIAMFederation {
 				p = k.ConfigureFederation(t, "default", 12*time.Hour)
 			}
-			m, err := k.F.Manager(p, cmdutil.SignInOptions{Timeout: 20 * time.Second})
-			if err != nil {
-				t.Fatal(err)
-			}
+			m := signedIn(t, k, p)
 			ctx := context.Background()
-			if _, _, err := m.SignInAndExchange(ctx); err != nil {
-				t.Fatal(err)
-			}
 			idp0, aws0 := k.Env.IdP.Counts()["token:refresh_token"], total(k.Env.AWS.Counts())
 			for minute := 1; minute <= 12*60; minute++ {
 				clock.Advance(time.Minute)

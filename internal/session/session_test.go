@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
+	"github.com/tip-cli/tip-cli/internal/config"
 	"github.com/tip-cli/tip-cli/internal/exchange"
 	"github.com/tip-cli/tip-cli/internal/sandbox"
 	"github.com/tip-cli/tip-cli/internal/session"
@@ -34,14 +35,8 @@ func TestLoginRequiredMessages(t *testing.T) {
 func TestConcurrentCallersShareOneRefresh(t *testing.T) {
 	k := testkit.New(t, sandbox.EnvOptions{})
 	p := k.Configure(t, "default")
-	m, err := k.F.Manager(p, cmdutil.SignInOptions{Timeout: 20 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := signedIn(t, k, p)
 	ctx := context.Background()
-	if _, _, err := m.SignInAndExchange(ctx); err != nil {
-		t.Fatal(err)
-	}
 	b, _ := k.Store.Get(ctx, "default")
 	b.Session("").Expiration = time.Now().Add(-time.Second)
 	if err := k.Store.Put(ctx, "default", b); err != nil {
@@ -111,4 +106,18 @@ func TestNonInteractiveWithoutTokens(t *testing.T) {
 	if !errors.As(err, &lr) {
 		t.Fatalf("want LoginRequiredError, got %v", err)
 	}
+}
+
+// signedIn is p's Manager (interactive, 20 s sign-in) after `tip-cli auth`:
+// signed in through the sandbox's fake browser, the unscoped session cached.
+func signedIn(t *testing.T, k *testkit.Kit, p *config.Profile) *session.Manager {
+	t.Helper()
+	m, err := k.F.Manager(p, cmdutil.SignInOptions{Timeout: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := m.SignInAndExchange(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/tip-cli/tip-cli/internal/awsid"
 )
 
 // ErrNotRole reports a caller that is not an IAM role (session): an IAM
@@ -45,7 +47,7 @@ func CallerFromARN(arn string) (Caller, error) {
 		return Caller{}, fmt.Errorf("%w: malformed arn %q", ErrNotRole, truncate(arn))
 	}
 	partition, service, region, account, resource := parts[1], parts[2], parts[3], parts[4], parts[5]
-	if !validPartition(partition) || region != "" || !validAccount(account) {
+	if !validPartition(partition) || region != "" || !awsid.IsAccountID(account) {
 		return Caller{}, fmt.Errorf("%w: malformed arn %q", ErrNotRole, truncate(arn))
 	}
 	name, err := roleName(service, resource)
@@ -133,19 +135,6 @@ func validPathSegment(s string) bool {
 		}
 	}
 	return s != ""
-}
-
-// validAccount reports whether s is a 12-digit account id.
-func validAccount(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for _, c := range []byte(s) {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // validPartition accepts the AWS partition names.

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/tip-cli/tip-cli/internal/awsid"
 )
 
 // Defaults and limits of Options.
@@ -27,7 +29,6 @@ var (
 	tableNameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,255}$`)
 	stageRE     = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 	bucketRE    = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
-	accountRE   = regexp.MustCompile(`^[0-9]{12}$`)
 )
 
 // Options select what the template contains. The zero value is valid: the
@@ -113,7 +114,7 @@ func (o Options) throttleAndAccounts() (Options, error) {
 		return o, fmt.Errorf("too many allowed accounts (%d): at most %d", len(o.AllowedAccountIDs), MaxAllowedAccounts)
 	}
 	for i, a := range o.AllowedAccountIDs {
-		if !accountRE.MatchString(a) {
+		if !awsid.IsAccountID(a) {
 			return o, fmt.Errorf("bad allowed account id %q: want 12 digits", a)
 		}
 		if slices.Contains(o.AllowedAccountIDs[:i], a) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // boltBucket is the one bucket Bolt uses; keys are role ARNs.
@@ -29,7 +30,7 @@ type Bolt struct {
 // after one second.
 func OpenBolt(path string) (*Bolt, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: boltOpenTimeout})
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("open registry %s: file is locked by another process (waited %s): %w",
 			path, boltOpenTimeout, err)
 	}

@@ -137,7 +137,7 @@ func diagRun(ctx context.Context, opts *DiagOptions) error {
 		return err
 	}
 	if report.Failed() {
-		return cmdutil.SilentError
+		return cmdutil.ErrSilent
 	}
 	return nil
 }

@@ -6,26 +6,27 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	execcmd "github.com/tip-cli/tip-cli/internal/cmd/exec"
 	"github.com/tip-cli/tip-cli/internal/sandbox"
+	"github.com/tip-cli/tip-cli/internal/testbuf"
 	"github.com/tip-cli/tip-cli/internal/testkit"
 )
 
 const (
 	phases = 3 // before the first refresh point, after it, after the second
-	// lifetime of every sandbox session. credproc's policy serves a session
-	// shorter than twice the margin while more than half its life plus the
-	// 1-minute skew remains: a 200 s session is due for refresh at 40 s of
-	// age (shorter than 120 s, one is never fresh). Each phase starts once
-	// the previous phase's session is due, and its clients have 40 s to
-	// ask (the AWS CLI makes two calls, each a new process), so each phase is exactly one refresh however slowly the AWS CLI
-	// starts on a loaded machine.
-	lifetime = 200 * time.Second
-	dueAfter = 41 * time.Second
+	// lifetime of every sandbox session. credproc's policy serves a 300 s
+	// session while less than 90 s old; the server refreshes it ahead at
+	// 45 s of age (credproc.Policy.Ahead), counted once the session was
+	// taken. Each phase starts once the server has refreshed ahead, so its
+	// clients (the AWS CLI makes two calls, each a new process) have 45 s
+	// to ask before the next refresh, however slowly the AWS CLI starts on
+	// a loaded machine.
+	lifetime = 300 * time.Second
 	clients  = 6 // per phase: 2 Go SDK, 2 boto3, 2 AWS CLI
 )
 
@@ -72,10 +73,12 @@ for ph in range(3):
 `
 
 // TestExecServerRealClients runs the Go SDK v2, boto3 and the AWS CLI v2
-// inside exec --server while sessions expire twice: every call succeeds,
-// all clients of a phase see one key, the key changes at each expiry,
-// exactly one chain (one GetDataAccess with --s3ag) runs per expiry, and
-// no static key reaches the command.
+// inside exec --server while sessions pass two refresh points: every call
+// succeeds, all clients of a phase see one key, the key changes at each
+// refresh point, exactly one chain (one GetDataAccess with --s3ag) runs per
+// refresh point, in the background: no request waits for one (the server's
+// request log says refreshed=false for every request), and no static key
+// reaches the command.
 func TestExecServerRealClients(t *testing.T) {
 	if os.Getenv("TIP_CLI_TEST_REAL_CLIENTS") != "1" {
 		t.Skip("set TIP_CLI_TEST_REAL_CLIENTS=1 (needs python3 with boto3 and the AWS CLI v2, /usr/bin/aws or $AWS2)")
@@ -118,23 +121,27 @@ func TestExecServerRealClients(t *testing.T) {
 			} {
 				k.Vars[key] = v
 			}
+			// The request log (--debug) tells which requests waited.
+			serverLog := &testbuf.Buffer{}
+			k.F.Debug, k.F.IOStreams.ErrOut = true, serverLog
 			cmd := execcmd.NewCmdExec(k.F, nil)
 			cmd.SetArgs(append(append([]string{"--server"}, tt.flags...), "--", "sh", "-c", clientsScript))
 			before := k.Env.AWS.Counts()
-			ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+			ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 			defer cancel()
 			done := make(chan error, 1)
 			go func() { done <- cmd.ExecuteContext(ctx) }()
-			if err := pacePhases(ctx, sync, done); err != nil {
+			if err := pacePhases(ctx, sync, serverLog, done); err != nil {
 				cancel()
 				<-done
-				t.Fatalf("%v\nstdout:\n%s\nstderr:\n%s", err, k.Out, k.ErrOut)
+				t.Fatalf("%v\nstdout:\n%s\nstderr:\n%s", err, k.Out, serverLog)
 			}
 			if err := <-done; err != nil {
-				t.Fatalf("exec --server: %v\nstdout:\n%s\nstderr:\n%s", err, k.Out, k.ErrOut)
+				t.Fatalf("exec --server: %v\nstdout:\n%s\nstderr:\n%s", err, k.Out, serverLog)
 			}
 			after := k.Env.AWS.Counts()
 			checkRun(t, k.Out.String(), tt.arn)
+			checkServed(t, serverLog.String())
 			// One fetch before CMD starts, then exactly one per expiry.
 			if d := after[tt.countsOp] - before[tt.countsOp]; d != phases {
 				t.Errorf("%s calls = %d, want %d (1 before the command + 1 per expiry)\n%s", tt.countsOp, d, phases, k.Out)
@@ -149,16 +156,16 @@ func TestExecServerRealClients(t *testing.T) {
 }
 
 // pacePhases starts each phase once every client reported the previous
-// one and the session the previous phase refreshed is due (dueAfter from
-// the phase's first report, which came after its refresh).
-func pacePhases(ctx context.Context, sync string, done <-chan error) error {
+// one and the server has refreshed ahead since (the phase's new key).
+func pacePhases(ctx context.Context, sync string, serverLog *testbuf.Buffer, done <-chan error) error {
 	for ph := 0; ph < phases; ph++ {
 		if ph > 0 {
-			first, err := waitReports(ctx, sync, ph-1, done)
-			if err != nil {
+			if err := waitReports(ctx, sync, ph-1, done); err != nil {
 				return err
 			}
-			time.Sleep(time.Until(first.Add(dueAfter)))
+			if err := waitLog(ctx, serverLog, `msg="refreshed ahead"`, ph, done); err != nil {
+				return err
+			}
 		}
 		if err := os.WriteFile(filepath.Join(sync, fmt.Sprintf("go-%d", ph)), nil, 0o600); err != nil {
 			return err
@@ -167,25 +174,60 @@ func pacePhases(ctx context.Context, sync string, done <-chan error) error {
 	return nil
 }
 
-// waitReports waits for all clients' reports of phase ph and returns the
-// time of the first.
-func waitReports(ctx context.Context, sync string, ph int, done <-chan error) (time.Time, error) {
+// waitLog waits until the server's log holds n lines with msg.
+func waitLog(ctx context.Context, log *testbuf.Buffer, msg string, n int, done <-chan error) error {
+	for strings.Count(log.String(), msg) < n {
+		select {
+		case err := <-done:
+			return fmt.Errorf("exec --server ended waiting for %d× %s: %v", n, msg, err)
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for %d× %s: %w", n, msg, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
+// checkServed checks the server's request log: every request answered
+// from memory (refreshed=false: none waited for a chain), and reports the
+// slowest request against the p99 of all.
+func checkServed(t *testing.T, log string) {
+	t.Helper()
+	var took []time.Duration
+	for _, line := range strings.Split(log, "\n") {
+		if !strings.Contains(line, `msg="request served"`) {
+			continue
+		}
+		if !strings.Contains(line, "refreshed=false") {
+			t.Errorf("a request waited for a refresh: %s", line)
+		}
+		for _, f := range strings.Fields(line) {
+			if v, ok := strings.CutPrefix(f, "took="); ok {
+				if d, err := time.ParseDuration(v); err == nil {
+					took = append(took, d)
+				}
+			}
+		}
+	}
+	if len(took) < phases*clients {
+		t.Fatalf("%d requests in the server log, want at least %d", len(took), phases*clients)
+	}
+	slices.Sort(took)
+	t.Logf("%d requests served: p50 %s, p99 %s, slowest %s", len(took), took[len(took)/2], took[(len(took)*99+99)/100-1], took[len(took)-1])
+}
+
+// waitReports waits for all clients' reports of phase ph.
+func waitReports(ctx context.Context, sync string, ph int, done <-chan error) error {
 	for {
 		files, _ := filepath.Glob(filepath.Join(sync, fmt.Sprintf("report.*.%d", ph)))
 		if len(files) == clients {
-			first := time.Now()
-			for _, f := range files {
-				if fi, err := os.Stat(f); err == nil && fi.ModTime().Before(first) {
-					first = fi.ModTime()
-				}
-			}
-			return first, nil
+			return nil
 		}
 		select {
 		case err := <-done:
-			return time.Time{}, fmt.Errorf("exec --server ended in phase %d (%d reports): %v", ph, len(files), err)
+			return fmt.Errorf("exec --server ended in phase %d (%d reports): %v", ph, len(files), err)
 		case <-ctx.Done():
-			return time.Time{}, fmt.Errorf("phase %d: %d of %d clients reported: %w", ph, len(files), clients, ctx.Err())
+			return fmt.Errorf("phase %d: %d of %d clients reported: %w", ph, len(files), clients, ctx.Err())
 		case <-time.After(50 * time.Millisecond):
 		}
 	}

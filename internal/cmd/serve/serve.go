@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"strings"
 
@@ -27,6 +28,13 @@ type Options struct {
 	TokenFile string
 	Source    cmdutil.SourceFlags
 	SignIn    cmdutil.SignInOptions
+	// Profiles (--profiles) or AllProfiles (--all-profiles) run the agent:
+	// several profiles, each at /credentials/NAME (agent.go).
+	Profiles    []string
+	AllProfiles bool
+	// ListenSet is whether --listen was given: an agent otherwise reuses
+	// its previous address.
+	ListenSet bool
 }
 
 // NewCmdServe returns `tip-cli serve`.
@@ -46,13 +54,24 @@ closed, so eval "$( (tip-cli serve &) 2>>serve.log)" returns. Every request is
 logged on stderr, never a token or key.
 
 Requests need the token, the Host the server listens on (DNS rebinding) and
-no browser Origin. Credentials are refreshed once, when due, however many
-clients ask.`,
+no browser Origin. Credentials are refreshed in the background before the
+SDKs ask again, once however many clients ask.
+
+With --profiles a,b or --all-profiles, one agent serves several profiles,
+each at /credentials/NAME with one token. Its address and token stay the
+same across restarts and are recorded, 0600, in serve.json and serve.token
+in the config directory. The exports name the profile selected with
+--profile if it is served, else the first one.`,
 		Example: `  tip-cli serve --listen 127.0.0.1:9911 --token-file ~/.config/tip-cli/serve.token
-  eval "$( (tip-cli serve &) 2>>/tmp/tip-serve.log)"; aws sts get-caller-identity; kill $TIP_CLI_SERVE_PID`,
+  eval "$( (tip-cli serve &) 2>>/tmp/tip-serve.log)"; aws sts get-caller-identity; kill $TIP_CLI_SERVE_PID
+  tip-cli serve --profiles analytics,ml --non-interactive`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := opts.Source.Validate(); err != nil {
+				return err
+			}
+			opts.ListenSet = cmd.Flags().Changed("listen")
+			if err := opts.validateAgent(); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -63,6 +82,8 @@ clients ask.`,
 	}
 	cmd.Flags().StringVar(&opts.Listen, "listen", "127.0.0.1:0", "loopback address to listen on (port 0: a free port)")
 	cmd.Flags().StringVar(&opts.TokenFile, "token-file", "", "write the token to this file (0600, removed on exit) and export its path instead")
+	cmd.Flags().StringSliceVar(&opts.Profiles, "profiles", nil, "serve these profiles, each at /credentials/NAME (comma-separated)")
+	cmd.Flags().BoolVar(&opts.AllProfiles, "all-profiles", false, "serve every configured profile, each at /credentials/NAME")
 	opts.Source.Register(cmd)
 	cmdutil.AddNonInteractiveFlag(cmd, &opts.SignIn)
 	return cmd
@@ -75,6 +96,9 @@ func run(ctx context.Context, opts *Options) error {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(f.IOStreams.ErrOut, &slog.HandlerOptions{Level: level}))
+	if opts.agent() {
+		return runAgent(ctx, opts, log)
+	}
 	// Listen first: a bad or busy address fails before any sign-in.
 	ln, err := credserver.Listen(opts.Listen)
 	if err != nil {
@@ -85,13 +109,21 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	log.Info("serving credentials", "url", credserver.URL(ln), "profile", f.ProfileName, "s3ag", opts.Source.S3AG)
+	return serveWithExports(ctx, opts, ln, cfg, credserver.URL(ln), p.Region, log)
+}
+
+// serveWithExports writes the --token-file, prints the exports for url and
+// closes stdout, then serves until ctx ends.
+func serveWithExports(ctx context.Context, opts *Options, ln net.Listener, cfg credserver.Config, url, region string, log *slog.Logger) error {
+	f := opts.F
 	if opts.TokenFile != "" {
 		if err := config.WriteFileAtomic(opts.TokenFile, []byte(cfg.Token)); err != nil {
 			return fmt.Errorf("write token file: %w", err)
 		}
 		defer os.Remove(opts.TokenFile)
 	}
-	if err := writeExports(f.IOStreams.Out, credserver.URL(ln), cfg.Token, opts.TokenFile, p.Region, os.Getpid()); err != nil {
+	if err := writeExports(f.IOStreams.Out, url, cfg.Token, opts.TokenFile, region, os.Getpid()); err != nil {
 		return err
 	}
 	// Closing stdout ends a $(...) around a backgrounded serve; nothing is
@@ -99,7 +131,6 @@ func run(ctx context.Context, opts *Options) error {
 	if c, ok := f.IOStreams.Out.(io.Closer); ok {
 		_ = c.Close()
 	}
-	log.Info("serving credentials", "url", credserver.URL(ln), "profile", f.ProfileName, "s3ag", opts.Source.S3AG)
 	if err := credserver.Serve(ctx, ln, cfg); err != nil {
 		return err
 	}

@@ -16,9 +16,9 @@ import (
 
 // Classes of web identity token failures, mapped to each API's error code.
 var (
-	awsErrTokenExpired = errors.New("token is expired")
-	awsErrTokenInvalid = errors.New("token is invalid")
-	awsErrIdPComm      = errors.New("could not reach the identity provider")
+	errTokenExpired = errors.New("token is expired")
+	errTokenInvalid = errors.New("token is invalid")
+	errIdPComm      = errors.New("could not reach the identity provider")
 )
 
 // awsWebIdentity holds the verified claims the emulator uses.
@@ -63,13 +63,13 @@ func (v *awsTokenVerifier) idTokenVerifier() (*oidc.IDTokenVerifier, error) {
 		return v.verifier, nil
 	}
 	if v.issuer == "" {
-		return nil, fmt.Errorf("no OIDC provider configured: %w", awsErrIdPComm)
+		return nil, fmt.Errorf("no OIDC provider configured: %w", errIdPComm)
 	}
 	ctx, cancel := context.WithTimeout(v.ctx, 10*time.Second)
 	defer cancel()
 	p, err := oidc.NewProvider(ctx, v.issuer)
 	if err != nil {
-		return nil, fmt.Errorf("discover %s: %v: %w", v.issuer, err, awsErrIdPComm)
+		return nil, fmt.Errorf("discover %s: %v: %w", v.issuer, err, errIdPComm)
 	}
 	v.verifier = p.VerifierContext(v.ctx, &oidc.Config{SkipClientIDCheck: true, Now: v.now})
 	return v.verifier, nil
@@ -77,14 +77,14 @@ func (v *awsTokenVerifier) idTokenVerifier() (*oidc.IDTokenVerifier, error) {
 
 // verify checks raw, including that an aud is one of the configured
 // audiences, and returns its claims; errors wrap one of the
-// awsErrToken*/awsErrIdPComm classes.
+// awsErrToken*/errIdPComm classes.
 func (v *awsTokenVerifier) verify(ctx context.Context, raw string) (awsWebIdentity, error) {
 	id, err := v.verifyAnyAudience(ctx, raw)
 	if err != nil {
 		return id, err
 	}
 	if id.audience = awsFirstIn(id.audiences, v.audiences); id.audience == "" {
-		return awsWebIdentity{}, fmt.Errorf("incorrect token audience: %w", awsErrTokenInvalid)
+		return awsWebIdentity{}, fmt.Errorf("incorrect token audience: %w", errTokenInvalid)
 	}
 	return id, nil
 }
@@ -110,13 +110,13 @@ func (v *awsTokenVerifier) verifyAnyAudience(ctx context.Context, raw string) (a
 	var expired *oidc.TokenExpiredError
 	switch {
 	case errors.As(err, &expired):
-		return awsWebIdentity{}, fmt.Errorf("token expired at %s: %w", expired.Expiry.UTC().Format(time.RFC3339), awsErrTokenExpired)
+		return awsWebIdentity{}, fmt.Errorf("token expired at %s: %w", expired.Expiry.UTC().Format(time.RFC3339), errTokenExpired)
 	case err != nil:
-		return awsWebIdentity{}, fmt.Errorf("%v: %w", err, awsErrTokenInvalid)
+		return awsWebIdentity{}, fmt.Errorf("%v: %w", err, errTokenInvalid)
 	}
 	id := awsWebIdentity{issuer: tok.Issuer, subject: tok.Subject, expiry: tok.Expiry, audiences: tok.Audience}
 	if err := tok.Claims(&id.claims); err != nil {
-		return awsWebIdentity{}, fmt.Errorf("decode claims: %v: %w", err, awsErrTokenInvalid)
+		return awsWebIdentity{}, fmt.Errorf("decode claims: %v: %w", err, errTokenInvalid)
 	}
 	id.email, _ = id.claims["email"].(string)
 	jti, _ := id.claims["jti"].(string)

@@ -105,12 +105,12 @@ func TestSigV4Failures(t *testing.T) {
 	})
 	t.Run("expired", func(t *testing.T) {
 		f.clock.Advance(3601 * time.Second) // both sessions have expired
-		for name, call := range map[string]func() (error, string){
-			"sts":       func() (error, string) { return callSTS(oidcCreds), "ExpiredToken" },
-			"oidc":      func() (error, string) { return callOIDC(oidcCreds), "ExpiredTokenException" },
-			"s3control": func() (error, string) { return callS3C(enhanced), "ExpiredToken" },
+		for name, call := range map[string]func() (string, error){
+			"sts":       func() (string, error) { return "ExpiredToken", callSTS(oidcCreds) },
+			"oidc":      func() (string, error) { return "ExpiredTokenException", callOIDC(oidcCreds) },
+			"s3control": func() (string, error) { return "ExpiredToken", callS3C(enhanced) },
 		} {
-			if err, want := call(); awsCode(err) != want {
+			if want, err := call(); awsCode(err) != want {
 				t.Errorf("%s: error = %v, want %s", name, err, want)
 			}
 		}

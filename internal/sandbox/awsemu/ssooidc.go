@@ -78,7 +78,7 @@ func (a *AWS) oidcsvcCreateToken(r *http.Request, caller *Principal, req oidcsvc
 	}
 	id, err := a.verifier.verify(r.Context(), req.Assertion)
 	switch {
-	case errors.Is(err, awsErrIdPComm):
+	case errors.Is(err, errIdPComm):
 		return nil, awsErr(http.StatusInternalServerError, "InternalServerException", "could not retrieve the keys of the trusted token issuer")
 	case err != nil:
 		return nil, awsErr(http.StatusBadRequest, "InvalidGrantException", "Invalid assertion: %v", err)

@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,8 +36,9 @@ const (
 func sdkSnapshot(t *testing.T, module, op string) (int, http.Header, []byte) {
 	t.Helper()
 	// go list resolves the version go.mod selects, in the module cache.
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	dir, err := exec.Command(gobin, "list", "-m", "-f", "{{.Dir}}", module).Output()
+	// "go" is the toolchain running the test (go test puts its GOROOT/bin
+	// first on PATH).
+	dir, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", module).Output()
 	if err != nil || strings.TrimSpace(string(dir)) == "" {
 		t.Fatalf("locate %s: %v", module, err)
 	}

@@ -119,9 +119,9 @@ func (a *AWS) stsAssumeRoleWithWebIdentity(ctx context.Context, form url.Values,
 func (a *AWS) stsVerifyWebIdentity(ctx context.Context, tok string) (awsWebIdentity, *awsAPIError) {
 	id, err := a.verifier.verifyAnyAudience(ctx, tok)
 	switch {
-	case errors.Is(err, awsErrTokenExpired):
+	case errors.Is(err, errTokenExpired):
 		return id, awsErr(http.StatusBadRequest, "ExpiredTokenException", "Token expired: current date/time %s must be before the expiration date/time", awsISO(a.now()))
-	case errors.Is(err, awsErrIdPComm):
+	case errors.Is(err, errIdPComm):
 		return id, awsErr(http.StatusBadRequest, "IDPCommunicationError", "Couldn't retrieve verification key from your identity provider")
 	case err != nil:
 		return id, awsErr(http.StatusBadRequest, "InvalidIdentityToken", "The web identity token is invalid: %v", err)

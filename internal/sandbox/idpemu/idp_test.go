@@ -210,7 +210,7 @@ func TestIdPMintIDToken(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		payload, err := jose.ParseSigned(tok, []jose.SignatureAlgorithm{jose.RS256})
+		payload, err := jose.ParseSignedCompact(tok, []jose.SignatureAlgorithm{jose.RS256})
 		if err != nil {
 			t.Fatal(err)
 		}

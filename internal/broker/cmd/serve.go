@@ -1,4 +1,4 @@
-package broker
+package cmd
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 
+	"github.com/tip-cli/tip-cli/internal/awsid"
 	"github.com/tip-cli/tip-cli/internal/broker/callerauth"
 	"github.com/tip-cli/tip-cli/internal/broker/registry"
 	"github.com/tip-cli/tip-cli/internal/broker/server"
@@ -93,7 +94,7 @@ func (o *serveOptions) validate() error {
 		return cmdbase.FlagErrorf("--allow-any-account and --allow-account exclude each other")
 	}
 	for _, a := range o.allowAccounts {
-		if !isAccountID(a) {
+		if !awsid.IsAccountID(a) {
 			return cmdbase.FlagErrorf("--allow-account %q is not a 12-digit account id", a)
 		}
 	}
@@ -105,18 +106,6 @@ func (o *serveOptions) validate() error {
 		return cmdbase.FlagErrorf("--tls-cert and --tls-key are required unless --listen is a loopback address")
 	}
 	return nil
-}
-
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // allowedAccounts is --allow-account, by default the broker's own account

@@ -1,7 +1,7 @@
-// Package brokerapp is tip-broker's entry point: it builds the command
+// Package app is tip-broker's entry point: it builds the command
 // dependencies, runs the cobra tree under a signal-aware context and reports
 // errors the same way tip-cli does (one line on stderr, exit codes).
-package brokerapp
+package app
 
 import (
 	"context"
@@ -14,8 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 
+	brokercmd "github.com/tip-cli/tip-cli/internal/broker/cmd"
 	"github.com/tip-cli/tip-cli/internal/broker/deploy"
-	"github.com/tip-cli/tip-cli/internal/cmd/broker"
 	"github.com/tip-cli/tip-cli/internal/cmdbase"
 	"github.com/tip-cli/tip-cli/internal/iostreams"
 )
@@ -25,7 +25,7 @@ import (
 // is set, and the template also sets TIP_BROKER_MODE=lambda), it runs the
 // Lambda mode.
 func Main(info cmdbase.BuildInfo) int {
-	d := &broker.Deps{
+	d := &brokercmd.Deps{
 		IOStreams: iostreams.System(),
 		Getenv:    os.Getenv,
 		Now:       time.Now,
@@ -34,15 +34,15 @@ func Main(info cmdbase.BuildInfo) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	args := os.Args[1:]
-	if len(args) == 0 && (os.Getenv(broker.RuntimeAPIEnv) != "" || os.Getenv(deploy.EnvMode) == deploy.ModeLambda) {
+	if len(args) == 0 && (os.Getenv(brokercmd.RuntimeAPIEnv) != "" || os.Getenv(deploy.EnvMode) == deploy.ModeLambda) {
 		args = []string{"lambda"}
 	}
 	return Run(ctx, d, info, args)
 }
 
 // Run executes one tip-broker command line and returns the exit code.
-func Run(ctx context.Context, d *broker.Deps, info cmdbase.BuildInfo, args []string) int {
-	cmd := broker.NewCmdRoot(d, info)
+func Run(ctx context.Context, d *brokercmd.Deps, info cmdbase.BuildInfo, args []string) int {
+	cmd := brokercmd.NewCmdRoot(d, info)
 	cmd.SetArgs(args)
 	cmd.SetIn(d.IOStreams.In)
 	cmd.SetOut(d.IOStreams.Out)

@@ -1,4 +1,4 @@
-package brokerapp
+package app
 
 import (
 	"context"

@@ -1,7 +1,7 @@
-// Package broker assembles tip-broker's command tree: the service modes
+// Package cmd assembles tip-broker's command tree: the service modes
 // (serve, lambda), the CloudFormation template, and the client commands an
 // application runs against a broker.
-package broker
+package cmd
 
 import (
 	"context"
