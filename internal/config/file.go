@@ -90,6 +90,13 @@ func readBounded(path string) ([]byte, error) {
 
 // Parse decodes config.json in either the profiles form or the legacy flat form.
 func Parse(data []byte) (*File, error) {
+	if f, ok := parseFast(data); ok {
+		// The same checks as below; a fast decode has no null profile.
+		if err := f.checkSignIns(); err != nil {
+			return nil, err
+		}
+		return f, nil
+	}
 	var probe map[string]json.RawMessage
 	if err := json.Unmarshal(data, &probe); err != nil {
 		return nil, err

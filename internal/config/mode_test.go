@@ -52,6 +52,19 @@ func TestModeValidate(t *testing.T) {
 	}
 }
 
+// TestChainIDStable pins the ids: cached sessions carry them, so a change
+// of how they are computed would refuse every cached session once.
+func TestChainIDStable(t *testing.T) {
+	ic := &Profile{OIDCRoleARN: "arn:aws:iam::123456789012:role/o", IDEnhancedRoleARN: "arn:aws:iam::123456789012:role/e",
+		TokenExchangeApplicationARN: "arn:aws:sso::123456789012:application/ssoins-1/apl-2"}
+	if got := ic.ChainID(); got != "75eee6f41cc4ccff" {
+		t.Errorf("identity-center ChainID = %s", got)
+	}
+	if got := federationProfile().ChainID(); got != "e99e127cc4ae37f3" {
+		t.Errorf("iam-federation ChainID = %s", got)
+	}
+}
+
 // TestChainID: any change a minted session depends on changes the id; the
 // IdP settings (shared by every mode) do not.
 func TestChainID(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -81,7 +82,10 @@ func Write(w io.Writer, format string, c *cred.Credentials, extra Extra) error {
 	var err error
 	switch format {
 	case FormatProcess, "":
-		out, err = json.Marshal(p)
+		var ok bool
+		if out, ok = p.appendPlain(nil); !ok {
+			out, err = json.Marshal(p)
+		}
 		out = append(out, '\n')
 	case FormatJSON:
 		d := detailOutput{processOutput: p, AssumedRoleARN: c.AssumedRoleARN, Identity: c.Identity, Target: extra.Target}
@@ -100,6 +104,51 @@ func Write(w io.Writer, format string, c *cred.Credentials, extra Extra) error {
 	}
 	_, err = w.Write(out)
 	return err
+}
+
+// appendPlain appends the document json.Marshal writes for p when every
+// string in it is plain (see appendPlainString), else returns ok=false.
+// It saves encoding/json's first-use reflection, which is a large part of
+// a fresh credential_process call's own work (issue #23).
+// TestWriteProcessMatchesMarshal keeps the two equal.
+func (p processOutput) appendPlain(b []byte) (out []byte, ok bool) {
+	b = append(b, `{"Version":`...)
+	b = strconv.AppendInt(b, int64(p.Version), 10)
+	fields := [...]struct {
+		key, value string
+		omitEmpty  bool
+	}{
+		{"AccessKeyId", p.AccessKeyID, false},
+		{"SecretAccessKey", p.SecretAccessKey, false},
+		{"SessionToken", p.SessionToken, false},
+		{"Expiration", p.Expiration, false},
+		{"AccountId", p.AccountID, true},
+	}
+	for _, f := range fields {
+		if f.omitEmpty && f.value == "" {
+			continue
+		}
+		b = append(b, `,"`...)
+		b = append(b, f.key...)
+		b = append(b, `":"`...)
+		if b, ok = appendPlainString(b, f.value); !ok {
+			return nil, false
+		}
+		b = append(b, '"')
+	}
+	return append(b, '}'), true
+}
+
+// appendPlainString appends s if encoding/json writes it unchanged between
+// quotes: printable ASCII other than '"', backslash and the HTML characters
+// '<', '>', '&' it escapes. Credentials and timestamps always are.
+func appendPlainString(b []byte, s string) ([]byte, bool) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return nil, false
+		}
+	}
+	return append(b, s...), true
 }
 
 // Env renders POSIX shell exports.

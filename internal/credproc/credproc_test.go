@@ -79,6 +79,29 @@ func TestWriteFormats(t *testing.T) {
 	}
 }
 
+// TestWriteProcessMatchesMarshal: the process document is json.Marshal's,
+// byte for byte, whether written by hand (plain strings) or, for strings
+// encoding/json escapes, by json.Marshal itself.
+func TestWriteProcessMatchesMarshal(t *testing.T) {
+	for _, s := range []string{"", "ASIAEXAMPLE", "tok/en+=", "se'cret", `q"uote`, `back\slash`, "<a", "a>", "a&b", "tab\t", "nul\x00", "é", "\u2028", "\xff", "\x7f"} {
+		for _, account := range []string{"", "123456789012"} {
+			c := &cred.Credentials{AccessKeyID: s, SecretAccessKey: "sk" + s, SessionToken: s + "st", Expiration: t0, AccountID: account}
+			var out bytes.Buffer
+			if err := Write(&out, FormatProcess, c, Extra{}); err != nil {
+				t.Fatal(err)
+			}
+			want, err := json.Marshal(processOutput{Version: 1, AccessKeyID: s, SecretAccessKey: "sk" + s, SessionToken: s + "st",
+				Expiration: "2030-01-01T12:00:00Z", AccountID: account})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := out.String(); got != string(want)+"\n" {
+				t.Errorf("%q: Write = %s, json.Marshal %s", s, got, want)
+			}
+		}
+	}
+}
+
 // Ahead's instant is where its stricter policy turns stale, lead before
 // the default policy's stale point, for sessions of any length.
 func TestAhead(t *testing.T) {

@@ -60,6 +60,15 @@ func (s *FileStore) Path(profile string) (string, error) {
 // file reads as absent; a symbolic link (file or secrets directory) is
 // refused.
 func (s *FileStore) Get(ctx context.Context, profile string) (*Bundle, error) {
+	data, err := s.read(ctx, profile)
+	if data == nil || err != nil {
+		return nil, err
+	}
+	return decodeFile(data, profile), nil
+}
+
+// read returns the content of profile's file, nil when there is none.
+func (s *FileStore) read(ctx context.Context, profile string) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -71,17 +80,19 @@ func (s *FileStore) Get(ctx context.Context, profile string) (*Bundle, error) {
 	if err != nil {
 		return nil, fmt.Errorf("file store: read profile %q: %w", profile, err)
 	}
-	if data == nil {
-		return nil, nil
-	}
-	return decodeFile(data, profile), nil
+	return data, nil
 }
 
-// GetServed implements Store. The file store has nothing sealed, so this
-// is Get without the IdP part.
+// GetServed implements Store: the served part of the file, decoded
+// without the IdP tokens and the ledger (decodeServed), which are only
+// checked for JSON syntax. So, as with the keyring store's sealed part, an
+// IdP part that Get cannot decode does not hide cached sessions.
 func (s *FileStore) GetServed(ctx context.Context, profile string) (*Served, error) {
-	b, err := s.Get(ctx, profile)
-	return b.ServedPart(), err
+	data, err := s.read(ctx, profile)
+	if data == nil || err != nil {
+		return nil, err
+	}
+	return decodeServed(data, profile), nil
 }
 
 // decodeFile parses a file's content, returning nil for anything that is
