@@ -55,12 +55,12 @@ func Run(ctx context.Context, f *cmdutil.Factory, info BuildInfo, args []string)
 	if err == nil {
 		return cmdutil.ExitOK
 	}
-	return Report(f.IOStreams.ErrOut, "tip-cli", err, ctx.Err() != nil)
+	return report(f.IOStreams.ErrOut, "tip-cli", err, ctx.Err() != nil)
 }
 
-// Report prints err as one line "prog: message" on w (stderr) and returns
+// report prints err as one line "prog: message" on w (stderr) and returns
 // its exit code; "not signed in" exits with ExitAuth.
-func Report(w io.Writer, prog string, err error, cancelled bool) int {
+func report(w io.Writer, prog string, err error, cancelled bool) int {
 	return cmdbase.Report(w, prog, err, cancelled, func(err error) int {
 		var loginErr *session.LoginRequiredError
 		if errors.As(err, &loginErr) {

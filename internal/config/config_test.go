@@ -160,7 +160,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(sharedConfig))
 	f.Add([]byte(`{"sign_ins":{"x":{"provider":"oidc","issuer_url":"https://i"}},"profiles":{"a":{"sign_in":"x"},"b":{"sign_in":"y"}}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		cfg, err := Parse(data)
+		cfg, err := parse(data)
 		if err != nil {
 			return
 		}

@@ -67,7 +67,7 @@ func Load(dir string) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := Parse(data)
+	f, err := parse(data)
 	if err != nil {
 		return nil, fmt.Errorf("config file %s is corrupt (fix or remove it): %w", path, err)
 	}
@@ -88,8 +88,8 @@ func readBounded(path string) ([]byte, error) {
 	return data, nil
 }
 
-// Parse decodes config.json in either the profiles form or the legacy flat form.
-func Parse(data []byte) (*File, error) {
+// parse decodes config.json in either the profiles form or the legacy flat form.
+func parse(data []byte) (*File, error) {
 	if f, ok := parseFast(data); ok {
 		// The same checks as below; a fast decode has no null profile.
 		if err := f.checkSignIns(); err != nil {

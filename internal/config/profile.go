@@ -126,7 +126,7 @@ func (p *Profile) Validate() error {
 	if p.AccountID != "" && !isAccount(p.AccountID) {
 		return fmt.Errorf("account_id %q must be 12 digits", p.AccountID)
 	}
-	if err := ValidateRedirectURI(p.Redirect()); err != nil {
+	if err := validateRedirectURI(p.Redirect()); err != nil {
 		return fmt.Errorf("redirect_uri: %w", err)
 	}
 	for _, v := range strings.Fields(p.Prompt) {
@@ -171,13 +171,13 @@ func (p *Profile) validateIdP() error {
 // cfn applies too.
 func ValidateIssuerURL(raw string) error { return issuerurl.Validate(raw) }
 
-// ValidateRedirectURI accepts http://localhost|127.0.0.1|[::1]:PORT/path, the
+// validateRedirectURI accepts http://localhost|127.0.0.1|[::1]:PORT/path, the
 // only redirects a loopback client (RFC 8252 §7.3) can serve, and nothing
 // more: no fragment (RFC 6749 §3.1.2), query or user info, which an IdP
 // compares as given or a browser treats differently from the listener,
 // and a port of 1-65535 (0 would listen on a random port that matches no
 // registration).
-func ValidateRedirectURI(raw string) error {
+func validateRedirectURI(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme != "http" || !loopback.IsHost(u.Hostname()) {
 		return fmt.Errorf("%q must be an http://localhost:PORT/path loopback URL", raw)

@@ -26,14 +26,14 @@ func TestValidateRedirectURIRefusesOddParts(t *testing.T) {
 		{"http://127.0.0.1:123456789012345678901/callback", "port"},
 		{"http://[::1]:-1/callback", ""},
 	} {
-		err := ValidateRedirectURI(tt.raw)
+		err := validateRedirectURI(tt.raw)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("ValidateRedirectURI(%q) = %v, want an error about the %s", tt.raw, err, tt.want)
+			t.Errorf("validateRedirectURI(%q) = %v, want an error about the %s", tt.raw, err, tt.want)
 		}
 	}
 	for _, ok := range []string{"http://localhost:1/callback", "http://127.0.0.1:65535/", "http://[::1]:8090/cb", "http://localhost:8090"} {
-		if err := ValidateRedirectURI(ok); err != nil {
-			t.Errorf("ValidateRedirectURI(%q) = %v, want accepted", ok, err)
+		if err := validateRedirectURI(ok); err != nil {
+			t.Errorf("validateRedirectURI(%q) = %v, want accepted", ok, err)
 		}
 	}
 }

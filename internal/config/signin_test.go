@@ -18,7 +18,7 @@ const sharedConfig = `{
 }`
 
 func TestSharedSignInResolves(t *testing.T) {
-	f, err := Parse([]byte(sharedConfig))
+	f, err := parse([]byte(sharedConfig))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func TestSharedSignInResolves(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := Parse(out)
+	again, err := parse(out)
 	if err != nil || again.SignIns["corp"].OktaClientID != "0oa1" || again.Profiles["dev"].SignIn != "corp" {
 		t.Errorf("round trip: %v, %s", err, out)
 	}
@@ -73,7 +73,7 @@ func TestSharedSignInRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse([]byte(tt.data))
+			_, err := parse([]byte(tt.data))
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("Parse error = %v, want %q", err, tt.wantErr)
 			}

@@ -32,8 +32,8 @@ func TestURLValidationLoopback(t *testing.T) {
 		} else if err != nil && !strings.Contains(err.Error(), "https") {
 			t.Errorf("ValidateIssuerURL(%q) message %q does not say https", tt.raw, err)
 		}
-		if err := ValidateRedirectURI(tt.raw); (err == nil) != tt.redirect {
-			t.Errorf("ValidateRedirectURI(%q) = %v, want accepted %t", tt.raw, err, tt.redirect)
+		if err := validateRedirectURI(tt.raw); (err == nil) != tt.redirect {
+			t.Errorf("validateRedirectURI(%q) = %v, want accepted %t", tt.raw, err, tt.redirect)
 		}
 	}
 }

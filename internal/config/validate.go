@@ -6,8 +6,8 @@ import (
 	"strings"
 )
 
-// MaxPolicyARNs is the most managed session policies AssumeRole accepts.
-const MaxPolicyARNs = 10
+// maxPolicyARNs is the most managed session policies AssumeRole accepts.
+const maxPolicyARNs = 10
 
 // ValidateRoleARN checks the shape of an IAM role ARN.
 func ValidateRoleARN(arn string) error {
@@ -34,8 +34,8 @@ func ValidateApplicationARN(arn string) error {
 
 // ValidatePolicyARNs checks managed policy ARNs for session policies.
 func ValidatePolicyARNs(arns []string) error {
-	if len(arns) > MaxPolicyARNs {
-		return fmt.Errorf("at most %d managed policy ARNs, got %d", MaxPolicyARNs, len(arns))
+	if len(arns) > maxPolicyARNs {
+		return fmt.Errorf("at most %d managed policy ARNs, got %d", maxPolicyARNs, len(arns))
 	}
 	for _, a := range arns {
 		if !isPolicyARN(a) || len(a) > 2048 || len(lastSegment(a)) > 128 {

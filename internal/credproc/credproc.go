@@ -95,7 +95,7 @@ func Write(w io.Writer, format string, c *cred.Credentials, extra Extra) error {
 		out, err = json.MarshalIndent(d, "", "  ")
 		out = append(out, '\n')
 	case FormatEnv:
-		out = []byte(Env(c))
+		out = []byte(envExports(c))
 	default:
 		return ValidateFormat(format)
 	}
@@ -151,8 +151,8 @@ func appendPlainString(b []byte, s string) ([]byte, bool) {
 	return append(b, s...), true
 }
 
-// Env renders POSIX shell exports.
-func Env(c *cred.Credentials) string {
+// envExports renders POSIX shell exports.
+func envExports(c *cred.Credentials) string {
 	var b strings.Builder
 	for _, kv := range EnvVars(c) {
 		fmt.Fprintf(&b, "export %s=%s\n", kv[0], shellQuote(kv[1]))

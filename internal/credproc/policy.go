@@ -6,13 +6,13 @@ import (
 	"github.com/tip-cli/tip-cli/internal/cred"
 )
 
-// DefaultMargin is how much validity cached credentials must have left to be
+// defaultMargin is how much validity cached credentials must have left to be
 // served: botocore calls credential_process again when less than 15 minutes
 // remain, so serving less would make it call on nearly every request.
-const DefaultMargin = 15 * time.Minute
+const defaultMargin = 15 * time.Minute
 
-// DefaultSkew absorbs a local clock running behind AWS's.
-const DefaultSkew = time.Minute
+// defaultSkew absorbs a local clock running behind AWS's.
+const defaultSkew = time.Minute
 
 // Policy is the expiry policy for cached credentials and tokens.
 type Policy struct {
@@ -21,7 +21,7 @@ type Policy struct {
 }
 
 // DefaultPolicy returns the 15-minute margin, 1-minute skew policy.
-func DefaultPolicy() Policy { return Policy{Margin: DefaultMargin, Skew: DefaultSkew} }
+func DefaultPolicy() Policy { return Policy{Margin: defaultMargin, Skew: defaultSkew} }
 
 // Fresh reports whether credentials expiring at exp, obtained at minted,
 // may be served at now: while more than margin + skew remains. A session
@@ -48,9 +48,9 @@ func (p Policy) FreshCredentials(now time.Time, c *cred.Credentials) bool {
 	return c != nil && p.Fresh(now, c.MintedAt, c.Expiration)
 }
 
-// MaxLead bounds how long before the policy's stale point the credential
+// maxLead bounds how long before the policy's stale point the credential
 // server refreshes in the background (Ahead).
-const MaxLead = 5 * time.Minute
+const maxLead = 5 * time.Minute
 
 // StaleAt is the instant from which Fresh no longer holds for credentials
 // minted at minted and expiring at exp.
@@ -66,7 +66,7 @@ func (p Policy) StaleAt(minted, exp time.Time) time.Time {
 
 // Ahead is the credential server's stricter rule for credentials minted at
 // minted and expiring at exp: a background refresh is due at the returned
-// instant, lead = min(MaxLead, half the time they are fresh) before
+// instant, lead = min(maxLead, half the time they are fresh) before
 // StaleAt, and the returned policy calls them stale from then on (its skew
 // grows by lead, which is Fresh evaluated lead later). SDKs ask again from
 // 15 (botocore), 5 (JS v3) or up to 5 (Go v2) minutes before expiry, all
@@ -76,7 +76,7 @@ func (p Policy) StaleAt(minted, exp time.Time) time.Time {
 // or 12 h session, after 7.5 s of a 150 s one.
 func (p Policy) Ahead(minted, exp time.Time) (time.Time, Policy) {
 	stale := p.StaleAt(minted, exp)
-	lead := MaxLead
+	lead := maxLead
 	if !minted.IsZero() {
 		if half := stale.Sub(minted) / 2; half < lead {
 			lead = max(half, 0)

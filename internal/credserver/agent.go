@@ -54,7 +54,7 @@ func LoadAgent(dir string) (Agent, string, error) {
 		return Agent{}, "", fmt.Errorf("read %s: %w", AgentTokenFile, err)
 	}
 	t := strings.TrimSpace(string(tok))
-	if b, err := base64.RawURLEncoding.DecodeString(t); err != nil || len(b) != TokenBytes {
+	if b, err := base64.RawURLEncoding.DecodeString(t); err != nil || len(b) != tokenBytes {
 		return a, "", nil
 	}
 	return a, t, nil

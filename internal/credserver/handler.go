@@ -20,7 +20,7 @@ type refusal struct {
 // check applies the checks every request must pass before credentials are
 // looked at: method, path, Host (a DNS-rebound name is not the address the
 // server serves), no browser markers (Origin, Sec-Fetch-*), the token.
-func (s *Server) check(r *http.Request) *refusal {
+func (s *server) check(r *http.Request) *refusal {
 	switch {
 	case r.Method != http.MethodGet:
 		return &refusal{http.StatusMethodNotAllowed, "MethodNotAllowed", "only GET is served"}
@@ -42,7 +42,7 @@ func (s *Server) check(r *http.Request) *refusal {
 // listen address, with the port or (as the AWS CRT's container provider
 // sends it) without. Any other name, localhost included, is refused: a
 // DNS-rebound page sends its own name.
-func (s *Server) hostMatches(h string) bool {
+func (s *server) hostMatches(h string) bool {
 	if strings.EqualFold(h, s.host) {
 		return true
 	}
@@ -57,7 +57,7 @@ func (s *Server) hostMatches(h string) bool {
 }
 
 // ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := s.cfg.Now()
 	w.Header().Set("Cache-Control", "no-store")
 	if ref := s.check(r); ref != nil {

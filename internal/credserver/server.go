@@ -17,8 +17,8 @@ import (
 // Path is the one path the server answers.
 const Path = "/credentials"
 
-// DefaultFetchTimeout bounds one refresh through the session manager.
-const DefaultFetchTimeout = 2 * time.Minute
+// defaultFetchTimeout bounds one refresh through the session manager.
+const defaultFetchTimeout = 2 * time.Minute
 
 // ProfilePath is the path of a profile's credentials on a server with
 // several profiles (serve --profiles).
@@ -62,8 +62,8 @@ type Config struct {
 	FetchTimeout time.Duration
 }
 
-// Server is a container credentials endpoint.
-type Server struct {
+// server is a container credentials endpoint.
+type server struct {
 	cfg       Config
 	endpoints map[string]*endpoint
 	host      string
@@ -139,7 +139,7 @@ func Serve(ctx context.Context, ln net.Listener, cfg Config) error {
 	return err
 }
 
-func newServer(ctx context.Context, host string, cfg Config) *Server {
+func newServer(ctx context.Context, host string, cfg Config) *server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -153,10 +153,10 @@ func newServer(ctx context.Context, host string, cfg Config) *Server {
 		cfg.Notice = func(string) {}
 	}
 	if cfg.FetchTimeout <= 0 {
-		cfg.FetchTimeout = DefaultFetchTimeout
+		cfg.FetchTimeout = defaultFetchTimeout
 	}
 	base := context.WithoutCancel(ctx)
-	s := &Server{cfg: cfg, host: host, endpoints: make(map[string]*endpoint, len(cfg.Endpoints))}
+	s := &server{cfg: cfg, host: host, endpoints: make(map[string]*endpoint, len(cfg.Endpoints))}
 	for path, e := range cfg.Endpoints {
 		s.endpoints[path] = &endpoint{
 			Endpoint: e,

@@ -8,13 +8,13 @@ import (
 	"io"
 )
 
-// TokenBytes is the authorization token's entropy: 256 bits.
-const TokenBytes = 32
+// tokenBytes is the authorization token's entropy: 256 bits.
+const tokenBytes = 32
 
 // NewToken returns a random authorization token (256 bits, base64url)
 // read from rand (crypto/rand.Reader outside tests).
 func NewToken(rand io.Reader) (string, error) {
-	b := make([]byte, TokenBytes)
+	b := make([]byte, tokenBytes)
 	if _, err := io.ReadFull(rand, b); err != nil {
 		return "", fmt.Errorf("generate authorization token: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/tip-cli/tip-cli/internal/config"
 	"github.com/tip-cli/tip-cli/internal/exchange"
 )
 
@@ -54,7 +55,7 @@ func TestSessionAccountFromARN(t *testing.T) {
 			chain := &exchange.Chain{
 				AWS: aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
 					Credentials: aws.AnonymousCredentials{}, RetryMaxAttempts: 1, HTTPClient: srv.Client()},
-				Path:    exchange.IAMFederationPath(),
+				Path:    exchange.PathFor(config.TIPModeIAMFederation),
 				RoleARN: "arn:aws:iam::210987654321:role/tip-role",
 				Issuer:  "https://idp.example.com",
 				Now:     func() time.Time { return time.Date(2029, 1, 1, 0, 0, 0, 0, time.UTC) },

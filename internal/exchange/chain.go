@@ -36,7 +36,7 @@ type Chain struct {
 	OIDCRoleARN       string
 	IDEnhancedRoleARN string
 	ApplicationARN    string
-	// IAM federation mode (IAMFederationPath): the role trusted through the
+	// IAM federation mode (iamFederationPath): the role trusted through the
 	// TIP-enabled IAM OIDC provider.
 	RoleARN string
 	// Issuer is the IdP's issuer URL (errors name its IAM provider).

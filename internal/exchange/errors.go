@@ -13,9 +13,9 @@ type StepName string
 
 // The chain's steps, in order.
 const (
-	StepWebIdentity StepName = "AssumeRoleWithWebIdentity"
-	StepCreateToken StepName = "CreateTokenWithIAM"
-	StepAssumeRole  StepName = "AssumeRole"
+	stepNameWebIdentity StepName = "AssumeRoleWithWebIdentity"
+	StepCreateToken     StepName = "CreateTokenWithIAM"
+	stepNameAssumeRole  StepName = "AssumeRole"
 )
 
 // StepError is a failed chain step with the AWS error code and a hint
@@ -75,7 +75,7 @@ func (e *StepError) Unwrap() error { return e.Err }
 // Hint says what to check for this step and error code.
 func (e *StepError) Hint() string {
 	switch e.Step {
-	case StepWebIdentity:
+	case stepNameWebIdentity:
 		switch e.Code {
 		case "InvalidIdentityToken":
 			return "check the IAM OIDC provider for the issuer (URL, audience/client id, thumbprint)"
@@ -84,7 +84,7 @@ func (e *StepError) Hint() string {
 		case "AccessDenied":
 			return "check the OIDC role's trust policy (federated principal and the :aud condition)"
 		}
-	case StepFederatedRole:
+	case stepNameFederatedRole:
 		switch e.Code {
 		case "InvalidIdentityToken":
 			return "check the IAM OIDC provider for the issuer (URL, client id in its audience list); run `tip-cli diag`"
@@ -106,7 +106,7 @@ func (e *StepError) Hint() string {
 		case "InvalidClientException", "UnauthorizedClientException":
 			return "check token_exchange_application_arn is the customer managed application"
 		}
-	case StepAssumeRole:
+	case stepNameAssumeRole:
 		switch e.Code {
 		case "AccessDenied":
 			return "the identity-enhanced role's trust policy must allow the OIDC role sts:AssumeRole and sts:SetContext"

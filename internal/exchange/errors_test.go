@@ -27,7 +27,7 @@ func TestSessionName(t *testing.T) {
 		"ü":                                    "tip--",
 		strings.Repeat("a", 100):               "tip-" + strings.Repeat("a", 60),
 	} {
-		if got := SessionName(in); got != want {
+		if got := sessionName(in); got != want {
 			t.Errorf("SessionName(%q) = %q, want %q", in, got, want)
 		}
 	}

@@ -12,8 +12,8 @@ import (
 	"github.com/tip-cli/tip-cli/internal/iamoidc"
 )
 
-// StepFederatedRole is the one step of the IAM federation path.
-const StepFederatedRole StepName = "AssumeRoleWithWebIdentity (TIP)"
+// stepNameFederatedRole is the one step of the IAM federation path.
+const stepNameFederatedRole StepName = "AssumeRoleWithWebIdentity (TIP)"
 
 // stepFederatedRole: AssumeRoleWithWebIdentity (unsigned) into the role
 // trusted through the TIP-enabled IAM OIDC provider. STS attaches the person
@@ -22,7 +22,7 @@ const StepFederatedRole StepName = "AssumeRoleWithWebIdentity (TIP)"
 // last up to the role's MaxSessionDuration (12 h), and session policies go
 // on this call.
 var stepFederatedRole = Step{
-	Name:     StepFederatedRole,
+	Name:     stepNameFederatedRole,
 	CheckID:  CheckFederatedRole,
 	Title:    "Live: AssumeRoleWithWebIdentity into the role, carrying you",
 	Resource: func(c *Chain) string { return c.RoleARN },

@@ -14,17 +14,17 @@ import (
 	"github.com/tip-cli/tip-cli/internal/cred"
 )
 
-// IdentityCenterContextProvider is the ProviderArn of Identity Center context
+// identityCenterContextProvider is the ProviderArn of Identity Center context
 // assertions in AssumeRole's ProvidedContexts.
-const IdentityCenterContextProvider = "arn:aws:iam::aws:contextProvider/IdentityCenter"
+const identityCenterContextProvider = "arn:aws:iam::aws:contextProvider/IdentityCenter"
 
-// JWTBearerGrant is CreateTokenWithIAM's grant type for an IdP assertion (RFC 7523).
-const JWTBearerGrant = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+// jwtBearerGrant is CreateTokenWithIAM's grant type for an IdP assertion (RFC 7523).
+const jwtBearerGrant = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 
 // stepOIDCRole: AssumeRoleWithWebIdentity (unsigned) into the OIDC role; its
 // short session signs the next steps.
 var stepOIDCRole = Step{
-	Name:     StepWebIdentity,
+	Name:     stepNameWebIdentity,
 	CheckID:  CheckWebIdentity,
 	Title:    "Live: AssumeRoleWithWebIdentity into the OIDC role",
 	Resource: func(c *Chain) string { return c.OIDCRoleARN },
@@ -68,7 +68,7 @@ var stepCreateToken = Step{
 		})
 		out, err := client.CreateTokenWithIAM(ctx, &ssooidc.CreateTokenWithIAMInput{
 			ClientId:  aws.String(c.ApplicationARN),
-			GrantType: aws.String(JWTBearerGrant),
+			GrantType: aws.String(jwtBearerGrant),
 			Assertion: aws.String(s.IDToken),
 		})
 		if err != nil {
@@ -105,16 +105,16 @@ func identityFrom(out *ssooidc.CreateTokenWithIAMOutput) (*Identity, error) {
 // stepIdentityEnhancedRole: AssumeRole with the Identity Center context,
 // signed by the OIDC role session.
 var stepIdentityEnhancedRole = Step{
-	Name:     StepAssumeRole,
+	Name:     stepNameAssumeRole,
 	CheckID:  CheckAssumeRole,
 	Title:    "Live: AssumeRole into the identity-enhanced role",
 	Resource: func(c *Chain) string { return c.IDEnhancedRoleARN },
 	Run: func(ctx context.Context, c *Chain, s *State) (string, error) {
 		in := &sts.AssumeRoleInput{
 			RoleArn:         aws.String(c.IDEnhancedRoleARN),
-			RoleSessionName: aws.String(SessionName(s.Identity.UserID)),
+			RoleSessionName: aws.String(sessionName(s.Identity.UserID)),
 			ProvidedContexts: []ststypes.ProvidedContext{{
-				ProviderArn:      aws.String(IdentityCenterContextProvider),
+				ProviderArn:      aws.String(identityCenterContextProvider),
 				ContextAssertion: aws.String(s.Identity.Context),
 			}},
 		}
@@ -131,7 +131,7 @@ var stepIdentityEnhancedRole = Step{
 // stepPlainRole: AssumeRole into PlainRoleARN with the OIDC role session and
 // no identity context (console --role-arn in identity-center mode).
 var stepPlainRole = Step{
-	Name:     StepAssumeRole,
+	Name:     stepNameAssumeRole,
 	CheckID:  CheckPlainRole,
 	Title:    "Live: AssumeRole into the console role",
 	Resource: func(c *Chain) string { return c.PlainRoleARN },
@@ -158,7 +158,7 @@ func (c *Chain) assumeRole(ctx context.Context, s *State, in *sts.AssumeRoleInpu
 	in.Policy, in.PolicyArns = sessionPolicies(s.Scope)
 	out, err := client.AssumeRole(ctx, in)
 	if err != nil {
-		return nil, newStepError(StepAssumeRole, roleARN, err)
+		return nil, newStepError(stepNameAssumeRole, roleARN, err)
 	}
 	if out.Credentials == nil || out.AssumedRoleUser == nil {
 		return nil, fmt.Errorf("assume role %s: response has no credentials", roleARN)
@@ -178,7 +178,7 @@ func (c *Chain) assumeWebIdentity(ctx context.Context, in *sts.AssumeRoleWithWeb
 	roleARN := aws.ToString(in.RoleArn)
 	out, err := client.AssumeRoleWithWebIdentity(ctx, in)
 	if err != nil {
-		return nil, newStepError(StepWebIdentity, roleARN, err)
+		return nil, newStepError(stepNameWebIdentity, roleARN, err)
 	}
 	if out.Credentials == nil {
 		return nil, fmt.Errorf("assume role with web identity %s: response has no credentials", roleARN)

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/tip-cli/tip-cli/internal/config"
 	"github.com/tip-cli/tip-cli/internal/exchange"
 )
 
@@ -124,7 +125,7 @@ func TestMotoFederationWithoutContext(t *testing.T) {
 	defer cancel()
 	chain := exchange.Chain{
 		AWS:      aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: aws.AnonymousCredentials{}, RetryMaxAttempts: 1},
-		Path:     exchange.IAMFederationPath(),
+		Path:     exchange.PathFor(config.TIPModeIAMFederation),
 		RoleARN:  "arn:aws:iam::123456789012:role/tip-federated",
 		Issuer:   "https://idp.example.com",
 		Duration: 12 * time.Hour,

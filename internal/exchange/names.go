@@ -7,10 +7,10 @@ import (
 	"strings"
 )
 
-// SessionName builds the identity-enhanced RoleSessionName tip-<user id>,
+// sessionName builds the identity-enhanced RoleSessionName tip-<user id>,
 // made valid for STS: characters outside [\w+=,.@-] become '-', and the
 // result is cut to 64 characters.
-func SessionName(userID string) string {
+func sessionName(userID string) string {
 	var b strings.Builder
 	b.WriteString("tip-")
 	for _, r := range userID {

@@ -21,17 +21,17 @@ func IdentityCenterPath() Path {
 	return Path{Mode: config.TIPModeIdentityCenter, Steps: []Step{stepOIDCRole, stepCreateToken, stepIdentityEnhancedRole}}
 }
 
-// IAMFederationPath is TIP for IAM federation: one AssumeRoleWithWebIdentity
+// iamFederationPath is TIP for IAM federation: one AssumeRoleWithWebIdentity
 // whose session carries the person (a response without the context is
 // refused, see NoContextError).
-func IAMFederationPath() Path {
+func iamFederationPath() Path {
 	return Path{Mode: config.TIPModeIAMFederation, Steps: []Step{stepFederatedRole}}
 }
 
 // PathFor returns the path of a tip_mode.
 func PathFor(mode string) Path {
 	if mode == config.TIPModeIAMFederation {
-		return IAMFederationPath()
+		return iamFederationPath()
 	}
 	return IdentityCenterPath()
 }

@@ -27,7 +27,7 @@ func (e *strayError) Error() string { return e.reason }
 // state equal to wantState (compared in constant time) counts; anything
 // else is a *strayError, including an error= response without the state,
 // so that a stray request cannot abort the sign-in. A response with the
-// right state ends it: error= as a *CallbackError, a repeated parameter
+// right state ends it: error= as a *callbackError, a repeated parameter
 // (RFC 6749 §3.1) or an empty code as a malformed response.
 func parseCallback(rawQuery, wantState string) (string, error) {
 	q, err := url.ParseQuery(rawQuery)
@@ -47,7 +47,7 @@ func parseCallback(rawQuery, wantState string) (string, error) {
 		}
 	}
 	if q.Has("error") {
-		return "", &CallbackError{Code: q.Get("error"), Description: q.Get("error_description")}
+		return "", &callbackError{Code: q.Get("error"), Description: q.Get("error_description")}
 	}
 	code := q.Get("code")
 	if code == "" {

@@ -22,7 +22,7 @@ func TestParseCallback(t *testing.T) {
 		name     string
 		query    string
 		wantCode string
-		wantErr  any // nil, *CallbackError, *strayError (does not end the sign-in), or a message substring
+		wantErr  any // nil, *callbackError, *strayError (does not end the sign-in), or a message substring
 	}{
 		{"ok", "code=abc&state=" + wantState, "abc", nil},
 		{"ok with extra params", "code=abc&state=" + wantState + "&session_state=x&iss=y", "abc", nil},
@@ -30,7 +30,7 @@ func TestParseCallback(t *testing.T) {
 		{"state prefix only", "code=abc&state=" + wantState[:10], "", &strayError{}},
 		{"state missing", "code=abc", "", &strayError{}},
 		{"state empty", "code=abc&state=", "", &strayError{}},
-		{"idp error", "error=access_denied&error_description=nope&state=" + wantState, "", &CallbackError{"access_denied", "nope"}},
+		{"idp error", "error=access_denied&error_description=nope&state=" + wantState, "", &callbackError{"access_denied", "nope"}},
 		{"idp error without state", "error=access_denied", "", &strayError{}},
 		{"idp error with forged state", "error=access_denied&state=forged", "", &strayError{}},
 		{"empty code", "code=&state=" + wantState, "", "code parameter is empty"},
@@ -54,8 +54,8 @@ func TestParseCallback(t *testing.T) {
 				if err != nil {
 					t.Errorf("err = %v", err)
 				}
-			case *CallbackError:
-				var ce *CallbackError
+			case *callbackError:
+				var ce *callbackError
 				if !errors.As(err, &ce) || *ce != *want {
 					t.Errorf("err = %#v, want %#v", err, want)
 				}
@@ -215,15 +215,15 @@ func TestErrorMessages(t *testing.T) {
 		err  error
 		want string
 	}{
-		{&CallbackError{Code: "access_denied", Description: "User\ncancelled\x1b[2J"},
+		{&callbackError{Code: "access_denied", Description: "User\ncancelled\x1b[2J"},
 			"sign-in was refused by the identity provider: access_denied: User cancelled [2J"},
-		{&CallbackError{Code: "invalid_scope"}, "sign-in failed at the identity provider: invalid_scope"},
-		{&CallbackError{Code: "expired_token"}, "the sign-in code expired before it was approved: run the sign-in again"},
+		{&callbackError{Code: "invalid_scope"}, "sign-in failed at the identity provider: invalid_scope"},
+		{&callbackError{Code: "expired_token"}, "the sign-in code expired before it was approved: run the sign-in again"},
 		{&RefreshError{Code: "invalid_grant", Description: "token revoked"},
 			"the identity provider refused to refresh the sign-in: invalid_grant: token revoked: sign in again"},
-		{&DiscoveryError{Issuer: "https://idp.example", Err: errors.New("dial tcp: refused")},
+		{&discoveryError{Issuer: "https://idp.example", Err: errors.New("dial tcp: refused")},
 			"cannot reach identity provider at https://idp.example: dial tcp: refused (check the issuer URL and your network)"},
-		{&TimeoutError{After: DefaultLoginTimeout}, "timed out after 5m0s waiting for the browser sign-in"},
+		{&timeoutError{After: DefaultLoginTimeout}, "timed out after 5m0s waiting for the browser sign-in"},
 	}
 	for _, tt := range tests {
 		if got := tt.err.Error(); got != tt.want {

@@ -26,7 +26,7 @@ type DeviceOptions struct {
 // keeps waiting on authorization_pending and stops at the code's expiry.
 // The ID token is verified before it is returned.
 //
-// Errors: *DiscoveryError, *CallbackError (access_denied, expired_token or
+// Errors: *discoveryError, *callbackError (access_denied, expired_token or
 // another terminal error), or the context's error wrapped.
 func (c *Client) LoginDevice(ctx context.Context, o DeviceOptions) (*cred.Tokens, error) {
 	if o.Show == nil {
@@ -69,11 +69,11 @@ func deviceError(ctx context.Context, err error) error {
 		return fmt.Errorf("sign-in cancelled: %w", ctx.Err())
 	}
 	if code, desc, ok := oauthError(err); ok {
-		return &CallbackError{Code: code, Description: desc}
+		return &callbackError{Code: code, Description: desc}
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		// x/oauth2 stops polling at the device code's expires_in.
-		return &CallbackError{Code: "expired_token"}
+		return &callbackError{Code: "expired_token"}
 	}
 	return fmt.Errorf("device sign-in: %w", endpointError(err))
 }

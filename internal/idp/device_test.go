@@ -87,10 +87,10 @@ func TestLoginDeviceErrors(t *testing.T) {
 				return func(_, code, _ string) { _ = idp.DenyDevice(code) }
 			},
 			check: func(t *testing.T, err error) {
-				var ce *CallbackError
+				var ce *callbackError
 				if !errors.As(err, &ce) || ce.Code != "access_denied" ||
 					!strings.HasPrefix(err.Error(), "sign-in was refused by the identity provider: access_denied") {
-					t.Fatalf("err = %v, want *CallbackError access_denied", err)
+					t.Fatalf("err = %v, want *callbackError access_denied", err)
 				}
 			},
 		},
@@ -114,9 +114,9 @@ func TestLoginDeviceErrors(t *testing.T) {
 				return func(string, string, string) {}
 			},
 			check: func(t *testing.T, err error) {
-				var ce *CallbackError
+				var ce *callbackError
 				if !errors.As(err, &ce) || ce.Code != "expired_token" || !strings.Contains(err.Error(), "expired") {
-					t.Fatalf("err = %v, want *CallbackError expired_token", err)
+					t.Fatalf("err = %v, want *callbackError expired_token", err)
 				}
 			},
 		},

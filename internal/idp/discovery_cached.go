@@ -54,7 +54,7 @@ func (c *Client) discoverCached(ctx context.Context, hc *http.Client, pin *cred.
 	}
 	doc, err := c.discoveryDoc(ctx, hc, entry, next)
 	if err != nil {
-		return nil, &DiscoveryError{Issuer: c.Issuer, Err: err}
+		return nil, &discoveryError{Issuer: c.Issuer, Err: err}
 	}
 	algs := slices.DeleteFunc(slices.Clone(doc.Algorithms), func(a string) bool { return !slices.Contains(signingAlgs(), a) })
 	if len(algs) == 0 {

@@ -15,16 +15,16 @@ import (
 // maxDescription bounds how much of an IdP-supplied description is shown.
 const maxDescription = 300
 
-// CallbackError is an OAuth 2.0 error the identity provider ended the
+// callbackError is an OAuth 2.0 error the identity provider ended the
 // sign-in with: the error= parameter of the loopback redirect (RFC 6749
 // §4.1.2.1) or a terminal device-flow error (RFC 8628 §3.5), e.g.
 // access_denied when the user refused consent.
-type CallbackError struct {
+type callbackError struct {
 	Code        string
 	Description string
 }
 
-func (e *CallbackError) Error() string {
+func (e *callbackError) Error() string {
 	code := oneLine(e.Code, 64)
 	switch e.Code {
 	case "expired_token":
@@ -49,32 +49,32 @@ func (e *RefreshError) Error() string {
 		": sign in again"
 }
 
-// DiscoveryError means the issuer's OpenID Connect discovery document
+// discoveryError means the issuer's OpenID Connect discovery document
 // (/.well-known/openid-configuration) could not be fetched or was invalid.
-type DiscoveryError struct {
+type discoveryError struct {
 	Issuer string
 	Err    error
 }
 
-func (e *DiscoveryError) Error() string {
+func (e *discoveryError) Error() string {
 	return fmt.Sprintf("cannot reach identity provider at %s: %s (check the issuer URL and your network)",
 		e.Issuer, oneLine(e.Err.Error(), maxDescription))
 }
 
 // Unwrap returns the underlying error.
-func (e *DiscoveryError) Unwrap() error { return e.Err }
+func (e *discoveryError) Unwrap() error { return e.Err }
 
-// TimeoutError means the browser sign-in did not finish within
+// timeoutError means the browser sign-in did not finish within
 // LoginOptions.Timeout. It matches context.DeadlineExceeded with errors.Is.
 // Refused counts the requests to the callback that were turned away
 // because they did not carry this sign-in's state (a stale tab, a forged
 // request, or an IdP that omits state on errors).
-type TimeoutError struct {
+type timeoutError struct {
 	After   time.Duration
 	Refused int64
 }
 
-func (e *TimeoutError) Error() string {
+func (e *timeoutError) Error() string {
 	msg := fmt.Sprintf("timed out after %s waiting for the browser sign-in", e.After)
 	switch {
 	case e.Refused == 1:
@@ -86,13 +86,13 @@ func (e *TimeoutError) Error() string {
 }
 
 // Is reports whether target is context.DeadlineExceeded.
-func (e *TimeoutError) Is(target error) bool { return target == context.DeadlineExceeded }
+func (e *timeoutError) Is(target error) bool { return target == context.DeadlineExceeded }
 
 // stopped turns a done login context into the error Login returns: the
-// *TimeoutError that was its cause, or the cancellation wrapped.
+// *timeoutError that was its cause, or the cancellation wrapped.
 func stopped(ctx context.Context) error {
 	cause := context.Cause(ctx)
-	var te *TimeoutError
+	var te *timeoutError
 	if errors.As(cause, &te) {
 		return te
 	}
@@ -117,16 +117,16 @@ func endpointError(err error) error {
 	}
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) && re.Response != nil {
-		return &AnsweredError{Status: re.Response.StatusCode}
+		return &answeredError{Status: re.Response.StatusCode}
 	}
 	return err
 }
 
-// AnsweredError means the token endpoint answered with an HTTP error that
+// answeredError means the token endpoint answered with an HTTP error that
 // is not an OAuth error: the request reached it and it said no.
-type AnsweredError struct{ Status int }
+type answeredError struct{ Status int }
 
-func (e *AnsweredError) Error() string {
+func (e *answeredError) Error() string {
 	return fmt.Sprintf("the identity provider answered HTTP %d", e.Status)
 }
 
@@ -138,8 +138,8 @@ func (e *AnsweredError) Error() string {
 // failed, or the connection could not be opened).
 func RefreshUnanswered(err error) bool {
 	var re *RefreshError
-	var ae *AnsweredError
-	var de *DiscoveryError
+	var ae *answeredError
+	var de *discoveryError
 	var op *net.OpError
 	switch {
 	case err == nil, errors.As(err, &re), errors.As(err, &ae), errors.As(err, &de):

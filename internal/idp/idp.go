@@ -134,7 +134,7 @@ func (c *Client) discover(ctx context.Context, pin *cred.IdPMetadata) (*provider
 	}
 	p, err := oidc.NewProvider(oidc.ClientContext(ctx, hc), c.Issuer)
 	if err != nil {
-		return nil, &DiscoveryError{Issuer: c.Issuer, Err: err}
+		return nil, &discoveryError{Issuer: c.Issuer, Err: err}
 	}
 	ep := p.Endpoint()
 	ep.AuthStyle = oauth2.AuthStyleInParams // public client: client_id in the body, no secret
@@ -190,7 +190,7 @@ func (p *provider) verify(ctx context.Context, rawIDToken, nonce string) (*Claim
 // Verify discovers the issuer and verifies rawIDToken: signature against the
 // issuer's JWKS, iss, aud containing ClientID (and azp = ClientID when
 // present or when aud has several values), exp against Now, iat at most
-// MaxClockSkew ahead of Now, and the nonce unless nonce is "".
+// maxClockSkew ahead of Now, and the nonce unless nonce is "".
 func (c *Client) Verify(ctx context.Context, rawIDToken, nonce string) (*Claims, error) {
 	p, err := c.discover(ctx, nil)
 	if err != nil {

@@ -57,8 +57,8 @@ type LoginOptions struct {
 // parseCallback); any other request to the callback is refused and Login
 // keeps waiting until the timeout.
 //
-// Errors: *DiscoveryError, *CallbackError (error= from the IdP),
-// *TimeoutError, or the context's error wrapped.
+// Errors: *discoveryError, *callbackError (error= from the IdP),
+// *timeoutError, or the context's error wrapped.
 func (c *Client) Login(ctx context.Context, o LoginOptions) (*cred.Tokens, error) {
 	if o.OpenURL == nil && o.Browser == nil && o.Pasted == nil {
 		return nil, errors.New("sign-in: no way to reach the person (OpenURL, Browser and Pasted are nil)")
@@ -67,7 +67,7 @@ func (c *Client) Login(ctx context.Context, o LoginOptions) (*cred.Tokens, error
 	if timeout <= 0 {
 		timeout = DefaultLoginTimeout
 	}
-	ctx, cancel := context.WithTimeoutCause(ctx, timeout, &TimeoutError{After: timeout})
+	ctx, cancel := context.WithTimeoutCause(ctx, timeout, &timeoutError{After: timeout})
 	defer cancel()
 
 	redirect, err := parseRedirect(c.redirectURI())
@@ -165,7 +165,7 @@ func (h *callbackHandler) paste(line string) (loginResult, bool) {
 		return loginResult{}, false
 	}
 	code, err := parsePasted(line, h.path, h.state)
-	var pe *PasteError
+	var pe *pasteError
 	if errors.As(err, &pe) {
 		return loginResult{err: err}, true
 	}
@@ -185,9 +185,9 @@ func (h *callbackHandler) paste(line string) (loginResult, bool) {
 // timeout says how many stray callbacks were refused meanwhile.
 func (h *callbackHandler) stopped(ctx context.Context) error {
 	err := stopped(ctx)
-	var te *TimeoutError
+	var te *timeoutError
 	if errors.As(err, &te) {
-		return &TimeoutError{After: te.After, Refused: h.refused.Load()}
+		return &timeoutError{After: te.After, Refused: h.refused.Load()}
 	}
 	return err
 }

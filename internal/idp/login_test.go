@@ -72,9 +72,9 @@ func TestLogin(t *testing.T) {
 				}
 			},
 			check: func(t *testing.T, idp *idpemu.IdP, err error) {
-				var te *TimeoutError
+				var te *timeoutError
 				if !errors.As(err, &te) || te.Refused != 1 {
-					t.Fatalf("err = %#v, want *TimeoutError with 1 refused callback", err)
+					t.Fatalf("err = %#v, want *timeoutError with 1 refused callback", err)
 				}
 				if want := "timed out after 500ms waiting for the browser sign-in (1 callback request without this sign-in's state was refused)"; err.Error() != want {
 					t.Errorf("message = %q, want %q", err, want)
@@ -90,9 +90,9 @@ func TestLogin(t *testing.T) {
 				idp.DenyNext("access_denied")
 			},
 			check: func(t *testing.T, _ *idpemu.IdP, err error) {
-				var ce *CallbackError
+				var ce *callbackError
 				if !errors.As(err, &ce) || ce.Code != "access_denied" {
-					t.Fatalf("err = %v, want *CallbackError access_denied", err)
+					t.Fatalf("err = %v, want *callbackError access_denied", err)
 				}
 				want := "sign-in was refused by the identity provider: access_denied: the user denied the request"
 				if err.Error() != want {
@@ -106,9 +106,9 @@ func TestLogin(t *testing.T) {
 				c.Issuer = fmt.Sprintf("http://127.0.0.1:%d", closedPort)
 			},
 			check: func(t *testing.T, _ *idpemu.IdP, err error) {
-				var de *DiscoveryError
+				var de *discoveryError
 				if !errors.As(err, &de) {
-					t.Fatalf("err = %v, want *DiscoveryError", err)
+					t.Fatalf("err = %v, want *discoveryError", err)
 				}
 				if !strings.HasPrefix(err.Error(), fmt.Sprintf("cannot reach identity provider at http://127.0.0.1:%d: ", closedPort)) {
 					t.Errorf("message = %q", err)
@@ -122,9 +122,9 @@ func TestLogin(t *testing.T) {
 				o.Timeout = 300 * time.Millisecond
 			},
 			check: func(t *testing.T, _ *idpemu.IdP, err error) {
-				var te *TimeoutError
+				var te *timeoutError
 				if !errors.As(err, &te) || !errors.Is(err, context.DeadlineExceeded) {
-					t.Fatalf("err = %v, want *TimeoutError matching DeadlineExceeded", err)
+					t.Fatalf("err = %v, want *timeoutError matching DeadlineExceeded", err)
 				}
 				if want := "timed out after 300ms waiting for the browser sign-in"; err.Error() != want {
 					t.Errorf("message = %q, want %q", err, want)

@@ -20,11 +20,11 @@ const MetadataCacheDirName = "idp-cache"
 
 // Bounds on how long cached IdP metadata is used (Cache-Control max-age is
 // clamped into them; without one the maximum applies). A JWKS is never
-// used past MaxMetadataAge, and an unknown kid or a failed signature
+// used past maxMetadataAge, and an unknown kid or a failed signature
 // check refetches it at once, so a rotated key is picked up on first use.
 const (
-	MinMetadataAge = 5 * time.Minute
-	MaxMetadataAge = 24 * time.Hour
+	minMetadataAge = 5 * time.Minute
+	maxMetadataAge = 24 * time.Hour
 )
 
 // maxMetadataBytes bounds a discovery document, a JWKS and a cache file.
@@ -131,11 +131,11 @@ func (e *metadataEntry) jwks(uri string, now time.Time) json.RawMessage {
 }
 
 // fresh reports whether a document fetched at fetched and cacheable until
-// expires may be used at now: never past MaxMetadataAge after the fetch
+// expires may be used at now: never past maxMetadataAge after the fetch
 // (whatever expiry a file claims), and not when the fetch lies more than
 // a minute ahead (a clock set back, or a forged time).
 func fresh(fetched, expires, now time.Time) bool {
-	return now.Before(expires) && now.Before(fetched.Add(MaxMetadataAge)) && !now.Before(fetched.Add(-time.Minute))
+	return now.Before(expires) && now.Before(fetched.Add(maxMetadataAge)) && !now.Before(fetched.Add(-time.Minute))
 }
 
 // pinned reports whether raw is the document a pin names by its SHA-256
@@ -158,27 +158,27 @@ func digest(raw []byte) string {
 }
 
 // cacheLifetime is how long a response may be used: its Cache-Control
-// max-age clamped to [MinMetadataAge, MaxMetadataAge]; no-store, no-cache
+// max-age clamped to [minMetadataAge, maxMetadataAge]; no-store, no-cache
 // and max-age=0 give the minimum, no max-age at all the maximum (the
 // refetch on an unknown kid or a failed signature check covers rotation).
 func cacheLifetime(h http.Header) time.Duration {
-	age, found := MaxMetadataAge, false
+	age, found := maxMetadataAge, false
 	for _, v := range h.Values("Cache-Control") {
 		for _, d := range strings.Split(v, ",") {
 			name, val, _ := strings.Cut(strings.TrimSpace(d), "=")
 			switch strings.ToLower(name) {
 			case "no-store", "no-cache":
-				return MinMetadataAge
+				return minMetadataAge
 			case "max-age":
 				n, err := strconv.ParseInt(strings.Trim(val, `"`), 10, 64)
 				if err != nil || n < 0 {
-					return MinMetadataAge
+					return minMetadataAge
 				}
 				if !found || time.Duration(n)*time.Second < age {
-					age, found = time.Duration(min(n, int64(MaxMetadataAge/time.Second)))*time.Second, true
+					age, found = time.Duration(min(n, int64(maxMetadataAge/time.Second)))*time.Second, true
 				}
 			}
 		}
 	}
-	return min(max(age, MinMetadataAge), MaxMetadataAge)
+	return min(max(age, minMetadataAge), maxMetadataAge)
 }

@@ -18,15 +18,15 @@ func TestCacheLifetime(t *testing.T) {
 		header []string
 		want   time.Duration
 	}{
-		{nil, MaxMetadataAge},
+		{nil, maxMetadataAge},
 		{[]string{"public, max-age=3600"}, time.Hour},
-		{[]string{"max-age=60"}, MinMetadataAge},
-		{[]string{"max-age=0"}, MinMetadataAge},
-		{[]string{"max-age=999999999999"}, MaxMetadataAge},
-		{[]string{"no-store"}, MinMetadataAge},
-		{[]string{"public", "no-cache"}, MinMetadataAge},
-		{[]string{"max-age=-5"}, MinMetadataAge},
-		{[]string{"max-age=abc"}, MinMetadataAge},
+		{[]string{"max-age=60"}, minMetadataAge},
+		{[]string{"max-age=0"}, minMetadataAge},
+		{[]string{"max-age=999999999999"}, maxMetadataAge},
+		{[]string{"no-store"}, minMetadataAge},
+		{[]string{"public", "no-cache"}, minMetadataAge},
+		{[]string{"max-age=-5"}, minMetadataAge},
+		{[]string{"max-age=abc"}, minMetadataAge},
 		{[]string{`max-age="7200"`}, 2 * time.Hour},
 		{[]string{"max-age=7200, max-age=600"}, 10 * time.Minute},
 	} {

@@ -108,7 +108,7 @@ func TestSignInIgnoresMetadataCache(t *testing.T) {
 }
 
 // TestMetadataAgeBoundedByFetchTime: whatever expiry a cache file or a pin
-// claims, a document is used for at most MaxMetadataAge after it was
+// claims, a document is used for at most maxMetadataAge after it was
 // fetched, never when its fetch time lies ahead, and never without one
 // (files written before the fetch time was recorded).
 func TestMetadataAgeBoundedByFetchTime(t *testing.T) {

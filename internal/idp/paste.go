@@ -16,17 +16,17 @@ import (
 //
 // A pasted line differs from a loopback request in one way: only the
 // person at the terminal can paste, so a refused paste ends the sign-in
-// with a *PasteError instead of being ignored as a stray request is.
+// with a *pasteError instead of being ignored as a stray request is.
 
 // maxPaste bounds a pasted line (Entra ID codes are ~1 KB; a terminal in
 // canonical mode delivers at most 4 KB).
 const maxPaste = 16 << 10
 
-// PasteError is a pasted text that is not this sign-in's redirect. Its
+// pasteError is a pasted text that is not this sign-in's redirect. Its
 // message never repeats the pasted text (it carries the code).
-type PasteError struct{ Reason string }
+type pasteError struct{ Reason string }
 
-func (e *PasteError) Error() string { return "pasted URL refused: " + e.Reason }
+func (e *pasteError) Error() string { return "pasted URL refused: " + e.Reason }
 
 // parsePasted reads a pasted redirect URL and returns the authorization
 // code when it carries this sign-in's state (see parseCallback). The path
@@ -35,23 +35,23 @@ func (e *PasteError) Error() string { return "pasted URL refused: " + e.Reason }
 func parsePasted(line, path, wantState string) (string, error) {
 	line = strings.TrimSpace(line)
 	if len(line) > maxPaste {
-		return "", &PasteError{"it is longer than any sign-in redirect"}
+		return "", &pasteError{"it is longer than any sign-in redirect"}
 	}
 	u, err := url.Parse(line)
 	if err != nil || !u.IsAbs() || u.Host == "" || u.RawQuery == "" {
-		return "", &PasteError{"it is not a whole URL with a query: copy the complete address " +
+		return "", &pasteError{"it is not a whole URL with a query: copy the complete address " +
 			"(http://localhost:PORT/callback?code=…&state=…) from the browser's address bar"}
 	}
 	if u.Path != path {
-		return "", &PasteError{"its path is " + quotePath(u.Path) + ", not the sign-in's redirect path " + quotePath(path)}
+		return "", &pasteError{"its path is " + quotePath(u.Path) + ", not the sign-in's redirect path " + quotePath(path)}
 	}
 	code, err := parseCallback(u.RawQuery, wantState)
 	var stray *strayError
 	if errors.As(err, &stray) {
 		if strings.HasPrefix(stray.reason, "the response does not carry") {
-			return "", &PasteError{"it belongs to another sign-in (its state does not match this one's)"}
+			return "", &pasteError{"it belongs to another sign-in (its state does not match this one's)"}
 		}
-		return "", &PasteError{stray.reason}
+		return "", &pasteError{stray.reason}
 	}
 	return code, err
 }

@@ -90,9 +90,9 @@ func TestLoginPaste(t *testing.T) {
 					t.Fatalf("login = %+v, %v; want alice", toks, err)
 				}
 			} else {
-				var pe *PasteError
+				var pe *pasteError
 				if !errors.As(err, &pe) || !strings.HasPrefix(err.Error(), tt.wantErr) || toks != nil {
-					t.Fatalf("login error = %v, want a *PasteError starting %q", err, tt.wantErr)
+					t.Fatalf("login error = %v, want a *pasteError starting %q", err, tt.wantErr)
 				}
 				if code == "" || strings.Contains(err.Error(), code) {
 					t.Errorf("error repeats the pasted text: %q", err)
@@ -134,13 +134,13 @@ func TestLoginPasteInputEnds(t *testing.T) {
 	pasted := make(chan string)
 	close(pasted)
 	_, err := c.Login(t.Context(), LoginOptions{Pasted: pasted, Timeout: 300 * time.Millisecond})
-	var te *TimeoutError
+	var te *timeoutError
 	if !errors.As(err, &te) {
-		t.Fatalf("err = %v, want *TimeoutError", err)
+		t.Fatalf("err = %v, want *timeoutError", err)
 	}
 }
 
-// FuzzParsePasted: any pasted line is either refused with a *PasteError
+// FuzzParsePasted: any pasted line is either refused with a *pasteError
 // (whose message never holds the pasted query), ends the sign-in as the
 // IdP's or a malformed response (right state only), or yields a code from
 // a URL carrying exactly this sign-in's state on the callback path.
@@ -153,7 +153,7 @@ func FuzzParsePasted(f *testing.F) {
 	f.Add("http://[::1]:8090/x%1b[2J?code=a&state=s-123")
 	f.Fuzz(func(t *testing.T, line string) {
 		code, err := parsePasted(line, "/callback", state)
-		var pe *PasteError
+		var pe *pasteError
 		switch {
 		case errors.As(err, &pe):
 			if q := strings.TrimSpace(line); strings.Contains(q, "?") && len(q) > 40 && strings.Contains(err.Error(), q) {

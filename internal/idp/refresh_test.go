@@ -127,9 +127,9 @@ func TestRefreshErrors(t *testing.T) {
 				c.Issuer = fmt.Sprintf("http://127.0.0.1:%d", closedPort)
 			},
 			check: func(t *testing.T, _ *cred.Tokens, err error, _ string) {
-				var de *DiscoveryError
+				var de *discoveryError
 				if !errors.As(err, &de) {
-					t.Fatalf("err = %v, want *DiscoveryError", err)
+					t.Fatalf("err = %v, want *discoveryError", err)
 				}
 			},
 		},

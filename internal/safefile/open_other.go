@@ -23,10 +23,10 @@ func open(path string, follow bool) (*os.File, error) {
 		return nil, err
 	}
 	if fi.Mode()&fs.ModeSymlink != 0 {
-		return nil, &SymlinkError{Path: path, Err: fs.ErrInvalid}
+		return nil, &symlinkError{Path: path, Err: fs.ErrInvalid}
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, &NotRegularError{Path: path, Mode: fi.Mode()}
+		return nil, &notRegularError{Path: path, Mode: fi.Mode()}
 	}
 	return os.Open(path)
 }

@@ -21,7 +21,7 @@ func open(path string, follow bool) (*os.File, error) {
 	// Linux and macOS answer O_NOFOLLOW on a link with ELOOP, FreeBSD with
 	// EMLINK.
 	if !follow && (errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.EMLINK)) {
-		return nil, &SymlinkError{Path: path, Err: err}
+		return nil, &symlinkError{Path: path, Err: err}
 	}
 	return f, err
 }

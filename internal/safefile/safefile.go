@@ -19,14 +19,14 @@ import (
 	"os"
 )
 
-// NotRegularError is a path that names something other than a regular
+// notRegularError is a path that names something other than a regular
 // file (a FIFO, a device, a directory, a socket).
-type NotRegularError struct {
+type notRegularError struct {
 	Path string
 	Mode fs.FileMode
 }
 
-func (e *NotRegularError) Error() string {
+func (e *notRegularError) Error() string {
 	return fmt.Sprintf("refusing %s: not a regular file (%s)", e.Path, kind(e.Mode))
 }
 
@@ -40,18 +40,18 @@ func (e *TooLargeError) Error() string {
 	return fmt.Sprintf("refusing %s: larger than the %s limit", e.Path, size(e.Limit))
 }
 
-// SymlinkError is a path whose last element is a symbolic link, read with
+// symlinkError is a path whose last element is a symbolic link, read with
 // ReadNoFollow.
-type SymlinkError struct {
+type symlinkError struct {
 	Path string
 	Err  error
 }
 
-func (e *SymlinkError) Error() string {
+func (e *symlinkError) Error() string {
 	return fmt.Sprintf("refusing %s: it is a symbolic link", e.Path)
 }
 
-func (e *SymlinkError) Unwrap() error { return e.Err }
+func (e *symlinkError) Unwrap() error { return e.Err }
 
 // Read returns the content of the regular file at path, following
 // symbolic links: for paths the user named (--policy file://PATH,
@@ -63,7 +63,7 @@ func Read(path string, limit int64) ([]byte, error) {
 
 // ReadNoFollow is Read for files tip-cli itself writes (sealed store
 // files, the metadata cache): a symbolic link in their place was planted
-// by someone else and is refused (*SymlinkError).
+// by someone else and is refused (*symlinkError).
 func ReadNoFollow(path string, limit int64) ([]byte, error) {
 	return read(path, limit, false)
 }
@@ -88,8 +88,8 @@ func Check(path string, limit int64) error {
 // it is a regular file of at most limit bytes.
 func checked(path string, limit int64, follow bool) (*os.File, error) {
 	// open's errors name the path: *fs.PathError (wrapping
-	// fs.ErrNotExist when nothing is there), *SymlinkError, and on some
-	// platforms *NotRegularError.
+	// fs.ErrNotExist when nothing is there), *symlinkError, and on some
+	// platforms *notRegularError.
 	f, err := open(path, follow)
 	if err != nil {
 		return nil, err
@@ -101,7 +101,7 @@ func checked(path string, limit int64, follow bool) (*os.File, error) {
 	}
 	if !fi.Mode().IsRegular() {
 		f.Close()
-		return nil, &NotRegularError{Path: path, Mode: fi.Mode()}
+		return nil, &notRegularError{Path: path, Mode: fi.Mode()}
 	}
 	if fi.Size() > limit {
 		f.Close()
@@ -132,9 +132,9 @@ func read(path string, limit int64, follow bool) ([]byte, error) {
 // regular file, too large, a symbolic link) rather than an I/O error or a
 // missing file.
 func IsRefused(err error) bool {
-	var nr *NotRegularError
+	var nr *notRegularError
 	var tl *TooLargeError
-	var sl *SymlinkError
+	var sl *symlinkError
 	return errors.As(err, &nr) || errors.As(err, &tl) || errors.As(err, &sl)
 }
 

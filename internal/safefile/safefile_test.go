@@ -113,9 +113,9 @@ func TestReadNoFollowRefusesSymlink(t *testing.T) {
 		t.Skip(err) // Windows without the privilege
 	}
 	_, err := ReadNoFollow(link, 1<<10)
-	var sl *SymlinkError
+	var sl *symlinkError
 	if !errors.As(err, &sl) || err.Error() != "refusing "+link+": it is a symbolic link" {
-		t.Errorf("ReadNoFollow(link) = %v, want a *SymlinkError", err)
+		t.Errorf("ReadNoFollow(link) = %v, want a *symlinkError", err)
 	}
 	if got, err := Read(link, 1<<10); err != nil || string(got) != "secret" {
 		t.Errorf("Read(link) = %q, %v; want the target's content", got, err)

@@ -10,10 +10,10 @@ import (
 	"time"
 )
 
-// StaleAfter is the age past which a temp file of WriteAtomic's naming is
+// staleAfter is the age past which a temp file of WriteAtomic's naming is
 // a leftover: a write takes milliseconds, so one this old belongs to a
 // writer that was killed (SIGKILL, power loss) before its rename.
-const StaleAfter = 10 * time.Minute
+const staleAfter = 10 * time.Minute
 
 // tmpMarker separates a temp file's target name from os.CreateTemp's
 // random digits: .<name>.tmp-<digits>.
@@ -78,7 +78,7 @@ func SweepStale(dir string) {
 }
 
 // sweep removes dir's temp files .<target>.tmp-<digits> whose target
-// matches and whose modification time is StaleAfter before now. It is
+// matches and whose modification time is staleAfter before now. It is
 // best effort: a file it cannot list or remove stays, and no write fails
 // for it.
 func sweep(dir string, match func(target string) bool, now time.Time) {
@@ -92,7 +92,7 @@ func sweep(dir string, match func(target string) bool, now time.Time) {
 			continue
 		}
 		fi, err := e.Info()
-		if err != nil || now.Sub(fi.ModTime()) < StaleAfter {
+		if err != nil || now.Sub(fi.ModTime()) < staleAfter {
 			continue // a concurrent writer's, still at work
 		}
 		_ = os.Remove(filepath.Join(dir, e.Name()))

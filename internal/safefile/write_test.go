@@ -59,8 +59,8 @@ func TestSweepKeepsFreshAndForeign(t *testing.T) {
 	dir := t.TempDir()
 	now := time.Now()
 	files := map[string]time.Duration{
-		".a.json.tmp-1": StaleAfter,               // stale: removed
-		".b.json.tmp-2": StaleAfter - time.Second, // fresh: kept
+		".a.json.tmp-1": staleAfter,               // stale: removed
+		".b.json.tmp-2": staleAfter - time.Second, // fresh: kept
 		"a.json":        time.Hour,                // foreign: kept
 		".a.json.tmp-x": time.Hour,                // foreign: kept
 	}

@@ -14,15 +14,15 @@ import (
 	"github.com/tip-cli/tip-cli/internal/safefile"
 )
 
-// MaxPolicyFileBytes bounds a --policy file://PATH. AWS takes at most 2,048
+// maxPolicyFileBytes bounds a --policy file://PATH. AWS takes at most 2,048
 // characters of packed session policy; 64 KiB leaves room for whitespace
 // and refuses a mistaken path (a log file, /dev/zero) at once.
-const MaxPolicyFileBytes = 64 << 10
+const maxPolicyFileBytes = 64 << 10
 
 // ReadPolicyFile reads a --policy file://PATH: a regular file (links
-// followed) of at most MaxPolicyFileBytes, without blocking on a FIFO.
+// followed) of at most maxPolicyFileBytes, without blocking on a FIFO.
 func ReadPolicyFile(path string) ([]byte, error) {
-	return safefile.Read(path, MaxPolicyFileBytes)
+	return safefile.Read(path, maxPolicyFileBytes)
 }
 
 // Scope narrows the identity-enhanced session with session policies (#7).

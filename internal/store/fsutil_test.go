@@ -69,7 +69,7 @@ func TestWarnMarkerNotWrittenThroughSymlink(t *testing.T) {
 	}
 	dir, target := t.TempDir(), t.TempDir()
 	victim := filepath.Join(target, "victim")
-	mustSymlink(t, victim, filepath.Join(dir, WarnMarkerName))
+	mustSymlink(t, victim, filepath.Join(dir, warnMarkerName))
 	var warn bytes.Buffer
 	warnFileStore(dir, &warn, "test")
 	if _, err := os.Stat(victim); err == nil {

@@ -10,7 +10,7 @@ import (
 // (issue #23): on Linux the kernel keyring (KernelKeyCache), so a warm
 // call on a desktop makes no D-Bus round trip, and the lean binary, which
 // links no D-Bus, can serve without tip-cli. The OS keyring stays the
-// source of truth: entries expire after KeyCacheTTL, are filled only from
+// source of truth: entries expire after keyCacheTTL, are filled only from
 // a successful OS keyring read or write, and are dropped when the key is
 // deleted or replaced. Names are keyring item names, so they are per
 // config directory and profile. Implementations are best effort: a failed
@@ -22,9 +22,9 @@ type KeyCache interface {
 	Delete(name string)
 }
 
-// KeyCacheTTL is how long a cached key lives: a keyring locked (or a key
+// keyCacheTTL is how long a cached key lives: a keyring locked (or a key
 // deleted by another tool) since is noticed at most this late.
-const KeyCacheTTL = 15 * time.Minute
+const keyCacheTTL = 15 * time.Minute
 
 // keyCacheDescription is the kernel keyring description of the cache entry
 // for keyring item name.

@@ -17,7 +17,7 @@ const kernelKeyPerm = 0x003f0000
 const maxCachedValue = 256
 
 // kernelKeyCache keeps cache entries as "user" keys in the user keyring
-// (@u), shared by the user's processes, each with a timeout of KeyCacheTTL.
+// (@u), shared by the user's processes, each with a timeout of keyCacheTTL.
 type kernelKeyCache struct{}
 
 // KernelKeyCache returns the kernel keyring cache. It makes no system call
@@ -63,7 +63,7 @@ func (kernelKeyCache) Set(name, value string) {
 	if unix.KeyctlSetperm(id, kernelKeyPerm) != nil {
 		return
 	}
-	if _, err := unix.KeyctlInt(unix.KEYCTL_SET_TIMEOUT, id, int(KeyCacheTTL.Seconds()), 0, 0); err != nil {
+	if _, err := unix.KeyctlInt(unix.KEYCTL_SET_TIMEOUT, id, int(keyCacheTTL.Seconds()), 0, 0); err != nil {
 		return
 	}
 	_, _ = unix.KeyctlInt(unix.KEYCTL_LINK, id, unix.KEY_SPEC_USER_KEYRING, 0, 0)

@@ -48,7 +48,7 @@ type KeyringStore struct {
 	// key items (KernelKeyCache on Linux; see keycache.go).
 	Cache KeyCache
 
-	// CallTimeout bounds each OS keyring call (0: DefaultKeyringTimeout).
+	// CallTimeout bounds each OS keyring call (0: defaultKeyringTimeout).
 	// A Secret Service whose D-Bus socket accepts and never answers would
 	// otherwise hang every command, credential_process included.
 	CallTimeout time.Duration

@@ -21,15 +21,15 @@ type Keyring interface {
 	Delete(service, user string) error
 }
 
-// DefaultKeyringTimeout bounds one OS keyring call: long enough for a
+// defaultKeyringTimeout bounds one OS keyring call: long enough for a
 // person to answer an unlock prompt, short enough that a hung Secret
 // Service fails a credential_process before the Go SDK kills it (1 min).
-const DefaultKeyringTimeout = 20 * time.Second
+const defaultKeyringTimeout = 20 * time.Second
 
-// KeyringTimeoutError: the OS keyring did not answer one call in time.
-type KeyringTimeoutError struct{ After time.Duration }
+// keyringTimeoutError: the OS keyring did not answer one call in time.
+type keyringTimeoutError struct{ After time.Duration }
 
-func (e *KeyringTimeoutError) Error() string {
+func (e *keyringTimeoutError) Error() string {
 	return "the OS keyring did not answer within " + e.After.String() +
 		" (a hung or locked Secret Service / keychain): unlock or restart it, or set TIP_CLI_STORE=file"
 }
@@ -127,17 +127,17 @@ type backendError struct {
 func (e *backendError) Error() string { return "keyring: " + e.op + ": " + e.err.Error() }
 func (e *backendError) Unwrap() error { return e.err }
 
-// bounded is run with ctx limited to timeout (0: DefaultKeyringTimeout),
-// reporting its own expiry as a KeyringTimeoutError.
+// bounded is run with ctx limited to timeout (0: defaultKeyringTimeout),
+// reporting its own expiry as a keyringTimeoutError.
 func bounded[T any](ctx context.Context, timeout time.Duration, fn func() (T, error)) (T, error) {
 	if timeout <= 0 {
-		timeout = DefaultKeyringTimeout
+		timeout = defaultKeyringTimeout
 	}
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	v, err := run(cctx, fn)
 	if err != nil && ctx.Err() == nil && errors.Is(cctx.Err(), context.DeadlineExceeded) {
-		return v, &KeyringTimeoutError{After: timeout}
+		return v, &keyringTimeoutError{After: timeout}
 	}
 	return v, err
 }

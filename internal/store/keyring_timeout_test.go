@@ -21,9 +21,9 @@ func TestKeyringCallBounded(t *testing.T) {
 	s.CallTimeout = 50 * time.Millisecond
 	start := time.Now()
 	_, _, err := s.get(context.Background(), "default#key")
-	var te *KeyringTimeoutError
+	var te *keyringTimeoutError
 	if !errors.As(err, &te) || te.After != 50*time.Millisecond {
-		t.Fatalf("get from a silent keyring = %v, want a KeyringTimeoutError", err)
+		t.Fatalf("get from a silent keyring = %v, want a keyringTimeoutError", err)
 	}
 	if took := time.Since(start); took > 5*time.Second {
 		t.Errorf("the bounded call took %s", took)

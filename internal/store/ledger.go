@@ -30,8 +30,8 @@ const ledgerSkew = 5 * time.Minute
 // the oldest of more than this many never lets a live replay through.
 const ledgerMax = 64
 
-// AssertionDigest is the ledger's digest of a compact ID token.
-func AssertionDigest(idToken string) string {
+// assertionDigest is the ledger's digest of a compact ID token.
+func assertionDigest(idToken string) string {
 	sum := sha256.Sum256([]byte(idToken))
 	return hex.EncodeToString(sum[:])
 }
@@ -42,7 +42,7 @@ func (b *Bundle) PresentedEntry(idToken string, now time.Time) *Presented {
 	if b == nil {
 		return nil
 	}
-	d := AssertionDigest(idToken)
+	d := assertionDigest(idToken)
 	for i := range b.Presented {
 		if e := &b.Presented[i]; e.Digest == d && now.Before(e.Expires) {
 			return e
@@ -58,7 +58,7 @@ func (b *Bundle) RecordPresented(idToken string, exp, now time.Time) {
 		exp = now.Add(time.Hour) // an exp we do not know: keep it a token's usual lifetime
 	}
 	b.Presented = slices.DeleteFunc(b.Presented, func(e Presented) bool { return !now.Before(e.Expires) })
-	b.Presented = append(b.Presented, Presented{Digest: AssertionDigest(idToken), At: now, Expires: exp.Add(ledgerSkew)})
+	b.Presented = append(b.Presented, Presented{Digest: assertionDigest(idToken), At: now, Expires: exp.Add(ledgerSkew)})
 	if n := len(b.Presented) - ledgerMax; n > 0 {
 		slices.SortStableFunc(b.Presented, func(x, y Presented) int { return x.At.Compare(y.At) })
 		b.Presented = slices.Delete(b.Presented, 0, n)

@@ -18,16 +18,16 @@ const LocksDirName = "locks"
 // lockPollInterval is how often a waiter retries the lock.
 const lockPollInterval = 20 * time.Millisecond
 
-// LockTimeoutError says another process held profile's lock for longer
+// lockTimeoutError says another process held profile's lock for longer
 // than the caller was willing to wait.
-type LockTimeoutError struct {
+type lockTimeoutError struct {
 	Profile string
 	Waited  time.Duration
 	// Path is the lock file.
 	Path string
 }
 
-func (e *LockTimeoutError) Error() string {
+func (e *lockTimeoutError) Error() string {
 	return fmt.Sprintf("another tip-cli is refreshing %s; gave up after %s waiting for its lock "+
 		"(if no tip-cli is running, remove %s)", DisplayName(e.Profile), e.Waited, e.Path)
 }
@@ -36,7 +36,7 @@ func (e *LockTimeoutError) Error() string {
 // shared sign-in's SignInKey), an exclusive flock on
 // <dir>/locks/<profile>.lock (file 0600, directory 0700), polling until it
 // is free, ctx ends, or timeout (if positive) passes; the latter returns a
-// *LockTimeoutError. The returned unlock releases the lock; it is safe to
+// *lockTimeoutError. The returned unlock releases the lock; it is safe to
 // call more than once.
 //
 // The lock belongs to the open file description, and the kernel releases
@@ -54,7 +54,7 @@ func Lock(ctx context.Context, dir, profile string, timeout time.Duration) (unlo
 	unlock, err = lockFile(ctx, filepath.Join(dir, LocksDirName), enc+".lock", timeout)
 	var te *lockTimeout
 	if errors.As(err, &te) {
-		return nil, &LockTimeoutError{Profile: profile, Waited: timeout, Path: te.path}
+		return nil, &lockTimeoutError{Profile: profile, Waited: timeout, Path: te.path}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", DisplayName(profile), err)
@@ -62,7 +62,7 @@ func Lock(ctx context.Context, dir, profile string, timeout time.Duration) (unlo
 	return unlock, nil
 }
 
-// lockTimeout is lockFile's timeout; Lock turns it into *LockTimeoutError.
+// lockTimeout is lockFile's timeout; Lock turns it into *lockTimeoutError.
 type lockTimeout struct{ path string }
 
 func (e *lockTimeout) Error() string { return "timed out waiting for " + e.path }

@@ -77,12 +77,12 @@ func TestLockGoroutines(t *testing.T) {
 
 func assertLockTimeout(t *testing.T, err error, dir, profile string, waited time.Duration) {
 	t.Helper()
-	var lt *LockTimeoutError
+	var lt *lockTimeoutError
 	if !errors.As(err, &lt) {
-		t.Fatalf("got %v, want *LockTimeoutError", err)
+		t.Fatalf("got %v, want *lockTimeoutError", err)
 	}
 	if lt.Profile != profile || lt.Waited != waited {
-		t.Errorf("LockTimeoutError %+v", lt)
+		t.Errorf("lockTimeoutError %+v", lt)
 	}
 	msg := err.Error()
 	for _, want := range []string{fmt.Sprintf("%q", profile), waited.String(), filepath.Join(dir, LocksDirName)} {

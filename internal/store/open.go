@@ -14,9 +14,9 @@ import (
 	"github.com/tip-cli/tip-cli/internal/store/keyringerr"
 )
 
-// WarnMarkerName is the file under the config directory that records that
+// warnMarkerName is the file under the config directory that records that
 // the "secrets are in files" warning has been shown.
-const WarnMarkerName = "file-store-warned"
+const warnMarkerName = "file-store-warned"
 
 // OpenOptions selects and configures the store backend.
 type OpenOptions struct {
@@ -57,7 +57,7 @@ type OpenOptions struct {
 //
 // A directory whose secrets are in the keyring (a sealed file exists) never
 // falls back: with no bus, or a keyring that fails on first use (locked,
-// say), every call returns a *KeyringUnreachableError, every time, rather
+// say), every call returns a *keyringUnreachableError, every time, rather
 // than asking for a sign-in whose tokens would go to plaintext files
 // (issue #22). Only a directory with no keyring history gets the file
 // store and the once-only warning.
@@ -96,7 +96,7 @@ func open(opts OpenOptions, runDir string) (Store, error) {
 	file := NewFileStore(opts.Dir)
 	if !sessionBusAvailable(getenv, runDir) {
 		if keyringHistory(opts.Dir) {
-			return refusingStore{&KeyringUnreachableError{Dir: opts.Dir, Err: errors.New("no D-Bus session bus")}}, nil
+			return refusingStore{&keyringUnreachableError{Dir: opts.Dir, Err: errors.New("no D-Bus session bus")}}, nil
 		}
 		warnFileStore(opts.Dir, opts.Warn, "no D-Bus session bus, so no OS keyring")
 		return file, nil
@@ -144,7 +144,7 @@ func warnFileStore(dir string, w io.Writer, reason string) {
 	if w == nil {
 		return
 	}
-	marker := filepath.Join(dir, WarnMarkerName)
+	marker := filepath.Join(dir, warnMarkerName)
 	if _, err := os.Lstat(marker); err == nil {
 		return
 	}
@@ -212,7 +212,7 @@ func (a *autoStore) fellBack(ctx context.Context, err error) bool {
 	}
 	if a.state == undecided && keyringUnreachable(ctx, err) {
 		if a.history != nil && a.history() {
-			a.state, a.refuse = refused, &KeyringUnreachableError{Dir: a.file.Dir, Err: err}
+			a.state, a.refuse = refused, &keyringUnreachableError{Dir: a.file.Dir, Err: err}
 			return false
 		}
 		a.state = useFile
@@ -228,7 +228,7 @@ func (a *autoStore) explain(ctx context.Context, err error) error {
 	if err == nil || !keyringUnreachable(ctx, err) || a.history == nil || !a.history() {
 		return err
 	}
-	return &KeyringUnreachableError{Dir: a.file.Dir, Err: err}
+	return &keyringUnreachableError{Dir: a.file.Dir, Err: err}
 }
 
 // refusal returns the error every call returns once the store refused.

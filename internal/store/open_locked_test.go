@@ -113,7 +113,7 @@ func TestKeyringLockedAfterItAnsweredExplains(t *testing.T) {
 	}
 	kr.Fail(errors.New("failed to unlock correct collection"))
 	err = s.Put(ctx, "p", sampleBundle("b"))
-	var ku *KeyringUnreachableError
+	var ku *keyringUnreachableError
 	if !errors.As(err, &ku) || !strings.Contains(err.Error(), "unlock your keyring or set TIP_CLI_STORE=file") ||
 		!strings.Contains(err.Error(), "failed to unlock correct collection") {
 		t.Fatalf("put on a keyring locked since: %v", err)

@@ -109,7 +109,7 @@ func TestOpenWarnsOnce(t *testing.T) {
 	if n := strings.Count(warn.String(), "warning"); n != 1 {
 		t.Fatalf("%d warnings across two Opens, want 1: %q", n, warn.String())
 	}
-	fi, err := os.Stat(filepath.Join(dir, WarnMarkerName))
+	fi, err := os.Stat(filepath.Join(dir, warnMarkerName))
 	if err != nil {
 		t.Fatal(err)
 	}

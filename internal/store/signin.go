@@ -4,7 +4,7 @@ import "strings"
 
 // signInPrefix starts the store name of a shared sign-in's IdP part. It
 // begins with a NUL byte, which no profile name can carry (neither argv
-// nor the environment can hold one, and config.Parse refuses it), so a
+// nor the environment can hold one, and config.Load refuses it), so a
 // sign-in's name never collides with a profile's, whatever either is
 // called; encodeProfile escapes it like any other byte.
 const signInPrefix = "\x00sign-in\x00"

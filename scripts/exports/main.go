@@ -6,9 +6,12 @@
 //
 // A use is a qualified identifier pkg.Name in a file of another directory
 // that imports the package: the check is syntactic (go/parser, every file
-// whatever its build tags), so a type reached only through a return value
-// counts as unused, which is right for the question "could it be
-// unexported".
+// whatever its build tags). A type that other packages never name but
+// reach through the exported API they use (a result or parameter of a used
+// function, a field or method of a used type, the type of a used variable)
+// counts as used too, in the same way (by code or by tests only): it could
+// not be unexported without leaving that API returning or taking a type its
+// callers cannot name. -v marks such names "via API".
 //
 // Usage: go run ./scripts/exports [-v] [-module-root DIR]
 //
@@ -41,9 +44,13 @@ func main() {
 
 // pkg is one directory's Go files.
 type pkg struct {
-	path     string              // import path
-	exported map[string]bool     // exported top-level names
-	uses     map[string]useKinds // name → who outside uses it
+	path     string                 // import path
+	exported map[string]bool        // exported top-level names
+	uses     map[string]useKinds    // name → who outside uses it
+	decls    map[string][]ast.Node  // exported name → its declarations' type-bearing nodes
+	methods  map[string][]ast.Node  // type name → its exported methods' signatures
+	files    map[ast.Node]*ast.File // declaration node → its file (for its imports)
+	viaAPI   map[string]bool        // names used only through the API of used names
 }
 
 type useKinds struct{ prod, test bool }
@@ -104,10 +111,12 @@ func scan(root string) (map[string]*pkg, error) {
 		if !strings.HasPrefix(ip, module+"/internal/") {
 			continue
 		}
-		p := &pkg{path: ip, exported: map[string]bool{}, uses: map[string]useKinds{}}
+		p := &pkg{path: ip, exported: map[string]bool{}, uses: map[string]useKinds{},
+			decls: map[string][]ast.Node{}, methods: map[string][]ast.Node{},
+			files: map[ast.Node]*ast.File{}, viaAPI: map[string]bool{}}
 		for _, f := range fs {
 			if !testFile[f] {
-				addExported(f, p.exported)
+				addExported(f, p)
 			}
 		}
 		if len(p.exported) > 0 {
@@ -119,34 +128,182 @@ func scan(root string) (map[string]*pkg, error) {
 			recordUses(f, ip, pkgs, testFile[f])
 		}
 	}
+	reachThroughAPI(pkgs, module)
 	return pkgs, nil
 }
 
-// addExported adds f's exported top-level names (not methods) to names.
-func addExported(f *ast.File, names map[string]bool) {
+// addExported adds f's exported top-level names (not methods) to p, with
+// the nodes whose types an outside user of the name reaches: a function's
+// signature, a type's definition, a variable's declared type; and the
+// signatures of exported methods, by receiver type.
+func addExported(f *ast.File, p *pkg) {
+	add := func(name string, n ast.Expr) {
+		p.exported[name] = true
+		if n != nil {
+			p.decls[name] = append(p.decls[name], n)
+			p.files[n] = f
+		}
+	}
 	for _, d := range f.Decls {
 		switch d := d.(type) {
 		case *ast.FuncDecl:
-			if d.Recv == nil && d.Name.IsExported() {
-				names[d.Name.Name] = true
+			if !d.Name.IsExported() {
+				continue
+			}
+			if d.Recv == nil {
+				add(d.Name.Name, d.Type)
+			} else if t := receiverType(d.Recv); t != "" {
+				p.methods[t] = append(p.methods[t], d.Type)
+				p.files[d.Type] = f
 			}
 		case *ast.GenDecl:
 			for _, s := range d.Specs {
 				switch s := s.(type) {
 				case *ast.TypeSpec:
 					if s.Name.IsExported() {
-						names[s.Name.Name] = true
+						add(s.Name.Name, s.Type)
 					}
 				case *ast.ValueSpec:
 					for _, n := range s.Names {
 						if n.IsExported() {
-							names[n.Name] = true
+							add(n.Name, s.Type)
 						}
 					}
 				}
 			}
 		}
 	}
+}
+
+// receiverType is the name of a method's receiver type (T of T, *T, T[P]).
+func receiverType(recv *ast.FieldList) string {
+	if recv == nil || len(recv.List) == 0 {
+		return ""
+	}
+	t := recv.List[0].Type
+	for {
+		switch x := t.(type) {
+		case *ast.StarExpr:
+			t = x.X
+		case *ast.IndexExpr:
+			t = x.X
+		case *ast.IndexListExpr:
+			t = x.X
+		case *ast.Ident:
+			return x.Name
+		default:
+			return ""
+		}
+	}
+}
+
+// reachThroughAPI marks as used the exported types that the used names'
+// declarations mention (unexported fields and non-exported methods aside),
+// until nothing changes: a type other packages reach through a used
+// function's result is part of what they use.
+func reachThroughAPI(pkgs map[string]*pkg, module string) {
+	for changed := true; changed; {
+		changed = false
+		for _, p := range pkgs {
+			for name := range p.exported {
+				u := p.uses[name]
+				if !u.prod && !u.test {
+					continue
+				}
+				nodes := append(append([]ast.Node(nil), p.decls[name]...), p.methods[name]...)
+				for _, n := range nodes {
+					for _, ref := range typeRefs(n, p.files[n], p, pkgs) {
+						q, t := ref.pkg, ref.name
+						old := q.uses[t]
+						nu := useKinds{prod: old.prod || u.prod, test: old.test || u.test}
+						if nu != old {
+							if !old.prod && !old.test {
+								q.viaAPI[t] = true
+							}
+							q.uses[t] = nu
+							changed = true
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+type typeRef struct {
+	pkg  *pkg
+	name string
+}
+
+// typeRefs lists the exported module types named in n, skipping function
+// bodies, unexported struct fields and unexported interface methods.
+func typeRefs(n ast.Node, f *ast.File, p *pkg, pkgs map[string]*pkg) []typeRef {
+	var refs []typeRef
+	member := map[*ast.Field]bool{} // struct fields and interface methods
+	markMembers := func(l *ast.FieldList) {
+		for _, fl := range l.List {
+			member[fl] = true
+		}
+	}
+	ast.Inspect(n, func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.BlockStmt:
+			return false
+		case *ast.Field:
+			// A field's names are not types; a parameter's type is API
+			// whatever its name, a struct field's or interface method's
+			// only when exported (or embedded).
+			if len(x.Names) == 0 || anyExported(x.Names) || !member[x] {
+				refs = append(refs, typeRefs(x.Type, f, p, pkgs)...)
+			}
+			return false
+		case *ast.StructType:
+			markMembers(x.Fields)
+		case *ast.InterfaceType:
+			markMembers(x.Methods)
+		case *ast.SelectorExpr:
+			if id, ok := x.X.(*ast.Ident); ok && f != nil {
+				if q := importedPkg(f, id.Name, pkgs); q != nil && q.exported[x.Sel.Name] {
+					refs = append(refs, typeRef{q, x.Sel.Name})
+				}
+			}
+			return false
+		case *ast.Ident:
+			if p.exported[x.Name] {
+				refs = append(refs, typeRef{p, x.Name})
+			}
+		}
+		return true
+	})
+	return refs
+}
+
+// anyExported reports whether a field's names include an exported one.
+func anyExported(names []*ast.Ident) bool {
+	for _, n := range names {
+		if n.IsExported() {
+			return true
+		}
+	}
+	return false
+}
+
+// importedPkg resolves the package name alias in f to one of pkgs.
+func importedPkg(f *ast.File, alias string, pkgs map[string]*pkg) *pkg {
+	for _, im := range f.Imports {
+		path, err := strconv.Unquote(im.Path.Value)
+		if err != nil {
+			continue
+		}
+		name := filepath.Base(path)
+		if im.Name != nil {
+			name = im.Name.Name
+		}
+		if name == alias {
+			return pkgs[path]
+		}
+	}
+	return nil
 }
 
 // recordUses marks the names of other packages that f (in directory ip)
@@ -218,13 +375,15 @@ func report(pkgs map[string]*pkg, verbose bool) {
 		paths = append(paths, p)
 	}
 	sort.Strings(paths)
-	var total, unused, testOnly int
+	var total, unused, testOnly, viaAPI int
 	for _, ip := range paths {
 		p := pkgs[ip]
 		none, tests := p.unusedNames()
 		total += len(p.exported)
 		unused += len(none)
 		testOnly += len(tests)
+		via := sortedKeys(p.viaAPI)
+		viaAPI += len(via)
 		if verbose && (len(none) > 0 || len(tests) > 0) {
 			fmt.Printf("%s: %d exported, %d used by no other package, %d only by other packages' tests\n", ip, len(p.exported), len(none), len(tests))
 			if len(none) > 0 {
@@ -234,10 +393,23 @@ func report(pkgs map[string]*pkg, verbose bool) {
 				fmt.Printf("  tests only: %s\n", strings.Join(tests, " "))
 			}
 		}
+		if verbose && len(via) > 0 {
+			fmt.Printf("%s: via API (never named outside): %s\n", ip, strings.Join(via, " "))
+		}
 	}
 	fmt.Printf("exported top-level names in internal/: %d\n", total)
 	fmt.Printf("used by no other package: %d (%.0f%%)\n", unused, pct(unused, total))
 	fmt.Printf("used only by other packages' tests: %d (%.0f%%)\n", testOnly, pct(testOnly, total))
+	fmt.Printf("of the used, reached only through the API of used names: %d\n", viaAPI)
+}
+
+func sortedKeys(m map[string]bool) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 func pct(n, total int) float64 {

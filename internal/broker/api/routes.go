@@ -33,18 +33,18 @@ type Route struct {
 
 // Paths of the API.
 const (
-	ApplicationsPath = "/applications"
-	CredentialsPath  = "/credentials"
+	applicationsPath = "/applications"
+	credentialsPath  = "/credentials"
 	HealthPath       = "/health"
 )
 
 // Routes returns the table, in the template's order; a fresh slice.
 func Routes() []Route {
 	return []Route{
-		{Describe, http.MethodGet, ApplicationsPath, false},
-		{Register, http.MethodPost, ApplicationsPath, false},
-		{Deregister, http.MethodDelete, ApplicationsPath, false},
-		{Credentials, http.MethodGet, CredentialsPath, false},
+		{Describe, http.MethodGet, applicationsPath, false},
+		{Register, http.MethodPost, applicationsPath, false},
+		{Deregister, http.MethodDelete, applicationsPath, false},
+		{Credentials, http.MethodGet, credentialsPath, false},
 		{Health, http.MethodGet, HealthPath, true},
 	}
 }

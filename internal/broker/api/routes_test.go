@@ -28,7 +28,7 @@ func TestTable(t *testing.T) {
 			t.Errorf("Of(%s) = %+v, %v", op, r, ok)
 		}
 	}
-	if _, ok := Find("PUT", ApplicationsPath); ok {
+	if _, ok := Find("PUT", applicationsPath); ok {
 		t.Error("Find(PUT /applications) found a route")
 	}
 	if KnownPath("/nope") {

@@ -37,11 +37,11 @@ func Main(info cmdbase.BuildInfo) int {
 	if len(args) == 0 && (os.Getenv(brokercmd.RuntimeAPIEnv) != "" || os.Getenv(deploy.EnvMode) == deploy.ModeLambda) {
 		args = []string{"lambda"}
 	}
-	return Run(ctx, d, info, args)
+	return execute(ctx, d, info, args)
 }
 
-// Run executes one tip-broker command line and returns the exit code.
-func Run(ctx context.Context, d *brokercmd.Deps, info cmdbase.BuildInfo, args []string) int {
+// execute executes one tip-broker command line and returns the exit code.
+func execute(ctx context.Context, d *brokercmd.Deps, info cmdbase.BuildInfo, args []string) int {
 	cmd := brokercmd.NewCmdRoot(d, info)
 	cmd.SetArgs(args)
 	cmd.SetIn(d.IOStreams.In)

@@ -15,10 +15,10 @@ import (
 // or body makes STS's signature check fail. The query and body go as
 // digests: the query holds the end user's JWT, which STS need not see.
 const (
-	HeaderMethod      = "X-Tip-Broker-Method"
-	HeaderPath        = "X-Tip-Broker-Path"
-	HeaderQuerySHA256 = "X-Tip-Broker-Query-Sha256"
-	HeaderBodySHA256  = "X-Tip-Broker-Body-Sha256"
+	headerMethod      = "X-Tip-Broker-Method"
+	headerPath        = "X-Tip-Broker-Path"
+	headerQuerySHA256 = "X-Tip-Broker-Query-Sha256"
+	headerBodySHA256  = "X-Tip-Broker-Body-Sha256"
 )
 
 // Binding is the broker request a presigned GetCallerIdentity request
@@ -42,15 +42,15 @@ func (b Binding) set(h http.Header) {
 	}
 	q := sha256.Sum256([]byte(b.RawQuery))
 	body := sha256.Sum256(b.Body)
-	h.Set(HeaderMethod, strings.ToUpper(b.Method))
-	h.Set(HeaderPath, path)
-	h.Set(HeaderQuerySHA256, hex.EncodeToString(q[:]))
-	h.Set(HeaderBodySHA256, hex.EncodeToString(body[:]))
+	h.Set(headerMethod, strings.ToUpper(b.Method))
+	h.Set(headerPath, path)
+	h.Set(headerQuerySHA256, hex.EncodeToString(q[:]))
+	h.Set(headerBodySHA256, hex.EncodeToString(body[:]))
 }
 
 // signedHeaders are the headers a presigned request must sign.
 func signedHeaders() []string {
-	return []string{"host", strings.ToLower(HeaderBrokerID), strings.ToLower(HeaderNonce),
-		strings.ToLower(HeaderMethod), strings.ToLower(HeaderPath),
-		strings.ToLower(HeaderQuerySHA256), strings.ToLower(HeaderBodySHA256)}
+	return []string{"host", strings.ToLower(headerBrokerID), strings.ToLower(headerNonce),
+		strings.ToLower(headerMethod), strings.ToLower(headerPath),
+		strings.ToLower(headerQuerySHA256), strings.ToLower(headerBodySHA256)}
 }

@@ -47,9 +47,9 @@ func TestBindingCoversTheRequest(t *testing.T) {
 func TestBindingHeadersRequired(t *testing.T) {
 	f := newFixture(t)
 	v := f.verifier(t, brokerA, nil)
-	for _, drop := range []string{HeaderMethod, HeaderPath, HeaderQuerySHA256, HeaderBodySHA256} {
+	for _, drop := range []string{headerMethod, headerPath, headerQuerySHA256, headerBodySHA256} {
 		h := presignRaw(t, f.creds, f.aws.URL(), "Action=GetCallerIdentity&Version=2011-06-15&X-Amz-Expires=60",
-			map[string]string{HeaderBrokerID: brokerA, HeaderNonce: testNonce, drop: ""}, f.clock.Now())
+			map[string]string{headerBrokerID: brokerA, headerNonce: testNonce, drop: ""}, f.clock.Now())
 		_, err := v.Authenticate(context.Background(), h, testBind)
 		if !errors.Is(err, ErrUnauthenticated) || !strings.Contains(err.Error(), strings.ToLower(drop)) {
 			t.Errorf("without %s: %v", drop, err)

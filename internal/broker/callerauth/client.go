@@ -18,13 +18,13 @@ import (
 )
 
 const (
-	// HeaderBrokerID is the extra signed header binding a presigned
+	// headerBrokerID is the extra signed header binding a presigned
 	// GetCallerIdentity request to one broker.
-	HeaderBrokerID = "X-Tip-Broker-Id"
-	// HeaderNonce is a second extra signed header holding a random value:
+	headerBrokerID = "X-Tip-Broker-Id"
+	// headerNonce is a second extra signed header holding a random value:
 	// without it two requests presigned by one caller in the same second
 	// would be byte-identical, and the second would look like a replay.
-	HeaderNonce = "X-Tip-Broker-Nonce"
+	headerNonce = "X-Tip-Broker-Nonce"
 	// AuthScheme is the Authorization scheme carrying
 	// "<base64url(presigned URL)>.<nonce>".
 	AuthScheme = "TIP-Broker-STS"
@@ -63,8 +63,8 @@ func PresignCallerIdentity(ctx context.Context, creds aws.CredentialsProvider, s
 	if err != nil {
 		return "", fmt.Errorf("presign caller identity: %w", err)
 	}
-	req.Header.Set(HeaderBrokerID, brokerID)
-	req.Header.Set(HeaderNonce, nonce)
+	req.Header.Set(headerBrokerID, brokerID)
+	req.Header.Set(headerNonce, nonce)
 	bind.set(req.Header)
 	c, err := retrieve(ctx, creds)
 	if err != nil {

@@ -113,7 +113,7 @@ func presignRaw(t *testing.T, c aws.Credentials, endpoint, query string, header 
 	if err != nil {
 		t.Fatalf("PresignHTTP: %v", err)
 	}
-	nonce := header[HeaderNonce]
+	nonce := header[headerNonce]
 	if nonce == "" {
 		nonce = testNonce
 	}

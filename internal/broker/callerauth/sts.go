@@ -29,8 +29,8 @@ func (v *Verifier) callSTS(ctx context.Context, target, nonce string, bind Bindi
 	if err != nil {
 		return "", fmt.Errorf("%w: build sts request: %w", ErrUpstream, stripURL(err))
 	}
-	req.Header.Set(HeaderBrokerID, v.brokerID)
-	req.Header.Set(HeaderNonce, nonce)
+	req.Header.Set(headerBrokerID, v.brokerID)
+	req.Header.Set(headerNonce, nonce)
 	bind.set(req.Header)
 	resp, err := v.client.Do(req)
 	if err != nil {

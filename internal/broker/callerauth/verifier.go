@@ -23,8 +23,8 @@ var ErrUnauthenticated = errors.New("unauthenticated")
 var ErrUpstream = errors.New("sts unavailable")
 
 const (
-	// DefaultWindow is how old a presigned request may be.
-	DefaultWindow = 5 * time.Minute
+	// defaultWindow is how old a presigned request may be.
+	defaultWindow = 5 * time.Minute
 	// DefaultReplayCacheSize bounds the replay cache.
 	DefaultReplayCacheSize = 100_000
 	// DefaultPerCallerEntries bounds one caller role's share of the
@@ -33,9 +33,9 @@ const (
 	// sustained, above the default per-caller rate of 10/s, and 67 roles
 	// in the allowed accounts would be needed to fill the cache.
 	DefaultPerCallerEntries = 1_500
-	// DefaultMaxConcurrentSTS bounds the presigned requests being verified
+	// defaultMaxConcurrentSTS bounds the presigned requests being verified
 	// at STS at once, whatever the number of sources.
-	DefaultMaxConcurrentSTS = 256
+	defaultMaxConcurrentSTS = 256
 
 	maxFutureSkew   = time.Minute
 	maxExpires      = 60
@@ -58,7 +58,7 @@ type VerifierOptions struct {
 	HTTPClient *http.Client
 	// Now is the clock (default time.Now).
 	Now func() time.Time
-	// Window is how old X-Amz-Date may be (default DefaultWindow); replay
+	// Window is how old X-Amz-Date may be (default defaultWindow); replay
 	// cache entries live that long.
 	Window time.Duration
 	// ReplayCacheSize bounds the replay cache (default DefaultReplayCacheSize).
@@ -74,7 +74,7 @@ type VerifierOptions struct {
 	// hold (default DefaultPerCallerEntries); beyond it ErrCallerQuota.
 	PerCallerEntries int
 	// MaxConcurrentSTS bounds the verifications in flight at STS (default
-	// DefaultMaxConcurrentSTS); beyond it callers get ErrBusy at once,
+	// defaultMaxConcurrentSTS); beyond it callers get ErrBusy at once,
 	// without an outbound call.
 	MaxConcurrentSTS int
 }
@@ -115,7 +115,7 @@ func NewVerifier(o VerifierOptions) (*Verifier, error) {
 		return nil, errors.New("new caller verifier: window must not be negative")
 	}
 	if o.Window == 0 {
-		o.Window = DefaultWindow
+		o.Window = defaultWindow
 	}
 	if o.ReplayCacheSize <= 0 {
 		o.ReplayCacheSize = DefaultReplayCacheSize
@@ -124,7 +124,7 @@ func NewVerifier(o VerifierOptions) (*Verifier, error) {
 		o.PerCallerEntries = DefaultPerCallerEntries
 	}
 	if o.MaxConcurrentSTS <= 0 {
-		o.MaxConcurrentSTS = DefaultMaxConcurrentSTS
+		o.MaxConcurrentSTS = defaultMaxConcurrentSTS
 	}
 	if o.Now == nil {
 		o.Now = time.Now

@@ -32,8 +32,8 @@ func TestAuthenticateHappyPath(t *testing.T) {
 		t.Fatalf("caller = %+v, want %+v", got, want)
 	}
 	recs := f.aws.Requests("GetCallerIdentity")
-	if len(recs) != 1 || recs[0].Header.Get(HeaderBrokerID) != brokerA {
-		t.Fatalf("STS saw %d requests, X-Tip-Broker-Id %q", len(recs), recs[0].Header.Get(HeaderBrokerID))
+	if len(recs) != 1 || recs[0].Header.Get(headerBrokerID) != brokerA {
+		t.Fatalf("STS saw %d requests, X-Tip-Broker-Id %q", len(recs), recs[0].Header.Get(headerBrokerID))
 	}
 }
 
@@ -111,7 +111,7 @@ type refusal struct {
 
 func TestAuthenticateRefusals(t *testing.T) {
 	const gci = "Action=GetCallerIdentity&Version=2011-06-15"
-	bound := map[string]string{HeaderBrokerID: brokerA, HeaderNonce: testNonce}
+	bound := map[string]string{headerBrokerID: brokerA, headerNonce: testNonce}
 	now := func(f *fixture) time.Time { return f.clock.Now() }
 	tests := []refusal{
 		{name: "stale", want: ErrUnauthenticated, msg: "older than",
@@ -146,7 +146,7 @@ func TestAuthenticateRefusals(t *testing.T) {
 			}},
 		{name: "nonce not signed", want: ErrUnauthenticated, msg: "x-tip-broker-nonce",
 			header: func(t *testing.T, f *fixture) string {
-				return presignRaw(t, f.creds, f.aws.URL(), gci+"&X-Amz-Expires=60", map[string]string{HeaderBrokerID: brokerA}, now(f))
+				return presignRaw(t, f.creds, f.aws.URL(), gci+"&X-Amz-Expires=60", map[string]string{headerBrokerID: brokerA}, now(f))
 			}},
 		{name: "nonce swapped", want: ErrUnauthenticated, stsCalls: 1, msg: "SignatureDoesNotMatch",
 			header: func(t *testing.T, f *fixture) string {
@@ -270,7 +270,7 @@ func TestAuthenticateReplayAfterWindow(t *testing.T) {
 	if _, err := v.Authenticate(context.Background(), h, testBind); err != nil {
 		t.Fatal(err)
 	}
-	f.clock.Advance(DefaultWindow + time.Second)
+	f.clock.Advance(defaultWindow + time.Second)
 	_, err := v.Authenticate(context.Background(), h, testBind)
 	if !errors.Is(err, ErrUnauthenticated) || !strings.Contains(err.Error(), "older than") {
 		t.Fatalf("err = %v, want stale", err)

@@ -52,14 +52,14 @@ type Client struct {
 	Now                   func() time.Time
 }
 
-// Error is an error answer from the broker.
-type Error struct {
+// brokerError is an error answer from the broker.
+type brokerError struct {
 	Status  int
 	Code    string `json:"error"`
 	Message string `json:"message"`
 }
 
-func (e *Error) Error() string {
+func (e *brokerError) Error() string {
 	return fmt.Sprintf("broker answered %d %s: %s", e.Status, e.Code, e.Message)
 }
 
@@ -168,7 +168,7 @@ func (c *Client) newRequest(ctx context.Context, method, path string, query url.
 // answerError reads the broker's {"error","message"}; API Gateway's own
 // refusals carry only {"message"}.
 func answerError(status int, data []byte) error {
-	e := &Error{Status: status}
+	e := &brokerError{Status: status}
 	if json.Unmarshal(data, e) != nil || (e.Code == "" && e.Message == "") {
 		e.Message = http.StatusText(status)
 	}

@@ -32,7 +32,7 @@ func TestAnswerError(t *testing.T) {
 		{429, ``, "TooManyRequests", "Too Many Requests"},
 	}
 	for _, tc := range cases {
-		var e *Error
+		var e *brokerError
 		if !errors.As(answerError(tc.status, []byte(tc.body)), &e) || e.Status != tc.status || e.Code != tc.code || e.Message != tc.msg {
 			t.Errorf("answerError(%d, %q) = %+v", tc.status, tc.body, e)
 		}

@@ -15,10 +15,10 @@ import (
 // RuntimeAPIEnv is set by AWS Lambda (and by the sandbox's emulation of it).
 const RuntimeAPIEnv = "AWS_LAMBDA_RUNTIME_API"
 
-// InsecurePrivateJWKSEnv=true is --insecure-allow-private-jwks for the
+// insecurePrivateJWKSEnv=true is --insecure-allow-private-jwks for the
 // Lambda mode, which Lambda starts without arguments (the sandbox sets it:
 // its issuers listen on loopback).
-const InsecurePrivateJWKSEnv = "TIP_BROKER_INSECURE_ALLOW_PRIVATE_JWKS"
+const insecurePrivateJWKSEnv = "TIP_BROKER_INSECURE_ALLOW_PRIVATE_JWKS"
 
 func newCmdLambda(d *Deps) *cobra.Command {
 	o := &serviceFlags{}
@@ -38,7 +38,7 @@ as 'bootstrap' with no arguments.`,
 			if table == "" {
 				table = d.Getenv("TIP_BROKER_TABLE")
 			}
-			if d.Getenv(InsecurePrivateJWKSEnv) == "true" {
+			if d.Getenv(insecurePrivateJWKSEnv) == "true" {
 				o.allowPrivateJWKS = true
 			}
 			return runLambda(cmd.Context(), d, o, table)

@@ -38,19 +38,19 @@ var ErrJWKSUnavailable = errors.New("jwks unavailable")
 
 // Defaults applied by NewVerifier to zero Options fields.
 const (
-	DefaultTTL             = 15 * time.Minute
-	DefaultRefetchInterval = time.Minute
-	DefaultRefetchBurst    = 3
-	DefaultSkew            = 60 * time.Second
-	DefaultMaxTokenBytes   = 8192
-	DefaultMaxJWKSBytes    = 256 << 10
+	defaultTTL             = 15 * time.Minute
+	defaultRefetchInterval = time.Minute
+	defaultRefetchBurst    = 3
+	defaultSkew            = 60 * time.Second
+	defaultMaxTokenBytes   = 8192
+	defaultMaxJWKSBytes    = 256 << 10
 	defaultHTTPTimeout     = 5 * time.Second
 	maxRedirects           = 3
 )
 
-// DefaultAlgorithms is the default allow-list: RSA PKCS#1 v1.5, RSA-PSS and
+// defaultAlgorithms is the default allow-list: RSA PKCS#1 v1.5, RSA-PSS and
 // ECDSA (RFC 7518 §3). It returns a fresh slice.
-func DefaultAlgorithms() []string {
+func defaultAlgorithms() []string {
 	return []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"}
 }
 
@@ -70,7 +70,7 @@ type Options struct {
 	RefetchInterval time.Duration
 	// Skew is the leeway for exp, nbf and iat; default 60 s.
 	Skew time.Duration
-	// Algorithms is the "alg" allow-list; default DefaultAlgorithms().
+	// Algorithms is the "alg" allow-list; default defaultAlgorithms().
 	// "none" and HS* are dropped even when listed; if nothing remains,
 	// every token is refused.
 	Algorithms []string
@@ -114,9 +114,9 @@ func NewVerifier(o Options) *Verifier {
 	v := &Verifier{
 		client:    safeClient(o.HTTPClient, o.Lookup, o.InsecureAllowPrivateNetworks),
 		now:       o.Now,
-		ttl:       positive(o.TTL, DefaultTTL),
-		refetch:   positive(o.RefetchInterval, DefaultRefetchInterval),
-		skew:      positive(o.Skew, DefaultSkew),
+		ttl:       positive(o.TTL, defaultTTL),
+		refetch:   positive(o.RefetchInterval, defaultRefetchInterval),
+		skew:      positive(o.Skew, defaultSkew),
 		maxToken:  o.MaxTokenBytes,
 		maxJWKS:   o.MaxJWKSBytes,
 		entries:   map[string]*entry{},
@@ -126,20 +126,20 @@ func NewVerifier(o Options) *Verifier {
 		burst:        o.RefetchBurst,
 	}
 	if v.burst <= 0 {
-		v.burst = DefaultRefetchBurst
+		v.burst = defaultRefetchBurst
 	}
 	if v.now == nil {
 		v.now = time.Now
 	}
 	if v.maxToken <= 0 {
-		v.maxToken = DefaultMaxTokenBytes
+		v.maxToken = defaultMaxTokenBytes
 	}
 	if v.maxJWKS <= 0 {
-		v.maxJWKS = DefaultMaxJWKSBytes
+		v.maxJWKS = defaultMaxJWKSBytes
 	}
 	names := o.Algorithms
 	if len(names) == 0 {
-		names = DefaultAlgorithms()
+		names = defaultAlgorithms()
 	}
 	for _, n := range names {
 		if allowedAlg(n) && !slices.Contains(v.algs, jose.SignatureAlgorithm(n)) {

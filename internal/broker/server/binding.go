@@ -14,14 +14,14 @@ import (
 	"github.com/tip-cli/tip-cli/internal/broker/callerauth"
 )
 
-// ExternalID is the sts:ExternalId the broker sends whenever it assumes an
+// externalID is the sts:ExternalId the broker sends whenever it assumes an
 // access role for caller: the application's role ARN
 // (arn:<partition>:iam::<account>:role/<name>, path dropped). An access
 // role's trust policy requires it (StringEquals sts:ExternalId), so the
 // broker cannot be made to assume one application's access role on behalf
 // of another (the confused deputy): the other application's requests carry
 // the other application's ARN.
-func ExternalID(caller callerauth.Caller) string { return caller.RoleARN }
+func externalID(caller callerauth.Caller) string { return caller.RoleARN }
 
 // probeSessionName names the registration-time probe sessions in CloudTrail.
 const probeSessionName = callerauth.BrokerSessionPrefix + "binding-probe"
@@ -41,7 +41,7 @@ const probeTagValue = "tip-broker-binding-probe"
 //     credentials request needs).
 //
 // The allowed probe's credentials are discarded.
-func (s *Service) checkBinding(ctx context.Context, req Request, roleARN, tagKey string) *APIError {
+func (s *Service) checkBinding(ctx context.Context, req Request, roleARN, tagKey string) *errorAnswer {
 	caller := req.Caller
 	probe := func(externalID string, tags []ststypes.Tag) error {
 		_, err := s.STS.AssumeRole(ctx, &sts.AssumeRoleInput{
@@ -58,17 +58,17 @@ func (s *Service) checkBinding(ctx context.Context, req Request, roleARN, tagKey
 		case err == nil:
 			return apiError(http.StatusBadRequest, "AccessRoleNotBound",
 				"the trust policy of %s lets the broker assume it with sts:ExternalId %q, which is not the application's role ARN, so other applications could use it: "+
-					"require exactly StringEquals sts:ExternalId = %q, no wildcard (see the AccessRoleTrustPolicy output)", roleARN, id, ExternalID(caller))
+					"require exactly StringEquals sts:ExternalId = %q, no wildcard (see the AccessRoleTrustPolicy output)", roleARN, id, externalID(caller))
 		case !isAccessDenied(err):
 			return s.stsError(req.RequestID, roleARN, err)
 		}
 	}
 	tag := []ststypes.Tag{{Key: aws.String(tagKey), Value: aws.String(probeTagValue)}}
-	if err := probe(ExternalID(caller), tag); err != nil {
+	if err := probe(externalID(caller), tag); err != nil {
 		if isAccessDenied(err) {
 			return apiError(http.StatusForbidden, "AssumeRoleDenied",
 				"STS refused to assume %s with sts:ExternalId %q and a %s session tag: its trust policy must allow the broker role sts:AssumeRole and sts:TagSession on that condition",
-				roleARN, ExternalID(caller), tagKey)
+				roleARN, externalID(caller), tagKey)
 		}
 		return s.stsError(req.RequestID, roleARN, err)
 	}
@@ -85,7 +85,7 @@ func deniedProbes(caller callerauth.Caller) []string {
 	return []string{
 		"tip-broker-probe-" + rand.Text(),
 		account + "tip-broker-probe-" + rand.Text(),
-		ExternalID(caller) + "-" + rand.Text(),
+		externalID(caller) + "-" + rand.Text(),
 		account + rand.Text() + "-" + caller.RoleName,
 	}
 }

@@ -8,22 +8,22 @@ import (
 	"time"
 )
 
-// APIError is an error answer: {"error": Code, "message": Message}. Messages
+// errorAnswer is an error answer: {"error": Code, "message": Message}. Messages
 // are written for the calling application's developers and never carry a
 // token, a credential or a stack trace.
-type APIError struct {
+type errorAnswer struct {
 	Status  int
 	Code    string
 	Message string
 }
 
-func (e *APIError) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }
+func (e *errorAnswer) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }
 
-func apiError(status int, code, format string, args ...any) *APIError {
-	return &APIError{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+func apiError(status int, code, format string, args ...any) *errorAnswer {
+	return &errorAnswer{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-func errorResponse(e *APIError) Response {
+func errorResponse(e *errorAnswer) Response {
 	b, _ := json.Marshal(struct {
 		Error   string `json:"error"`
 		Message string `json:"message"`

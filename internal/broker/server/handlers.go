@@ -38,7 +38,7 @@ type registration struct {
 	AccessPrincipalRoleName string `json:"AccessPrincipalRoleName"`
 }
 
-func (s *Service) register(ctx context.Context, req Request) (int, any, *APIError) {
+func (s *Service) register(ctx context.Context, req Request) (int, any, *errorAnswer) {
 	var body registration
 	if err := decodeStrict(req.Body, &body); err != nil {
 		return 0, nil, apiError(http.StatusBadRequest, "InvalidRequest", "invalid registration body: %v", err)
@@ -73,7 +73,7 @@ func (s *Service) register(ctx context.Context, req Request) (int, any, *APIErro
 	return http.StatusCreated, app, nil
 }
 
-func (s *Service) describe(ctx context.Context, req Request) (int, any, *APIError) {
+func (s *Service) describe(ctx context.Context, req Request) (int, any, *errorAnswer) {
 	app, err := s.Store.Get(ctx, req.Caller.RoleARN)
 	if err != nil {
 		return 0, nil, s.storeError("get", err)
@@ -81,14 +81,14 @@ func (s *Service) describe(ctx context.Context, req Request) (int, any, *APIErro
 	return http.StatusOK, app, nil
 }
 
-func (s *Service) deregister(ctx context.Context, req Request) (int, any, *APIError) {
+func (s *Service) deregister(ctx context.Context, req Request) (int, any, *errorAnswer) {
 	if err := s.Store.Delete(ctx, req.Caller.RoleARN); err != nil {
 		return 0, nil, s.storeError("delete", err)
 	}
 	return http.StatusNoContent, nil, nil
 }
 
-func (s *Service) storeError(op string, err error) *APIError {
+func (s *Service) storeError(op string, err error) *errorAnswer {
 	if errors.Is(err, registry.ErrNotFound) {
 		return apiError(http.StatusNotFound, "NotRegistered", "the calling role is not registered: POST /applications first")
 	}
@@ -98,7 +98,7 @@ func (s *Service) storeError(op string, err error) *APIError {
 	return apiError(http.StatusBadGateway, "StoreUnavailable", "the registration store is unavailable")
 }
 
-func (s *Service) credentials(ctx context.Context, req Request) (int, any, *APIError) {
+func (s *Service) credentials(ctx context.Context, req Request) (int, any, *errorAnswer) {
 	token, apiErr := tokenParam(req)
 	if apiErr != nil {
 		return 0, nil, apiErr
@@ -127,7 +127,7 @@ func (s *Service) credentials(ctx context.Context, req Request) (int, any, *APIE
 	out, err := s.STS.AssumeRole(ctx, &sts.AssumeRoleInput{
 		RoleArn:         aws.String(accessRoleARN(req, app)),
 		RoleSessionName: aws.String(sessionName(claims)),
-		ExternalId:      aws.String(ExternalID(req.Caller)),
+		ExternalId:      aws.String(externalID(req.Caller)),
 		DurationSeconds: aws.Int32(int32(s.duration().Seconds())),
 		Tags:            []ststypes.Tag{{Key: aws.String(app.SessionTagKey), Value: aws.String(value)}},
 	})
@@ -152,7 +152,7 @@ func accessRoleARN(req Request, app registry.Application) string {
 	return fmt.Sprintf("arn:%s:iam::%s:role/%s", req.Caller.Partition, req.Caller.AccountID, app.AccessRoleName)
 }
 
-func tokenParam(req Request) (string, *APIError) {
+func tokenParam(req Request) (string, *errorAnswer) {
 	values := req.Query["jwt"]
 	switch {
 	case len(values) == 0 || values[0] == "":
@@ -167,7 +167,7 @@ func tokenParam(req Request) (string, *APIError) {
 
 // tagValue reads the registered claim; it becomes a session tag, so it must
 // be a string (or number) STS accepts as a tag value.
-func tagValue(claims map[string]any, name string) (string, *APIError) {
+func tagValue(claims map[string]any, name string) (string, *errorAnswer) {
 	raw, ok := claims[name]
 	if !ok {
 		return "", apiError(http.StatusForbidden, "InvalidToken", "the token has no %q claim", name)
@@ -207,7 +207,7 @@ func sessionName(claims map[string]any) string {
 // not an STS answer (connection, TLS, timeout) is summarised: the SDK's
 // text names the STS endpoint, possibly an internal one, so it goes to
 // the log under the request id and the caller gets the id only.
-func (s *Service) stsError(requestID, roleARN string, err error) *APIError {
+func (s *Service) stsError(requestID, roleARN string, err error) *errorAnswer {
 	var ae smithy.APIError
 	if !errors.As(err, &ae) {
 		if s.Log != nil {

@@ -33,7 +33,7 @@ type HTTPHandler struct {
 func (h *HTTPHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := h.Service.now()
 	req := Request{Method: r.Method, Path: r.URL.Path, RequestID: newRequestID(), Source: sourceAddr(r)}
-	if req.Path == HealthPath {
+	if req.Path == healthPath {
 		h.answer(w, req, health(r.Method), start)
 		return
 	}

@@ -116,7 +116,7 @@ func eventV2(ev events.APIGatewayV2HTTPRequest) proxyEvent {
 // serveEvent authenticates and answers one event in REST API form.
 func (s *Service) serveEvent(ctx context.Context, ev proxyEvent) events.APIGatewayProxyResponse {
 	req := Request{Method: ev.method, Path: ev.route, RequestID: ev.requestID, Source: ev.source}
-	if ev.route == HealthPath {
+	if ev.route == healthPath {
 		resp := health(ev.method)
 		s.logAccess(req, resp, s.now())
 		return proxyResponse(req.RequestID, resp)
@@ -134,7 +134,7 @@ func (s *Service) serveEvent(ctx context.Context, ev proxyEvent) events.APIGatew
 	return proxyResponse(req.RequestID, s.Handle(ctx, req))
 }
 
-func eventCaller(arn string) (callerauth.Caller, *APIError) {
+func eventCaller(arn string) (callerauth.Caller, *errorAnswer) {
 	if arn == "" {
 		// Only reachable when the method is deployed without AWS_IAM.
 		return callerauth.Caller{}, apiError(http.StatusUnauthorized, "Unauthenticated", "no IAM caller in the request context: the API method must use AWS_IAM authorization")
@@ -146,7 +146,7 @@ func eventCaller(arn string) (callerauth.Caller, *APIError) {
 	return caller, nil
 }
 
-func eventBody(raw string, isBase64 bool) ([]byte, *APIError) {
+func eventBody(raw string, isBase64 bool) ([]byte, *errorAnswer) {
 	body := []byte(raw)
 	if isBase64 {
 		var err error

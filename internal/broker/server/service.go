@@ -85,14 +85,14 @@ func (s *Service) Handle(ctx context.Context, req Request) Response {
 	return resp
 }
 
-// HealthPath answers GET without authentication and without detail, for
+// healthPath answers GET without authentication and without detail, for
 // load balancers and uptime checks.
-const HealthPath = api.HealthPath
+const healthPath = api.HealthPath
 
-// health is the answer on HealthPath: 200 for GET (and HEAD), else 405.
+// health is the answer on healthPath: 200 for GET (and HEAD), else 405.
 func health(method string) Response {
 	if method != http.MethodGet && method != http.MethodHead {
-		return errorResponse(apiError(http.StatusMethodNotAllowed, "MethodNotAllowed", "method %s is not allowed on %s", method, HealthPath))
+		return errorResponse(apiError(http.StatusMethodNotAllowed, "MethodNotAllowed", "method %s is not allowed on %s", method, healthPath))
 	}
 	return Response{Status: http.StatusOK, Body: []byte(`{"status":"ok"}`)}
 }
@@ -106,7 +106,7 @@ func (s *Service) route(ctx context.Context, req Request) Response {
 	var (
 		status int
 		body   any
-		err    *APIError
+		err    *errorAnswer
 	)
 	rt, found := api.Find(req.Method, req.Path)
 	switch {
@@ -134,7 +134,7 @@ func (s *Service) route(ctx context.Context, req Request) Response {
 }
 
 // routeError is 405 for a known path with another method, else 404.
-func routeError(method, path string) *APIError {
+func routeError(method, path string) *errorAnswer {
 	if api.KnownPath(path) {
 		return apiError(http.StatusMethodNotAllowed, "MethodNotAllowed", "method %s is not allowed on %s", method, path)
 	}

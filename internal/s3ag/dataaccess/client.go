@@ -68,9 +68,9 @@ func (f fixedEndpoint) ResolveEndpoint(_ context.Context, _ s3control.EndpointPa
 	return smithyendpoints.Endpoint{URI: *u}, nil
 }
 
-// NoGrantError is returned when no S3 Access Grant matches the target for
+// noGrantError is returned when no S3 Access Grant matches the target for
 // the permission (GetDataAccess answered 403 AccessDenied).
-type NoGrantError struct {
+type noGrantError struct {
 	Target     string
 	Permission s3ag.Permission
 	// Err is the service error.
@@ -78,12 +78,12 @@ type NoGrantError struct {
 }
 
 // Error implements error.
-func (e *NoGrantError) Error() string {
+func (e *noGrantError) Error() string {
 	return fmt.Sprintf("no S3 Access Grant matches %s for %s", e.Target, e.Permission)
 }
 
 // Unwrap returns the service error.
-func (e *NoGrantError) Unwrap() error { return e.Err }
+func (e *noGrantError) Unwrap() error { return e.Err }
 
 // apiError renders a service error as "<Code>: <message>" and unwraps to it.
 type apiError struct{ smithy.APIError }
@@ -99,7 +99,7 @@ func (e apiError) Unwrap() error { return e.APIError }
 
 // GetDataAccess validates req locally, then asks S3 Access Grants for
 // credentials. The returned grant's Target is the MatchedGrantTarget and
-// Requested the requested URI. A 403 AccessDenied becomes *NoGrantError.
+// Requested the requested URI. A 403 AccessDenied becomes *noGrantError.
 func (c *Client) GetDataAccess(ctx context.Context, req s3ag.Request) (*cred.Grant, error) {
 	req, err := req.Validated()
 	if err != nil {
@@ -134,7 +134,7 @@ func (c *Client) GetDataAccess(ctx context.Context, req s3ag.Request) (*cred.Gra
 	}, nil
 }
 
-// mapError turns a GetDataAccess failure into NoGrantError or an error
+// mapError turns a GetDataAccess failure into noGrantError or an error
 // naming the target and the service error code.
 func mapError(err error, target string, perm s3ag.Permission) error {
 	var ae smithy.APIError
@@ -142,7 +142,7 @@ func mapError(err error, target string, perm s3ag.Permission) error {
 		return fmt.Errorf("get data access for %s: %w", target, err)
 	}
 	if ae.ErrorCode() == "AccessDenied" {
-		return &NoGrantError{Target: target, Permission: perm, Err: err}
+		return &noGrantError{Target: target, Permission: perm, Err: err}
 	}
 	return fmt.Errorf("get data access for %s: %w", target, apiError{ae})
 }

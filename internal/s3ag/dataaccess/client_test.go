@@ -195,9 +195,9 @@ func TestGetDataAccessErrors(t *testing.T) {
 		{name: "no grant", status: http.StatusForbidden, body: deniedBody,
 			wantMsg: "no S3 Access Grant matches s3://b1b/p/q/data.csv for READWRITE",
 			check: func(t *testing.T, err error) {
-				var ng *NoGrantError
+				var ng *noGrantError
 				if !errors.As(err, &ng) || ng.Target != "s3://b1b/p/q/data.csv" || ng.Permission != s3ag.PermissionReadWrite {
-					t.Errorf("error %T %v is not the NoGrantError", err, err)
+					t.Errorf("error %T %v is not the noGrantError", err, err)
 				}
 			}},
 		{name: "other API error", status: http.StatusBadRequest, body: invalidBody,
@@ -207,9 +207,9 @@ func TestGetDataAccessErrors(t *testing.T) {
 				if !errors.As(err, &ae) || ae.ErrorCode() != "InvalidRequest" {
 					t.Errorf("error %v does not unwrap to the API error", err)
 				}
-				var ng *NoGrantError
+				var ng *noGrantError
 				if errors.As(err, &ng) {
-					t.Errorf("error %v is a NoGrantError", err)
+					t.Errorf("error %v is a noGrantError", err)
 				}
 			}},
 		{name: "incomplete response", status: http.StatusOK,
