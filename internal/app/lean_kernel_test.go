@@ -53,7 +53,7 @@ func newBusCounter(t *testing.T) *busCounter {
 // counter sees it, so the zero is not for want of counting.
 func TestLeanKernelCacheNoDBus(t *testing.T) {
 	cache := store.KernelKeyCache()
-	if cache == nil || !store.KernelKeyringUsable() {
+	if cache == nil || !storetest.KernelKeyringUsable() {
 		if os.Getenv("TIP_CLI_TEST_KERNEL_KEYRING") == "1" {
 			t.Fatal("no kernel keyring")
 		}

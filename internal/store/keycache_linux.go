@@ -28,13 +28,6 @@ type kernelKeyCache struct{}
 // the lean binary hands keyring-store calls to tip-cli.
 func KernelKeyCache() KeyCache { return kernelKeyCache{} }
 
-// KernelKeyringUsable reports whether this process can use the kernel
-// keyring (for tests and diagnostics).
-func KernelKeyringUsable() bool {
-	_, err := unix.KeyctlGetKeyringID(unix.KEY_SPEC_USER_KEYRING, true)
-	return err == nil
-}
-
 // Get implements KeyCache: search @u, read the payload.
 func (kernelKeyCache) Get(name string) (string, bool) {
 	id, err := unix.KeyctlSearch(unix.KEY_SPEC_USER_KEYRING, "user", keyCacheDescription(name), 0)

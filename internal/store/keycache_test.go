@@ -127,7 +127,7 @@ func TestKeyCacheClearedAndStale(t *testing.T) {
 // after Delete.
 func TestKernelKeyCache(t *testing.T) {
 	c := KernelKeyCache()
-	if c == nil || !KernelKeyringUsable() {
+	if c == nil || !storetest.KernelKeyringUsable() {
 		if os.Getenv("TIP_CLI_TEST_KERNEL_KEYRING") == "1" {
 			t.Fatal("no kernel keyring")
 		}

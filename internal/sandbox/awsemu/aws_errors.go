@@ -28,13 +28,12 @@ const (
 	awsAuthExpired                         // credentials expired
 )
 
-// awsAuthError is a SigV4 verification failure.
+// awsAuthError is a SigV4 verification failure (not an error value: the
+// emulator answers it, see Message).
 type awsAuthError struct {
 	kind    awsAuthFailure
 	message string
 }
-
-func (e *awsAuthError) Error() string { return e.message }
 
 // awsAuthCode returns the status and error code AWS uses for a SigV4
 // failure in proto.

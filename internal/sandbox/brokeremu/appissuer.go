@@ -117,33 +117,12 @@ func appListen(addr string) (net.Listener, error) {
 	return ln, nil
 }
 
-// URL is the base URL, "http://127.0.0.1:PORT".
-func (i *AppIssuer) URL() string { return i.url }
-
 // JWKSURL is the URL of the JWK Set.
 func (i *AppIssuer) JWKSURL() string { return i.url + "/.well-known/jwks.json" }
-
-// Issuer is the "iss" that Mint adds.
-func (i *AppIssuer) Issuer() string { return i.issuer }
 
 // Close stops the server. It is idempotent.
 func (i *AppIssuer) Close() {
 	i.closed.Do(func() { _ = i.srv.Close() })
-}
-
-// KeyID is the kid of the current signing key.
-func (i *AppIssuer) KeyID() string {
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	return i.kid
-}
-
-// PublicKey is the current public key (e.g. to forge an HS256 token keyed
-// with its bytes).
-func (i *AppIssuer) PublicKey() *rsa.PublicKey {
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	return &i.key.PublicKey
 }
 
 // Mint signs claims with the current key (RS256, with kid). It adds "iss"

@@ -1,8 +1,12 @@
 package brokeremu
 
-import "time"
+import (
+	"crypto/rsa"
+	"time"
+)
 
-// The test hooks of the application token issuer: key rotation, the JWK
+// The test hooks of the application token issuer: its URL, issuer, key id
+// and public key for tests to check or forge against, key rotation, the JWK
 // Set fetch counter, and a slow or failing JWK Set endpoint.
 
 // RotateKey replaces the signing key; the JWK Set then serves only the new
@@ -37,4 +41,25 @@ func (i *AppIssuer) SetJWKSStatus(code int) {
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	i.status = code
+}
+
+// URL is the base URL, "http://127.0.0.1:PORT".
+func (i *AppIssuer) URL() string { return i.url }
+
+// Issuer is the "iss" that Mint adds.
+func (i *AppIssuer) Issuer() string { return i.issuer }
+
+// KeyID is the kid of the current signing key.
+func (i *AppIssuer) KeyID() string {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return i.kid
+}
+
+// PublicKey is the current public key (e.g. to forge an HS256 token keyed
+// with its bytes).
+func (i *AppIssuer) PublicKey() *rsa.PublicKey {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return &i.key.PublicKey
 }

@@ -1,18 +1,12 @@
 package brokeremu
 
 import (
-	"context"
 	"crypto/rsa"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/tip-cli/tip-cli/internal/sandbox/awsemu"
 )
@@ -121,27 +115,4 @@ func (s *BrokerScenario) Close() {
 	s.AWS.Close()
 	s.App.Close()
 	s.Other.Close()
-}
-
-// ReadObject is s3:GetObject of tenant-data/key with creds, signed as the
-// AWS CLI would; it returns the HTTP status and body.
-func (s *BrokerScenario) ReadObject(ctx context.Context, creds aws.Credentials, key string) (int, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.AWS.URL()+"/"+BrokerBucket+"/"+key, nil)
-	if err != nil {
-		return 0, nil, fmt.Errorf("build GetObject: %w", err)
-	}
-	empty := sha256.Sum256(nil)
-	hash := hex.EncodeToString(empty[:])
-	req.Header.Set("X-Amz-Content-Sha256", hash)
-	opt := func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true }
-	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hash, "s3", s.AWS.Region(), s.AWS.now(), opt); err != nil {
-		return 0, nil, fmt.Errorf("sign GetObject: %w", err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, nil, fmt.Errorf("GetObject: %w", err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, body, err
 }

@@ -76,20 +76,6 @@ func (a *AWS) RoleCredentials(roleName, sessionName string, ttl time.Duration) a
 	return a.IssueRoleSession(a.roleARN(roleName), sessionName, "role", ttl, nil, nil)
 }
 
-// SessionTags returns a copy of the session tags of the credentials with
-// accessKeyID (nil when unknown or untagged).
-func (a *AWS) SessionTags(accessKeyID string) map[string]string {
-	c, ok := a.lookupCred(accessKeyID)
-	if !ok || c.principal.Tags == nil {
-		return nil
-	}
-	out := make(map[string]string, len(c.principal.Tags))
-	for k, v := range c.principal.Tags {
-		out[k] = v
-	}
-	return out
-}
-
 // stsAssumeAddedRole is AssumeRole into a role added with AddRole: the
 // caller's role must be trusted, session tags need sts:TagSession, and the
 // caller's transitive tags pass on to the new session (awsemu checks the
