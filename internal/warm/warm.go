@@ -15,9 +15,9 @@ import (
 	"github.com/tip-cli/tip-cli/internal/store"
 )
 
-// floor is the least validity credentials printed by get-iam-credentials
+// Floor is the least validity credentials printed by get-iam-credentials
 // must have left: a consumer could not use less before it expires.
-const floor = time.Minute
+const Floor = time.Minute
 
 // Session returns the cached session for the scope key when it was minted
 // under chain (the profile's config.Profile.ChainID: same mode, roles and
@@ -31,9 +31,9 @@ func Session(s *store.Served, key, chain string, policy credproc.Policy, now tim
 	return nil
 }
 
-// TooSoon reports whether c expires within floor of now.
+// TooSoon reports whether c expires within Floor of now.
 func TooSoon(c *cred.Credentials, now time.Time) bool {
-	return c.Expiration.Before(now.Add(floor))
+	return c.Expiration.Before(now.Add(Floor))
 }
 
 // Printable returns the cached session for key that get-iam-credentials
