@@ -8,10 +8,12 @@
 // that imports the package: the check is syntactic (go/parser, every file
 // whatever its build tags). A type that other packages never name but
 // reach through the exported API they use (a result or parameter of a used
-// function, a field or method of a used type, the type of a used variable)
-// counts as used too, in the same way (by code or by tests only): it could
-// not be unexported without leaving that API returning or taking a type its
-// callers cannot name. -v marks such names "via API".
+// function or of a method they call, an exported field of a used type, the
+// type of a used variable) counts as used too, in the same way (by code,
+// or by tests only): it could not be unexported without leaving that API
+// returning or taking a type its callers cannot name. A method counts as
+// called when a file importing the package selects its name on anything
+// (syntax cannot tell the receiver). -v marks such types "via API".
 //
 // Usage: go run ./scripts/exports [-v] [-module-root DIR]
 //
@@ -48,7 +50,8 @@ type pkg struct {
 	exported map[string]bool        // exported top-level names
 	uses     map[string]useKinds    // name → who outside uses it
 	decls    map[string][]ast.Node  // exported name → its declarations' type-bearing nodes
-	methods  map[string][]ast.Node  // type name → its exported methods' signatures
+	methods  map[string][]method    // type name → its exported methods
+	selected map[string]useKinds    // x.Name selectors in other packages' files importing this one
 	files    map[ast.Node]*ast.File // declaration node → its file (for its imports)
 	viaAPI   map[string]bool        // names used only through the API of used names
 }
@@ -112,7 +115,7 @@ func scan(root string) (map[string]*pkg, error) {
 			continue
 		}
 		p := &pkg{path: ip, exported: map[string]bool{}, uses: map[string]useKinds{},
-			decls: map[string][]ast.Node{}, methods: map[string][]ast.Node{},
+			decls: map[string][]ast.Node{}, methods: map[string][]method{}, selected: map[string]useKinds{},
 			files: map[ast.Node]*ast.File{}, viaAPI: map[string]bool{}}
 		for _, f := range fs {
 			if !testFile[f] {
@@ -153,7 +156,7 @@ func addExported(f *ast.File, p *pkg) {
 			if d.Recv == nil {
 				add(d.Name.Name, d.Type)
 			} else if t := receiverType(d.Recv); t != "" {
-				p.methods[t] = append(p.methods[t], d.Type)
+				p.methods[t] = append(p.methods[t], method{d.Name.Name, d.Type})
 				p.files[d.Type] = f
 			}
 		case *ast.GenDecl:
@@ -210,12 +213,28 @@ func reachThroughAPI(pkgs map[string]*pkg, module string) {
 				if !u.prod && !u.test {
 					continue
 				}
-				nodes := append(append([]ast.Node(nil), p.decls[name]...), p.methods[name]...)
-				for _, n := range nodes {
-					for _, ref := range typeRefs(n, p.files[n], p, pkgs) {
+				type reached struct {
+					n ast.Node
+					u useKinds
+				}
+				var nodes []reached
+				for _, n := range p.decls[name] {
+					nodes = append(nodes, reached{n, u})
+				}
+				// A method counts when other packages call it (by name,
+				// on whatever receiver: close enough for a figure).
+				for _, m := range p.methods[name] {
+					s := p.selected[m.name]
+					k := useKinds{prod: u.prod && s.prod, test: (u.prod || u.test) && (s.prod || s.test)}
+					if k.prod || k.test {
+						nodes = append(nodes, reached{m.sig, k})
+					}
+				}
+				for _, r := range nodes {
+					for _, ref := range typeRefs(r.n, p.files[r.n], p, pkgs) {
 						q, t := ref.pkg, ref.name
 						old := q.uses[t]
-						nu := useKinds{prod: old.prod || u.prod, test: old.test || u.test}
+						nu := useKinds{prod: old.prod || r.u.prod, test: old.test || r.u.test}
 						if nu != old {
 							if !old.prod && !old.test {
 								q.viaAPI[t] = true
@@ -228,6 +247,12 @@ func reachThroughAPI(pkgs map[string]*pkg, module string) {
 			}
 		}
 	}
+}
+
+// method is an exported method: its name and signature.
+type method struct {
+	name string
+	sig  ast.Node
 }
 
 type typeRef struct {
@@ -337,7 +362,11 @@ func recordUses(f *ast.File, ip string, pkgs map[string]*pkg, test bool) {
 			return true
 		}
 		id, ok := sel.X.(*ast.Ident)
-		if !ok {
+		if !ok || aliases[id.Name] == nil {
+			// x.M: perhaps a method of an imported package's type.
+			for _, target := range aliases {
+				target.selected[sel.Sel.Name] = mark(target.selected[sel.Sel.Name], test)
+			}
 			return true
 		}
 		if target, ok := aliases[id.Name]; ok && target.exported[sel.Sel.Name] {
@@ -351,6 +380,15 @@ func recordUses(f *ast.File, ip string, pkgs map[string]*pkg, test bool) {
 		}
 		return true
 	})
+}
+
+func mark(u useKinds, test bool) useKinds {
+	if test {
+		u.test = true
+	} else {
+		u.prod = true
+	}
+	return u
 }
 
 // unusedNames returns p's exported names no other package uses, and those

@@ -9,9 +9,10 @@ import (
 
 // TestScan counts a small module: a name another package's code uses is
 // used, one only another package's test uses is "tests only", a type
-// another package reaches through a used function's result is used (via
-// API), one behind an unexported field is not, and names used only inside
-// their own package (its tests included), methods aside, are unused.
+// another package reaches through a used function's result or a called
+// method's result is used (via API), one behind an unexported field or a
+// method no other package calls is not, and names used only inside their
+// own package (its tests included), methods aside, are unused.
 func TestScan(t *testing.T) {
 	root := t.TempDir()
 	write := func(rel, src string) {
@@ -37,6 +38,13 @@ type T struct{}
 
 func (T) M() {}
 
+type Y struct{}
+
+type Z struct{}
+
+func (T) Shown() Y  { return Y{} }
+func (T) Hidden() Z { return Z{} }
+
 type H struct{}
 
 type R struct{ h H }
@@ -47,7 +55,7 @@ func Self()       {}
 `)
 	write("internal/a/a_test.go", "package a\n\nfunc helper() { Self() }\n")
 	write("internal/a/ext_test.go", "package a_test\n\nimport \"example.com/m/internal/a\"\n\nvar _ = a.V\n")
-	write("internal/b/b.go", "package b\n\nimport x \"example.com/m/internal/a\"\n\nfunc B() { x.Used().M(); _ = x.R{} }\n")
+	write("internal/b/b.go", "package b\n\nimport x \"example.com/m/internal/a\"\n\nfunc B() { x.Used().M(); _ = x.R{}; _ = x.Used().Shown() }\n")
 	write("internal/b/b_test.go", "package b\n\nimport \"example.com/m/internal/a\"\n\nfunc helper() { a.TestUsed() }\n")
 	write("cmd/c/main.go", "package main\n\nimport \"example.com/m/internal/b\"\n\nfunc main() { b.B() }\n")
 
@@ -60,14 +68,14 @@ func Self()       {}
 		t.Fatalf("packages = %v", pkgs)
 	}
 	none, tests := a.unusedNames()
-	if want := []string{"C", "H", "Self", "V"}; !slices.Equal(none, want) {
+	if want := []string{"C", "H", "Self", "V", "Z"}; !slices.Equal(none, want) {
 		t.Errorf("a unused = %q, want %q", none, want)
 	}
 	if want := []string{"TestUsed"}; !slices.Equal(tests, want) {
 		t.Errorf("a tests only = %q, want %q", tests, want)
 	}
-	if !a.viaAPI["T"] || len(a.viaAPI) != 1 {
-		t.Errorf("a via API = %v, want only T", a.viaAPI)
+	if !a.viaAPI["T"] || !a.viaAPI["Y"] || len(a.viaAPI) != 2 {
+		t.Errorf("a via API = %v, want T and Y", a.viaAPI)
 	}
 	if none, tests := b.unusedNames(); len(none) != 0 || len(tests) != 0 {
 		t.Errorf("b: unused %q, tests only %q; want none (cmd/c uses B)", none, tests)

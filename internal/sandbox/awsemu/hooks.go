@@ -1,18 +1,15 @@
 package awsemu
 
 import (
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	jose "github.com/go-jose/go-jose/v4"
 )
 
 // The test hooks of the AWS emulation: what tests read (Counts, Requests,
-// AdminCredentials, IdentityCenterPublicKey) and how they steer it
-// (FailNext, SetRefuseFederationForContext, IdentityCenter.Update, and the
-// IAM setup PutOIDCProvider, SetContextProvider, PutRole). Only tests call
+// AdminCredentials) and how they steer it (FailNext,
+// SetRefuseFederationForContext, IdentityCenter.Update); the hooks only
+// awsemu's own tests use are in hooks_test.go. Only tests call
 // them: a shipped binary must not link any exported function of a
 // *hooks.go file, and TestShippedBinariesLinkNoTestCode (internal/cmd/demo)
 // checks the symbols of the built binaries. That holds only while *AWS is
@@ -79,69 +76,4 @@ func (ic *IdentityCenter) AdminCredentials() aws.Credentials {
 		AccessKeyID: p.AccessKeyID, SecretAccessKey: c.secret, SessionToken: c.token,
 		Source: "sandbox admin", CanExpire: true, Expires: exp,
 	}
-}
-
-// PutOIDCProvider creates or replaces an IAM OIDC provider (validated as
-// CreateOpenIDConnectProvider does) and returns its ARN.
-func (a *AWS) PutOIDCProvider(p OIDCProvider) (string, error) {
-	if apiErr := a.iamValidateOIDCProvider(p); apiErr != nil {
-		return "", fmt.Errorf("put oidc provider %s: %s: %s", p.URL, apiErr.code, apiErr.message)
-	}
-	if p.Created.IsZero() {
-		p.Created = a.now()
-	}
-	arn := a.OIDCProviderARNFor(p.URL)
-	a.iam.mu.Lock()
-	defer a.iam.mu.Unlock()
-	a.iam.providers[arn] = &p
-	return arn, nil
-}
-
-// SetContextProvider sets (nil: removes) the context provider of the IAM
-// OIDC provider providerARN, as UpdateOpenIDConnectProvider does; removing
-// it also removes the Identity Center link.
-func (a *AWS) SetContextProvider(providerARN string, c *ContextProvider) error {
-	if c != nil {
-		if apiErr := iamValidateContext(*c); apiErr != nil {
-			return fmt.Errorf("set context provider: %s: %s", apiErr.code, apiErr.message)
-		}
-	}
-	a.iam.mu.Lock()
-	defer a.iam.mu.Unlock()
-	p, ok := a.iam.providers[providerARN]
-	if !ok {
-		return fmt.Errorf("set context provider: no oidc provider %s", providerARN)
-	}
-	p.Context = c
-	if c == nil {
-		p.IdentityCenterInstanceARN = ""
-	}
-	return nil
-}
-
-// PutRole creates or replaces a role and returns its ARN. MaxSessionDuration
-// defaults to 1 h and must be 1–12 h, as in IAM.
-func (a *AWS) PutRole(r IAMRole) (string, error) {
-	if r.MaxSessionDuration == 0 {
-		r.MaxSessionDuration = iamDefaultMaxSession
-	}
-	if r.MaxSessionDuration < time.Hour || r.MaxSessionDuration > iamMaxSession {
-		return "", fmt.Errorf("put role %s: MaxSessionDuration %s is outside 1h-12h", r.Name, r.MaxSessionDuration)
-	}
-	if r.Name == "" || strings.ContainsAny(r.Name, "/: ") {
-		return "", fmt.Errorf("put role: invalid role name %q", r.Name)
-	}
-	if r.Created.IsZero() {
-		r.Created = a.now()
-	}
-	a.iam.mu.Lock()
-	defer a.iam.mu.Unlock()
-	a.iam.roles[r.Name] = &r
-	return a.roleARN(r.Name), nil
-}
-
-// IdentityCenterPublicKey returns the public key that verifies the idToken
-// of CreateTokenWithIAM responses, as a JWK.
-func (a *AWS) IdentityCenterPublicKey() jose.JSONWebKey {
-	return jose.JSONWebKey{Key: a.key.Public(), KeyID: a.kid, Algorithm: string(jose.RS256), Use: "sig"}
 }

@@ -37,8 +37,8 @@ type ContextProvider struct {
 // KeyDefinition maps the claim SourceKey to the context key TargetKey.
 type KeyDefinition struct{ SourceKey, TargetKey string }
 
-// OIDCProvider is an IAM OIDC identity provider of the emulated account.
-type OIDCProvider struct {
+// oidcProvider is an IAM OIDC identity provider of the emulated account.
+type oidcProvider struct {
 	// URL is the issuer URL; IAM keys the provider by it (scheme dropped).
 	URL         string
 	ClientIDs   []string
@@ -51,9 +51,9 @@ type OIDCProvider struct {
 	Created                   time.Time
 }
 
-// IAMRole is a role of the emulated account that AssumeRoleWithWebIdentity
+// iamRole is a role of the emulated account that AssumeRoleWithWebIdentity
 // may enter when its trust policy allows it.
-type IAMRole struct {
+type iamRole struct {
 	Name string
 	// TrustPolicy is the assume-role policy document (JSON).
 	TrustPolicy string
@@ -66,8 +66,8 @@ type IAMRole struct {
 // ARN and the roles by name.
 type iamState struct {
 	mu        sync.Mutex
-	providers map[string]*OIDCProvider
-	roles     map[string]*IAMRole
+	providers map[string]*oidcProvider
+	roles     map[string]*iamRole
 }
 
 // iamProviderHost is the issuer URL without its scheme and trailing slash:
@@ -102,7 +102,7 @@ func webIdentityTrustPolicy(providerARN, audience string) string {
 // through it: the identity-center chain's OIDC role (12 h, as before) and
 // the federation role.
 func (a *AWS) iamSeed() {
-	a.iam = iamState{providers: map[string]*OIDCProvider{}, roles: map[string]*IAMRole{}}
+	a.iam = iamState{providers: map[string]*oidcProvider{}, roles: map[string]*iamRole{}}
 	if a.opts.IssuerURL == "" {
 		return
 	}
@@ -111,7 +111,7 @@ func (a *AWS) iamSeed() {
 	if a.opts.LinkIdentityCenter {
 		link = a.InstanceARN()
 	}
-	a.iam.providers[a.OIDCProviderARN()] = &OIDCProvider{
+	a.iam.providers[a.OIDCProviderARN()] = &oidcProvider{
 		URL: a.opts.IssuerURL, ClientIDs: slices.Clone(a.opts.Audiences),
 		Context: a.opts.ContextProvider, IdentityCenterInstanceARN: link, Created: now,
 	}
@@ -119,19 +119,19 @@ func (a *AWS) iamSeed() {
 	if aud == "" {
 		aud = a.opts.Audiences[0]
 	}
-	a.iam.roles[iamOIDCRoleName] = &IAMRole{Name: iamOIDCRoleName, MaxSessionDuration: iamMaxSession, Created: now,
+	a.iam.roles[iamOIDCRoleName] = &iamRole{Name: iamOIDCRoleName, MaxSessionDuration: iamMaxSession, Created: now,
 		TrustPolicy: webIdentityTrustPolicy(a.OIDCProviderARN(), a.opts.Audiences[0])}
 	maxSession := a.opts.FederationMaxSession
 	if maxSession == 0 {
 		maxSession = iamMaxSession
 	}
-	a.iam.roles[iamFederationRoleName] = &IAMRole{Name: iamFederationRoleName, MaxSessionDuration: maxSession, Created: now,
+	a.iam.roles[iamFederationRoleName] = &iamRole{Name: iamFederationRoleName, MaxSessionDuration: maxSession, Created: now,
 		TrustPolicy: webIdentityTrustPolicy(a.OIDCProviderARN(), aud)}
 }
 
 // iamValidateOIDCProvider checks what CreateOpenIDConnectProvider checks
 // beyond the context provider itself.
-func (a *AWS) iamValidateOIDCProvider(p OIDCProvider) *awsAPIError {
+func (a *AWS) iamValidateOIDCProvider(p oidcProvider) *awsAPIError {
 	u, err := url.Parse(p.URL)
 	loopback := err == nil && u.Scheme == "http" && (u.Hostname() == "127.0.0.1" || u.Hostname() == "localhost")
 	// Real IAM takes https only; the sandbox's IdP is plain http on loopback.
@@ -210,19 +210,19 @@ func iamValidContextKey(k string) bool {
 	return true
 }
 
-// OIDCProviderConfig returns a copy of the IAM OIDC provider providerARN.
-func (a *AWS) OIDCProviderConfig(providerARN string) (OIDCProvider, bool) {
+// oidcProviderConfig returns a copy of the IAM OIDC provider providerARN.
+func (a *AWS) oidcProviderConfig(providerARN string) (oidcProvider, bool) {
 	a.iam.mu.Lock()
 	defer a.iam.mu.Unlock()
 	p, ok := a.iam.providers[providerARN]
 	if !ok {
-		return OIDCProvider{}, false
+		return oidcProvider{}, false
 	}
 	return iamCopyProvider(p), true
 }
 
 // iamCopyProvider deep-copies p so callers never share its slices.
-func iamCopyProvider(p *OIDCProvider) OIDCProvider {
+func iamCopyProvider(p *oidcProvider) oidcProvider {
 	c := *p
 	c.ClientIDs, c.Thumbprints = slices.Clone(p.ClientIDs), slices.Clone(p.Thumbprints)
 	if p.Context != nil {
@@ -233,25 +233,25 @@ func iamCopyProvider(p *OIDCProvider) OIDCProvider {
 	return c
 }
 
-// Role returns a copy of the role roleARN of the emulated account.
-func (a *AWS) Role(roleARN string) (IAMRole, bool) {
+// roleByARN returns a copy of the role roleARN of the emulated account.
+func (a *AWS) roleByARN(roleARN string) (iamRole, bool) {
 	prefix := a.roleARN("")
 	name, ok := strings.CutPrefix(roleARN, prefix)
 	if !ok {
-		return IAMRole{}, false
+		return iamRole{}, false
 	}
 	a.iam.mu.Lock()
 	defer a.iam.mu.Unlock()
 	r, ok := a.iam.roles[name]
 	if !ok {
-		return IAMRole{}, false
+		return iamRole{}, false
 	}
 	return *r, true
 }
 
 // iamProviderByIssuer returns a copy of the provider trusted for iss.
-func (a *AWS) iamProviderByIssuer(iss string) (string, OIDCProvider, bool) {
+func (a *AWS) iamProviderByIssuer(iss string) (string, oidcProvider, bool) {
 	arn := a.OIDCProviderARNFor(iss)
-	p, ok := a.OIDCProviderConfig(arn)
+	p, ok := a.oidcProviderConfig(arn)
 	return arn, p, ok
 }

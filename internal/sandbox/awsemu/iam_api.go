@@ -93,7 +93,7 @@ func iamParseContext(form url.Values) (*ContextProvider, *awsAPIError) {
 }
 
 func (a *AWS) iamCreateOIDCProvider(form url.Values) (any, *awsAPIError) {
-	p := OIDCProvider{URL: form.Get("Url"), IdentityCenterInstanceARN: form.Get("IdentityCenterInstanceArn"), Created: a.now()}
+	p := oidcProvider{URL: form.Get("Url"), IdentityCenterInstanceARN: form.Get("IdentityCenterInstanceArn"), Created: a.now()}
 	var apiErr *awsAPIError
 	if p.ClientIDs, apiErr = stsScalarMembers(form, "ClientIDList"); apiErr != nil {
 		return nil, apiErr
@@ -145,7 +145,7 @@ type iamGetOIDCProviderResult struct {
 
 func (a *AWS) iamGetOIDCProvider(form url.Values) (any, *awsAPIError) {
 	arn := form.Get("OpenIDConnectProviderArn")
-	p, ok := a.OIDCProviderConfig(arn)
+	p, ok := a.oidcProviderConfig(arn)
 	if !ok {
 		return nil, iamNoSuchProvider(arn)
 	}
@@ -227,7 +227,7 @@ type iamRoleXML struct {
 // (clients must decode it; the SDK does not).
 func (a *AWS) iamGetRole(form url.Values) (any, *awsAPIError) {
 	name := form.Get("RoleName")
-	r, ok := a.Role(a.roleARN(name))
+	r, ok := a.roleByARN(a.roleARN(name))
 	if !ok || name == "" {
 		return nil, awsErr(http.StatusNotFound, "NoSuchEntity", "The role with name %s cannot be found.", name)
 	}

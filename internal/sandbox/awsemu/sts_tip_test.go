@@ -117,11 +117,11 @@ func TestSTSWebIdentityFederationRules(t *testing.T) {
 		o.ContextProvider = tipContext()
 		o.FederationMaxSession = 2 * time.Hour
 	})
-	arn, err := f.aws.PutRole(IAMRole{Name: "wrong-aud", TrustPolicy: webIdentityTrustPolicy(f.aws.OIDCProviderARN(), "someone-else"), MaxSessionDuration: 12 * time.Hour})
+	arn, err := f.aws.PutRole(iamRole{Name: "wrong-aud", TrustPolicy: webIdentityTrustPolicy(f.aws.OIDCProviderARN(), "someone-else"), MaxSessionDuration: 12 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
-	otherProvider, err := f.aws.PutRole(IAMRole{Name: "other-idp", TrustPolicy: webIdentityTrustPolicy("arn:aws:iam::123456789012:oidc-provider/idp.example.com", "tip-cli-sandbox")})
+	otherProvider, err := f.aws.PutRole(iamRole{Name: "other-idp", TrustPolicy: webIdentityTrustPolicy("arn:aws:iam::123456789012:oidc-provider/idp.example.com", "tip-cli-sandbox")})
 	if err != nil {
 		t.Fatal(err)
 	}

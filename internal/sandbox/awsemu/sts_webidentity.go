@@ -66,7 +66,7 @@ func (a *AWS) stsAssumeRoleWithWebIdentity(ctx context.Context, form url.Values,
 		}
 	}
 	denied := awsErr(http.StatusForbidden, "AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity")
-	role, ok := a.Role(req.roleARN)
+	role, ok := a.roleByARN(req.roleARN)
 	if !ok {
 		return nil, denied
 	}
