@@ -43,7 +43,9 @@ func deps(sc *brokeremu.BrokerScenario, creds aws.Credentials, env map[string]st
 
 type staticCreds aws.Credentials
 
-func (c staticCreds) Retrieve(context.Context) (aws.Credentials, error) { return aws.Credentials(c), nil }
+func (c staticCreds) Retrieve(context.Context) (aws.Credentials, error) {
+	return aws.Credentials(c), nil
+}
 
 // execute runs one tip-broker command line with d.
 func execute(ctx context.Context, d *Deps, args ...string) error {
