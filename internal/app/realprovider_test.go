@@ -31,13 +31,21 @@ const realProviderClientID = "tip-cli-test" // registered in server.mjs
 // whose profile "default" signs in there (Okta preset).
 func realProviderKit(t *testing.T, issuer string) *testkit.Kit {
 	t.Helper()
+	return realProviderKitWith(t, issuer, nil)
+}
+
+// realProviderKitWith is realProviderKit whose IAM OIDC provider for the
+// real IdP has the context provider cp (nil: none).
+func realProviderKitWith(t *testing.T, issuer string, cp *awsemu.ContextProvider) *testkit.Kit {
+	t.Helper()
 	aws, err := awsemu.NewAWS(awsemu.AWSOptions{
-		IssuerURL: issuer,
-		Audiences: []string{realProviderClientID},
-		Region:    sandbox.Region,
-		Users:     map[string]string{"alice@example.com": sandbox.AliceUserID},
-		Groups:    map[string][]string{sandbox.AliceUserID: {"data-analysts"}},
-		Grants:    sandbox.DefaultGrants(),
+		IssuerURL:       issuer,
+		Audiences:       []string{realProviderClientID},
+		Region:          sandbox.Region,
+		Users:           map[string]string{sandbox.AliceEmail: sandbox.AliceUserID},
+		Groups:          map[string][]string{sandbox.AliceUserID: {"data-analysts"}},
+		Grants:          sandbox.DefaultGrants(),
+		ContextProvider: cp,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -192,4 +200,45 @@ func (c *chainRun) killMidChain(args []string) {
 	c.mu.Lock()
 	c.refreshes += strings.Count(errOut.String(), "identity provider tokens refreshed")
 	c.mu.Unlock()
+}
+
+// TestRealProviderFederation: TIP for IAM federation with the certified
+// IdP: sign-in, the origin identity STS attaches from its ID token's email
+// claim, concurrent callers on an expired session (one refresh, one STS
+// call) and diag's live walk, as real processes.
+func TestRealProviderFederation(t *testing.T) {
+	t.Parallel()
+	issuer := os.Getenv("TIP_CLI_TEST_OIDC_PROVIDER_URL")
+	if issuer == "" {
+		t.Skip("TIP_CLI_TEST_OIDC_PROVIDER_URL is not set: start scripts/oidc-provider/server.mjs --okta (bash .ci/run does)")
+	}
+	k := realProviderKitWith(t, issuer, sandbox.ContextProviderEmail())
+	cfg, err := config.Load(k.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := cfg.Profiles["default"]
+	p.Mode, p.RoleARN, p.DurationSeconds = config.TIPModeIAMFederation, k.Env.AWS.FederationRoleARN(), 43200
+	p.TokenExchangeApplicationARN, p.OIDCRoleARN, p.IDEnhancedRoleARN = "", "", ""
+	if err := config.Save(k.Dir, cfg); err != nil {
+		t.Fatal(err)
+	}
+	c := &chainRun{t: t, k: k}
+	c.run("sign-in and federation exchange", 1, "auth", "--timeout", "30s")
+	r := c.run("warm call", 1, "auth", "get-iam-credentials", "--format", "json", "--non-interactive")[0]
+	if !strings.Contains(r.stdout, `"Subject": "`+sandbox.AliceEmail+`"`) {
+		t.Errorf("the session does not carry the real IdP's user: %s", r.stdout)
+	}
+	expire(t, k)
+	before := k.Env.AWS.Counts()["AssumeRoleWithWebIdentity"]
+	refreshes := c.refreshes
+	c.run("8 concurrent callers", 8, "auth", "get-iam-credentials", "--non-interactive")
+	if d := k.Env.AWS.Counts()["AssumeRoleWithWebIdentity"] - before; d != 1 || c.refreshes-refreshes != 1 {
+		t.Errorf("8 callers on an expired session: %d STS calls and %d IdP refreshes, want 1 and 1", d, c.refreshes-refreshes)
+	}
+	d := c.run("diag live walk", 1, "diag", "--output", "json")[0]
+	if !strings.Contains(d.stdout, `"live-federated-role"`) {
+		t.Errorf("diag did not walk the federation path: %s", d.stdout)
+	}
+	t.Logf("federation against %s: processes passed=%d failed=%d", issuer, c.passed, c.failed)
 }

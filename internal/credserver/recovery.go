@@ -40,7 +40,10 @@ func (r *recovery) loginRequired(err error) bool {
 	r.running = r.running || start
 	r.mu.Unlock()
 	if tell {
-		msg := fmt.Sprintf("credential server: %v; requests fail until then", lre)
+		// The background refresh may meet this while valid credentials are
+		// still being served: say when requests start failing, not that
+		// they already do.
+		msg := fmt.Sprintf("credential server: %v; requests fail once the credentials in hand expire", lre)
 		if start {
 			msg = fmt.Sprintf("credential server: %v; starting a sign-in now", lre)
 		}

@@ -1,7 +1,9 @@
 // Package cmdtest helps the per-package tests of flag parsing: each
 // command's NewCmdX takes a runF, the test passes one that captures the
 // options, runs the command with arguments and asserts what was parsed.
-// Behaviour is tested end to end in internal/app.
+// Behaviour is tested by calling the command's run function beside it
+// where its options are narrow (configure), else end to end in
+// internal/app (docs/architecture.md, "Command seam and tests").
 package cmdtest
 
 import (

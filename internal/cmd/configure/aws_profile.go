@@ -10,13 +10,23 @@ import (
 	"github.com/tip-cli/tip-cli/internal/awsconfig"
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
 	"github.com/tip-cli/tip-cli/internal/config"
+	"github.com/tip-cli/tip-cli/internal/iostreams"
 	"github.com/tip-cli/tip-cli/internal/lean"
 	"github.com/tip-cli/tip-cli/internal/s3ag"
 )
 
 // AWSProfileOptions are the options of `configure aws-profile`.
 type AWSProfileOptions struct {
-	F          *cmdutil.Factory
+	IO *iostreams.IOStreams
+	// Getenv locates the AWS files (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, HOME).
+	Getenv func(string) string
+	// Executable is this tip-cli, the program the written line runs.
+	Executable func() (string, error)
+	// Profile is the selected tip-cli profile (--profile), set when the
+	// command runs; LoadConfig gives its region.
+	Profile    string
+	LoadConfig func() (*config.File, error)
+
 	Name       string
 	S3AG       string
 	Permission string
@@ -28,7 +38,7 @@ type AWSProfileOptions struct {
 // NewCmdAWSProfile returns `configure aws-profile`; `auth set-aws-profile`
 // is the same command under the original tool's name.
 func NewCmdAWSProfile(f *cmdutil.Factory, use string, runF func(context.Context, *AWSProfileOptions) error) *cobra.Command {
-	opts := &AWSProfileOptions{F: f}
+	opts := &AWSProfileOptions{IO: f.IOStreams, Getenv: f.Getenv, Executable: f.Executable, LoadConfig: f.Config}
 	cmd := &cobra.Command{
 		Use:   use + " NAME",
 		Short: "Write an AWS CLI profile that gets its credentials from tip-cli",
@@ -67,6 +77,7 @@ spaces and cannot read quotes: install tip-cli in a path without spaces.`,
 					return &cmdutil.FlagError{Err: err}
 				}
 			}
+			opts.Profile = f.ProfileName
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -81,14 +92,13 @@ spaces and cannot read quotes: install tip-cli in a path without spaces.`,
 }
 
 func awsProfileRun(opts *AWSProfileOptions) error {
-	f := opts.F
-	exe, err := f.Executable()
+	exe, err := opts.Executable()
 	if err != nil {
 		return fmt.Errorf("locate tip-cli: %w", err)
 	}
 	var args []string
-	if f.ProfileName != config.DefaultProfile {
-		args = append(args, "--profile", f.ProfileName)
+	if opts.Profile != config.DefaultProfile {
+		args = append(args, "--profile", opts.Profile)
 	}
 	if opts.S3AG != "" {
 		perm, _ := s3ag.ParsePermission(opts.Permission)
@@ -104,18 +114,20 @@ func awsProfileRun(opts *AWSProfileOptions) error {
 	line := awsconfig.CredentialProcessLine(exe, args...)
 	settings := []awsconfig.KV{{Key: "credential_process", Value: line}}
 	if opts.CredentialsFile {
-		return writeCredentialsFile(f, opts, settings)
+		return writeCredentialsFile(opts, settings)
 	}
 	region := opts.Region
 	if region == "" {
-		if p, err := f.Profile(); err == nil {
-			region = p.Region
+		if cfg, err := opts.LoadConfig(); err == nil {
+			if p, err := cfg.Profile(opts.Profile); err == nil {
+				region = p.Region
+			}
 		}
 	}
 	if region != "" {
 		settings = append(settings, awsconfig.KV{Key: "region", Value: region})
 	}
-	path, err := awsconfig.Path(f.Getenv)
+	path, err := awsconfig.Path(opts.Getenv)
 	if err != nil {
 		return err
 	}
@@ -123,15 +135,15 @@ func awsProfileRun(opts *AWSProfileOptions) error {
 	if err != nil {
 		return fmt.Errorf("write AWS profile %s: %w", opts.Name, err)
 	}
-	printWritten(f, created, awsconfig.ProfileSection(opts.Name), path, opts.Name)
+	printWritten(opts.IO, created, awsconfig.ProfileSection(opts.Name), path, opts.Name)
 	return nil
 }
 
 // writeCredentialsFile writes the credential_process into [NAME] of the
 // shared credentials file. The region stays out: readers of that file
 // take it from the config file or AWS_REGION.
-func writeCredentialsFile(f *cmdutil.Factory, opts *AWSProfileOptions, settings []awsconfig.KV) error {
-	path, err := awsconfig.CredentialsPath(f.Getenv)
+func writeCredentialsFile(opts *AWSProfileOptions, settings []awsconfig.KV) error {
+	path, err := awsconfig.CredentialsPath(opts.Getenv)
 	if err != nil {
 		return err
 	}
@@ -139,8 +151,8 @@ func writeCredentialsFile(f *cmdutil.Factory, opts *AWSProfileOptions, settings 
 	if err != nil {
 		return fmt.Errorf("write AWS profile %s: %w", opts.Name, err)
 	}
-	printWritten(f, created, "["+opts.Name+"]", path, opts.Name)
-	errOut := f.IOStreams.ErrOut
+	printWritten(opts.IO, created, "["+opts.Name+"]", path, opts.Name)
+	errOut := opts.IO.ErrOut
 	if awsconfig.QuotedForMinio(settings[0].Value) {
 		fmt.Fprintf(errOut, "warning: the command line has quoted words, which minio-go based clients (restic) "+
 			"cannot run: install tip-cli in a path of letters, digits and _@%%+:,./- only\n")
@@ -151,10 +163,10 @@ func writeCredentialsFile(f *cmdutil.Factory, opts *AWSProfileOptions, settings 
 	return nil
 }
 
-func printWritten(f *cmdutil.Factory, created bool, section, path, name string) {
+func printWritten(ios *iostreams.IOStreams, created bool, section, path, name string) {
 	verb := "Updated"
 	if created {
 		verb = "Added"
 	}
-	fmt.Fprintf(f.IOStreams.ErrOut, "✓ %s %s in %s\n  try: aws sts get-caller-identity --profile %s\n", verb, section, path, name)
+	fmt.Fprintf(ios.ErrOut, "✓ %s %s in %s\n  try: aws sts get-caller-identity --profile %s\n", verb, section, path, name)
 }

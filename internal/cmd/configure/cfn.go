@@ -3,6 +3,8 @@ package configure
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -10,11 +12,14 @@ import (
 	"github.com/tip-cli/tip-cli/internal/cfn"
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
 	"github.com/tip-cli/tip-cli/internal/config"
+	"github.com/tip-cli/tip-cli/internal/iostreams"
 )
 
 // CFNOptions are the options of `configure generate-cfn-template`.
 type CFNOptions struct {
-	F            *cmdutil.Factory
+	IO *iostreams.IOStreams
+	// HTTPClient fetches the issuer's discovery document for the thumbprint.
+	HTTPClient   func() *http.Client
 	Opts         cfn.Options
 	Format       string
 	Thumbprinter *cfn.Thumbprinter
@@ -22,7 +27,7 @@ type CFNOptions struct {
 
 // NewCmdGenerateCFN returns `configure generate-cfn-template`.
 func NewCmdGenerateCFN(f *cmdutil.Factory, runF func(context.Context, *CFNOptions) error) *cobra.Command {
-	opts := &CFNOptions{F: f}
+	opts := &CFNOptions{IO: f.IOStreams, HTTPClient: f.HTTPClient}
 	var services string
 	cmd := &cobra.Command{
 		Use:   "generate-cfn-template ISSUER_URL AUDIENCE [THUMBPRINT]",
@@ -101,11 +106,10 @@ and a second call linking --identity-center-instance-arn when given.`,
 func templateFormats() []string { return []string{"yaml", "json"} }
 
 func cfnRun(ctx context.Context, opts *CFNOptions) error {
-	f := opts.F
 	if len(opts.Opts.Thumbprints) == 0 {
 		tp := opts.Thumbprinter
 		if tp == nil {
-			tp = &cfn.Thumbprinter{HTTPClient: f.HTTPClient()}
+			tp = &cfn.Thumbprinter{HTTPClient: opts.HTTPClient()}
 		}
 		res, err := tp.Discover(ctx, opts.Opts.IssuerURL)
 		if err != nil {
@@ -115,7 +119,7 @@ func cfnRun(ctx context.Context, opts *CFNOptions) error {
 		if res.LeafOnly {
 			which = "leaf certificate (the server sent no CA certificate)"
 		}
-		fmt.Fprintf(f.IOStreams.ErrOut, "Thumbprint %s from the %s of %s: %s (issued by %s)\n", res.Thumbprint, which, res.Host, res.Subject, res.Issuer)
+		fmt.Fprintf(opts.IO.ErrOut, "Thumbprint %s from the %s of %s: %s (issued by %s)\n", res.Thumbprint, which, res.Host, res.Subject, res.Issuer)
 		opts.Opts.Thumbprints = []string{res.Thumbprint}
 	}
 	t, err := cfn.Build(opts.Opts)
@@ -131,23 +135,22 @@ func cfnRun(ctx context.Context, opts *CFNOptions) error {
 	if err != nil {
 		return fmt.Errorf("render template: %w", err)
 	}
-	if _, err = f.IOStreams.Out.Write(out); err != nil {
+	if _, err = opts.IO.Out.Write(out); err != nil {
 		return err
 	}
 	if opts.Opts.Mode == cfn.ModeIAMFederation {
-		return printContextProviderCommands(f, opts.Opts)
+		return printContextProviderCommands(opts.IO.ErrOut, opts.Opts)
 	}
 	return nil
 }
 
 // printContextProviderCommands tells, on stderr, how to add what the
 // template cannot: the provider's context provider (and Identity Center link).
-func printContextProviderCommands(f *cmdutil.Factory, o cfn.Options) error {
+func printContextProviderCommands(w io.Writer, o cfn.Options) error {
 	cmds, err := cfn.ContextProviderCommands(o)
 	if err != nil {
 		return &cmdutil.FlagError{Err: err}
 	}
-	w := f.IOStreams.ErrOut
 	fmt.Fprintln(w, "CloudFormation cannot set the IAM OIDC provider's context provider. After deploying, enable")
 	fmt.Fprintln(w, "trusted identity propagation on it (AWS CLI v2 with UpdateOpenIDConnectProvider), one call at a time:")
 	for _, c := range cmds {

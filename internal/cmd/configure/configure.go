@@ -11,7 +11,7 @@ import (
 // NewCmdConfigure returns `tip-cli configure` with its subcommands. The
 // original tool's form `configure --idp okta --config …` is accepted too.
 func NewCmdConfigure(f *cmdutil.Factory) *cobra.Command {
-	legacy := &IdPOptions{F: f}
+	legacy := newIdPOptions(f)
 	cmd := &cobra.Command{
 		Use:   "configure",
 		Short: "Set up profiles, the AWS side and AWS CLI profiles",
@@ -20,6 +20,7 @@ func NewCmdConfigure(f *cmdutil.Factory) *cobra.Command {
 			if legacy.Provider == "" && legacy.Config == "" {
 				return cmd.Help()
 			}
+			legacy.Profile = f.ProfileName
 			return idpRun(cmd.Context(), legacy)
 		},
 	}
@@ -27,8 +28,8 @@ func NewCmdConfigure(f *cmdutil.Factory) *cobra.Command {
 	cmd.Flags().StringVar(&legacy.Config, "config", "", "profile configuration as JSON or a path to a JSON file")
 	cmd.AddCommand(
 		NewCmdIdP(f, nil),
-		NewCmdList(f),
-		NewCmdShow(f),
+		NewCmdList(f, nil),
+		NewCmdShow(f, nil),
 		NewCmdDelete(f, nil),
 		NewCmdAWSProfile(f, "aws-profile", nil),
 		NewCmdGenerateCFN(f, nil),

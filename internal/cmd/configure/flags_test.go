@@ -30,7 +30,7 @@ func TestIdPFlags(t *testing.T) {
 			if err := cmdtest.Run(configure.NewCmdIdP(f, cmdtest.Capture(&got)), tt.args...); err != nil {
 				t.Fatal(err)
 			}
-			tt.want.F = f
+			tt.want.IO, tt.want.Profile = f.IOStreams, "default"
 			if !reflect.DeepEqual(*got, tt.want) {
 				t.Errorf("options = %+v, want %+v", *got, tt.want)
 			}
@@ -64,7 +64,11 @@ func TestAWSProfileFlags(t *testing.T) {
 			if !cmdtest.CheckErr(t, err, tt.wantErr, true) {
 				return
 			}
-			tt.want.F = f
+			if got.Getenv == nil {
+				t.Error("Getenv not taken from the Factory")
+			}
+			got.Getenv = nil // a func: not comparable
+			tt.want.IO, tt.want.Profile = f.IOStreams, "default"
 			if !reflect.DeepEqual(*got, tt.want) {
 				t.Errorf("options = %+v, want %+v", *got, tt.want)
 			}
@@ -109,7 +113,7 @@ func TestGenerateCFNFlags(t *testing.T) {
 			if !cmdtest.CheckErr(t, err, tt.wantErr, true) {
 				return
 			}
-			want := configure.CFNOptions{F: f, Format: "yaml", Opts: cfn.Options{
+			want := configure.CFNOptions{IO: f.IOStreams, Format: "yaml", Opts: cfn.Options{
 				IssuerURL: issuer, Audiences: []string{aud}, Mode: cfn.ModeIdentityCenter}}
 			tt.want(&want)
 			got.Thumbprinter = nil // built by the command for discovery; not a flag
@@ -142,7 +146,11 @@ func TestDeleteFlags(t *testing.T) {
 			if !cmdtest.CheckErr(t, err, tt.wantErr, true) {
 				return
 			}
-			tt.want.F = f
+			if got.DeleteSecrets == nil {
+				t.Error("DeleteSecrets not taken from the Factory")
+			}
+			got.DeleteSecrets = nil // a func: not comparable
+			tt.want.IO = f.IOStreams
 			if !reflect.DeepEqual(*got, tt.want) {
 				t.Errorf("options = %+v, want %+v", *got, tt.want)
 			}

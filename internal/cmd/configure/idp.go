@@ -10,12 +10,19 @@ import (
 
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
 	"github.com/tip-cli/tip-cli/internal/config"
+	"github.com/tip-cli/tip-cli/internal/iostreams"
 	"github.com/tip-cli/tip-cli/internal/safefile"
 )
 
 // IdPOptions are the options of `configure idp`.
 type IdPOptions struct {
-	F        *cmdutil.Factory
+	IO *iostreams.IOStreams
+	// Profile is the selected profile (--profile), set when the command runs.
+	Profile string
+	// ConfigDir is where config.json is saved; LoadConfig reads it.
+	ConfigDir  func() (string, error)
+	LoadConfig func() (*config.File, error)
+
 	Provider string
 	Config   string
 	// SignIn names the shared sign-in the profile uses (created from the
@@ -25,7 +32,7 @@ type IdPOptions struct {
 
 // NewCmdIdP returns `configure idp`.
 func NewCmdIdP(f *cmdutil.Factory, runF func(context.Context, *IdPOptions) error) *cobra.Command {
-	opts := &IdPOptions{F: f}
+	opts := newIdPOptions(f)
 	cmd := &cobra.Command{
 		Use:   "idp",
 		Short: "Configure the identity provider and AWS roles of a profile",
@@ -44,6 +51,7 @@ saved configuration untouched.`,
   tip-cli --profile prod configure idp --sign-in corp --config '{"token_exchange_application_arn":"arn:aws:sso::…","oidc_role_arn":"…","id_enhanced_role_arn":"…"}'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.Profile = f.ProfileName
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -54,6 +62,12 @@ saved configuration untouched.`,
 	cmd.Flags().StringVar(&opts.Config, "config", "", "profile configuration as JSON or a path to a JSON file")
 	cmd.Flags().StringVar(&opts.SignIn, "sign-in", "", "shared sign-in for this profile: created from the IdP settings given, or picked if none are")
 	return cmd
+}
+
+// newIdPOptions takes from f what configure idp (and the legacy
+// `configure --idp`) needs: the streams and the saved configuration.
+func newIdPOptions(f *cmdutil.Factory) *IdPOptions {
+	return &IdPOptions{IO: f.IOStreams, ConfigDir: f.ConfigDir, LoadConfig: f.Config}
 }
 
 func idpRun(_ context.Context, opts *IdPOptions) error {
@@ -77,33 +91,33 @@ func idpRun(_ context.Context, opts *IdPOptions) error {
 	if signIn == "" {
 		signIn = p.SignIn // "sign_in" in the JSON
 	}
-	return saveProfile(opts.F, signIn, p, flagInvalid)
+	return saveProfile(opts, signIn, p, flagInvalid)
 }
 
 // promptRun asks for every setting on a terminal, showing the current
 // values as defaults.
 func promptRun(opts *IdPOptions) error {
-	f := opts.F
-	if !f.IOStreams.IsStdinTTY() {
+	ios := opts.IO
+	if !ios.IsStdinTTY() {
 		return cmdutil.FlagErrorf("--config is required when stdin is not a terminal (refusing to prompt)")
 	}
-	cfg, err := f.Config()
+	cfg, err := opts.LoadConfig()
 	if err != nil {
 		return err
 	}
 	var cur config.Profile
-	if p, ok := cfg.Profiles[f.ProfileName]; ok {
+	if p, ok := cfg.Profiles[opts.Profile]; ok {
 		cur = *p
 	}
-	fmt.Fprintf(f.IOStreams.ErrOut, "Configuring tip-cli profile %q (Enter keeps the value in brackets)\n", f.ProfileName)
-	pr := &prompter{in: bufio.NewReader(f.IOStreams.In), out: f.IOStreams.ErrOut}
+	fmt.Fprintf(ios.ErrOut, "Configuring tip-cli profile %q (Enter keeps the value in brackets)\n", opts.Profile)
+	pr := &prompter{in: bufio.NewReader(ios.In), out: ios.ErrOut}
 	signIn := opts.SignIn
 	if signIn == "" {
 		if signIn, err = promptSignIn(pr, cfg, cur.SignIn); err != nil {
 			return err
 		}
 	}
-	if r, err := cfg.Profile(f.ProfileName); err == nil && signIn == cur.SignIn {
+	if r, err := cfg.Profile(opts.Profile); err == nil && signIn == cur.SignIn {
 		cur = *r // the IdP settings in use are the defaults
 	} else if si := cfg.SignIns[signIn]; si != nil {
 		cur = *cur.WithIdP(si) // picking a sign-in: its settings are the defaults
@@ -115,29 +129,29 @@ func promptRun(opts *IdPOptions) error {
 	if err != nil {
 		return err
 	}
-	return saveProfile(f, signIn, p, func(err error) error { return fmt.Errorf("invalid configuration: %w", err) })
+	return saveProfile(opts, signIn, p, func(err error) error { return fmt.Errorf("invalid configuration: %w", err) })
 }
 
 // saveProfile loads the config (refusing to overwrite a corrupt one),
 // places the selected profile (and its shared sign-in, if named), checks
 // it and writes atomically. invalid wraps a validation error.
-func saveProfile(f *cmdutil.Factory, signIn string, p *config.Profile, invalid func(error) error) error {
-	dir, err := f.ConfigDir()
+func saveProfile(opts *IdPOptions, signIn string, p *config.Profile, invalid func(error) error) error {
+	dir, err := opts.ConfigDir()
 	if err != nil {
 		return err
 	}
-	cfg, err := f.Config()
+	cfg, err := opts.LoadConfig()
 	if err != nil {
 		return err
 	}
-	used, err := placeProfile(cfg, f.ProfileName, signIn, p)
+	used, err := placeProfile(cfg, opts.Profile, signIn, p)
 	if err != nil {
 		return invalid(err)
 	}
 	if err := config.Save(dir, cfg); err != nil {
 		return err
 	}
-	fmt.Fprintf(f.IOStreams.ErrOut, "✓ Saved profile %s (%s, %s%s)\n", f.ProfileName, used.Provider, used.Issuer(), signInSummary(cfg, used))
+	fmt.Fprintf(opts.IO.ErrOut, "✓ Saved profile %s (%s, %s%s)\n", opts.Profile, used.Provider, used.Issuer(), signInSummary(cfg, used))
 	return nil
 }
 

@@ -10,51 +10,69 @@ import (
 
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
 	"github.com/tip-cli/tip-cli/internal/config"
+	"github.com/tip-cli/tip-cli/internal/iostreams"
 	"github.com/tip-cli/tip-cli/internal/store"
 )
 
+// ListOptions are what `configure list` needs.
+type ListOptions struct {
+	IO         *iostreams.IOStreams
+	LoadConfig func() (*config.File, error)
+}
+
 // NewCmdList returns `configure list`.
-func NewCmdList(f *cmdutil.Factory) *cobra.Command {
+func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
+	opts := &ListOptions{IO: f.IOStreams, LoadConfig: f.Config}
 	return &cobra.Command{
 		Use:   "list",
 		Short: "List configured profiles",
 		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			cfg, err := f.Config()
-			if err != nil {
-				return err
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), opts)
 			}
-			if len(cfg.Profiles) == 0 {
-				fmt.Fprintln(f.IOStreams.ErrOut, "No profiles: run `tip-cli configure idp`")
-				return nil
-			}
-			tw := tabwriter.NewWriter(f.IOStreams.Out, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "PROFILE\tSIGN-IN\tPROVIDER\tISSUER\tTIP MODE\tREGION")
-			for _, name := range cfg.Names() {
-				p, err := cfg.Profile(name)
-				if err != nil { // a dangling sign-in: show the profile as saved
-					p = cfg.Profiles[name]
-				}
-				signIn := p.SignIn
-				if signIn == "" {
-					signIn = "-"
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", name, signIn, p.Provider, p.Issuer(), p.TIPMode(), p.Region)
-			}
-			return tw.Flush()
+			return listRun(opts)
 		},
 	}
 }
 
+func listRun(opts *ListOptions) error {
+	cfg, err := opts.LoadConfig()
+	if err != nil {
+		return err
+	}
+	if len(cfg.Profiles) == 0 {
+		fmt.Fprintln(opts.IO.ErrOut, "No profiles: run `tip-cli configure idp`")
+		return nil
+	}
+	tw := tabwriter.NewWriter(opts.IO.Out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "PROFILE\tSIGN-IN\tPROVIDER\tISSUER\tTIP MODE\tREGION")
+	for _, name := range cfg.Names() {
+		p, err := cfg.Profile(name)
+		if err != nil { // a dangling sign-in: show the profile as saved
+			p = cfg.Profiles[name]
+		}
+		signIn := p.SignIn
+		if signIn == "" {
+			signIn = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", name, signIn, p.Provider, p.Issuer(), p.TIPMode(), p.Region)
+	}
+	return tw.Flush()
+}
+
 // ShowOptions are the options of `configure show`.
 type ShowOptions struct {
-	F      *cmdutil.Factory
-	Output string
+	IO *iostreams.IOStreams
+	// Profile is the selected profile (--profile), set when the command runs.
+	Profile    string
+	LoadConfig func() (*config.File, error)
+	Output     string
 }
 
 // NewCmdShow returns `configure show`.
-func NewCmdShow(f *cmdutil.Factory) *cobra.Command {
-	opts := &ShowOptions{F: f}
+func NewCmdShow(f *cmdutil.Factory, runF func(context.Context, *ShowOptions) error) *cobra.Command {
+	opts := &ShowOptions{IO: f.IOStreams, LoadConfig: f.Config}
 	cmd := &cobra.Command{
 		Use:   "show",
 		Short: "Show the selected profile's configuration",
@@ -63,24 +81,36 @@ func NewCmdShow(f *cmdutil.Factory) *cobra.Command {
 			if err := cmdutil.ValidateOutput(opts.Output); err != nil {
 				return err
 			}
-			p, err := f.Profile()
-			if err != nil {
-				return err
+			opts.Profile = f.ProfileName
+			if runF != nil {
+				return runF(cmd.Context(), opts)
 			}
-			if opts.Output == "json" {
-				return cmdutil.WriteJSON(f.IOStreams.Out, p)
-			}
-			return showText(f, p)
+			return showRun(opts)
 		},
 	}
 	cmdutil.AddOutputFlag(cmd, &opts.Output)
 	return cmd
 }
 
-func showText(f *cmdutil.Factory, p *config.Profile) error {
-	tw := tabwriter.NewWriter(f.IOStreams.Out, 0, 0, 2, ' ', 0)
+func showRun(opts *ShowOptions) error {
+	cfg, err := opts.LoadConfig()
+	if err != nil {
+		return err
+	}
+	p, err := cfg.Profile(opts.Profile)
+	if err != nil {
+		return err
+	}
+	if opts.Output == "json" {
+		return cmdutil.WriteJSON(opts.IO.Out, p)
+	}
+	return showText(opts, p)
+}
+
+func showText(opts *ShowOptions, p *config.Profile) error {
+	tw := tabwriter.NewWriter(opts.IO.Out, 0, 0, 2, ' ', 0)
 	rows := [][2]string{
-		{"profile", f.ProfileName},
+		{"profile", opts.Profile},
 		{"sign-in", p.SignIn},
 		{"provider", p.Provider},
 		{"issuer", p.Issuer()},
@@ -116,14 +146,20 @@ func showText(f *cmdutil.Factory, p *config.Profile) error {
 // DeleteOptions is what `configure delete` needs: a profile, or a shared
 // sign-in no profile uses any more.
 type DeleteOptions struct {
-	F       *cmdutil.Factory
+	IO         *iostreams.IOStreams
+	ConfigDir  func() (string, error)
+	LoadConfig func() (*config.File, error)
+	// DeleteSecrets removes what the store keeps under a profile or
+	// sign-in key (cmdutil.Factory.DeleteSecrets).
+	DeleteSecrets func(ctx context.Context, key string) (string, error)
+
 	Profile string
 	SignIn  string
 }
 
 // NewCmdDelete returns `configure delete PROFILE | --sign-in NAME`.
 func NewCmdDelete(f *cmdutil.Factory, runF func(context.Context, *DeleteOptions) error) *cobra.Command {
-	opts := &DeleteOptions{F: f}
+	opts := &DeleteOptions{IO: f.IOStreams, ConfigDir: f.ConfigDir, LoadConfig: f.Config, DeleteSecrets: f.DeleteSecrets}
 	cmd := &cobra.Command{
 		Use:   "delete PROFILE | --sign-in NAME",
 		Short: "Delete a profile, or an unused shared sign-in, and its stored secrets",
@@ -152,41 +188,42 @@ func NewCmdDelete(f *cmdutil.Factory, runF func(context.Context, *DeleteOptions)
 			if opts.SignIn != "" {
 				return deleteSignInRun(cmd.Context(), opts)
 			}
-			return deleteRun(cmd.Context(), f, opts.Profile)
+			return deleteRun(cmd.Context(), opts)
 		},
 	}
 	cmd.Flags().StringVar(&opts.SignIn, "sign-in", "", "delete this shared sign-in (settings and tokens); no profile may use it")
 	return cmd
 }
 
-func deleteRun(ctx context.Context, f *cmdutil.Factory, name string) error {
-	cfg, err := f.Config()
+func deleteRun(ctx context.Context, opts *DeleteOptions) error {
+	name := opts.Profile
+	cfg, err := opts.LoadConfig()
 	if err != nil {
 		return err
 	}
 	if _, ok := cfg.Profiles[name]; !ok {
 		return &config.NotConfiguredError{Profile: name}
 	}
-	if _, err := f.DeleteSecrets(ctx, name); err != nil {
+	if _, err := opts.DeleteSecrets(ctx, name); err != nil {
 		return err
 	}
 	// The last profile on a shared sign-in takes the sign-in's tokens with
 	// it (the sign-in's settings stay, for `configure idp --sign-in`).
 	if si := cfg.Profiles[name].SignIn; si != "" && len(cfg.SignInProfiles(si)) == 1 {
-		if _, err := f.DeleteSecrets(ctx, store.SignInKey(si)); err != nil {
+		if _, err := opts.DeleteSecrets(ctx, store.SignInKey(si)); err != nil {
 			return err
 		}
 	}
 	delete(cfg.Profiles, name)
-	return saveDeleted(f, cfg, "profile "+name)
+	return saveDeleted(opts, cfg, "profile "+name)
 }
 
 // deleteSignInRun removes a shared sign-in nobody uses: its settings in
 // config.json and its tokens. A sign-in still in use is refused, naming
 // the profiles, since deleting it would leave them without an IdP.
 func deleteSignInRun(ctx context.Context, opts *DeleteOptions) error {
-	f, name := opts.F, opts.SignIn
-	cfg, err := f.Config()
+	name := opts.SignIn
+	cfg, err := opts.LoadConfig()
 	if err != nil {
 		return err
 	}
@@ -196,22 +233,22 @@ func deleteSignInRun(ctx context.Context, opts *DeleteOptions) error {
 	if users := cfg.SignInProfiles(name); len(users) > 0 {
 		return fmt.Errorf("sign-in %q is used by profile %s: delete those first, or move them with `configure idp`", name, strings.Join(users, ", "))
 	}
-	if _, err := f.DeleteSecrets(ctx, store.SignInKey(name)); err != nil {
+	if _, err := opts.DeleteSecrets(ctx, store.SignInKey(name)); err != nil {
 		return err
 	}
 	delete(cfg.SignIns, name)
-	return saveDeleted(f, cfg, "sign-in "+name)
+	return saveDeleted(opts, cfg, "sign-in "+name)
 }
 
 // saveDeleted saves cfg, from which what was just deleted, and says so.
-func saveDeleted(f *cmdutil.Factory, cfg *config.File, what string) error {
-	dir, err := f.ConfigDir()
+func saveDeleted(opts *DeleteOptions, cfg *config.File, what string) error {
+	dir, err := opts.ConfigDir()
 	if err != nil {
 		return err
 	}
 	if err := config.Save(dir, cfg); err != nil {
 		return err
 	}
-	fmt.Fprintf(f.IOStreams.ErrOut, "✓ Deleted %s\n", what)
+	fmt.Fprintf(opts.IO.ErrOut, "✓ Deleted %s\n", what)
 	return nil
 }

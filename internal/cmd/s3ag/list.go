@@ -12,12 +12,18 @@ import (
 
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
 	"github.com/tip-cli/tip-cli/internal/credproc"
+	"github.com/tip-cli/tip-cli/internal/iostreams"
 	"github.com/tip-cli/tip-cli/internal/store"
 )
 
 // ListOptions are the options of `s3ag list-credentials`.
 type ListOptions struct {
-	F      *cmdutil.Factory
+	IO *iostreams.IOStreams
+	// Profile is the selected profile (--profile), set when the command runs.
+	Profile string
+	// Store is where the grants are cached; Now tells which are still valid.
+	Store  func() (store.Store, error)
+	Now    func() time.Time
 	Output string
 }
 
@@ -34,7 +40,7 @@ type CachedGrant struct {
 
 // NewCmdListCredentials returns `s3ag list-credentials`.
 func NewCmdListCredentials(f *cmdutil.Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
-	opts := &ListOptions{F: f}
+	opts := &ListOptions{IO: f.IOStreams, Store: f.Store, Now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "list-credentials",
 		Short: "List cached S3 Access Grants credentials (local, no network)",
@@ -43,6 +49,7 @@ func NewCmdListCredentials(f *cmdutil.Factory, runF func(context.Context, *ListO
 			if err := cmdutil.ValidateOutput(opts.Output); err != nil {
 				return err
 			}
+			opts.Profile = f.ProfileName
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -54,24 +61,23 @@ func NewCmdListCredentials(f *cmdutil.Factory, runF func(context.Context, *ListO
 }
 
 func listRun(ctx context.Context, opts *ListOptions) error {
-	f := opts.F
-	st, err := f.Store()
+	st, err := opts.Store()
 	if err != nil {
 		return err
 	}
-	b, err := st.GetServed(ctx, f.ProfileName) // no IdP token needed
+	b, err := st.GetServed(ctx, opts.Profile) // no IdP token needed
 	if err != nil {
 		return fmt.Errorf("read cached credentials: %w", err)
 	}
-	rows := cachedGrants(b, f.Now(), credproc.DefaultPolicy())
+	rows := cachedGrants(b, opts.Now(), credproc.DefaultPolicy())
 	if opts.Output == "json" {
-		return cmdutil.WriteJSON(f.IOStreams.Out, rows)
+		return cmdutil.WriteJSON(opts.IO.Out, rows)
 	}
 	if len(rows) == 0 {
-		fmt.Fprintf(f.IOStreams.ErrOut, "No cached S3 Access Grants credentials for profile %s\n", f.ProfileName)
+		fmt.Fprintf(opts.IO.ErrOut, "No cached S3 Access Grants credentials for profile %s\n", opts.Profile)
 		return nil
 	}
-	return writeTable(f.IOStreams.Out, rows)
+	return writeTable(opts.IO.Out, rows)
 }
 
 func cachedGrants(b *store.Served, now time.Time, pol credproc.Policy) []CachedGrant {

@@ -73,6 +73,9 @@ type IdPOptions struct {
 // IdP is a loopback OpenID Connect provider. All methods are safe for
 // concurrent use.
 type IdP struct {
+	// refreshHold holds back successful refreshes' answers (HoldRefreshAnswers).
+	refreshHold *refreshHold
+
 	now      func() time.Time
 	clientID string
 	users    []User

@@ -5,6 +5,7 @@ import (
 	"crypto/rsa"
 	"fmt"
 	"maps"
+	"sync"
 )
 
 // The test hooks of the IdP: what tests read (Counts, SigningKey), how
@@ -155,5 +156,31 @@ func MultiAudience(azp string, aud ...string) func(map[string]any) {
 		if azp != "" {
 			c["azp"] = azp
 		}
+	}
+}
+
+// refreshHold is HoldRefreshAnswers' state.
+type refreshHold struct {
+	spent   chan struct{}
+	release chan struct{}
+}
+
+// HoldRefreshAnswers makes every successful refresh, once its refresh
+// token is spent (rotated), signal on spent and keep its answer until
+// release is called (or the client goes away), so a test can kill the
+// client between the IdP's rotation and its answer, deterministically.
+func (i *IdP) HoldRefreshAnswers() (spent <-chan struct{}, release func()) {
+	h := &refreshHold{spent: make(chan struct{}, 64), release: make(chan struct{})}
+	i.mu.Lock()
+	i.refreshHold = h
+	i.mu.Unlock()
+	var once sync.Once
+	return h.spent, func() {
+		once.Do(func() {
+			i.mu.Lock()
+			i.refreshHold = nil
+			i.mu.Unlock()
+			close(h.release)
+		})
 	}
 }

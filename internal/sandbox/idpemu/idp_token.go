@@ -56,6 +56,20 @@ func (i *IdP) handleToken(w http.ResponseWriter, r *http.Request) {
 		idpWriteOAuthError(w, err, basic)
 		return
 	}
+	if grant == "refresh_token" {
+		// The refresh is done (the old token is spent); a held answer lets
+		// a test kill the client before it arrives (HoldRefreshAnswers).
+		i.mu.Lock()
+		hold := i.refreshHold
+		i.mu.Unlock()
+		if hold != nil {
+			hold.spent <- struct{}{}
+			select {
+			case <-hold.release:
+			case <-r.Context().Done():
+			}
+		}
+	}
 	w.Header().Set("Pragma", "no-cache")
 	idpWriteJSON(w, http.StatusOK, resp)
 }
