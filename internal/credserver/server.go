@@ -12,6 +12,7 @@ import (
 
 	"github.com/tip-cli/tip-cli/internal/cred"
 	"github.com/tip-cli/tip-cli/internal/loopback"
+	"github.com/tip-cli/tip-cli/internal/session"
 )
 
 // Path is the one path the server answers.
@@ -168,13 +169,4 @@ func newServer(ctx context.Context, host string, cfg Config) *server {
 }
 
 // sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func sleep(ctx context.Context, d time.Duration) error { return session.Sleep(ctx, d) }
