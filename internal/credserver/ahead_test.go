@@ -2,7 +2,6 @@ package credserver_test
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -82,42 +81,20 @@ func startAhead(t *testing.T, life time.Duration) *aheadFixture {
 		}
 		return creds(fx.calls.Add(1), fx.clock.Now(), life), nil
 	}
-	token, err := credserver.NewToken(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := credserver.Listen("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fx.url, fx.token, fx.addr = credserver.URL(ln), token, ln.Addr().String()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- credserver.Serve(ctx, ln, credserver.Config{
-			Token: token,
-			Endpoints: map[string]credserver.Endpoint{credserver.Path: {
-				Source: source,
-				Fresh:  policy.FreshCredentials,
-				Ahead: &credserver.Ahead{
-					At: func(c *cred.Credentials) time.Time { at, _ := policy.Ahead(c.MintedAt, c.Expiration); return at },
-					Refresh: func(ctx context.Context, c *cred.Credentials) (*cred.Credentials, error) {
-						fx.refresh.Add(1)
-						return source(ctx)
-					},
+	fx.serve(t, credserver.Config{
+		Endpoints: map[string]credserver.Endpoint{credserver.Path: {
+			Source: source,
+			Fresh:  policy.FreshCredentials,
+			Ahead: &credserver.Ahead{
+				At: func(c *cred.Credentials) time.Time { at, _ := policy.Ahead(c.MintedAt, c.Expiration); return at },
+				Refresh: func(ctx context.Context, c *cred.Credentials) (*cred.Credentials, error) {
+					fx.refresh.Add(1)
+					return source(ctx)
 				},
-			}},
-			Now:    fx.clock.Now,
-			Sleep:  fx.sl.Sleep,
-			Notice: func(m string) { fx.notices <- m },
-			Log:    slog.New(events{slog.NewTextHandler(fx.log, nil), fx.ev}),
-		})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
+			},
+		}},
+		Sleep: fx.sl.Sleep,
+		Log:   slog.New(events{slog.NewTextHandler(fx.log, nil), fx.ev}),
 	})
 	return fx
 }

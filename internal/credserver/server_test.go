@@ -44,10 +44,11 @@ func creds(n int32, now time.Time, ttl time.Duration) *cred.Credentials {
 		Expiration: now.Add(ttl), MintedAt: now, AccountID: "123456789012"}
 }
 
-func start(t *testing.T, signIn func(context.Context) error) *fixture {
+// serve runs a credential server with cfg on a fresh token and loopback
+// port (filling url, token and addr; cfg's Token, Now and Notice are set
+// here) until the test ends, then checks it shut down and logged no secret.
+func (fx *fixture) serve(t *testing.T, cfg credserver.Config) {
 	t.Helper()
-	fx := &fixture{log: &testbuf.Buffer{}, notices: make(chan string, 16), clock: testclock.New(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))}
-	fx.next = func(n int32) (*cred.Credentials, error) { return creds(n, fx.clock.Now(), time.Hour), nil }
 	token, err := credserver.NewToken(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -57,27 +58,11 @@ func start(t *testing.T, signIn func(context.Context) error) *fixture {
 		t.Fatal(err)
 	}
 	fx.url, fx.token, fx.addr = credserver.URL(ln), token, ln.Addr().String()
+	cfg.Token, cfg.Now = token, fx.clock.Now
+	cfg.Notice = func(m string) { fx.notices <- m }
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() {
-		done <- credserver.Serve(ctx, ln, credserver.Config{
-			Token: token,
-			Endpoints: map[string]credserver.Endpoint{credserver.Path: {
-				Source: func(context.Context) (*cred.Credentials, error) {
-					n := fx.calls.Add(1)
-					time.Sleep(20 * time.Millisecond) // let concurrent requests pile up
-					fx.mu.Lock()
-					defer fx.mu.Unlock()
-					return fx.next(n)
-				},
-				Fresh:  credproc.DefaultPolicy().FreshCredentials,
-				SignIn: signIn,
-			}},
-			Now:    fx.clock.Now,
-			Log:    slog.New(slog.NewTextHandler(fx.log, nil)),
-			Notice: func(m string) { fx.notices <- m },
-		})
-	}()
+	go func() { done <- credserver.Serve(ctx, ln, cfg) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -90,6 +75,26 @@ func start(t *testing.T, signIn func(context.Context) error) *fixture {
 		if strings.Contains(fx.log.String(), fx.token) || strings.Contains(fx.log.String(), "secret-value") {
 			t.Errorf("the request log holds a secret:\n%s", fx.log)
 		}
+	})
+}
+
+func start(t *testing.T, signIn func(context.Context) error) *fixture {
+	t.Helper()
+	fx := &fixture{log: &testbuf.Buffer{}, notices: make(chan string, 16), clock: testclock.New(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))}
+	fx.next = func(n int32) (*cred.Credentials, error) { return creds(n, fx.clock.Now(), time.Hour), nil }
+	fx.serve(t, credserver.Config{
+		Endpoints: map[string]credserver.Endpoint{credserver.Path: {
+			Source: func(context.Context) (*cred.Credentials, error) {
+				n := fx.calls.Add(1)
+				time.Sleep(20 * time.Millisecond) // let concurrent requests pile up
+				fx.mu.Lock()
+				defer fx.mu.Unlock()
+				return fx.next(n)
+			},
+			Fresh:  credproc.DefaultPolicy().FreshCredentials,
+			SignIn: signIn,
+		}},
+		Log: slog.New(slog.NewTextHandler(fx.log, nil)),
 	})
 	return fx
 }
