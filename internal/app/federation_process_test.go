@@ -78,13 +78,7 @@ func TestFederationModeProcesses(t *testing.T) {
 	if len(keys) != 1 {
 		t.Errorf("%d credential sets among 16 callers, want 1", len(keys))
 	}
-	idpAfter, awsAfter := k.Env.IdP.Counts(), k.Env.AWS.Counts()
-	if d := idpAfter["token:refresh_token"] - idpBefore["token:refresh_token"]; d != 1 {
-		t.Errorf("IdP refreshes = %d, want 1", d)
-	}
-	if d := awsAfter["AssumeRoleWithWebIdentity"] - awsBefore["AssumeRoleWithWebIdentity"]; d != 1 {
-		t.Errorf("STS calls = %d, want 1", d)
-	}
+	assertOneRefresh(t, k, idpBefore, awsBefore, "AssumeRoleWithWebIdentity")
 
 	// --debug never prints the subject.
 	dbg := runProcs(t, k, 1, "--debug", "auth", "get-iam-credentials", "--force-refresh", "--non-interactive")[0]

@@ -202,11 +202,18 @@ func TestConcurrentProcessesRefreshOnce(t *testing.T) {
 // chain ran since the counts before.
 func assertOneChain(t *testing.T, k *testkit.Kit, idpBefore, awsBefore map[string]int) {
 	t.Helper()
+	assertOneRefresh(t, k, idpBefore, awsBefore, "AssumeRoleWithWebIdentity", "CreateTokenWithIAM", "AssumeRole")
+}
+
+// assertOneRefresh checks that one IdP refresh and one call of each of ops
+// (the mode's chain) happened since the counts were taken.
+func assertOneRefresh(t *testing.T, k *testkit.Kit, idpBefore, awsBefore map[string]int, ops ...string) {
+	t.Helper()
 	idpAfter, awsAfter := k.Env.IdP.Counts(), k.Env.AWS.Counts()
 	if d := idpAfter["token:refresh_token"] - idpBefore["token:refresh_token"]; d != 1 {
 		t.Errorf("IdP refreshes = %d, want 1", d)
 	}
-	for _, op := range []string{"AssumeRoleWithWebIdentity", "CreateTokenWithIAM", "AssumeRole"} {
+	for _, op := range ops {
 		if d := awsAfter[op] - awsBefore[op]; d != 1 {
 			t.Errorf("%s calls = %d, want 1", op, d)
 		}
