@@ -37,13 +37,11 @@ trap 'exit 130' INT TERM
 	go build -o "$TMP/load" ./scripts/credserverload) || die "go build failed"
 # TIP_CLI_BIN measures another build (a "before" figure) with the same load.
 TIP=${TIP_CLI_BIN:-$TMP/tip-cli}
-while read -r v; do unset "$v"; done < <(compgen -e | grep -E '^(AWS_|TIP_CLI_)')
+isolate
 export AWS_TIP_CLI=$TMP/home TIP_CLI_STORE=file BROWSER="curl -fsSL -o /dev/null"
 
-"$TMP/tip-cli" demo serve --out "$TMP" --session-lifetime 150s --aws-latency "${LATENCY:-0s}" --redirect-uri "http://127.0.0.1:$(free_port)/callback" 2>"$TMP/demo.log" &
-PIDS+=($!)
-for _ in $(seq 1 300); do [[ -s $TMP/env && -s $TMP/profile.json ]] && break; sleep 0.1; done
-[[ -s $TMP/env ]] || { cat "$TMP/demo.log" >&2; die "demo serve did not start"; }
+start_sandbox "$TMP/tip-cli" "$TMP" --session-lifetime 150s --aws-latency "${LATENCY:-0s}"
+PIDS+=("$SANDBOX_PID")
 # shellcheck disable=SC1091
 . "$TMP/env"
 "$TIP" configure idp --provider oidc --config "$TMP/profile.json" >/dev/null 2>&1 || die "configure failed"

@@ -33,16 +33,14 @@ trap 'exit 130' INT TERM
 	die "run npm ci in $JS first"
 (cd "$ROOT" && CGO_ENABLED=0 go build -trimpath -o "$TMP/tip-cli" ./cmd/tip-cli) || die "go build failed"
 TIP=$TMP/tip-cli
-while read -r v; do unset "$v"; done < <(compgen -e | grep -E '^(AWS_|TIP_CLI_)')
+isolate
 export AWS_TIP_CLI=$TMP/home TIP_CLI_STORE=file BROWSER="curl -fsSL -o /dev/null"
 export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true
 # The SDK's and the CRT's notices about Node 20 support would bury a failure.
 export NODE_NO_WARNINGS=1
 
-"$TIP" demo serve --out "$TMP" --redirect-uri "http://127.0.0.1:$(free_port)/callback" 2>"$TMP/demo.log" &
-PIDS+=($!)
-for _ in $(seq 1 300); do [[ -s $TMP/env && -s $TMP/profile.json ]] && break; sleep 0.1; done
-[[ -s $TMP/env ]] || { cat "$TMP/demo.log" >&2; die "demo serve did not start"; }
+start_sandbox "$TIP" "$TMP"
+PIDS+=("$SANDBOX_PID")
 # shellcheck disable=SC1091
 . "$TMP/env"
 "$TIP" configure idp --provider oidc --config "$TMP/profile.json" >/dev/null 2>&1 || die "configure failed"

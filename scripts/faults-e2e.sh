@@ -32,16 +32,14 @@ trap cleanup EXIT
 
 (cd "$ROOT" && CGO_ENABLED=0 go build -trimpath -o "$TMP/tip-cli" ./cmd/tip-cli) || die "go build failed"
 TIP=$TMP/tip-cli
-while read -r v; do unset "$v"; done < <(compgen -e | grep -E '^(AWS_|TIP_CLI_)')
-mkdir -p "$TMP/home" "$TMP/sb"
+isolate
+mkdir -p "$TMP/home"
 mount -t tmpfs -o size=64k,mode=0700 tmpfs "$TMP/home" || die "mount tmpfs"
 export AWS_TIP_CLI=$TMP/home TIP_CLI_STORE=file AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
 export BROWSER="curl -fsSL -o /dev/null"
 
-"$TIP" demo serve --out "$TMP/sb" --redirect-uri "http://127.0.0.1:$(free_port)/callback" 2>"$TMP/serve.log" &
-SERVE_PID=$!
-for _ in $(seq 1 300); do [[ -s $TMP/sb/env ]] && break; sleep 0.1; done
-[[ -s $TMP/sb/env ]] || die "demo serve did not start"
+start_sandbox "$TIP" "$TMP/sb"
+SERVE_PID=$SANDBOX_PID
 # shellcheck disable=SC1091
 source "$TMP/sb/env"
 "$TIP" configure idp --provider oidc --config "$TMP/sb/profile.json" >/dev/null 2>"$TMP/err" || { show "$TMP/err"; die "configure"; }

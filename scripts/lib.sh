@@ -17,3 +17,29 @@ field() { grep -o "\"$1\": *\"[^\"]*\"" | head -1 | sed 's/.*: *"\(.*\)"/\1/'; }
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
+
+# isolate: forget the caller's AWS and tip-cli settings (credentials,
+# profiles, endpoints), so only what the script sets applies.
+isolate() {
+	local v
+	while read -r v; do unset "$v"; done < <(compgen -e | grep -E '^(AWS_|TIP_CLI_)')
+}
+
+# start_sandbox TIP OUT [DEMO-SERVE-FLAG...]: runs `TIP demo serve --out OUT`
+# on a free redirect port in the background (its pid in SANDBOX_PID, its
+# stderr in OUT/demo.log) and waits up to 30 s for OUT/env and
+# OUT/profile.json; dies with the log when it does not come up.
+start_sandbox() {
+	local tip=$1 out=$2
+	shift 2
+	mkdir -p "$out"
+	"$tip" demo serve --out "$out" --redirect-uri "http://127.0.0.1:$(free_port)/callback" "$@" 2>"$out/demo.log" &
+	SANDBOX_PID=$!
+	for _ in $(seq 1 300); do
+		[[ -s $out/env && -s $out/profile.json ]] && return 0
+		kill -0 "$SANDBOX_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$out/demo.log" >&2
+	die "demo serve did not start"
+}

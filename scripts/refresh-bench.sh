@@ -33,17 +33,15 @@ cleanup() {
 trap cleanup EXIT
 
 (cd "$ROOT" && CGO_ENABLED=0 go build -trimpath -o "$TMP/tip-cli" ./cmd/tip-cli) || die "go build failed"
-while read -r v; do unset "$v"; done < <(compgen -e | grep -E '^(AWS_|TIP_CLI_)')
+isolate
 export BROWSER="curl -fsSL -o /dev/null" AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
 
 variants=()
 for mode in identity-center iam-federation; do
 	d=$TMP/$mode
-	mkdir -p "$d/sb" "$d/home"
-	"$TMP/tip-cli" demo serve --tip-mode "$mode" --aws-latency "$LATENCY" --out "$d/sb" --redirect-uri "http://127.0.0.1:$(free_port)/callback" 2>"$d/serve.log" &
-	PIDS+=($!)
-	for _ in $(seq 1 300); do [[ -s $d/sb/env ]] && break; sleep 0.1; done
-	[[ -s $d/sb/env ]] || die "demo serve ($mode) did not start"
+	mkdir -p "$d/home"
+	start_sandbox "$TMP/tip-cli" "$d/sb" --tip-mode "$mode" --aws-latency "$LATENCY"
+	PIDS+=("$SANDBOX_PID")
 	endpoint=$(sed -n 's/^export AWS_ENDPOINT_URL=//p' "$d/sb/env" | tr -d "'\"")
 	run=(/usr/bin/env AWS_TIP_CLI="$d/home" TIP_CLI_STORE=file AWS_ENDPOINT_URL="$endpoint" AWS_REGION=us-east-1 "$TMP/tip-cli")
 	"${run[@]}" configure idp --provider oidc --config "$d/sb/profile.json" >/dev/null 2>&1 || die "configure ($mode)"
