@@ -6,11 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/tip-cli/tip-cli/internal/config"
+	"github.com/tip-cli/tip-cli/internal/safefile"
 )
 
 // AgentFile and AgentTokenFile are the files, in the config directory,
@@ -31,12 +31,17 @@ type Agent struct {
 	URLs map[string]string `json:"urls"`
 }
 
+// maxAgentFile bounds serve.json and serve.token: both are a few hundred
+// bytes that tip-cli wrote itself (read without following a link, without
+// blocking on a FIFO).
+const maxAgentFile = 64 << 10
+
 // LoadAgent reads the previous agent's record and token from dir. Missing
 // files give the zero Agent and ""; a token that is not one NewToken made
 // is dropped ("": make a new one).
 func LoadAgent(dir string) (Agent, string, error) {
 	var a Agent
-	data, err := os.ReadFile(filepath.Join(dir, AgentFile))
+	data, err := safefile.ReadNoFollow(filepath.Join(dir, AgentFile), maxAgentFile)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:
@@ -46,7 +51,7 @@ func LoadAgent(dir string) (Agent, string, error) {
 			return Agent{}, "", fmt.Errorf("read %s: %w", AgentFile, err)
 		}
 	}
-	tok, err := os.ReadFile(filepath.Join(dir, AgentTokenFile))
+	tok, err := safefile.ReadNoFollow(filepath.Join(dir, AgentTokenFile), maxAgentFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return a, "", nil
 	}
