@@ -14,8 +14,24 @@ show() { sed 's/^/      | /' "$1" | head -20; }
 # field NAME: the string value of "NAME" in the JSON on stdin (one level).
 field() { grep -o "\"$1\": *\"[^\"]*\"" | head -1 | sed 's/.*: *"\(.*\)"/\1/'; }
 
+# free_port: a loopback port free now, from 10000-19999: below the kernel's
+# ephemeral range, so no outgoing connection or :0 listener takes it before
+# tip-cli binds it (a port the kernel picked could be, and the sign-in then
+# failed by chance); Go tests reserve theirs from 20000 up (testport).
 free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+	python3 -c '
+import random, socket
+for p in random.sample(range(10000, 20000), 10000):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(p)
+    break
+'
 }
 
 # isolate: forget the caller's AWS and tip-cli settings (credentials,

@@ -12,6 +12,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/sandbox"
 	"github.com/tip-cli/tip-cli/internal/store"
 	"github.com/tip-cli/tip-cli/internal/testkit"
+	"github.com/tip-cli/tip-cli/internal/testport"
 )
 
 const goodOkta = `{"okta_url":"https://example.okta.com/oauth2/default","okta_client_id":"0oa1",
@@ -161,7 +162,7 @@ func TestDeleteSharedSignIn(t *testing.T) {
 	}
 	// The profiles move to their own IdP settings; the sign-in's tokens stay
 	// until the sign-in itself is deleted.
-	own, err := json.Marshal(k.Env.Profile(testkit.FreeRedirectURI(t)))
+	own, err := json.Marshal(k.Env.Profile(testport.RedirectURI(t)))
 	if err != nil {
 		t.Fatal(err)
 	}

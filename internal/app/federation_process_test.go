@@ -9,6 +9,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/config"
 	"github.com/tip-cli/tip-cli/internal/sandbox"
 	"github.com/tip-cli/tip-cli/internal/testkit"
+	"github.com/tip-cli/tip-cli/internal/testport"
 )
 
 // Issue 21, TIP for IAM federation, with real tip-cli and lean processes
@@ -187,7 +188,7 @@ func TestSharedSignInServesBothModes(t *testing.T) {
 		t.Skip("starts real processes")
 	}
 	k := testkit.New(t, sandbox.EnvOptions{ContextProvider: sandbox.ContextProviderEmail()})
-	ic, fed := k.Env.Profile(testkit.FreeRedirectURI(t)), k.Env.FederationProfile("", 0)
+	ic, fed := k.Env.Profile(testport.RedirectURI(t)), k.Env.FederationProfile("", 0)
 	cfg, err := config.Load(k.Dir)
 	if err != nil {
 		t.Fatal(err)

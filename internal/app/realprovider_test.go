@@ -15,6 +15,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/store"
 	"github.com/tip-cli/tip-cli/internal/testbuf"
 	"github.com/tip-cli/tip-cli/internal/testkit"
+	"github.com/tip-cli/tip-cli/internal/testport"
 )
 
 // The whole chain against a real, OpenID Certified IdP (npm oidc-provider,
@@ -69,7 +70,7 @@ func realProviderKitWith(t *testing.T, issuer string, cp *awsemu.ContextProvider
 		OIDCRoleARN:                 aws.OIDCRoleARN(),
 		IDEnhancedRoleARN:           aws.IDEnhancedRoleARN(),
 		Region:                      sandbox.Region,
-		RedirectURI:                 testkit.FreeRedirectURI(t),
+		RedirectURI:                 testport.RedirectURI(t),
 	}
 	if err := config.Save(k.Dir, cfg); err != nil {
 		t.Fatal(err)

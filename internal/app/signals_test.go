@@ -10,11 +10,39 @@ import (
 	"github.com/tip-cli/tip-cli/internal/testbuf"
 )
 
-// TestInterrupts drives the signal watch with an injected channel: signals
-// while a child holds them do nothing; after release the first cancels
-// and the second (a SIGTERM counts alike) exits 130 with "cancelled".
-// Each send on the unbuffered channel completes only once the watch took
-// the previous one in hand.
+// TestInterruptsHeld: signals while a foreground child holds them do
+// nothing; after release the first only cancels and the second ends
+// tip-cli. The state is driven directly: through the watch goroutine a
+// send completes before the signal is counted, so a release right after
+// it could overtake the count (a test that failed by chance).
+func TestInterruptsHeld(t *testing.T) {
+	t.Parallel()
+	in := &interrupts{}
+	release := in.forward()
+	inner := in.forward() // exec inside exec: both must end
+	for i := range 3 {
+		if in.second() {
+			t.Fatalf("held signal %d ends tip-cli", i+1)
+		}
+	}
+	release()
+	release() // idempotent: must not release the inner hold
+	if in.second() {
+		t.Fatal("signal while the inner child still holds ends tip-cli")
+	}
+	inner()
+	if in.second() {
+		t.Fatal("first signal after release ends tip-cli")
+	}
+	if !in.second() {
+		t.Fatal("second signal after release does not end tip-cli")
+	}
+}
+
+// TestInterrupts drives the watch through a channel: the first signal
+// cancels the context, the second (a SIGTERM counts alike) exits 130 with
+// "cancelled". Each step waits for the watch's visible effect before the
+// next signal, so the order is fixed.
 func TestInterrupts(t *testing.T) {
 	t.Parallel()
 	errOut := &testbuf.Buffer{}
@@ -24,20 +52,14 @@ func TestInterrupts(t *testing.T) {
 	ctx, stop := in.watch(context.Background(), sigs)
 	defer stop()
 
-	release := in.forward()
-	for range 3 {
-		sigs <- os.Interrupt
-	}
-	release()
-	release()            // idempotent
-	sigs <- os.Interrupt // handled once the next send completes
+	sigs <- os.Interrupt
 	select {
 	case <-ctx.Done():
 	case <-time.After(10 * time.Second):
-		t.Fatal("first signal after release did not cancel")
+		t.Fatal("first signal did not cancel")
 	}
 	if len(exits) != 0 {
-		t.Fatalf("exited on signals held by a child or on the first: %d", <-exits)
+		t.Fatalf("exited on the first signal: %d", <-exits)
 	}
 	sigs <- syscall.SIGTERM
 	select {

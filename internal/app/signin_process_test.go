@@ -16,6 +16,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/store"
 	"github.com/tip-cli/tip-cli/internal/store/storetest"
 	"github.com/tip-cli/tip-cli/internal/testkit"
+	"github.com/tip-cli/tip-cli/internal/testport"
 )
 
 // sharedProfiles are the profiles the shared sign-in tests put on one
@@ -27,7 +28,7 @@ var sharedProfiles = []string{"dev", "stage", "prod"}
 // whole sandbox profile, the others pick it with their AWS settings only.
 func configureShared(t *testing.T, k *testkit.Kit) {
 	t.Helper()
-	full := k.Env.Profile(testkit.FreeRedirectURI(t))
+	full := k.Env.Profile(testport.RedirectURI(t))
 	data, err := json.Marshal(full)
 	if err != nil {
 		t.Fatal(err)

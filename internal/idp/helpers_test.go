@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -19,6 +18,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/sandbox/idpemu"
 	"github.com/tip-cli/tip-cli/internal/testclock"
 	"github.com/tip-cli/tip-cli/internal/testkey"
+	"github.com/tip-cli/tip-cli/internal/testport"
 )
 
 // testNow is the fixed clock shared by the sandbox IdP and the client.
@@ -66,16 +66,10 @@ func clockSleep(clock *testclock.Clock) func(context.Context, time.Duration) err
 	}
 }
 
-// freePort returns a loopback port that was free a moment ago.
+// freePort returns a loopback port reserved for t that nothing listens on.
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	_ = l.Close()
-	return port
+	return testport.Free(t)
 }
 
 // redirectOf returns the redirect_uri parameter of an authorization URL.

@@ -13,13 +13,14 @@ import (
 	"github.com/tip-cli/tip-cli/internal/session"
 	"github.com/tip-cli/tip-cli/internal/store"
 	"github.com/tip-cli/tip-cli/internal/testkit"
+	"github.com/tip-cli/tip-cli/internal/testport"
 )
 
 // sharedKit configures profiles a and b on the shared sign-in "corp".
 func sharedKit(t *testing.T) (*testkit.Kit, map[string]*config.Profile) {
 	t.Helper()
 	k := testkit.New(t, sandbox.EnvOptions{})
-	whole := k.Env.Profile(testkit.FreeRedirectURI(t))
+	whole := k.Env.Profile(testport.RedirectURI(t))
 	cfg := &config.File{SignIns: map[string]*config.Profile{"corp": whole.IdPSettings()}, Profiles: map[string]*config.Profile{}}
 	for _, name := range []string{"a", "b"} {
 		p := whole.WithoutIdP()

@@ -6,9 +6,7 @@ package testkit
 import (
 	"bytes"
 	"context"
-	"net"
 	"net/http"
-	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -22,6 +20,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/sandbox/idpemu"
 	"github.com/tip-cli/tip-cli/internal/store"
 	"github.com/tip-cli/tip-cli/internal/testkey"
+	"github.com/tip-cli/tip-cli/internal/testport"
 )
 
 // Kit is a test's sandbox and the Factory pointed at it.
@@ -90,14 +89,14 @@ func New(t testing.TB, opts sandbox.EnvOptions) *Kit {
 // Configure saves the sandbox profile as name with a free redirect port.
 func (k *Kit) Configure(t testing.TB, name string) *config.Profile {
 	t.Helper()
-	return k.Save(t, name, k.Env.Profile(FreeRedirectURI(t)))
+	return k.Save(t, name, k.Env.Profile(testport.RedirectURI(t)))
 }
 
 // ConfigureFederation saves the sandbox's iam-federation profile as name
 // with a free redirect port, its sessions lasting duration (0: one hour).
 func (k *Kit) ConfigureFederation(t testing.TB, name string, duration time.Duration) *config.Profile {
 	t.Helper()
-	return k.Save(t, name, k.Env.FederationProfile(FreeRedirectURI(t), duration))
+	return k.Save(t, name, k.Env.FederationProfile(testport.RedirectURI(t), duration))
 }
 
 // Save saves p as profile name in the kit's config directory.
@@ -112,17 +111,6 @@ func (k *Kit) Save(t testing.TB, name string, p *config.Profile) *config.Profile
 		t.Fatal(err)
 	}
 	return p
-}
-
-// FreeRedirectURI returns a loopback redirect URI on a currently free port.
-func FreeRedirectURI(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return "http://127.0.0.1:" + strconv.Itoa(l.Addr().(*net.TCPAddr).Port) + "/callback"
 }
 
 // Reset clears captured output.
