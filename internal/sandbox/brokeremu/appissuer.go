@@ -47,6 +47,7 @@ type AppIssuer struct {
 	fetches int
 	delay   time.Duration
 	status  int
+	hold    chan struct{} // non-nil: JWK Set answers wait until it closes
 }
 
 // appIssuerTTL is the lifetime Mint gives tokens without "exp".
@@ -179,7 +180,7 @@ func (i *AppIssuer) completeClaims(claims map[string]any) map[string]any {
 func (i *AppIssuer) handleJWKS(w http.ResponseWriter, r *http.Request) {
 	i.mu.Lock()
 	i.fetches++
-	delay, status := i.delay, i.status
+	delay, status, hold := i.delay, i.status, i.hold
 	set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{
 		Key: &i.key.PublicKey, KeyID: i.kid, Algorithm: string(jose.RS256), Use: "sig",
 	}}}
@@ -189,6 +190,13 @@ func (i *AppIssuer) handleJWKS(w http.ResponseWriter, r *http.Request) {
 		defer t.Stop()
 		select {
 		case <-t.C:
+		case <-r.Context().Done():
+			return
+		}
+	}
+	if hold != nil {
+		select {
+		case <-hold:
 		case <-r.Context().Done():
 			return
 		}

@@ -2,12 +2,13 @@ package brokeremu
 
 import (
 	"crypto/rsa"
+	"sync"
 	"time"
 )
 
 // The test hooks of the application token issuer: its URL, issuer, key id
 // and public key for tests to check or forge against, key rotation, the JWK
-// Set fetch counter, and a slow or failing JWK Set endpoint.
+// Set fetch counter, and a slow, held or failing JWK Set endpoint.
 
 // RotateKey replaces the signing key; the JWK Set then serves only the new
 // key. If key generation fails the current key stays.
@@ -33,6 +34,26 @@ func (i *AppIssuer) SetJWKSDelay(d time.Duration) {
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	i.delay = d
+}
+
+// HoldJWKS makes every JWK Set request (fetches counted as they arrive)
+// wait for its answer until release is called or the client goes away, so
+// a test can show a caller gave up before the fetch could have ended,
+// without measuring time.
+func (i *AppIssuer) HoldJWKS() (release func()) {
+	hold := make(chan struct{})
+	i.mu.Lock()
+	i.hold = hold
+	i.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			i.mu.Lock()
+			i.hold = nil
+			i.mu.Unlock()
+			close(hold)
+		})
+	}
 }
 
 // SetJWKSStatus makes the JWK Set endpoint answer with HTTP status code
