@@ -4,14 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tip-cli/tip-cli/internal/testport"
 )
 
 func TestAuthenticateHappyPath(t *testing.T) {
@@ -230,12 +232,8 @@ func runRefusal(t *testing.T, f *fixture, tt refusal) {
 // not the sandbox: down, redirecting, garbage.
 func TestAuthenticateUpstream(t *testing.T) {
 	f := newFixture(t)
-	down, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	downURL := "http://" + down.Addr().String()
-	down.Close()
+	// Reserved, so no other test's listener can take it before the call.
+	downURL := "http://127.0.0.1:" + strconv.Itoa(testport.Free(t))
 	redirect := httptest.NewServer(http.RedirectHandler(f.aws.URL()+"/?Action=GetCallerIdentity", http.StatusFound))
 	t.Cleanup(redirect.Close)
 	garbage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {

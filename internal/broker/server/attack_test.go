@@ -7,10 +7,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +22,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/broker/callerauth"
 	"github.com/tip-cli/tip-cli/internal/broker/registry/registrytest"
 	"github.com/tip-cli/tip-cli/internal/broker/server"
+	"github.com/tip-cli/tip-cli/internal/testport"
 )
 
 // standalone is one `tip-broker serve` instance's handler over the
@@ -262,13 +263,10 @@ func mustJSON(t *testing.T, v any) []byte {
 func TestUpstreamErrorSummarised(t *testing.T) {
 	f := newFixture(t, registrytest.NewMemory())
 	f.register(t)
-	dead, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	deadURL := "http://" + dead.Addr().String()
-	_, port, _ := net.SplitHostPort(dead.Addr().String())
-	dead.Close()
+	// A reserved port nothing listens on: a port probed on :0 and closed
+	// could be handed to another test's listener before STS is called.
+	port := strconv.Itoa(testport.Free(t))
+	deadURL := "http://127.0.0.1:" + port
 	creds := f.sc.BrokerCredentials(time.Hour)
 	f.svc.STS = sts.NewFromConfig(aws.Config{Region: f.sc.AWS.Region(), RetryMaxAttempts: 1,
 		Credentials: credentials.NewStaticCredentialsProvider(creds.AccessKeyID, creds.SecretAccessKey, creds.SessionToken)},
