@@ -115,12 +115,15 @@ func TestListenLoopbackIPv6PortInUse(t *testing.T) {
 	if !hasIPv6Loopback() {
 		t.Skip("no IPv6 loopback on this machine")
 	}
-	busy, err := net.Listen("tcp6", "[::1]:0")
+	// A reserved port: a [::1]:0 port is free only on [::1], and another
+	// test's 127.0.0.1 listener could hold the same number, failing the
+	// check that the 127.0.0.1 side was released.
+	port := freePort(t)
+	busy, err := net.Listen("tcp6", fmt.Sprintf("[::1]:%d", port))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer func() { _ = busy.Close() }()
-	port := busy.Addr().(*net.TCPAddr).Port
 	u, err := parseRedirect(fmt.Sprintf("http://localhost:%d/callback", port))
 	if err != nil {
 		t.Fatal(err)
