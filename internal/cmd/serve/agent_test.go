@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/credserver"
 	"github.com/tip-cli/tip-cli/internal/sandbox"
 	"github.com/tip-cli/tip-cli/internal/testkit"
+	"github.com/tip-cli/tip-cli/internal/testport"
 )
 
 // startServe runs serve with args until the returned stop is called and
@@ -86,7 +88,11 @@ func TestServeAgent(t *testing.T) {
 		}
 	}
 	k.F.ProfileName = "beta"
-	exports, stop := startServe(t, k, "--profiles", "alpha,beta,gamma")
+	// A reserved port, not 127.0.0.1:0: the restart below binds the
+	// recorded port again, and one the kernel picked could be handed to
+	// another test's connection or listener in between.
+	listen := "127.0.0.1:" + strconv.Itoa(testport.Free(t))
+	exports, stop := startServe(t, k, "--profiles", "alpha,beta,gamma", "--listen", listen)
 	url, token := exports["AWS_CONTAINER_CREDENTIALS_FULL_URI"], exports["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
 	if !strings.HasSuffix(url, "/credentials/beta") {
 		t.Errorf("exports name %s, want the selected profile's /credentials/beta", url)
