@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/broker/server"
 	"github.com/tip-cli/tip-cli/internal/cmdbase"
 	"github.com/tip-cli/tip-cli/internal/sandbox/brokeremu"
+	"github.com/tip-cli/tip-cli/internal/testbuf"
 	"github.com/tip-cli/tip-cli/internal/testkey"
 )
 
@@ -264,12 +266,14 @@ func lambdaEndToEnd(t *testing.T, motoURL, payloadVersion string, routes []strin
 	fn := exec.Command(exe)
 	fn.Env = brokerEnv(t, sc, sc.BrokerCredentials(time.Hour),
 		"AWS_LAMBDA_RUNTIME_API="+gw.RuntimeAPI(), "TIP_BROKER_TABLE="+table, "AWS_ENDPOINT_URL_DYNAMODB="+motoURL, "TIP_BROKER_INSECURE_ALLOW_PRIVATE_JWKS=true")
-	var fnLog bytes.Buffer
-	fn.Stderr = &fnLog
+	fnLog := &testbuf.Buffer{} // read while the function writes
+	fn.Stderr = fnLog
 	if err := fn.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = fn.Process.Kill(); _ = fn.Wait() }()
+	var stopped sync.Once
+	stop := func() { stopped.Do(func() { _ = fn.Process.Kill(); _ = fn.Wait() }) }
+	defer stop()
 
 	// The health check is deployed without authorization: unsigned.
 	if code, body := httpGet(t, gw.URL()+"/health"); code != 200 || !strings.Contains(body, `"ok"`) {
@@ -305,6 +309,9 @@ func lambdaEndToEnd(t *testing.T, motoURL, payloadVersion string, routes []strin
 	if r = run(t, app, "", "deregister", "--auth", "sigv4"); r.code != 0 {
 		t.Fatalf("deregister: %+v", r)
 	}
+	// The function wrote its access lines before answering; its stderr is
+	// all in fnLog only once Wait has returned (the copy may lag behind).
+	stop()
 	if !strings.Contains(fnLog.String(), `"path":"/credentials"`) || strings.Contains(fnLog.String(), "eyJ") {
 		t.Fatalf("function access log missing or leaking a token:\n%s", fnLog.String())
 	}
