@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -162,16 +163,23 @@ func TestIdPDeviceAccessTokenRealClient(t *testing.T) {
 	i := idpStart(t, IdPOptions{DeviceInterval: time.Second})
 	c := idpNewClient(t, i, nil, "localhost")
 	da := idpDeviceStart(t, c)
+	// Approve once the first poll has been answered (pending). Counting
+	// polls was not enough: the IdP counts a request before it decides,
+	// and an approval that slipped in between made the first poll succeed.
+	answered := make(chan struct{})
+	var once sync.Once
+	hc := &http.Client{Transport: afterResponse{next: http.DefaultTransport, done: func() { once.Do(func() { close(answered) }) }}}
+	ctx, cancel := context.WithTimeout(context.WithValue(context.Background(), oauth2.HTTPClient, hc), 10*time.Second)
+	defer cancel()
 	approved := make(chan error, 1)
 	go func() {
-		deadline := time.Now().Add(5 * time.Second)
-		for i.Counts()["token:device_code"] == 0 && time.Now().Before(deadline) {
-			time.Sleep(20 * time.Millisecond)
+		select {
+		case <-answered:
+			approved <- FakeBrowser(context.Background(), nil, da.VerificationURIComplete)
+		case <-ctx.Done():
+			approved <- ctx.Err()
 		}
-		approved <- FakeBrowser(context.Background(), nil, da.VerificationURIComplete)
 	}()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
 	tok, err := c.cfg.DeviceAccessToken(ctx, da)
 	if err != nil {
 		t.Fatalf("device access token: %v", err)
@@ -186,4 +194,16 @@ func TestIdPDeviceAccessTokenRealClient(t *testing.T) {
 	if n := i.Counts()["token:device_code"]; n != 2 {
 		t.Fatalf("polls = %d, want 2 (pending, then success)", n)
 	}
+}
+
+// afterResponse calls done after each response from next has arrived.
+type afterResponse struct {
+	next http.RoundTripper
+	done func()
+}
+
+func (a afterResponse) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := a.next.RoundTrip(r)
+	a.done()
+	return resp, err
 }
