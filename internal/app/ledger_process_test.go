@@ -53,21 +53,25 @@ func TestKilledAfterCreateTokenRetryNeverReplays(t *testing.T) {
 		t.Fatal("the killed process's assertion is not in the saved ledger")
 	}
 
-	// The IdP's clock moves on only once the retry has seen the repeat.
+	// The IdP's clock moves on only once the retry has seen the repeat:
+	// the retry's first refresh answer (issued, held) lets the clock move,
+	// then goes out. Moving it when the refresh was counted raced the IdP,
+	// which counts before it issues: the first answer could be new already.
 	afterKill := refreshes()
+	spent, release := idp.HoldRefreshAnswers()
+	defer release()
 	var moved atomic.Bool
 	done := make(chan struct{})
 	defer close(done)
 	go func() {
-		for refreshes() == afterKill {
-			select {
-			case <-done:
-				return
-			case <-time.After(2 * time.Millisecond):
-			}
+		select {
+		case <-done:
+			return
+		case <-spent:
 		}
 		clock.Advance(time.Second)
 		moved.Store(true)
+		release()
 	}()
 	r := runProcs(t, k, 1, "auth", "get-iam-credentials", "--non-interactive")
 	if r[0].code != 0 {
