@@ -19,14 +19,15 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
+
+	"github.com/tip-cli/tip-cli/internal/loopback"
 )
 
 // Reserved ports come from [low, low+span), below Linux's default ephemeral
-// range (32768–60999); ephemeralLow reads the machine's actual range.
+// range (32768–60999); loopback.EphemeralLow reads the machine's actual range.
 const (
 	low  = 20000
 	span = 10000
@@ -40,7 +41,7 @@ var next atomic.Uint32
 func Free(t testing.TB) int {
 	t.Helper()
 	lo, hi := low, low+span
-	if e := ephemeralLow(); e > 0 && e < hi {
+	if e := loopback.EphemeralLow(); e > 0 && e < hi {
 		hi = e
 		if hi-lo < 1000 {
 			lo = max(1024, hi-span)
@@ -93,22 +94,4 @@ func bindable(port int) bool {
 	}
 	// No IPv6 loopback: 127.0.0.1 alone is what a sign-in binds.
 	return !errors.Is(err, syscall.EADDRINUSE)
-}
-
-// ephemeralLow is the first port of the kernel's ephemeral range, 0 if
-// unknown (not Linux).
-func ephemeralLow() int {
-	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
-	if err != nil {
-		return 0
-	}
-	f := strings.Fields(string(b))
-	if len(f) == 0 {
-		return 0
-	}
-	n, err := strconv.Atoi(f[0])
-	if err != nil {
-		return 0
-	}
-	return n
 }

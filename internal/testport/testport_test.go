@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+
+	"github.com/tip-cli/tip-cli/internal/loopback"
 )
 
 func TestFreeReservesDistinctBindablePorts(t *testing.T) {
@@ -15,7 +17,7 @@ func TestFreeReservesDistinctBindablePorts(t *testing.T) {
 			t.Fatalf("port %d handed out twice while reserved", p)
 		}
 		seen[p] = true
-		if e := ephemeralLow(); e > 0 && p >= e {
+		if e := loopback.EphemeralLow(); e > 0 && p >= e {
 			t.Errorf("port %d is in the kernel's ephemeral range (from %d)", p, e)
 		}
 		l, err := net.Listen("tcp4", "127.0.0.1:"+strconv.Itoa(p))

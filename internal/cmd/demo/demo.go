@@ -10,8 +10,10 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -23,6 +25,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/cred"
 	"github.com/tip-cli/tip-cli/internal/credproc"
 	"github.com/tip-cli/tip-cli/internal/exchange"
+	"github.com/tip-cli/tip-cli/internal/loopback"
 	"github.com/tip-cli/tip-cli/internal/sandbox"
 	"github.com/tip-cli/tip-cli/internal/sandbox/idpemu"
 	"github.com/tip-cli/tip-cli/internal/store"
@@ -194,8 +197,26 @@ func callerIdentity(ctx context.Context, env *sandbox.Env, c *cred.Credentials, 
 }
 
 // freeRedirectURI picks a free loopback port for the demo's redirect URI,
-// so the demo never collides with a real sign-in on 8090.
+// so the demo never collides with a real sign-in on 8090. The port comes
+// from just below the kernel's ephemeral range where that is known: a port
+// the kernel picked (listen on :0, close) could be handed to any new
+// connection on the machine before the sign-in binds it, and the demo then
+// failed with "port in use" by chance. Below the range only programs that
+// name a port bind it (tip-cli's test ports sit lower still).
 func freeRedirectURI() (string, error) {
+	const band = 2000
+	if hi := loopback.EphemeralLow(); hi > 1024+band {
+		// Spread by pid and by call, so demos running at once try
+		// different ports first.
+		start := os.Getpid()*7 + int(demoPorts.Add(1))*31
+		for i := range band {
+			port := hi - band + (start+i)%band
+			if l, err := net.Listen("tcp4", net.JoinHostPort("127.0.0.1", strconv.Itoa(port))); err == nil {
+				l.Close()
+				return fmt.Sprintf("http://127.0.0.1:%d/callback", port), nil
+			}
+		}
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", fmt.Errorf("find a free loopback port: %w", err)
@@ -203,3 +224,6 @@ func freeRedirectURI() (string, error) {
 	defer l.Close()
 	return fmt.Sprintf("http://127.0.0.1:%d/callback", l.Addr().(*net.TCPAddr).Port), nil
 }
+
+// demoPorts counts freeRedirectURI's calls in this process.
+var demoPorts atomic.Int32
