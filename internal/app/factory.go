@@ -89,7 +89,7 @@ func newFactory(ios *iostreams.IOStreams) (f *cmdutil.Factory, storeStats func()
 		return openBrowser(ctx, f.Getenv("BROWSER"), url, ios)
 	}
 	f.SignInHost = func(ctx context.Context) signinflow.Host { return signinflow.Detect(hostEnv(ctx, f.Getenv)) }
-	f.PasteInput = func() (io.ReadCloser, error) { return pasteInput(ios) }
+	f.PasteInput = func(terminalOnly bool) (io.ReadCloser, error) { return pasteInput(ios, terminalOnly) }
 	f.AWSConfig = func(ctx context.Context, region string) (aws.Config, error) {
 		if err := checkSharedFiles(f.Getenv); err != nil {
 			return aws.Config{}, err

@@ -34,6 +34,7 @@ type pasteRun struct {
 	stdin  io.WriteCloser
 	lines  chan string // stderr lines
 	stderr testbuf.Buffer
+	stdout testbuf.Buffer
 	done   chan error
 }
 
@@ -51,6 +52,7 @@ func startPaste(t *testing.T, env []string, args ...string) *pasteRun {
 		t.Fatal(err)
 	}
 	p := &pasteRun{cmd: cmd, stdin: stdin, lines: make(chan string, 64), done: make(chan error, 1)}
+	cmd.Stdout = &p.stdout
 	p.start(t)
 	return p
 }
@@ -224,9 +226,7 @@ func TestPasteFlowSandbox(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real processes")
 	}
-	k := testkit.New(t, sandbox.EnvOptions{NoDevice: true})
-	k.Configure(t, "default")
-	env := append(withoutBrowser(procEnv(t, k)), "SSH_CONNECTION=192.0.2.1 50000 192.0.2.2 22")
+	k, env := sshNoDevice(t)
 	stderr := runPasteCases(t, k, env, "auth", "--timeout", "30s")
 	for _, want := range []string{
 		"Signing in with the paste flow: an SSH session (SSH_CONNECTION is set); the identity provider offers no device flow.",
@@ -236,6 +236,48 @@ func TestPasteFlowSandbox(t *testing.T) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
 	}
+}
+
+// TestExecPasteLeavesStdinToChild: exec hands its stdin to the child, so a
+// paste sign-in with no terminal must not read it (a reader there took the
+// child's first lines as pastes and failed the sign-in, or, left pending
+// after the sign-in, took them from the child). The data is in the pipe
+// before the sign-in completes through the loopback; the child gets all of
+// it.
+func TestExecPasteLeavesStdinToChild(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("starts real processes")
+	}
+	_, env := sshNoDevice(t)
+	p := startPaste(t, env, "exec", "--", "cat")
+	callback := signInElsewhere(t, p.authURL(t))
+	const data = "the child's first line\nand its second\n"
+	if _, err := io.WriteString(p.stdin, data); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(callback) // the forwarded port: the sign-in completes by itself
+	if err != nil {
+		t.Fatalf("callback: %v", err)
+	}
+	_ = resp.Body.Close()
+	_ = p.stdin.Close()
+	code, stderr := p.finish(t, "")
+	if code != 0 || p.stdout.String() != data {
+		t.Fatalf("exit %d, child's output %q, want %q:\n%s", code, p.stdout.String(), data, stderr)
+	}
+	if !strings.Contains(stderr, "No terminal to paste into") {
+		t.Errorf("stderr does not say the paste is not read:\n%s", stderr)
+	}
+}
+
+// sshNoDevice is a configured kit whose IdP offers no device flow and the
+// environment of tip-cli run over SSH without a browser: auto picks paste.
+func sshNoDevice(t *testing.T) (*testkit.Kit, []string) {
+	t.Helper()
+	k := testkit.New(t, sandbox.EnvOptions{NoDevice: true})
+	k.Configure(t, "default")
+	return k, append(withoutBrowser(procEnv(t, k)), "SSH_CONNECTION=192.0.2.1 50000 192.0.2.2 22")
 }
 
 // withoutBrowser drops what makes auto see a local browser.

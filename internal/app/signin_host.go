@@ -80,10 +80,11 @@ func openWindowsBrowser(url string, ios *iostreams.IOStreams) error {
 
 // pasteInput opens the terminal the paste flow reads: stdin when it is a
 // terminal, else the controlling terminal, else stdin as it is (a program
-// driving tip-cli through a pipe). A terminal is opened anew, so that
+// driving tip-cli through a pipe) unless terminalOnly (stdin is a child's:
+// SignInOptions.StdinForChild). A terminal is opened anew, so that
 // closing it ends a pending read without closing fd 0 or changing its
 // flags, which a later child (exec) shares.
-func pasteInput(ios *iostreams.IOStreams) (io.ReadCloser, error) {
+func pasteInput(ios *iostreams.IOStreams, terminalOnly bool) (io.ReadCloser, error) {
 	if ios.IsStdinTTY() {
 		if f, err := os.Open(stdinPath); err == nil && term.IsTerminal(int(f.Fd())) {
 			return f, nil
@@ -92,7 +93,7 @@ func pasteInput(ios *iostreams.IOStreams) (io.ReadCloser, error) {
 	if f, err := os.Open("/dev/tty"); err == nil {
 		return f, nil
 	}
-	if ios.In == nil {
+	if ios.In == nil || terminalOnly {
 		return nil, errors.New("no terminal")
 	}
 	return io.NopCloser(ios.In), nil

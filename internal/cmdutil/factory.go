@@ -45,9 +45,10 @@ type Factory struct {
 	// SignInHost describes where tip-cli runs, for the auto sign-in flow;
 	// nil means nothing is known (a local browser is assumed).
 	SignInHost func(ctx context.Context) signinflow.Host
-	// PasteInput opens the terminal the paste flow reads from; nil reads
-	// IOStreams.In. Closing it must end a read in progress where possible.
-	PasteInput func() (io.ReadCloser, error)
+	// PasteInput opens the terminal the paste flow reads from, else (unless
+	// terminalOnly) stdin; nil reads IOStreams.In unless terminalOnly.
+	// Closing it must end a read in progress where possible.
+	PasteInput func(terminalOnly bool) (io.ReadCloser, error)
 	// AWSConfig loads the SDK configuration (region, endpoints, HTTP client)
 	// with anonymous credentials: tip-cli signs with the credentials it
 	// minted, never with ambient ones.

@@ -31,6 +31,11 @@ type SignInOptions struct {
 	Timeout time.Duration
 	// Margin overrides the expiry margin (default 15m).
 	Margin time.Duration
+	// StdinForChild: stdin belongs to a child process (exec), so a paste
+	// is read only from a terminal. A reader on a piped stdin would take
+	// the child's input as pastes, and a read left pending after the
+	// sign-in cannot be withdrawn.
+	StdinForChild bool
 }
 
 // NetTimeout bounds each network phase of a refresh that needs no person

@@ -115,7 +115,7 @@ func (f *Factory) pasteSignIn(ctx context.Context, c *idp.Client, p *config.Prof
 	errOut := f.IOStreams.ErrOut
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	pasted, done := f.pasteLines(ctx)
+	pasted, done := f.pasteLines(ctx, o.StdinForChild)
 	defer done()
 	port := redirectPort(p)
 	opts := idp.LoginOptions{Timeout: o.Timeout, Pasted: pasted, OpenURL: func(_ context.Context, u string) error {
@@ -142,14 +142,14 @@ func (f *Factory) pasteSignIn(ctx context.Context, c *idp.Client, p *config.Prof
 // pasteLines reads lines from the paste input until ctx ends or the input
 // does; nil when there is no input. done closes the input, which ends a
 // read in progress on a terminal opened for the purpose.
-func (f *Factory) pasteLines(ctx context.Context) (<-chan string, func()) {
+func (f *Factory) pasteLines(ctx context.Context, terminalOnly bool) (<-chan string, func()) {
 	var in io.ReadCloser
 	if f.PasteInput != nil {
 		var err error
-		if in, err = f.PasteInput(); err != nil {
+		if in, err = f.PasteInput(terminalOnly); err != nil {
 			return nil, func() {}
 		}
-	} else if f.IOStreams.In != nil {
+	} else if f.IOStreams.In != nil && !terminalOnly {
 		in = io.NopCloser(f.IOStreams.In)
 	} else {
 		return nil, func() {}

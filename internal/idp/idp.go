@@ -187,18 +187,6 @@ func (p *provider) verify(ctx context.Context, rawIDToken, nonce string) (*Claim
 	}, nil
 }
 
-// Verify discovers the issuer and verifies rawIDToken: signature against the
-// issuer's JWKS, iss, aud containing ClientID (and azp = ClientID when
-// present or when aud has several values), exp against Now, iat at most
-// maxClockSkew ahead of Now, and the nonce unless nonce is "".
-func (c *Client) Verify(ctx context.Context, rawIDToken, nonce string) (*Claims, error) {
-	p, err := c.discover(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	return p.verify(ctx, rawIDToken, nonce)
-}
-
 // tokens verifies the ID token of a token response and builds the Tokens
 // tip-cli stores, with the metadata pin they were verified under.
 func (c *Client) tokens(ctx context.Context, p *provider, tok *oauth2.Token, nonce string) (*cred.Tokens, error) {

@@ -1,5 +1,6 @@
 // Package jsonscan reads the small JSON documents of the warm credential
-// path (config.json, the served part of a file-store bundle) without
+// path (config.json, the served part of a file-store bundle, a sealed
+// file's envelope and served section) without
 // encoding/json's reflection. In a process that lives for 2 ms,
 // encoding/json's first decode of a type dominates: it builds its field
 // caches, sorts fields, parses tags and grows the goroutine stack
@@ -15,6 +16,7 @@
 package jsonscan
 
 import (
+	"encoding/base64"
 	"slices"
 	"unicode/utf8"
 )
@@ -142,6 +144,31 @@ func (s *Scanner) StringTo(dst *string) bool {
 	v, ok := s.String()
 	*dst = v
 	return ok
+}
+
+// Bytes reads a string as encoding/json reads one into a []byte: the
+// unescaped string decoded with base64.StdEncoding (padded, \r and \n
+// skipped); "" gives an empty, non-nil slice. Invalid base64 gives up
+// (encoding/json refuses the document).
+func (s *Scanner) Bytes() ([]byte, bool) {
+	lit, escaped, ok := s.stringLiteral()
+	if !ok {
+		return nil, false
+	}
+	body := lit[1 : len(lit)-1]
+	if escaped {
+		v, ok := unescape(body)
+		if !ok {
+			return nil, false
+		}
+		body = []byte(v)
+	}
+	out := make([]byte, base64.StdEncoding.DecodedLen(len(body)))
+	n, err := base64.StdEncoding.Decode(out, body)
+	if err != nil {
+		return nil, false
+	}
+	return out[:n], true
 }
 
 // RawString reads a string and returns its literal, quotes and escapes

@@ -126,3 +126,72 @@ func TestRawString(t *testing.T) {
 		t.Fatalf("RawString = %q, %v", lit, ok)
 	}
 }
+
+// bytesViaEncodingJSON is Bytes' definition: encoding/json into a []byte.
+func bytesViaEncodingJSON(lit []byte) ([]byte, bool) {
+	var b []byte
+	return b, json.Unmarshal(lit, &b) == nil
+}
+
+func checkBytes(t *testing.T, lit []byte) (accepted bool) {
+	t.Helper()
+	s := New(lit)
+	got, ok := s.Bytes()
+	if !ok || !s.End() {
+		return false
+	}
+	want, wok := bytesViaEncodingJSON(lit)
+	if !wok {
+		t.Fatalf("Bytes took %q, which encoding/json refuses", lit)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("Bytes(%q) = %#v, encoding/json %#v", lit, got, want)
+	}
+	return true
+}
+
+// bytesCases: base64 as encoding/json writes it, and what else it accepts
+// or refuses (URL alphabet, no padding, white space, escapes).
+var bytesCases = []struct {
+	lit    string
+	accept bool // Bytes decodes it (else it gives up)
+}{
+	{`""`, true}, {`"QQ=="`, true}, {`"QUI="`, true}, {`"QUJD"`, true}, {`"+/+/"`, true},
+	{`"QR=="`, true},                         // non-zero padding bits: StdEncoding is not Strict
+	{`"Q\nQ=="`, true}, {`"QQ\r\n=="`, true}, // escaped new lines, which base64 skips
+	{`"QQ=\n="`, true}, {`"\nQQ==\n"`, true}, // also inside the padding
+	{`"\u0051Q=="`, true}, {`"Q\/\/\/"`, true}, // escaped alphabet
+	{`"QQ"`, false}, {`"QQ="`, false}, {`"Q"`, false}, // padding missing
+	{`"-_-_"`, false}, {`"QQ==QQ=="`, false}, // URL alphabet, data after padding
+	{`" QQ=="`, false}, {`"Q\tQ=="`, false}, // white space base64 does not skip
+	{`"QQ==\u0000"`, false}, {`"\ud800QQ=="`, false}, // NUL, a lone surrogate
+	{`null`, false}, {`[65]`, false}, {`1`, false}, {"\"\xff\"", false},
+}
+
+// TestBytesMatchesEncodingJSON: what Bytes decodes, encoding/json decodes
+// to the same bytes; it decodes what encoding/json writes.
+func TestBytesMatchesEncodingJSON(t *testing.T) {
+	for _, tc := range bytesCases {
+		if got := checkBytes(t, []byte(tc.lit)); got != tc.accept {
+			t.Errorf("Bytes(%s): accepted %v, want %v", tc.lit, got, tc.accept)
+		}
+	}
+	for n := range 70 {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(i*37 + n)
+		}
+		if !checkBytes(t, mustMarshal(t, b)) {
+			t.Errorf("Bytes gave up on encoding/json's %d bytes", n)
+		}
+	}
+}
+
+// FuzzBytes: for any literal Bytes takes, encoding/json gives the same
+// bytes (go test -fuzz FuzzBytes ./internal/jsonscan).
+func FuzzBytes(f *testing.F) {
+	for _, tc := range bytesCases {
+		f.Add([]byte(tc.lit))
+	}
+	f.Fuzz(func(t *testing.T, lit []byte) { checkBytes(t, lit) })
+}

@@ -47,13 +47,12 @@ func (e *AssertionReusedError) Error() string {
 // presented once. When the IdP returned a token already presented, it
 // saves b (a refresh rotated the refresh token), waits until the IdP can
 // mint a different one and refreshes again, a bounded number of times.
-// A path without a single-use step (IAM federation) only saves b: the
-// ledger guards exactly the steps that present a single-use assertion.
+// A path without a single-use step (IAM federation) has nothing to
+// record: the ledger guards exactly the steps that present a single-use
+// assertion, and b was saved when t arrived (rotate after a refresh,
+// signedIn after a sign-in).
 func (m *Manager) reserve(ctx context.Context, b *store.Bundle, t *cred.Tokens) (*cred.Tokens, error) {
 	if !m.SingleUse {
-		if err := m.save(ctx, b); err != nil {
-			return nil, fmt.Errorf("save tokens: %w", err)
-		}
 		return t, nil
 	}
 	for attempt := 1; ; attempt++ {

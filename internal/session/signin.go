@@ -76,7 +76,9 @@ func (m *Manager) save(ctx context.Context, b *store.Bundle) error {
 // sign-in's names drops their keyring keys, the keys' kernel keyring cache
 // entries and the sealed files, and the save that follows seals b under
 // new keys, so no earlier copy of a file (a backup, a file put back) opens
-// again. b, with its assertion ledger, is in memory and saved as before.
+// again. b, with its assertion ledger, is in memory and saved as before:
+// here when the path presents no single-use assertion, else by reserve,
+// which first records the new ID token in the ledger.
 func (m *Manager) signedIn(ctx context.Context, b *store.Bundle, t *cred.Tokens) error {
 	if prev := b.IdP; prev != nil && prev.Subject != "" && prev.Subject != t.Subject && m.SubjectChanged != nil {
 		m.SubjectChanged(prev, t)
@@ -100,5 +102,14 @@ func (m *Manager) signedIn(ctx context.Context, b *store.Bundle, t *cred.Tokens)
 			errs = append(errs, fmt.Errorf("clear cached credentials of profile %q: %w", p, err))
 		}
 	}
-	return errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	if m.SingleUse {
+		return nil // reserve saves the sign-in together with its ledger entry
+	}
+	if err := m.save(ctx, b); err != nil {
+		return fmt.Errorf("save tokens: %w", err)
+	}
+	return nil
 }

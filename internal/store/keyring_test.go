@@ -151,12 +151,8 @@ func reopen(t *testing.T, kr *storetest.Keyring, b *Bundle) *KeyringStore {
 
 func TestKeyringServedNeverOpensSecretSection(t *testing.T) {
 	ctx := context.Background()
-	kr := storetest.NewKeyring(0)
-	s := newTestKeyring(t, kr)
+	s, _, aead := sealedSample(t)
 	want := sampleBundle("a")
-	if err := s.Put(ctx, "p", want); err != nil {
-		t.Fatal(err)
-	}
 	// A secret section sealed under another key (the served section bound
 	// to it as a write would): the served part still reads, so GetServed
 	// never opened the secret section; the whole bundle reads as absent.
@@ -164,11 +160,6 @@ func TestKeyringServedNeverOpensSecretSection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := s.readKey(ctx, itemOf(t, s, "p"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	aead, _ := newAEAD(key)
 	rewriteSealed(t, s, "p", func(f *sealedFile) {
 		f.Secret, _ = sealSection(other, f.Version, "p", sectionSecret, want.withoutServed(), nil)
 		f.Served, _ = sealSection(aead, f.Version, "p", sectionServed, want.ServedPart(), f.Secret)

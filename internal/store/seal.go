@@ -109,10 +109,11 @@ func sealSection(aead cipher.AEAD, version int, profile, section string, v any, 
 	return aead.Seal(nil, nil, plain, additionalData(version, profile, section, secret)), nil
 }
 
-// openSection decrypts one section of f into v; false when it does not
-// authenticate (another key, another profile, another file's secret
-// section, tampering) or decode.
-func openSection(aead cipher.AEAD, f *sealedFile, section string, box []byte, v any) bool {
+// openSection decrypts one section of f and hands the plain text to
+// decode (cleared after it returns); false when it does not authenticate
+// (another key, another profile, another file's secret section,
+// tampering) or decode.
+func openSection(aead cipher.AEAD, f *sealedFile, section string, box []byte, decode func(plain []byte) bool) bool {
 	if len(box) < aead.Overhead() {
 		return false
 	}
@@ -121,7 +122,7 @@ func openSection(aead cipher.AEAD, f *sealedFile, section string, box []byte, v 
 		return false
 	}
 	defer clear(plain)
-	return json.Unmarshal(plain, v) == nil
+	return decode(plain)
 }
 
 // parseSealed decodes a sealed file's envelope (untrusted input), returning
@@ -131,8 +132,8 @@ func parseSealed(data []byte, profile string, v2 bool) *sealedFile {
 	if len(data) > maxFileSize {
 		return nil
 	}
-	var f sealedFile
-	if err := json.Unmarshal(data, &f); err != nil {
+	f, ok := decodeSealed(data)
+	if !ok {
 		return nil
 	}
 	version := f.Version == sealedVersion || v2 && f.Version == sealedVersionV2
@@ -145,11 +146,12 @@ func parseSealed(data []byte, profile string, v2 bool) *sealedFile {
 
 // openServed returns the served part of f, or nil.
 func openServed(aead cipher.AEAD, f *sealedFile) *Served {
-	var s Served
-	if !openSection(aead, f, sectionServed, f.Served, &s) {
-		return nil
-	}
-	return &s
+	var sv *Served
+	openSection(aead, f, sectionServed, f.Served, func(plain []byte) bool {
+		sv = decodeServedSection(plain)
+		return sv != nil
+	})
+	return sv
 }
 
 // openBundle returns the whole bundle of f, or nil if either section does
@@ -160,7 +162,9 @@ func openBundle(aead cipher.AEAD, f *sealedFile) *Bundle {
 		return nil
 	}
 	var b Bundle
-	if !openSection(aead, f, sectionSecret, f.Secret, &b) {
+	if !openSection(aead, f, sectionSecret, f.Secret, func(plain []byte) bool {
+		return json.Unmarshal(plain, &b) == nil
+	}) {
 		return nil
 	}
 	b.Sessions, b.Grants = s.Sessions, s.Grants

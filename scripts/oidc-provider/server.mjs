@@ -3,7 +3,7 @@
 // is for STS. Test use only: keys and cookie secrets are random per start
 // and everything lives in memory.
 //
-//   node server.mjs [PORT] [--okta]   (or PORT=...; 0 or nothing = a free port)
+//   node server.mjs [PORT] [--okta] [--test-hooks]   (or PORT=...; 0 or nothing = a free port)
 //
 // Listens on 127.0.0.1 only; issuer http://127.0.0.1:PORT. Prints one line
 // "ready ISSUER" on stdout once it answers. With --okta it is laid out like
@@ -13,6 +13,13 @@
 // Its ID tokens carry no jti (oidc-provider never adds one) and a refresh
 // repeats the sign-in's nonce, so two ID tokens of one grant issued within
 // one second are byte-identical: the case tip-cli's assertion ledger handles.
+//
+// --test-hooks adds /__test/ (outside the issuer's paths; see testHooks): a
+// refresh can be held after oidc-provider has answered it, so a test can
+// kill tip-cli between the IdP's rotation and tip-cli's receipt, and the
+// server reports how often a refresh token was presented again. The
+// library's own logic (rotation, reuse detection, grant revocation) runs
+// unchanged; the hook only delays sending its answer.
 //
 // One public native client, tip-cli-test: PKCE S256 (required for
 // token_endpoint_auth_method none), any loopback port on
@@ -150,10 +157,70 @@ function handler(provider, mount) {
   };
 }
 
+// testHooks holds and observes refreshes, keyed by the exact refresh token
+// presented (tests running in parallel against one server each arm only
+// their own):
+//   POST /__test/hold?token=RT     answer the next refresh presenting RT,
+//                                  then hold the answer until release
+//   GET  /__test/state?token=RT    {"held":bool,"rotated":"RT2"|"","reused":N}
+//                                  held: RT's refresh is answered and held;
+//                                  rotated: the token that answer carries;
+//                                  reused: refreshes refused because RT had
+//                                  already been used (oidc-provider then
+//                                  revokes the whole grant)
+//   POST /__test/release?token=RT  send the held answer (to a closed
+//                                  socket, when the client was killed)
+function testHooks(provider) {
+  const watched = new Map(); // RT -> {held, rotated, reused, release, released}
+  const entry = (token) => {
+    if (!watched.has(token)) {
+      let release;
+      const released = new Promise((resolve) => { release = resolve; });
+      watched.set(token, { hold: false, held: false, rotated: '', reused: 0, release, released });
+    }
+    return watched.get(token);
+  };
+  provider.use(async (ctx, next) => {
+    await next();
+    const token = ctx.oidc?.route === 'token' && ctx.oidc.params?.grant_type === 'refresh_token'
+      ? ctx.oidc.params.refresh_token : undefined;
+    const w = token && watched.get(token);
+    if (!w || !w.hold || ctx.status !== 200) return;
+    w.hold = false;
+    w.held = true;
+    w.rotated = ctx.body?.refresh_token ?? '';
+    await w.released;
+  });
+  provider.on('grant.error', (ctx, err) => {
+    const token = ctx.oidc?.params?.refresh_token;
+    if (token && watched.has(token) && err.error_detail === 'refresh token already used') {
+      watched.get(token).reused += 1;
+    }
+  });
+  return (req, res) => {
+    const url = new URL(req.url, 'http://localhost');
+    const token = url.searchParams.get('token') ?? '';
+    const reply = (status, body) => {
+      res.statusCode = status;
+      res.setHeader('Content-Type', 'application/json');
+      res.end(JSON.stringify(body));
+    };
+    if (!token) return reply(400, { error: 'token is required' });
+    const w = entry(token);
+    switch (`${req.method} ${url.pathname}`) {
+      case 'POST /__test/hold': w.hold = true; return reply(200, {});
+      case 'POST /__test/release': w.release(); return reply(200, {});
+      case 'GET /__test/state': return reply(200, { held: w.held, rotated: w.rotated, reused: w.reused });
+      default: return reply(404, { error: 'no such hook' });
+    }
+  };
+}
+
 async function main() {
   const args = process.argv.slice(2);
   const mount = args.includes('--okta') ? OKTA_MOUNT : '';
-  const portArg = args.find((a) => a !== '--okta');
+  const hooks = args.includes('--test-hooks');
+  const portArg = args.find((a) => !a.startsWith('--'));
   const port = Number(portArg ?? process.env.PORT ?? 0);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`bad port ${portArg ?? process.env.PORT}`);
@@ -167,7 +234,12 @@ async function main() {
   const issuer = `http://127.0.0.1:${server.address().port}${mount}`;
   const provider = new Provider(issuer, config(mount));
   provider.on('server_error', (ctx, err) => console.error('server_error:', err));
-  serve = handler(provider, mount);
+  // Before handler: Koa composes the middleware when the callback is made.
+  const serveHooks = hooks ? testHooks(provider) : undefined;
+  const serveProvider = handler(provider, mount);
+  serve = serveHooks
+    ? (req, res) => (req.url.startsWith('/__test/') ? serveHooks(req, res) : serveProvider(req, res))
+    : serveProvider;
   const stop = () => server.close(() => process.exit(0));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

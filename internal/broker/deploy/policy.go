@@ -7,7 +7,11 @@ import "github.com/tip-cli/tip-cli/internal/cfn"
 func accessRoleActions() []string { return []string{"sts:AssumeRole", "sts:TagSession"} }
 
 // The tag an access role must carry for the template's broker role to
-// assume it (aws:ResourceTag on sts:AssumeRole and sts:TagSession).
+// assume it (aws:ResourceTag on sts:AssumeRole and sts:TagSession). IAM's
+// "Controlling access to and for IAM users and roles using tags" names
+// aws:ResourceTag for role resources; its older "assume roles that have a
+// specific tag" example writes the IAM-specific iam:ResourceTag, which
+// reads the same tags.
 const (
 	accessRoleTagKey   = "tip-broker-access"
 	accessRoleTagValue = "true"

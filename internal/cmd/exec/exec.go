@@ -67,6 +67,7 @@ session.`,
 }
 
 func run(ctx context.Context, opts *Options) error {
+	opts.SignIn.StdinForChild = true // the child reads stdin, not a paste reader
 	if opts.Server {
 		return runServer(ctx, opts)
 	}
