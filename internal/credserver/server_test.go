@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,6 +25,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/session"
 	"github.com/tip-cli/tip-cli/internal/testbuf"
 	"github.com/tip-cli/tip-cli/internal/testclock"
+	"github.com/tip-cli/tip-cli/internal/testport"
 )
 
 // fixture is a running server with a counting source.
@@ -53,7 +55,10 @@ func (fx *fixture) serve(t *testing.T, cfg credserver.Config) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := credserver.Listen("127.0.0.1:0")
+	// A reserved port: the cleanup dials it after shutdown and wants a
+	// refusal, which a kernel-picked port reused by another listener would
+	// not give.
+	ln, err := credserver.Listen("127.0.0.1:" + strconv.Itoa(testport.Free(t)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/tip-cli/tip-cli/internal/cmd/serve"
 	"github.com/tip-cli/tip-cli/internal/sandbox"
 	"github.com/tip-cli/tip-cli/internal/testkit"
+	"github.com/tip-cli/tip-cli/internal/testport"
 )
 
 // serve prints the exports and closes stdout, serves the Go SDK's
@@ -28,7 +30,10 @@ func TestServe(t *testing.T) {
 	k.F.IOStreams.Out = pw
 	tokenFile := filepath.Join(t.TempDir(), "token")
 	cmd := serve.NewCmdServe(k.F, nil)
-	cmd.SetArgs([]string{"--token-file", tokenFile})
+	// A reserved port: after the stop the test dials it and wants a refusal,
+	// which a kernel-picked port handed to another listener would not give.
+	listen := "127.0.0.1:" + strconv.Itoa(testport.Free(t))
+	cmd.SetArgs([]string{"--token-file", tokenFile, "--listen", listen})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
