@@ -1,0 +1,6 @@
+package dataaccess
+
+import "github.com/tip-cli/tip-cli/internal/testhttp"
+
+// This package's tests start httptest servers: see testhttp.
+func init() { testhttp.NoSharedIdleConns() }
