@@ -5,13 +5,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/tip-cli/tip-cli/internal/cmdutil"
 )
 
 // TestRealProviderKilledDuringRefresh is the rotation hazard of issue 22
@@ -24,10 +20,7 @@ import (
 // have done: refused, and the rotated token dead with its grant.
 func TestRealProviderKilledDuringRefresh(t *testing.T) {
 	t.Parallel()
-	issuer := os.Getenv("TIP_CLI_TEST_OIDC_PROVIDER_URL")
-	if issuer == "" {
-		t.Skip("TIP_CLI_TEST_OIDC_PROVIDER_URL is not set: start scripts/oidc-provider/server.mjs --okta --test-hooks (bash .ci/run does)")
-	}
+	issuer := realProviderIssuer(t)
 	k := realProviderKit(t, issuer)
 	c := &chainRun{t: t, k: k}
 	if r := c.run("sign-in", 1, "auth", "--timeout", "30s")[0]; r.code != 0 {
@@ -41,35 +34,19 @@ func TestRealProviderKilledDuringRefresh(t *testing.T) {
 	hooks := realProviderHooks{t: t, issuer: issuer, token: b.IdP.RefreshToken}
 	hooks.call(http.MethodPost, "hold")
 
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(exe, "auth", "get-iam-credentials", "--non-interactive")
-	cmd.Env = procEnv(t, k)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
 	// The IdP has rotated and holds its answer until release, so the kill
 	// lands between the rotation and tip-cli's receipt, every time.
-	deadline := time.Now().Add(30 * time.Second)
-	for !hooks.state().Held {
-		if time.Now().After(deadline) {
-			_ = cmd.Process.Kill()
-			t.Fatal("the refresh never reached the IdP")
+	killMidRefresh(t, k, func() bool {
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			if hooks.state().Held {
+				return true
+			}
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if err := cmd.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	_ = cmd.Wait()
+		return false
+	})
 	hooks.call(http.MethodPost, "release")
 
-	r := runProcs(t, k, 1, "auth", "get-iam-credentials", "--non-interactive")[0]
-	if r.code != cmdutil.ExitAuth || r.stdout != "" || !strings.Contains(r.stderr, "never sent twice") {
-		t.Errorf("call after the kill: exit %d stdout %q stderr %q; want a sign-in request", r.code, r.stdout, r.stderr)
-	}
+	assertSignInRequested(t, k)
 	st := hooks.state()
 	if st.Reused != 0 {
 		t.Errorf("tip-cli presented the rotated-away refresh token again %d times (oidc-provider revoked the grant)", st.Reused)

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"os"
 	"sync"
 	"testing"
 
@@ -16,10 +15,7 @@ import (
 // passes, one exchange per profile, and no assertion is presented twice.
 func TestRealProviderSharedSignIn(t *testing.T) {
 	t.Parallel()
-	issuer := os.Getenv("TIP_CLI_TEST_OIDC_PROVIDER_URL")
-	if issuer == "" {
-		t.Skip("TIP_CLI_TEST_OIDC_PROVIDER_URL is not set: start scripts/oidc-provider/server.mjs --okta (bash .ci/run does)")
-	}
+	issuer := realProviderIssuer(t)
 	k := realProviderKit(t, issuer)
 	cfg, err := config.Load(k.Dir)
 	if err != nil {

@@ -28,6 +28,17 @@ import (
 
 const realProviderClientID = "tip-cli-test" // registered in server.mjs
 
+// realProviderIssuer is the real IdP's issuer; the test skips without one
+// (CI's oidc-provider section fails on a skip).
+func realProviderIssuer(t *testing.T) string {
+	t.Helper()
+	issuer := os.Getenv("TIP_CLI_TEST_OIDC_PROVIDER_URL")
+	if issuer == "" {
+		t.Skip("TIP_CLI_TEST_OIDC_PROVIDER_URL is not set: start scripts/oidc-provider/server.mjs --okta --test-hooks (bash .ci/run does)")
+	}
+	return issuer
+}
+
 // realProviderKit is a Kit whose AWS emulation trusts the real IdP and
 // whose profile "default" signs in there (Okta preset).
 func realProviderKit(t *testing.T, issuer string) *testkit.Kit {
@@ -138,10 +149,7 @@ func expire(t *testing.T, k *testkit.Kit) {
 
 func TestRealProviderWholeChain(t *testing.T) {
 	t.Parallel()
-	issuer := os.Getenv("TIP_CLI_TEST_OIDC_PROVIDER_URL")
-	if issuer == "" {
-		t.Skip("TIP_CLI_TEST_OIDC_PROVIDER_URL is not set: start scripts/oidc-provider/server.mjs --okta (bash .ci/run does)")
-	}
+	issuer := realProviderIssuer(t)
 	k := realProviderKit(t, issuer)
 	c := &chainRun{t: t, k: k}
 	policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`
@@ -209,10 +217,7 @@ func (c *chainRun) killMidChain(args []string) {
 // call) and diag's live walk, as real processes.
 func TestRealProviderFederation(t *testing.T) {
 	t.Parallel()
-	issuer := os.Getenv("TIP_CLI_TEST_OIDC_PROVIDER_URL")
-	if issuer == "" {
-		t.Skip("TIP_CLI_TEST_OIDC_PROVIDER_URL is not set: start scripts/oidc-provider/server.mjs --okta (bash .ci/run does)")
-	}
+	issuer := realProviderIssuer(t)
 	k := realProviderKitWith(t, issuer, sandbox.ContextProviderEmail())
 	cfg, err := config.Load(k.Dir)
 	if err != nil {

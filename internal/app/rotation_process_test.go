@@ -9,6 +9,7 @@ import (
 
 	"github.com/tip-cli/tip-cli/internal/cmdutil"
 	"github.com/tip-cli/tip-cli/internal/sandbox/idpemu"
+	"github.com/tip-cli/tip-cli/internal/testkit"
 )
 
 // TestKilledDuringRefreshNeverReplaysRefreshToken (issue 22 item 2): a
@@ -24,6 +25,31 @@ func TestKilledDuringRefreshNeverReplaysRefreshToken(t *testing.T) {
 	k := expiredSession(t)
 	spent, release := k.Env.IdP.HoldRefreshAnswers()
 	defer release()
+	killMidRefresh(t, k, func() bool {
+		select {
+		case <-spent: // the IdP rotated; its answer is held
+			return true
+		case <-time.After(30 * time.Second):
+			return false
+		}
+	})
+	release()
+
+	assertSignInRequested(t, k)
+	if n := k.Env.IdP.Counts()[idpemu.ReuseRevokedCount]; n != 0 {
+		t.Errorf("the old refresh token was presented again %d times (the IdP revoked the grant)", n)
+	}
+	// A new sign-in recovers, and the grant was never revoked.
+	if r := runProcs(t, k, 1, "auth", "get-iam-credentials", "--timeout", "30s")[0]; r.code != 0 {
+		t.Errorf("sign-in after the kill: exit %d: %s", r.code, r.stderr)
+	}
+}
+
+// killMidRefresh starts a credential call and SIGKILLs it once held
+// reports that the IdP rotated the refresh token and holds its answer
+// (false: the refresh never got there, and the test fails).
+func killMidRefresh(t *testing.T, k *testkit.Kit, held func() bool) {
+	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -33,27 +59,23 @@ func TestKilledDuringRefreshNeverReplaysRefreshToken(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case <-spent: // the IdP rotated; its answer is held
-	case <-time.After(30 * time.Second):
+	if !held() {
 		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
 		t.Fatal("the refresh never reached the IdP")
 	}
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
 	_ = cmd.Wait()
-	release()
+}
 
+// assertSignInRequested: the call after a kill mid-refresh asks for a
+// sign-in (the marked refresh token is never sent twice), on stderr only.
+func assertSignInRequested(t *testing.T, k *testkit.Kit) {
+	t.Helper()
 	r := runProcs(t, k, 1, "auth", "get-iam-credentials", "--non-interactive")[0]
 	if r.code != cmdutil.ExitAuth || r.stdout != "" || !strings.Contains(r.stderr, "never sent twice") {
 		t.Errorf("call after the kill: exit %d stdout %q stderr %q; want a sign-in request", r.code, r.stdout, r.stderr)
-	}
-	if n := k.Env.IdP.Counts()[idpemu.ReuseRevokedCount]; n != 0 {
-		t.Errorf("the old refresh token was presented again %d times (the IdP revoked the grant)", n)
-	}
-	// A new sign-in recovers, and the grant was never revoked.
-	if r := runProcs(t, k, 1, "auth", "get-iam-credentials", "--timeout", "30s")[0]; r.code != 0 {
-		t.Errorf("sign-in after the kill: exit %d: %s", r.code, r.stderr)
 	}
 }

@@ -295,10 +295,7 @@ func withoutBrowser(env []string) []string {
 // oidc-provider (cookies, its own code and PKCE checks).
 func TestRealProviderPasteSignIn(t *testing.T) {
 	t.Parallel()
-	issuer := os.Getenv("TIP_CLI_TEST_OIDC_PROVIDER_URL")
-	if issuer == "" {
-		t.Skip("TIP_CLI_TEST_OIDC_PROVIDER_URL is not set: start scripts/oidc-provider/server.mjs --okta (bash .ci/run does)")
-	}
+	issuer := realProviderIssuer(t)
 	k := realProviderKit(t, issuer)
 	env := append(procEnv(t, k), "BROWSER=false") // the paste flow starts no browser
 	runPasteCases(t, k, env, "auth", "--flow", "paste", "--timeout", "30s")
