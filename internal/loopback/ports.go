@@ -1,6 +1,7 @@
 package loopback
 
 import (
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -12,17 +13,21 @@ import (
 // picked there and released can be taken by anyone before it is bound
 // again; ports below it are only ever bound by name.
 func EphemeralLow() int {
-	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	// procfs reports size 0, so read a bounded prefix ("32768\t60999\n").
+	file, err := os.Open("/proc/sys/net/ipv4/ip_local_port_range")
 	if err != nil {
 		return 0
 	}
-	f := strings.Fields(string(b))
+	defer file.Close()
+	b := make([]byte, 64)
+	n, _ := io.ReadFull(file, b)
+	f := strings.Fields(string(b[:n]))
 	if len(f) == 0 {
 		return 0
 	}
-	n, err := strconv.Atoi(f[0])
-	if err != nil || n < 1 || n > 65535 {
+	low, err := strconv.Atoi(f[0])
+	if err != nil || low < 1 || low > 65535 {
 		return 0
 	}
-	return n
+	return low
 }
